@@ -1,0 +1,64 @@
+#pragma once
+// The accelerator top: controller, DMA, DRAM, PE array, vector unit and token unit wired by TLM-2.0
+// sockets, and the run that elaborates it once, simulates a trace and gathers the results.
+#include <memory>
+#include <string>
+#include <systemc>
+
+#include "prunesim/models/compute_units.h"
+#include "prunesim/models/controller.h"
+#include "prunesim/models/dma.h"
+#include "prunesim/models/dram_target.h"
+#include "prunesim/models/resources.h"
+
+namespace prunesim::models {
+
+class Accelerator : public sc_core::sc_module {
+ public:
+  Accelerator(sc_core::sc_module_name name, const workloads::Trace& trace, const HwConfig& hw);
+
+  Controller controller;
+  Dma dma;
+  DramTarget dram;
+  PeArray pe;
+  VectorUnit vector;
+  TokenUnit tpu;
+
+  void trace_signals(sc_core::sc_trace_file* tf);
+};
+
+struct EnergyBreakdown {
+  double pe_mj = 0, onchip_mj = 0, ddr_mj = 0, vector_mj = 0, static_mj = 0;
+  double total() const { return pe_mj + onchip_mj + ddr_mj + vector_mj + static_mj; }
+};
+
+struct RunResult {
+  uint64_t cycles = 0;
+  double clock_mhz = 0;
+  double latency_ms = 0;
+  std::vector<OpStats> ops;
+  uint64_t macs = 0;
+  uint64_t ddr_read_bytes = 0, ddr_write_bytes = 0;  // as the DMA moved them
+  uint64_t planned_ddr_read_bytes = 0, planned_ddr_write_bytes = 0;  // as the tiling policy requires
+  uint64_t onchip_read_bytes = 0, onchip_write_bytes = 0;
+  uint64_t vector_ops = 0;
+  DramStats dram;
+  uint64_t dram_requests = 0;
+  uint64_t dma_bursts = 0;
+  double utilization = 0;  // MACs / (cycles x R x C)
+  uint64_t roofline_cycles = 0;
+  EnergyBreakdown energy;
+  ResourceUse resources;
+  int weight_bits = 8;
+};
+
+// Elaborates, simulates and collects. Call once per process (SystemC elaborates once).
+// `vcd_path` (without extension handling: written exactly there) may be empty.
+RunResult simulate(const workloads::Trace& trace, const HwConfig& hw, const std::string& vcd_path = "");
+
+// Energy of a run from its event counts and the per-event table.
+EnergyBreakdown compute_energy(const RunResult& r, const HwConfig& hw);
+// Roofline bound of one op: max(MACs / (R x C), DRAM bytes / bytes-per-cycle of all channels).
+uint64_t roofline_cycles(uint64_t macs, uint64_t ddr_bytes, const HwConfig& hw);
+
+}  // namespace prunesim::models

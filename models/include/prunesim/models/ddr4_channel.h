@@ -1,0 +1,105 @@
+#pragma once
+// One DRAM channel: per-bank state and JEDEC timing, event-driven. Requests are scheduled FR-FCFS in
+// a reorder window; each scheduled request's commands (PRE, ACT, RD/WR) are placed at the earliest
+// cycle every constraint allows, so activates in other banks overlap data transfers and no idle cycle
+// is ever stepped. Plain C++ (no SystemC): the TLM target and `prunesim ddr` both drive it.
+#include <array>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <vector>
+
+#include "prunesim/models/dram_config.h"
+
+namespace prunesim::models {
+
+struct DramRequest {
+  uint64_t id = 0;
+  uint64_t arrival = 0;  // controller cycles
+  uint64_t addr = 0;     // channel-local byte address
+  bool write = false;
+};
+
+struct DramCompletion {
+  uint64_t id = 0;
+  uint64_t arrival = 0;
+  uint64_t done = 0;  // cycle the data transfer ends, plus controller latency
+  bool write = false;
+  bool row_hit = false;
+};
+
+struct DramStats {
+  uint64_t reads = 0, writes = 0;
+  uint64_t row_hits = 0, row_misses = 0, row_conflicts = 0;
+  uint64_t activates = 0, precharges = 0, refreshes = 0;
+  uint64_t bytes_read = 0, bytes_written = 0;
+  uint64_t busy_data_cycles = 0;
+  uint64_t last_done = 0;
+};
+
+struct DecodedAddr {
+  uint32_t rank = 0, bg = 0, bank = 0, row = 0, col = 0;  // col in bursts
+};
+
+class Ddr4Channel {
+ public:
+  explicit Ddr4Channel(const DramConfig& cfg);
+
+  // Requests must come in nondecreasing arrival order. Served by run().
+  void submit(const DramRequest& r);
+  // Serves every submitted request; calls on_done for each as it is scheduled.
+  void run(const std::function<void(const DramCompletion&)>& on_done);
+
+  DecodedAddr decode(uint64_t addr) const;
+  const DramStats& stats() const { return stats_; }
+  uint64_t now() const { return now_; }
+  uint64_t ns_to_cycles(double ns) const;
+  double cycles_to_ns(uint64_t c) const { return double(c) * cfg_.timing.tck_ns; }
+  const DramConfig& config() const { return cfg_; }
+  size_t queued() const { return read_q_.size() + write_q_.size() + incoming_.size(); }
+
+ private:
+  struct Bank {
+    int64_t open_row = -1;
+    uint64_t next_act = 0, next_pre = 0, next_col = 0;
+    uint32_t hit_streak = 0;
+  };
+  struct Rank {
+    std::array<uint64_t, 4> faw{};  // last four activates (ring)
+    uint32_t faw_pos = 0;
+    uint64_t acts = 0;
+    uint64_t last_act = 0;
+    std::vector<uint64_t> last_act_bg, last_col_bg, last_wr_end_bg;
+    uint64_t last_col = 0, last_rd_cmd = 0, last_wr_end = 0;
+    bool any_col = false, any_act = false, any_rd = false, any_wr = false;
+    uint64_t next_refresh = 0;
+  };
+  struct Queued {
+    DramRequest req;
+    DecodedAddr a;
+    uint64_t admitted;
+  };
+
+  Bank& bank(const DecodedAddr& a) { return banks_[(a.rank * cfg_.org.bank_groups + a.bg) * cfg_.org.banks_per_group + a.bank]; }
+  void admit();
+  void refresh_if_due();
+  void refresh(Rank& r, uint32_t rank_index);
+  size_t pick(std::deque<Queued>& q);
+  DramCompletion schedule(const Queued& q);
+
+  DramConfig cfg_;
+  // Timing in cycles, derived once.
+  uint64_t burst_cycles_, tRFC_, tREFI_, ctrl_latency_, tRTW_;
+  uint32_t burst_bytes_;
+  std::vector<Bank> banks_;
+  std::vector<Rank> ranks_;
+  std::deque<DramRequest> incoming_;
+  std::deque<Queued> read_q_, write_q_;
+  bool draining_writes_ = false;
+  uint64_t now_ = 0;
+  uint64_t bus_free_ = 0;
+  int32_t bus_rank_ = -1;
+  DramStats stats_;
+};
+
+}  // namespace prunesim::models

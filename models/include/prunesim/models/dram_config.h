@@ -1,0 +1,78 @@
+#pragma once
+// DRAM configuration: JEDEC timing, organisation and controller policy. Presets follow JEDEC JESD79-4
+// (DDR4) speed bins for x8 8 Gb devices; every value can be overridden key by key.
+#include <cstdint>
+#include <string>
+
+namespace prunesim::models {
+
+struct DramTiming {
+  double tck_ns = 0.833;  // DDR4-2400: 1200 MHz clock
+  uint32_t CL = 16, CWL = 12, BL = 8;
+  uint32_t tRCD = 16, tRP = 16, tRAS = 39, tRC = 55;
+  uint32_t tCCD_S = 4, tCCD_L = 6, tRRD_S = 4, tRRD_L = 6, tFAW = 26;
+  uint32_t tWR = 18, tWTR_S = 3, tWTR_L = 9, tRTP = 9;
+  uint32_t tRTRS = 2;       // rank-to-rank data bus switch (controller setting, not JEDEC)
+  double tRFC_ns = 350.0;   // 8 Gb device
+  double tREFI_ns = 7800.0; // normal temperature range
+};
+
+struct DramOrg {
+  uint32_t channels = 1;
+  uint32_t ranks = 1;
+  uint32_t bank_groups = 4;
+  uint32_t banks_per_group = 4;
+  uint32_t rows = 65536;     // 8 Gb x8: 64K rows
+  uint32_t columns = 1024;   // per row per device
+  uint32_t bus_bits = 64;    // data bus width per channel
+  uint64_t interleave_bytes = 4096;  // channel interleaving granule
+
+  uint32_t burst_bytes(uint32_t BL) const { return bus_bits / 8 * BL; }
+  uint64_t channel_bytes() const {
+    return uint64_t(ranks) * bank_groups * banks_per_group * rows * columns * (bus_bits / 8);
+  }
+};
+
+enum class PagePolicy { Open, Closed };
+enum class AddressMapping { RowColumnBank, RowBankColumn, BankRowColumn };
+
+struct DramControllerConfig {
+  uint32_t read_queue = 32;
+  uint32_t write_queue = 32;
+  uint32_t write_high_watermark = 24;  // start draining writes at this many queued
+  uint32_t write_low_watermark = 8;    // stop draining at this many
+  uint32_t reorder_window = 16;        // FR-FCFS looks at the oldest N queued requests
+  uint32_t max_row_hits = 16;          // cap on consecutive hits bypassing older requests
+  PagePolicy page_policy = PagePolicy::Open;
+  AddressMapping mapping = AddressMapping::RowColumnBank;
+  double controller_latency_ns = 30.0; // fixed controller + PHY pipeline, each way summed
+};
+
+struct DramConfig {
+  std::string preset = "ddr4-2400";
+  DramTiming timing;
+  DramOrg org;
+  DramControllerConfig ctrl;
+
+  // Throws InputError naming the key when a value is out of range or inconsistent.
+  void validate() const;
+  double peak_gbps_per_channel() const { return double(org.burst_bytes(timing.BL)) / (timing.BL / 2 * timing.tck_ns); }
+};
+
+// Channel interleaving: granule g of the address space goes to channel g mod channels; channel-local
+// addresses drop the channel bits so each channel sees a dense space.
+struct ChannelAddr {
+  uint32_t channel;
+  uint64_t local;
+};
+inline ChannelAddr split_channel(const DramOrg& o, uint64_t addr) {
+  const uint64_t g = addr / o.interleave_bytes;
+  return {uint32_t(g % o.channels), (g / o.channels) * o.interleave_bytes + addr % o.interleave_bytes};
+}
+
+// "ddr4-2400", "ddr4-3200", "hbm2" (one pseudo-channel's timing; org.channels pseudo-channels).
+DramConfig dram_preset(const std::string& name);
+const char* mapping_name(AddressMapping m);
+AddressMapping parse_mapping(const std::string& s);
+
+}  // namespace prunesim::models

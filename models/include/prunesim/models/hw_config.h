@@ -1,0 +1,118 @@
+#pragma once
+// Configuration structs of the accelerator, one per block, kept apart from the SystemC modules.
+// Every default is the built-in U250-class design; every figure cites its source in configs/.
+#include <cstdint>
+#include <string>
+
+#include "prunesim/hls/cycle_models.h"
+#include "prunesim/models/dram_config.h"
+
+namespace prunesim::models {
+
+struct DeviceConfig {
+  std::string part = "xcu250-figd2104-2L-e";  // Alveo U250 (DS962)
+  uint32_t dsp = 12288;
+  uint32_t bram36 = 2688;
+  uint32_t uram = 1280;
+  uint32_t m10k = 0;
+  uint64_t lut = 1728000;
+  double max_clock_mhz = 500.0;
+  double static_power_w = 20.0;  // idle card power budget share for the fabric+HBM-less shell (estimate)
+};
+
+struct ClockConfig {
+  double mhz = 300.0;
+};
+
+enum class BalancePolicy { None, RowBalanced, Greedy };
+
+struct PeConfig {
+  uint32_t rows = 64;
+  uint32_t cols = 64;
+  hls::Dataflow dataflow = hls::Dataflow::WeightStationary;
+  bool overlap_preload = false;
+  uint32_t macs_per_dsp_int8 = 2;  // two int8 MACs packed per DSP48E2 (Xilinx WP486)
+  uint32_t macs_per_dsp_int16 = 1;
+  double dsp_per_mac_fp32 = 3.0;   // fp32 MAC ~ 3 DSP48E2 (Floating-Point IP, PG060)
+  uint32_t pipeline_depth = 4;
+  BalancePolicy balance = BalancePolicy::Greedy;
+  uint32_t accumulator_bits = 32;
+};
+
+enum class MemoryKind { Bram, Uram, M10k };
+
+struct BufferConfig {
+  MemoryKind kind = MemoryKind::Uram;
+  uint64_t bytes = 1 << 20;
+  uint32_t banks = 16;
+  uint32_t ports = 2;      // true dual port
+  uint32_t width_bits = 72;
+  bool double_buffered = true;
+
+  uint64_t capacity_bytes() const { return double_buffered ? bytes : bytes; }
+  uint64_t slot_bytes() const { return double_buffered ? bytes / 2 : bytes; }
+  double bytes_per_cycle() const { return double(banks) * ports * width_bits / 8.0; }
+};
+
+struct DmaConfig {
+  uint32_t burst_bytes = 4096;  // AXI4: 256 beats x 16 bytes at most per burst
+  uint32_t outstanding = 8;
+  uint32_t bus_bits = 512;      // AXI data width on the fabric side
+};
+
+enum class TopkAlgorithm { QuickSelect, Bitonic };
+
+struct TpuConfig {
+  uint32_t comparators = 16;
+  TopkAlgorithm algorithm = TopkAlgorithm::QuickSelect;
+};
+
+struct NonlinearConfig {
+  uint32_t lanes = 64;
+  uint32_t depth = 16;  // pipeline stages (exp/div/sqrt units)
+};
+
+// Per-event energy; sources cited in configs/energy/*.ini.
+struct EnergyConfig {
+  double mac_int8_pj = 0.2;
+  double mac_int16_pj = 0.6;
+  double mac_fp32_pj = 3.7;
+  double bram_pj_per_byte = 1.1;
+  double uram_pj_per_byte = 1.6;
+  double ddr_pj_per_bit = 15.0;
+  double ddr_activate_nj = 2.0;
+  double vector_op_pj = 0.5;
+};
+
+struct SimConfig {
+  bool ideal_memory = false;
+  uint64_t max_cycles = 0;  // 0: no limit
+};
+
+struct HwConfig {
+  DeviceConfig device;
+  ClockConfig clock;
+  PeConfig pe;
+  BufferConfig act_buffer{MemoryKind::Uram, 8u << 20, 32, 2, 72, false};
+  BufferConfig weight_buffer{MemoryKind::Uram, 4u << 20, 32, 2, 72, true};
+  BufferConfig out_buffer{MemoryKind::Bram, 1u << 20, 64, 2, 72, false};
+  DramConfig ddr = [] {
+    DramConfig d = dram_preset("ddr4-2400");
+    d.org.channels = 4;
+    return d;
+  }();
+  DmaConfig dma;
+  TpuConfig tpu;
+  NonlinearConfig nonlinear;
+  EnergyConfig energy;
+  SimConfig sim;
+
+  double cycle_ns() const { return 1000.0 / clock.mhz; }
+};
+
+const char* memory_kind_name(MemoryKind k);
+const char* balance_name(BalancePolicy b);
+const char* dataflow_name(hls::Dataflow d);
+const char* topk_name(TopkAlgorithm a);
+
+}  // namespace prunesim::models

@@ -1,0 +1,28 @@
+#pragma once
+// What the controller asks a compute unit to do, carried as a TLM-2.0 extension on the generic payload.
+#include <tlm>
+
+#include "prunesim/workloads/trace.h"
+
+namespace prunesim::models {
+
+struct ComputeCmd : tlm::tlm_extension<ComputeCmd> {
+  const workloads::Op* op = nullptr;
+  const workloads::Matrix* weight = nullptr;  // Gemm only
+  uint64_t m = 0;                             // rows of X in this tile (Gemm)
+  uint32_t first = 0, last = 0;               // block rows of W in this tile (Gemm)
+  // Results, filled by the unit.
+  uint64_t cycles = 0;
+  uint64_t stall_port_cycles = 0;  // part of `cycles` lost to buffer-port bandwidth
+  uint64_t macs = 0;
+  uint64_t vector_ops = 0;
+  uint64_t onchip_read_bytes = 0, onchip_write_bytes = 0;
+  double imbalance = 1.0;
+
+  tlm::tlm_extension_base* clone() const override { return new ComputeCmd(*this); }
+  void copy_from(const tlm::tlm_extension_base& other) override {
+    *this = static_cast<const ComputeCmd&>(other);
+  }
+};
+
+}  // namespace prunesim::models

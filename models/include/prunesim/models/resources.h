@@ -1,0 +1,23 @@
+#pragma once
+// FPGA resource estimate of a design and the check that it fits the device.
+#include <cstdint>
+#include <string>
+
+#include "prunesim/models/hw_config.h"
+
+namespace prunesim::models {
+
+struct ResourceUse {
+  uint64_t dsp = 0, bram36 = 0, uram = 0, m10k = 0;
+  bool fits = true;
+  std::string overflow;  // what overflowed, with the numbers, when !fits
+};
+
+// Primitives for one buffer. Geometry of the primitives: BRAM36 512 x 72 (UG573), URAM288 4096 x 72
+// (UG573), M10K 256 x 40 (Intel Cyclone V handbook). Each bank is `width_bits` wide and holds bytes/banks.
+uint64_t buffer_primitives(const BufferConfig& b);
+// DSPs for the PE array at the given weight precision.
+uint64_t pe_dsps(const PeConfig& pe, int bits);
+ResourceUse estimate_resources(const HwConfig& hw, int weight_bits);
+
+}  // namespace prunesim::models

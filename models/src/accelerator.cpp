@@ -1,0 +1,128 @@
+#include "prunesim/models/accelerator.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+
+#include "prunesim/workloads/error.h"
+
+namespace prunesim::models {
+
+namespace {
+uint64_t d_model_of(const workloads::Trace& t) {
+  for (const auto& op : t.ops)
+    if (op.kind == workloads::OpKind::LayerNorm) return op.cols;
+  return 0;
+}
+int dominant_weight_bits(const workloads::Trace& t) {
+  int bits = 8;
+  uint64_t most = 0;
+  std::map<int, uint64_t> by_bits;
+  for (const auto& [name, m] : t.matrices) by_bits[m.wbits] += m.nnz;
+  for (const auto& [b, n] : by_bits)
+    if (n > most) most = n, bits = b;
+  return bits;
+}
+}  // namespace
+
+Accelerator::Accelerator(sc_core::sc_module_name name, const workloads::Trace& trace, const HwConfig& hw)
+    : sc_module(name),
+      controller("controller", trace, hw, plan_tiles(trace, hw)),
+      dma("dma", hw.dma, hw.ddr.org.channels, hw.cycle_ns()),
+      dram("dram", hw.ddr, hw.sim.ideal_memory),
+      pe("pe_array", hw.pe, hw.act_buffer, hw.cycle_ns()),
+      vector("vector_unit", hw.nonlinear, hw.cycle_ns()),
+      tpu("token_unit", hw.tpu, hw.nonlinear, hw.act_buffer, d_model_of(trace), hw.cycle_ns()) {
+  controller.to_dma_load.bind(dma.target);
+  controller.to_dma_store.bind(dma.target);
+  controller.to_pe.bind(pe.socket);
+  controller.to_vector.bind(vector.socket);
+  controller.to_tpu.bind(tpu.socket);
+  dma.to_dram.bind(dram.socket);
+}
+
+void Accelerator::trace_signals(sc_core::sc_trace_file* tf) {
+  sc_core::sc_trace(tf, controller.layer, "layer");
+  sc_core::sc_trace(tf, controller.op_id, "op_id");
+  sc_core::sc_trace(tf, controller.tokens_alive, "tokens_alive");
+  sc_core::sc_trace(tf, controller.pe_busy, "pe_busy");
+  sc_core::sc_trace(tf, controller.vector_busy, "vector_busy");
+  sc_core::sc_trace(tf, controller.tpu_busy, "tpu_busy");
+  sc_core::sc_trace(tf, controller.weight_slots_full, "weight_buffer_busy");
+  sc_core::sc_trace(tf, dma.bytes_in_flight, "dma_bytes_in_flight");
+  sc_core::sc_trace(tf, dram.queue_depth, "dram_queue_depth");
+}
+
+uint64_t roofline_cycles(uint64_t macs, uint64_t ddr_bytes, const HwConfig& hw) {
+  const double peak_macs = double(hw.pe.rows) * hw.pe.cols;
+  const double bytes_per_cycle = hw.ddr.peak_gbps_per_channel() * hw.ddr.org.channels * hw.cycle_ns();
+  const double compute = double(macs) / peak_macs;
+  const double memory = hw.sim.ideal_memory ? 0.0 : double(ddr_bytes) / bytes_per_cycle;
+  return uint64_t(std::ceil(std::max(compute, memory) - 1e-9));
+}
+
+EnergyBreakdown compute_energy(const RunResult& r, const HwConfig& hw) {
+  const EnergyConfig& e = hw.energy;
+  EnergyBreakdown b;
+  const double mac_pj = r.weight_bits <= 8 ? e.mac_int8_pj : r.weight_bits <= 16 ? e.mac_int16_pj : e.mac_fp32_pj;
+  b.pe_mj = double(r.macs) * mac_pj * 1e-9;
+  auto per_byte = [&e](MemoryKind k) {
+    return k == MemoryKind::Uram ? e.uram_pj_per_byte : e.bram_pj_per_byte;  // M10K costed as BRAM
+  };
+  // Activations and outputs through the activation buffer; weights written into and read once from the
+  // weight buffer.
+  const double weight_bytes = double(r.ddr_read_bytes);
+  b.onchip_mj = (double(r.onchip_read_bytes + r.onchip_write_bytes) * per_byte(hw.act_buffer.kind) +
+                 2.0 * weight_bytes * per_byte(hw.weight_buffer.kind)) * 1e-9;
+  b.ddr_mj = (double(r.dram.bytes_read + r.dram.bytes_written) * 8.0 * e.ddr_pj_per_bit * 1e-9) +
+             double(r.dram.activates) * e.ddr_activate_nj * 1e-6;
+  b.vector_mj = double(r.vector_ops) * e.vector_op_pj * 1e-9;
+  b.static_mj = hw.device.static_power_w * r.latency_ms;  // W x ms = mJ
+  return b;
+}
+
+RunResult simulate(const workloads::Trace& trace, const HwConfig& hw, const std::string& vcd_path) {
+  RunResult r;
+  r.weight_bits = dominant_weight_bits(trace);
+  r.resources = estimate_resources(hw, r.weight_bits);
+  if (!r.resources.fits) throw InputError("design does not fit device " + hw.device.part + ": " + r.resources.overflow);
+
+  Accelerator top("accelerator", trace, hw);
+  sc_core::sc_trace_file* tf = nullptr;
+  if (!vcd_path.empty()) {
+    std::string base = vcd_path;
+    if (base.size() > 4 && base.compare(base.size() - 4, 4, ".vcd") == 0) base.resize(base.size() - 4);
+    tf = sc_core::sc_create_vcd_trace_file(base.c_str());
+    if (!tf) throw InputError(vcd_path + ": cannot create VCD file");
+    tf->set_time_unit(1.0, sc_core::SC_PS);  // cycle times are fractional ns
+    top.trace_signals(tf);
+  }
+  sc_core::sc_start();
+  if (tf) sc_core::sc_close_vcd_trace_file(tf);
+  if (!top.controller.finished()) throw std::runtime_error("simulation ended before the trace was replayed");
+
+  r.cycles = top.controller.end_cycle();
+  r.clock_mhz = hw.clock.mhz;
+  r.latency_ms = double(r.cycles) * hw.cycle_ns() * 1e-6;
+  r.ops = top.controller.op_stats();
+  for (auto& op : r.ops) {
+    r.macs += op.macs;
+    r.ddr_read_bytes += op.ddr_read_bytes;
+    r.ddr_write_bytes += op.ddr_write_bytes;
+    r.onchip_read_bytes += op.onchip_read_bytes;
+    r.onchip_write_bytes += op.onchip_write_bytes;
+    r.vector_ops += op.vector_ops;
+    op.roofline_cycles = roofline_cycles(op.macs, op.ddr_read_bytes + op.ddr_write_bytes, hw);
+  }
+  r.planned_ddr_read_bytes = top.controller.plan().ddr_read_bytes;
+  r.planned_ddr_write_bytes = top.controller.plan().ddr_write_bytes;
+  r.dram = top.dram.total_stats();
+  r.dram_requests = top.dram.requests();
+  r.dma_bursts = top.dma.bursts();
+  r.utilization = r.cycles ? double(r.macs) / (double(r.cycles) * hw.pe.rows * hw.pe.cols) : 0.0;
+  r.roofline_cycles = roofline_cycles(r.macs, r.ddr_read_bytes + r.ddr_write_bytes, hw);
+  r.energy = compute_energy(r, hw);
+  return r;
+}
+
+}  // namespace prunesim::models

@@ -1,0 +1,134 @@
+#include "prunesim/models/compute_units.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include "prunesim/hls/cycle_models.h"
+#include "prunesim/models/gemm_timing.h"
+#include "prunesim/models/sc_util.h"
+
+namespace prunesim::models {
+
+using workloads::Op;
+using workloads::OpKind;
+
+namespace {
+uint64_t bytes_of(uint64_t elems, int bits) { return (elems * uint64_t(bits) + 7) / 8; }
+
+ComputeCmd& command(tlm::tlm_generic_payload& tx) {
+  ComputeCmd* cmd = nullptr;
+  tx.get_extension(cmd);
+  sc_assert(cmd && cmd->op);
+  return *cmd;
+}
+}  // namespace
+
+uint64_t matmul_cycles(const PeConfig& pe, const Op& op) {
+  return uint64_t(op.count) * hls::dense_gemm_cycles(pe.dataflow, op.m, op.k, op.n, pe.rows, pe.cols, pe.overlap_preload);
+}
+
+uint64_t vector_op_cycles(const NonlinearConfig& cfg, const Op& op) {
+  switch (op.kind) {
+    case OpKind::Softmax: return hls::vector_cycles(uint64_t(op.count) * op.rows, op.cols, cfg.lanes, 2, cfg.depth);
+    case OpKind::LayerNorm: return hls::vector_cycles(uint64_t(op.count) * op.rows, op.cols, cfg.lanes, 2, cfg.depth);
+    case OpKind::Gelu:
+    case OpKind::Residual:
+    case OpKind::Eltwise: return hls::vector_cycles(1, op.elems, cfg.lanes, 1, cfg.depth);
+    default: return 0;
+  }
+}
+
+uint64_t token_prune_cycles(const TpuConfig& cfg, const NonlinearConfig& vec, const BufferConfig& act,
+                            uint64_t d_model, const Op& op) {
+  uint64_t cycles = 0;
+  for (size_t s = 0; s < op.tokens_in.size(); ++s) {
+    const uint64_t n = op.tokens_in[s], kept = op.tokens_kept[s];
+    // Class-attention score per token averaged over heads: heads x (n-1) adds on the vector lanes.
+    cycles += hls::ceil_div(uint64_t(op.heads) * (n - 1), vec.lanes);
+    cycles += cfg.algorithm == TopkAlgorithm::Bitonic ? hls::bitonic_topk_cycles(n - 1, cfg.comparators)
+                                                      : hls::quickselect_topk_cycles(n - 1, cfg.comparators);
+    // Compaction: kept tokens copied through the activation buffer at its bandwidth.
+    cycles += uint64_t(std::ceil(double(kept * d_model) / act.bytes_per_cycle()));
+    // Fused token: attention-weighted sum of the dropped tokens, one MAC per element per lane.
+    if (op.fused && n > kept) cycles += hls::ceil_div((n - kept) * d_model, vec.lanes);
+  }
+  return cycles;
+}
+
+PeArray::PeArray(sc_core::sc_module_name name, const PeConfig& pe, const BufferConfig& act, double cycle_ns)
+    : sc_module(name), socket("socket"), pe_(pe), act_(act), cycle_ns_(cycle_ns) {
+  socket.register_b_transport(this, &PeArray::b_transport);
+}
+
+void PeArray::b_transport(tlm::tlm_generic_payload& tx, sc_core::sc_time& delay) {
+  ComputeCmd& cmd = command(tx);
+  const Op& op = *cmd.op;
+  uint64_t reuse = 1;
+  if (op.kind == OpKind::Gemm) {
+    const GemmTileTiming t = gemm_tile_cycles(pe_, *cmd.weight, cmd.m, cmd.first, cmd.last);
+    cmd.cycles = t.cycles;
+    cmd.macs = t.macs;
+    cmd.imbalance = t.imbalance;
+    const bool dense = cmd.weight->format == workloads::StorageFormat::Dense;
+    reuse = dense ? std::min<uint64_t>(pe_.cols, cmd.weight->rows) : std::min<uint64_t>(pe_.cols, cmd.weight->mask.block_rows);
+    uint64_t out_rows = 0;
+    for (uint32_t r = cmd.first; r < cmd.last; ++r) out_rows += cmd.weight->block_row_height(r);
+    cmd.onchip_write_bytes = bytes_of(cmd.m * out_rows, op.abits);
+  } else {
+    cmd.cycles = matmul_cycles(pe_, op);
+    cmd.macs = op.macs({});
+    reuse = std::min<uint64_t>(pe_.cols, op.n);
+    cmd.onchip_write_bytes = bytes_of(uint64_t(op.count) * op.m * op.n, op.abits);
+  }
+  // Each activation read from the buffer feeds `reuse` MACs along an array row.
+  cmd.onchip_read_bytes = bytes_of(cmd.macs / std::max<uint64_t>(1, reuse), op.abits);
+  const double need = double(pe_.rows) * std::ceil(op.abits / 8.0);
+  const double have = act_.bytes_per_cycle();
+  if (need > have && cmd.cycles) {
+    const uint64_t slowed = uint64_t(std::ceil(double(cmd.cycles) * need / have));
+    cmd.stall_port_cycles = slowed - cmd.cycles;
+    cmd.cycles = slowed;
+  }
+  delay += cycles_to_time(cmd.cycles, cycle_ns_);
+  tx.set_response_status(tlm::TLM_OK_RESPONSE);
+}
+
+VectorUnit::VectorUnit(sc_core::sc_module_name name, const NonlinearConfig& cfg, double cycle_ns)
+    : sc_module(name), socket("socket"), cfg_(cfg), cycle_ns_(cycle_ns) {
+  socket.register_b_transport(this, &VectorUnit::b_transport);
+}
+
+void VectorUnit::b_transport(tlm::tlm_generic_payload& tx, sc_core::sc_time& delay) {
+  ComputeCmd& cmd = command(tx);
+  const Op& op = *cmd.op;
+  cmd.cycles = vector_op_cycles(cfg_, op);
+  const uint64_t elems = op.elems ? op.elems : uint64_t(op.count) * op.rows * op.cols;
+  cmd.vector_ops = elems;
+  const uint64_t passes = (op.kind == OpKind::Softmax || op.kind == OpKind::LayerNorm) ? 2 : 1;
+  const uint64_t inputs = op.kind == OpKind::Residual ? 2 : 1;
+  cmd.onchip_read_bytes = bytes_of(elems * passes * inputs, op.abits);
+  cmd.onchip_write_bytes = bytes_of(elems, op.abits);
+  delay += cycles_to_time(cmd.cycles, cycle_ns_);
+  tx.set_response_status(tlm::TLM_OK_RESPONSE);
+}
+
+TokenUnit::TokenUnit(sc_core::sc_module_name name, const TpuConfig& cfg, const NonlinearConfig& vec,
+                     const BufferConfig& act, uint64_t d_model, double cycle_ns)
+    : sc_module(name), socket("socket"), cfg_(cfg), vec_(vec), act_(act), d_model_(d_model),
+      cycle_ns_(cycle_ns) {
+  socket.register_b_transport(this, &TokenUnit::b_transport);
+}
+
+void TokenUnit::b_transport(tlm::tlm_generic_payload& tx, sc_core::sc_time& delay) {
+  ComputeCmd& cmd = command(tx);
+  const Op& op = *cmd.op;
+  cmd.cycles = token_prune_cycles(cfg_, vec_, act_, d_model_, op);
+  uint64_t moved = 0;
+  for (size_t s = 0; s < op.tokens_in.size(); ++s) moved += uint64_t(op.tokens_kept[s]) * d_model_;
+  cmd.onchip_read_bytes = bytes_of(moved, op.abits);
+  cmd.onchip_write_bytes = bytes_of(moved, op.abits);
+  delay += cycles_to_time(cmd.cycles, cycle_ns_);
+  tx.set_response_status(tlm::TLM_OK_RESPONSE);
+}
+
+}  // namespace prunesim::models

@@ -1,0 +1,128 @@
+#include "prunesim/models/controller.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include "prunesim/models/payload.h"
+
+namespace prunesim::models {
+
+using workloads::Op;
+using workloads::OpKind;
+
+Controller::Controller(sc_core::sc_module_name name, const workloads::Trace& trace, const HwConfig& hw,
+                       TilePlan plan)
+    : sc_module(name), to_dma_load("to_dma_load"), to_dma_store("to_dma_store"), to_pe("to_pe"),
+      to_vector("to_vector"), to_tpu("to_tpu"), layer("layer"), op_id("op_id"), tokens_alive("tokens_alive"),
+      pe_busy("pe_busy"), vector_busy("vector_busy"), tpu_busy("tpu_busy"), weight_slots_full("weight_slots_full"),
+      trace_(trace), hw_(hw), plan_(std::move(plan)), ready_("ready", hw.weight_buffer.double_buffered ? 2 : 1),
+      free_slots_("free_slots", hw.weight_buffer.double_buffered ? 2 : 1) {
+  stats_.resize(trace_.ops.size());
+  for (size_t i = 0; i < trace_.ops.size(); ++i) {
+    const Op& op = trace_.ops[i];
+    stats_[i].id = op.id;
+    stats_[i].layer = op.layer;
+    stats_[i].name = op.name;
+    stats_[i].kind = workloads::op_kind_name(op.kind);
+  }
+  SC_THREAD(loader);
+  SC_THREAD(compute);
+}
+
+uint64_t Controller::now_cycles() const {
+  return uint64_t(std::llround(sc_core::sc_time_stamp().to_seconds() * 1e9 / hw_.cycle_ns()));
+}
+
+void Controller::transfer(tlm_utils::simple_initiator_socket<Controller>& s, bool write, uint64_t addr,
+                          uint64_t bytes) {
+  if (bytes == 0) return;
+  tlm::tlm_generic_payload tx;
+  tx.set_command(write ? tlm::TLM_WRITE_COMMAND : tlm::TLM_READ_COMMAND);
+  tx.set_address(addr);
+  tx.set_data_length(uint32_t(std::min<uint64_t>(bytes, UINT32_MAX)));
+  tx.set_streaming_width(tx.get_data_length());
+  tx.set_data_ptr(nullptr);  // timing only: no data moves in this mode
+  sc_core::sc_time delay = sc_core::SC_ZERO_TIME;
+  s->b_transport(tx, delay);
+  if (tx.is_response_error()) SC_REPORT_ERROR("prunesim/controller", "DRAM transfer failed");
+  wait(delay);
+}
+
+void Controller::loader() {
+  for (size_t i = 0; i < plan_.items.size(); ++i) {
+    free_slots_.wait();
+    const WorkItem& item = plan_.items[i];
+    transfer(to_dma_load, false, item.read_addr, item.read_bytes);
+    ready_.write(i);
+  }
+}
+
+void Controller::compute() {
+  int tokens = int(trace_.ops.empty() ? 0 : std::stoul(trace_.header.count("seq") ? trace_.header.at("seq") : "0"));
+  tokens_alive.write(tokens);
+  for (size_t n = 0; n < plan_.items.size(); ++n) {
+    const WorkItem& item = plan_.items[n];
+    const Op& op = trace_.ops[item.op];
+    OpStats& st = stats_[item.op];
+    if (item.first_of_op) {
+      st.start_cycle = now_cycles();
+      layer.write(op.layer);
+      op_id.write(int(op.id));
+    }
+    const uint64_t wait_start = now_cycles();
+    if (ready_.read() != n) SC_REPORT_FATAL("prunesim/controller", "loader and compute threads out of order");
+    st.stall_memory += now_cycles() - wait_start;
+    st.ddr_read_bytes += item.read_bytes;
+    weight_slots_full.write(int(n + 1 < plan_.items.size() ? 1 : 0));
+
+    ComputeCmd cmd;
+    cmd.op = &op;
+    if (op.kind == OpKind::Gemm) cmd.weight = &trace_.matrices.at(op.weight);
+    cmd.m = item.m;
+    cmd.first = item.first;
+    cmd.last = item.last;
+    tlm::tlm_generic_payload tx;
+    tx.set_command(tlm::TLM_IGNORE_COMMAND);
+    tx.set_extension(&cmd);
+    sc_core::sc_time delay = sc_core::SC_ZERO_TIME;
+    sc_core::sc_signal<bool>* busy = nullptr;
+    switch (item.kind) {
+      case ItemKind::Pe: to_pe->b_transport(tx, delay), busy = &pe_busy; break;
+      case ItemKind::Vector: to_vector->b_transport(tx, delay), busy = &vector_busy; break;
+      case ItemKind::TokenPrune: to_tpu->b_transport(tx, delay), busy = &tpu_busy; break;
+      case ItemKind::Transfer: break;
+    }
+    tx.clear_extension(&cmd);
+    if (busy) {
+      busy->write(true);
+      wait(delay);
+      busy->write(false);
+    }
+    st.busy_cycles += cmd.cycles;
+    st.macs += cmd.macs;
+    st.vector_ops += cmd.vector_ops;
+    st.onchip_read_bytes += cmd.onchip_read_bytes;
+    st.onchip_write_bytes += cmd.onchip_write_bytes;
+    st.stall_ports += cmd.stall_port_cycles;
+    st.imbalance = std::max(st.imbalance, cmd.imbalance);
+    free_slots_.post();
+
+    if (item.write_bytes) {
+      const uint64_t t0 = now_cycles();
+      transfer(to_dma_store, true, item.write_addr, item.write_bytes);
+      st.stall_writeback += now_cycles() - t0;
+      st.ddr_write_bytes += item.write_bytes;
+    }
+    if (op.kind == OpKind::TokenPrune) {
+      tokens = 0;
+      for (auto t : op.tokens_kept) tokens += int(t);
+      tokens_alive.write(tokens / int(op.tokens_kept.size()));
+      st.tokens = uint32_t(tokens);
+    }
+    if (item.last_of_op) st.cycles = now_cycles() - st.start_cycle;
+  }
+  end_cycle_ = now_cycles();
+  finished_ = true;  // both threads end here; sc_start() returns when no event is left
+}
+
+}  // namespace prunesim::models

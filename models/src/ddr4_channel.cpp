@@ -1,0 +1,265 @@
+#include "prunesim/models/ddr4_channel.h"
+
+#include <algorithm>
+#include <cmath>
+
+namespace prunesim::models {
+
+namespace {
+uint32_t log2u(uint64_t v) {
+  uint32_t n = 0;
+  while ((uint64_t(1) << n) < v) ++n;
+  return n;
+}
+}  // namespace
+
+Ddr4Channel::Ddr4Channel(const DramConfig& cfg) : cfg_(cfg) {
+  const DramTiming& t = cfg_.timing;
+  burst_cycles_ = t.BL / 2;  // double data rate
+  burst_bytes_ = cfg_.org.burst_bytes(t.BL);
+  tRFC_ = ns_to_cycles(t.tRFC_ns);
+  tREFI_ = ns_to_cycles(t.tREFI_ns);
+  ctrl_latency_ = ns_to_cycles(cfg_.ctrl.controller_latency_ns);
+  // Read-to-write command spacing (JESD79-4): RL + BL/2 - WL + 2 tCK of bus turnaround.
+  tRTW_ = t.CL + burst_cycles_ + 2 > t.CWL ? t.CL + burst_cycles_ + 2 - t.CWL : 1;
+  const DramOrg& o = cfg_.org;
+  banks_.resize(size_t(o.ranks) * o.bank_groups * o.banks_per_group);
+  ranks_.resize(o.ranks);
+  for (uint32_t r = 0; r < o.ranks; ++r) {
+    Rank& rk = ranks_[r];
+    rk.last_act_bg.assign(o.bank_groups, 0);
+    rk.last_col_bg.assign(o.bank_groups, 0);
+    rk.last_wr_end_bg.assign(o.bank_groups, 0);
+    // Stagger ranks' refresh so they do not all block the bus at once.
+    rk.next_refresh = tREFI_ + r * (tREFI_ / o.ranks);
+  }
+}
+
+uint64_t Ddr4Channel::ns_to_cycles(double ns) const {
+  return uint64_t(std::ceil(ns / cfg_.timing.tck_ns - 1e-9));
+}
+
+DecodedAddr Ddr4Channel::decode(uint64_t addr) const {
+  const DramOrg& o = cfg_.org;
+  const uint32_t col_bursts = o.columns / cfg_.timing.BL;
+  uint64_t x = addr / burst_bytes_;
+  DecodedAddr a;
+  auto take = [&x](uint64_t n) {
+    uint64_t v = x & (n - 1);
+    x >>= log2u(n);
+    return uint32_t(v);
+  };
+  switch (cfg_.ctrl.mapping) {
+    case AddressMapping::RowColumnBank:
+      // Xilinx MIG ROW_COLUMN_BANK (PG150): {rank, row, column[9:3], bank, bank_group, column[2:0]}.
+      a.bg = take(o.bank_groups);
+      a.bank = take(o.banks_per_group);
+      a.col = take(col_bursts);
+      a.row = take(o.rows);
+      a.rank = take(o.ranks);
+      break;
+    case AddressMapping::RowBankColumn:
+      a.col = take(col_bursts);
+      a.bg = take(o.bank_groups);
+      a.bank = take(o.banks_per_group);
+      a.row = take(o.rows);
+      a.rank = take(o.ranks);
+      break;
+    case AddressMapping::BankRowColumn:
+      a.col = take(col_bursts);
+      a.row = take(o.rows);
+      a.bg = take(o.bank_groups);
+      a.bank = take(o.banks_per_group);
+      a.rank = take(o.ranks);
+      break;
+  }
+  return a;
+}
+
+void Ddr4Channel::submit(const DramRequest& r) { incoming_.push_back(r); }
+
+void Ddr4Channel::admit() {
+  while (!incoming_.empty() && incoming_.front().arrival <= now_) {
+    const DramRequest& r = incoming_.front();
+    auto& q = r.write ? write_q_ : read_q_;
+    const uint32_t cap = r.write ? cfg_.ctrl.write_queue : cfg_.ctrl.read_queue;
+    if (q.size() >= cap) break;  // full queue pushes back; arrivals stay in order
+    q.push_back(Queued{r, decode(r.addr), now_});
+    incoming_.pop_front();
+  }
+}
+
+void Ddr4Channel::refresh(Rank& rk, uint32_t rank_index) {
+  const DramTiming& t = cfg_.timing;
+  const DramOrg& o = cfg_.org;
+  // Precharge-all once every open bank may precharge, then REF; banks are blocked for tRFC.
+  uint64_t start = rk.next_refresh;
+  bool any_open = false;
+  const size_t first = size_t(rank_index) * o.bank_groups * o.banks_per_group;
+  const size_t count = size_t(o.bank_groups) * o.banks_per_group;
+  for (size_t b = first; b < first + count; ++b) {
+    start = std::max(start, banks_[b].open_row >= 0 ? banks_[b].next_pre : banks_[b].next_act);
+    any_open |= banks_[b].open_row >= 0;
+  }
+  const uint64_t ref = start + (any_open ? t.tRP : 0);
+  if (any_open) ++stats_.precharges;
+  for (size_t b = first; b < first + count; ++b) {
+    banks_[b].open_row = -1;
+    banks_[b].hit_streak = 0;
+    banks_[b].next_act = std::max(banks_[b].next_act, ref + tRFC_);
+  }
+  ++stats_.refreshes;
+  rk.next_refresh += tREFI_;
+}
+
+void Ddr4Channel::refresh_if_due() {
+  for (uint32_t r = 0; r < ranks_.size(); ++r) {
+    Rank& rk = ranks_[r];
+    if (rk.next_refresh > now_) continue;
+    // Refreshes that fell entirely inside idle time cost nothing but must be counted.
+    if (now_ > rk.next_refresh + tREFI_ + tRFC_) {
+      const uint64_t skipped = (now_ - rk.next_refresh) / tREFI_;
+      stats_.refreshes += skipped;
+      rk.next_refresh += skipped * tREFI_;
+    }
+    while (rk.next_refresh <= now_) refresh(rk, r);
+  }
+}
+
+size_t Ddr4Channel::pick(std::deque<Queued>& q) {
+  // FR-FCFS: the oldest row hit within the window, unless that bank has had max_row_hits in a row.
+  const size_t window = std::min<size_t>(q.size(), cfg_.ctrl.reorder_window);
+  if (cfg_.ctrl.page_policy == PagePolicy::Open) {
+    for (size_t i = 0; i < window; ++i) {
+      const Bank& b = bank(q[i].a);
+      if (b.open_row == int64_t(q[i].a.row) && (i == 0 || b.hit_streak < cfg_.ctrl.max_row_hits)) return i;
+    }
+  }
+  return 0;
+}
+
+DramCompletion Ddr4Channel::schedule(const Queued& q) {
+  const DramTiming& t = cfg_.timing;
+  const DecodedAddr& a = q.a;
+  Bank& b = bank(a);
+  Rank& rk = ranks_[a.rank];
+  const bool write = q.req.write;
+  DramCompletion c;
+  c.id = q.req.id;
+  c.arrival = q.req.arrival;
+  c.write = write;
+
+  uint64_t earliest = std::max(now_, q.admitted);
+  uint64_t first_cmd;
+  uint64_t col;
+  if (b.open_row == int64_t(a.row)) {
+    c.row_hit = true;
+    ++stats_.row_hits;
+    ++b.hit_streak;
+    col = std::max(earliest, b.next_col);
+    first_cmd = col;
+  } else {
+    uint64_t act_ready = earliest;
+    if (b.open_row >= 0) {
+      ++stats_.row_conflicts;
+      const uint64_t pre = std::max(earliest, b.next_pre);
+      ++stats_.precharges;
+      act_ready = pre + t.tRP;
+      first_cmd = pre;
+    } else {
+      ++stats_.row_misses;
+    }
+    uint64_t act = std::max(act_ready, b.next_act);
+    if (rk.any_act) {
+      act = std::max(act, rk.last_act + t.tRRD_S);
+      act = std::max(act, rk.last_act_bg[a.bg] + t.tRRD_L);
+    }
+    if (rk.acts >= 4) act = std::max(act, rk.faw[rk.faw_pos] + t.tFAW);  // oldest of the last four
+    if (b.open_row < 0) first_cmd = act;
+    rk.faw[rk.faw_pos] = act;
+    rk.faw_pos = (rk.faw_pos + 1) % 4;
+    ++rk.acts;
+    rk.last_act = std::max(rk.last_act, act);
+    rk.last_act_bg[a.bg] = std::max(rk.last_act_bg[a.bg], act);
+    rk.any_act = true;
+    ++stats_.activates;
+    b.open_row = a.row;
+    b.hit_streak = 0;
+    b.next_pre = act + t.tRAS;
+    b.next_act = act + t.tRC;
+    col = act + t.tRCD;
+  }
+  // Column-command constraints shared by the rank.
+  if (rk.any_col) {
+    col = std::max(col, rk.last_col + t.tCCD_S);
+    col = std::max(col, rk.last_col_bg[a.bg] + t.tCCD_L);
+  }
+  if (!write && rk.any_wr) {
+    col = std::max(col, rk.last_wr_end + t.tWTR_S);
+    col = std::max(col, rk.last_wr_end_bg[a.bg] + t.tWTR_L);
+  }
+  if (write && rk.any_rd) col = std::max(col, rk.last_rd_cmd + tRTW_);
+  // Data bus: one burst at a time, plus a switch gap between ranks.
+  const uint64_t latency = write ? t.CWL : t.CL;
+  uint64_t bus_ready = bus_free_ + (bus_rank_ >= 0 && uint32_t(bus_rank_) != a.rank ? t.tRTRS : 0);
+  if (col + latency < bus_ready) col = bus_ready - latency;
+  const uint64_t data_start = col + latency, data_end = data_start + burst_cycles_;
+
+  rk.last_col = col;
+  rk.last_col_bg[a.bg] = col;
+  rk.any_col = true;
+  b.next_col = col + t.tCCD_L;
+  if (write) {
+    rk.last_wr_end = data_end;
+    rk.last_wr_end_bg[a.bg] = data_end;
+    rk.any_wr = true;
+    b.next_pre = std::max(b.next_pre, data_end + t.tWR);
+    ++stats_.writes;
+    stats_.bytes_written += burst_bytes_;
+  } else {
+    rk.last_rd_cmd = col;
+    rk.any_rd = true;
+    b.next_pre = std::max(b.next_pre, col + t.tRTP);
+    ++stats_.reads;
+    stats_.bytes_read += burst_bytes_;
+  }
+  if (cfg_.ctrl.page_policy == PagePolicy::Closed) {
+    // Auto-precharge: the bank closes as soon as it may.
+    ++stats_.precharges;
+    b.next_act = std::max(b.next_act, b.next_pre + t.tRP);
+    b.open_row = -1;
+  }
+  bus_free_ = data_end;
+  bus_rank_ = int32_t(a.rank);
+  stats_.busy_data_cycles += burst_cycles_;
+  c.done = data_end + ctrl_latency_;
+  stats_.last_done = std::max(stats_.last_done, c.done);
+  // Decisions move forward with the command stream: the next request is chosen no earlier than this one's
+  // first command, so later arrivals can still win the reorder window.
+  now_ = std::max(now_, first_cmd);
+  return c;
+}
+
+void Ddr4Channel::run(const std::function<void(const DramCompletion&)>& on_done) {
+  while (!incoming_.empty() || !read_q_.empty() || !write_q_.empty()) {
+    if (read_q_.empty() && write_q_.empty()) now_ = std::max(now_, incoming_.front().arrival);
+    admit();
+    refresh_if_due();
+    if (read_q_.empty() && write_q_.empty()) {
+      // Both queues empty yet arrivals blocked cannot happen (admit fills an empty queue); guard anyway.
+      if (!incoming_.empty()) now_ = std::max(now_, incoming_.front().arrival);
+      continue;
+    }
+    // Write drain with hysteresis; writes also go when no read waits.
+    if (write_q_.size() >= cfg_.ctrl.write_high_watermark) draining_writes_ = true;
+    if (draining_writes_ && write_q_.size() <= cfg_.ctrl.write_low_watermark) draining_writes_ = false;
+    const bool serve_write = !write_q_.empty() && (draining_writes_ || read_q_.empty());
+    auto& q = serve_write ? write_q_ : read_q_;
+    const size_t i = pick(q);
+    const Queued chosen = q[i];
+    q.erase(q.begin() + long(i));
+    on_done(schedule(chosen));
+  }
+}
+
+}  // namespace prunesim::models

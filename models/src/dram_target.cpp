@@ -1,0 +1,74 @@
+#include "prunesim/models/dram_target.h"
+
+#include <algorithm>
+#include <cmath>
+
+namespace prunesim::models {
+
+DramTarget::DramTarget(sc_core::sc_module_name name, const DramConfig& cfg, bool ideal)
+    : sc_module(name), socket("socket"), queue_depth("queue_depth"), cfg_(cfg), ideal_(ideal) {
+  for (uint32_t c = 0; c < cfg_.org.channels; ++c) channels_.push_back(std::make_unique<Ddr4Channel>(cfg_));
+  socket.register_b_transport(this, &DramTarget::b_transport);
+  socket.register_transport_dbg(this, &DramTarget::transport_dbg);
+}
+
+double DramTarget::peak_bytes_per_ns() const { return cfg_.peak_gbps_per_channel() * cfg_.org.channels; }
+
+DramStats DramTarget::total_stats() const {
+  DramStats s;
+  for (const auto& ch : channels_) {
+    const DramStats& c = ch->stats();
+    s.reads += c.reads, s.writes += c.writes, s.row_hits += c.row_hits, s.row_misses += c.row_misses;
+    s.row_conflicts += c.row_conflicts, s.activates += c.activates, s.precharges += c.precharges;
+    s.refreshes += c.refreshes, s.bytes_read += c.bytes_read, s.bytes_written += c.bytes_written;
+    s.busy_data_cycles += c.busy_data_cycles;
+  }
+  return s;
+}
+
+void DramTarget::b_transport(int, tlm::tlm_generic_payload& tx, sc_core::sc_time& delay) {
+  const uint64_t len = tx.get_data_length();
+  const bool write = tx.is_write();
+  tx.set_response_status(tlm::TLM_OK_RESPONSE);
+  if (len == 0) return;
+  if (ideal_) return;  // ideal memory: never stalls
+  const double start_ns = (sc_core::sc_time_stamp() + delay).to_seconds() * 1e9;
+  const uint32_t burst = cfg_.org.burst_bytes(cfg_.timing.BL);
+  const uint64_t nch = channels_.size();
+  uint64_t addr = tx.get_address() / burst * burst;
+  const uint64_t end = tx.get_address() + len;
+  // Split into bursts, each to the channel its interleave granule maps to.
+  std::vector<bool> touched(nch, false);
+  for (; addr < end; addr += burst) {
+    const ChannelAddr ca = split_channel(cfg_.org, addr);
+    const uint64_t ch = ca.channel;
+    Ddr4Channel& c = *channels_[ch];
+    DramRequest r;
+    r.id = next_id_++;
+    r.arrival = std::max<uint64_t>(c.now(), uint64_t(start_ns / cfg_.timing.tck_ns));
+    r.addr = ca.local;
+    r.write = write;
+    c.submit(r);
+    touched[ch] = true;
+    ++requests_;
+  }
+  double done_ns = start_ns;
+  size_t depth = 0;
+  for (uint64_t ch = 0; ch < nch; ++ch) {
+    if (!touched[ch]) continue;
+    depth += channels_[ch]->queued();
+    channels_[ch]->run([&](const DramCompletion& c) {
+      done_ns = std::max(done_ns, channels_[ch]->cycles_to_ns(c.done));
+    });
+  }
+  queue_depth.write(int(depth));
+  delay += sc_core::sc_time(done_ns - start_ns, sc_core::SC_NS);
+}
+
+unsigned int DramTarget::transport_dbg(int, tlm::tlm_generic_payload& tx) {
+  // No backing store is modelled in timing mode; debug accesses read zeros and write nothing.
+  if (tx.is_read() && tx.get_data_ptr()) std::fill_n(tx.get_data_ptr(), tx.get_data_length(), 0);
+  return tx.get_data_length();
+}
+
+}  // namespace prunesim::models

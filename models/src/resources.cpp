@@ -1,0 +1,71 @@
+#include "prunesim/models/resources.h"
+
+#include <cmath>
+
+namespace prunesim::models {
+
+const char* memory_kind_name(MemoryKind k) {
+  switch (k) {
+    case MemoryKind::Bram: return "bram";
+    case MemoryKind::Uram: return "uram";
+    case MemoryKind::M10k: return "m10k";
+  }
+  return "?";
+}
+const char* balance_name(BalancePolicy b) {
+  switch (b) {
+    case BalancePolicy::None: return "none";
+    case BalancePolicy::RowBalanced: return "row_balanced";
+    case BalancePolicy::Greedy: return "greedy";
+  }
+  return "?";
+}
+const char* dataflow_name(hls::Dataflow d) { return d == hls::Dataflow::WeightStationary ? "ws" : "os"; }
+const char* topk_name(TopkAlgorithm a) { return a == TopkAlgorithm::QuickSelect ? "quickselect" : "bitonic"; }
+
+uint64_t buffer_primitives(const BufferConfig& b) {
+  uint64_t width = 72, depth = 512;
+  if (b.kind == MemoryKind::Uram) depth = 4096;
+  if (b.kind == MemoryKind::M10k) width = 40, depth = 256;
+  const uint64_t bank_bits = (b.bytes * 8 + b.banks - 1) / b.banks;
+  const uint64_t per_bank_wide = (b.width_bits + width - 1) / width;
+  const uint64_t rows = (bank_bits + b.width_bits - 1) / b.width_bits;
+  return uint64_t(b.banks) * per_bank_wide * ((rows + depth - 1) / depth);
+}
+
+uint64_t pe_dsps(const PeConfig& pe, int bits) {
+  const uint64_t macs = uint64_t(pe.rows) * pe.cols;
+  if (bits <= 8) return (macs + pe.macs_per_dsp_int8 - 1) / pe.macs_per_dsp_int8;
+  if (bits <= 16) return (macs + pe.macs_per_dsp_int16 - 1) / pe.macs_per_dsp_int16;
+  return uint64_t(std::ceil(double(macs) * pe.dsp_per_mac_fp32));
+}
+
+ResourceUse estimate_resources(const HwConfig& hw, int weight_bits) {
+  ResourceUse u;
+  u.dsp = pe_dsps(hw.pe, weight_bits);
+  for (const BufferConfig* b : {&hw.act_buffer, &hw.weight_buffer, &hw.out_buffer}) {
+    const uint64_t n = buffer_primitives(*b);
+    if (b->kind == MemoryKind::Bram) u.bram36 += n;
+    if (b->kind == MemoryKind::Uram) u.uram += n;
+    if (b->kind == MemoryKind::M10k) u.m10k += n;
+  }
+  auto check = [&u](const char* what, uint64_t used, uint64_t avail) {
+    if (used > avail && u.fits) {
+      u.fits = false;
+      u.overflow = std::string(what) + ": design needs " + std::to_string(used) + ", device has " +
+                   std::to_string(avail);
+    }
+  };
+  check("DSP", u.dsp, hw.device.dsp);
+  check("BRAM36", u.bram36, hw.device.bram36);
+  check("URAM288", u.uram, hw.device.uram);
+  check("M10K", u.m10k, hw.device.m10k);
+  if (hw.clock.mhz > hw.device.max_clock_mhz && u.fits) {
+    u.fits = false;
+    u.overflow = "clock: design asks " + std::to_string(hw.clock.mhz) + " MHz, device allows " +
+                 std::to_string(hw.device.max_clock_mhz) + " MHz";
+  }
+  return u;
+}
+
+}  // namespace prunesim::models

@@ -1,0 +1,85 @@
+#pragma once
+// Run configuration: INI files read with Boost.Program_options ([section] key = value becomes the option
+// section.key), layered in order, then --set section.key=value overrides. Every key is declared once in
+// a schema with its type, range, default and help; unknown keys, wrong types and out-of-range values are
+// errors naming the key and where it came from (file:line or --set).
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "prunesim/models/hw_config.h"
+#include "prunesim/workloads/compressor.h"
+
+namespace prunesim::sim {
+
+// What to simulate: a trace file, or a model from the zoo with a compression recipe.
+struct WorkloadConfig {
+  std::string trace;           // when set, the trace file is replayed and the rest is ignored
+  std::string model = "deit-small";
+  uint32_t batch = 1;
+  uint32_t seq = 0;            // 0: the model's own
+  uint32_t decode = 0;         // decoder models: tokens generated after the prefill
+  uint32_t layers = 0;         // 0: the model's own
+  uint32_t gru_input = 0, gru_hidden = 0;  // 0: the model's own
+  std::string prune = "all=block:16x16:0.5";  // space-separated KIND=SPEC items
+  std::string quant = "int8";
+  std::string format = "auto";
+  std::string spread = "uniform";
+  double skew = 0.5;
+  std::string token_layers = "3,6,9";  // empty: no token pruning
+  double token_keep = 0.7;
+  bool token_fused = true;
+  std::string token_mode = "static";   // static | distribution
+  double token_stddev = 0.0;
+  uint64_t seed = 1;
+
+  workloads::ModelSpec model_spec() const;
+  workloads::Recipe recipe() const;
+};
+
+struct RunConfig {
+  models::HwConfig hw;
+  WorkloadConfig workload;
+};
+
+class ConfigSchema {
+ public:
+  ConfigSchema();
+  // Layers files then overrides onto the built-in default. Throws InputError.
+  RunConfig resolve(const std::vector<std::string>& files, const std::vector<std::string>& sets) const;
+  // Every key with its value, in schema order (sections sorted).
+  std::vector<std::pair<std::string, std::string>> dump(const RunConfig& c) const;
+  // "key  (type, default)  help" lines for --help-config.
+  std::string describe() const;
+  bool has(const std::string& key) const { return index_.count(key) != 0; }
+
+ private:
+  struct Key {
+    std::string name, type, help;
+    std::function<std::string(const RunConfig&)> get;
+    std::function<void(RunConfig&, const std::string&)> set;  // throws InputError with what was expected
+  };
+  void add_key(Key k);
+  void add_u32(const std::string& name, std::function<uint32_t&(RunConfig&)> ref, uint64_t lo, uint64_t hi,
+               const std::string& help);
+  void add_u64(const std::string& name, std::function<uint64_t&(RunConfig&)> ref, uint64_t lo, uint64_t hi,
+               const std::string& help);
+  void add_f64(const std::string& name, std::function<double&(RunConfig&)> ref, double lo, double hi,
+               const std::string& help);
+  void add_bool(const std::string& name, std::function<bool&(RunConfig&)> ref, const std::string& help);
+  void add_str(const std::string& name, std::function<std::string&(RunConfig&)> ref, const std::string& help);
+  template <class E>
+  void add_enum(const std::string& name, std::function<E&(RunConfig&)> ref, std::vector<std::pair<std::string, E>> values,
+                const std::string& help);
+  void add_buffer(const std::string& section, std::function<models::BufferConfig&(RunConfig&)> ref);
+
+  std::vector<Key> keys_;
+  std::map<std::string, size_t> index_;
+};
+
+// Checks cross-key consistency of a resolved configuration; throws InputError naming the keys.
+void validate(const RunConfig& c);
+
+}  // namespace prunesim::sim

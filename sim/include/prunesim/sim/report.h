@@ -1,0 +1,29 @@
+#pragma once
+// Reports of a run: a readable table, JSON (every figure plus the resolved configuration) and CSV (one
+// row per op). The same inputs give byte-identical JSON and CSV.
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "prunesim/models/accelerator.h"
+#include "prunesim/sim/config.h"
+
+namespace prunesim::sim {
+
+struct RunReport {
+  const RunConfig& config;
+  const ConfigSchema& schema;
+  const workloads::Trace& trace;
+  std::string trace_name;    // file path or "built-in:<model>"
+  std::string trace_sha256;  // of the trace's text form
+  const models::RunResult& result;
+};
+
+nlohmann::json report_json(const RunReport& r);
+std::string report_text(const RunReport& r);
+std::string report_csv(const RunReport& r);
+
+std::string sha256_hex(const std::string& data);
+// Writes through a temporary file renamed into place, so no partial file is left on failure.
+void write_file_atomic(const std::string& path, const std::string& content);
+
+}  // namespace prunesim::sim

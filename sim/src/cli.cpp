@@ -1,0 +1,259 @@
+#include "prunesim/sim/cli.h"
+
+#include <boost/program_options.hpp>
+#include <cstdlib>
+#include <fstream>
+#include <iomanip>
+#include <iostream>
+#include <sstream>
+#include <systemc>
+
+#include "prunesim/models/accelerator.h"
+#include "prunesim/sim/config.h"
+#include "prunesim/sim/ddr_requests.h"
+#include "prunesim/sim/report.h"
+#include "prunesim/workloads/compressor.h"
+#include "prunesim/workloads/error.h"
+#include "prunesim/workloads/summary.h"
+
+namespace po = boost::program_options;
+
+namespace prunesim::sim {
+
+namespace {
+
+const char* kUsage =
+    "usage: prunesim <command> [options]\n"
+    "\n"
+    "commands:\n"
+    "  run       simulate a workload on a design and report latency, energy, traffic, resources\n"
+    "  compress  prune and quantize a model and write its workload trace\n"
+    "  inspect   summarise a trace: ops, MACs, bytes, densities, tokens per layer\n"
+    "  ddr       run the DRAM model alone on a request trace\n"
+    "\n"
+    "prunesim <command> --help shows a command's options; prunesim --version prints the version.\n";
+
+// Options shared by run and compress: they map onto workload.* configuration keys.
+struct WorkloadFlags {
+  std::string model, trace, quant, format, tokens, spread;
+  std::vector<std::string> prune;
+  uint32_t batch = 0, seq = 0, decode = 0;
+  double keep = -1;
+  int64_t seed = -1;
+
+  void add_to(po::options_description& d, bool with_trace) {
+    d.add_options()("model", po::value(&model), "model from the zoo (bert-base, deit-small, gpt2, gru, ...)");
+    if (with_trace) d.add_options()("trace", po::value(&trace), "replay this trace file instead of a model");
+    d.add_options()("prune", po::value(&prune)->composing(),
+                    "KIND=SPEC, repeatable; e.g. all=block:16x16:0.5, mlp=neuron:0.6, attn=head:0.5, qkv=nm:2:4")(
+        "quant", po::value(&quant), "int4|int8|int16|fp16|fp32 or hybrid KIND=TYPE,... (act=TYPE for activations)")(
+        "format", po::value(&format), "sparse storage: auto|dense|bitmap|csr|bcsr|hier")(
+        "tokens", po::value(&tokens), "token-pruning layers, e.g. 3,6,9 ('' or none: off)")(
+        "keep", po::value(&keep), "token keep ratio in (0, 1]")(
+        "spread", po::value(&spread), "uniform|skewed kept blocks across rows")(
+        "batch", po::value(&batch), "samples per inference")("seq", po::value(&seq), "tokens or time steps")(
+        "decode", po::value(&decode), "decoder models: tokens generated after the prefill")(
+        "seed", po::value(&seed), "random seed");
+  }
+  // Flags become --set overrides, placed before the user's own --set so those win.
+  std::vector<std::string> as_sets() const {
+    std::vector<std::string> s;
+    if (!model.empty()) s.push_back("workload.model=" + model);
+    if (!trace.empty()) s.push_back("workload.trace=" + trace);
+    if (!prune.empty()) {
+      std::string all;
+      for (const auto& p : prune) all += (all.empty() ? "" : " ") + p;
+      s.push_back("workload.prune=" + all);
+    }
+    if (!quant.empty()) s.push_back("workload.quant=" + quant);
+    if (!format.empty()) s.push_back("workload.format=" + format);
+    if (!tokens.empty()) s.push_back("workload.token_layers=" + (tokens == "none" ? std::string() : tokens));
+    if (!spread.empty()) s.push_back("workload.spread=" + spread);
+    if (keep >= 0) s.push_back("workload.token_keep=" + std::to_string(keep));
+    if (batch) s.push_back("workload.batch=" + std::to_string(batch));
+    if (seq) s.push_back("workload.seq=" + std::to_string(seq));
+    if (decode) s.push_back("workload.decode=" + std::to_string(decode));
+    if (seed >= 0) s.push_back("workload.seed=" + std::to_string(seed));
+    return s;
+  }
+};
+
+struct ConfigFlags {
+  std::vector<std::string> files, sets;
+  void add_to(po::options_description& d) {
+    d.add_options()("config", po::value(&files)->composing(), "INI file, repeatable; later files override earlier")(
+        "set", po::value(&sets)->composing(), "section.key=value, repeatable; overrides files");
+  }
+};
+
+po::variables_map parse(const std::vector<std::string>& args, const po::options_description& d,
+                        const po::positional_options_description* pos = nullptr) {
+  po::variables_map vm;
+  auto parser = po::command_line_parser(args).options(d);
+  if (pos) parser.positional(*pos);
+  po::store(parser.run(), vm);
+  po::notify(vm);
+  return vm;
+}
+
+workloads::Trace load_workload(const RunConfig& cfg, std::string& name, std::string& text) {
+  workloads::Trace t;
+  if (!cfg.workload.trace.empty()) {
+    std::ifstream is(cfg.workload.trace, std::ios::binary);
+    if (!is) throw InputError(cfg.workload.trace + ": cannot open trace file");
+    std::ostringstream ss;
+    ss << is.rdbuf();
+    text = ss.str();
+    std::istringstream in(text);
+    t = workloads::read_trace(in, cfg.workload.trace);
+    name = cfg.workload.trace;
+  } else {
+    t = workloads::compress(cfg.workload.model_spec(), cfg.workload.recipe());
+    std::ostringstream ss;
+    workloads::write_trace(ss, t);
+    text = ss.str();
+    name = "built-in:" + cfg.workload.model;
+  }
+  return t;
+}
+
+int cmd_run(const std::vector<std::string>& args) {
+  po::options_description d("prunesim run [options]\n\nSimulate a workload; with no options, the built-in default "
+                            "(DeiT-Small, 16x16 blocks at density 0.5, EViT at layers 3,6,9 keeping 70 %, int8, "
+                            "U250-class design).\n\nOptions");
+  ConfigFlags cf;
+  WorkloadFlags wf;
+  std::string json_path, csv_path, vcd_path;
+  d.add_options()("help,h", "show this help")("help-config", "list every configuration key with its default");
+  cf.add_to(d);
+  wf.add_to(d, true);
+  d.add_options()("json", po::value(&json_path), "write the full report as JSON")(
+      "csv", po::value(&csv_path), "write one row per op as CSV")("vcd", po::value(&vcd_path), "write VCD waveforms")(
+      "quiet,q", "print nothing on success");
+  auto vm = parse(args, d);
+  ConfigSchema schema;
+  if (vm.count("help")) return std::cout << d << "\n", 0;
+  if (vm.count("help-config")) return std::cout << "configuration keys ([section] key = value, or --set section.key=value):\n" << schema.describe(), 0;
+  std::vector<std::string> sets = wf.as_sets();
+  sets.insert(sets.end(), cf.sets.begin(), cf.sets.end());
+  const RunConfig cfg = schema.resolve(cf.files, sets);
+  std::string name, text;
+  const workloads::Trace trace = load_workload(cfg, name, text);
+  const models::RunResult result = models::simulate(trace, cfg.hw, vcd_path);
+  RunReport rep{cfg, schema, trace, name, sha256_hex(text), result};
+  if (!json_path.empty()) write_file_atomic(json_path, report_json(rep).dump(2) + "\n");
+  if (!csv_path.empty()) write_file_atomic(csv_path, report_csv(rep));
+  if (!vm.count("quiet")) std::cout << report_text(rep);
+  return 0;
+}
+
+int cmd_compress(const std::vector<std::string>& args) {
+  po::options_description d("prunesim compress [options] -o FILE\n\nWrite the workload trace of a pruned, "
+                            "quantized model.\n\nOptions");
+  ConfigFlags cf;
+  WorkloadFlags wf;
+  std::string out;
+  d.add_options()("help,h", "show this help")("output,o", po::value(&out), "trace file to write")(
+      "stats", "print op counts, MACs, parameters and bytes");
+  cf.add_to(d);
+  wf.add_to(d, false);
+  auto vm = parse(args, d);
+  if (vm.count("help")) return std::cout << d << "\n", 0;
+  if (out.empty() && !vm.count("stats")) throw InputError("compress: give -o FILE and/or --stats");
+  std::vector<std::string> sets = wf.as_sets();
+  sets.insert(sets.end(), cf.sets.begin(), cf.sets.end());
+  const RunConfig cfg = ConfigSchema().resolve(cf.files, sets);
+  const workloads::Trace t = workloads::compress(cfg.workload.model_spec(), cfg.workload.recipe());
+  if (!out.empty()) workloads::write_trace_file(out, t);
+  if (vm.count("stats")) std::cout << workloads::trace_summary(t);
+  return 0;
+}
+
+int cmd_inspect(const std::vector<std::string>& args) {
+  po::options_description d("prunesim inspect TRACE\n\nSummarise a trace.\n\nOptions");
+  std::string path;
+  d.add_options()("help,h", "show this help")("trace", po::value(&path), "trace file");
+  po::positional_options_description pos;
+  pos.add("trace", 1);
+  auto vm = parse(args, d, &pos);
+  if (vm.count("help")) return std::cout << d << "\n", 0;
+  if (path.empty()) throw InputError("inspect: give a trace file");
+  std::cout << workloads::trace_summary(workloads::read_trace_file(path));
+  return 0;
+}
+
+int cmd_ddr(const std::vector<std::string>& args) {
+  po::options_description d("prunesim ddr --requests FILE [options]\n\nRun the DRAM model alone on a request "
+                            "trace: '<arrival_ns> <R|W> <hex address> [bytes]' per line (arrival 0: as soon as "
+                            "accepted), or DRAMsim3's '<hex address> <READ|WRITE> <cycle>'.\n\nOptions");
+  ConfigFlags cf;
+  std::string req_path, json_path;
+  d.add_options()("help,h", "show this help")("requests", po::value(&req_path), "request trace file")(
+      "json", po::value(&json_path), "write the results as JSON");
+  cf.add_to(d);
+  auto vm = parse(args, d);
+  if (vm.count("help")) return std::cout << d << "\n", 0;
+  if (req_path.empty()) throw InputError("ddr: --requests FILE is required");
+  const RunConfig cfg = ConfigSchema().resolve(cf.files, cf.sets);
+  std::ifstream is(req_path);
+  if (!is) throw InputError(req_path + ": cannot open request file");
+  const auto reqs = read_requests(is, req_path, cfg.hw.ddr.timing.tck_ns);
+  const DdrRunStats s = run_requests(cfg.hw.ddr, reqs);
+  auto r6 = [](double v) { return std::round(v * 1e6) / 1e6; };
+  nlohmann::json j{{"requests", s.requests},
+                   {"reads", s.reads},
+                   {"writes", s.writes},
+                   {"bytes", s.bytes},
+                   {"end_ns", r6(s.end_ns)},
+                   {"bandwidth_gbps", r6(s.bandwidth_gbps)},
+                   {"read_latency_ns",
+                    {{"mean", r6(s.read_latency_mean_ns)}, {"p50", r6(s.read_latency_p50_ns)}, {"p99", r6(s.read_latency_p99_ns)}}},
+                   {"row_hit_rate", r6(s.row_hit_rate)},
+                   {"activates", s.activates},
+                   {"refreshes", s.refreshes},
+                   {"preset", cfg.hw.ddr.preset},
+                   {"channels", cfg.hw.ddr.org.channels}};
+  if (!json_path.empty()) write_file_atomic(json_path, j.dump(2) + "\n");
+  std::cout << std::fixed << std::setprecision(2) << "requests      " << s.requests << " (" << s.reads << " reads, "
+            << s.writes << " writes)\n"
+            << "end           " << s.end_ns << " ns\n"
+            << "bandwidth     " << s.bandwidth_gbps << " GB/s (peak "
+            << cfg.hw.ddr.peak_gbps_per_channel() * cfg.hw.ddr.org.channels << ")\n"
+            << "read latency  mean " << s.read_latency_mean_ns << " ns, p50 " << s.read_latency_p50_ns << " ns, p99 "
+            << s.read_latency_p99_ns << " ns\n"
+            << "row hit rate  " << 100.0 * s.row_hit_rate << " %\n"
+            << "activates     " << s.activates << "\nrefreshes     " << s.refreshes << "\n";
+  return 0;
+}
+
+}  // namespace
+
+int run_cli(int argc, char** argv) {
+  try {
+    if (argc < 2) {
+      std::cerr << kUsage;
+      return 2;
+    }
+    const std::string cmd = argv[1];
+    std::vector<std::string> args(argv + 2, argv + argc);
+    if (cmd == "--help" || cmd == "-h" || cmd == "help") return std::cout << kUsage, 0;
+    if (cmd == "--version") return std::cout << "prunesim " << PRUNESIM_VERSION << "\n", 0;
+    if (cmd == "run") return cmd_run(args);
+    if (cmd == "compress") return cmd_compress(args);
+    if (cmd == "inspect") return cmd_inspect(args);
+    if (cmd == "ddr") return cmd_ddr(args);
+    std::cerr << "prunesim: unknown command '" << cmd << "'\n\n" << kUsage;
+    return 2;
+  } catch (const InputError& e) {
+    std::cerr << "prunesim: error: " << e.what() << "\n";
+    return 2;
+  } catch (const po::error& e) {
+    std::cerr << "prunesim: error: " << e.what() << " (see --help)\n";
+    return 2;
+  } catch (const std::exception& e) {
+    std::cerr << "prunesim: internal error: " << e.what() << "\n";
+    return 1;
+  }
+}
+
+}  // namespace prunesim::sim

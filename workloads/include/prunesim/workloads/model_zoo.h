@@ -1,0 +1,42 @@
+#pragma once
+// Dimensions of the models prunesim knows by name. Figures come from the models' published configs
+// (Hugging Face config.json of each checkpoint; DeiT and ViT papers; TinyBERT-4 paper).
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace prunesim::workloads {
+
+enum class Family { Encoder, Decoder, Vision, Gru };
+
+struct ModelSpec {
+  std::string name;
+  Family family = Family::Vision;
+  uint32_t layers = 0;
+  uint32_t d_model = 0;
+  uint32_t heads = 0;
+  uint32_t head_dim = 0;
+  uint32_t mlp = 0;
+  uint32_t seq = 0;          // tokens per sample (vision: patches + class [+ distillation])
+  uint32_t batch = 1;
+  uint32_t vocab = 0;        // decoder LM head / encoder embeddings
+  uint32_t classes = 0;      // classifier head outputs (0: none)
+  uint32_t patch = 0;        // vision: patch size
+  uint32_t channels = 3;     // vision: input channels
+  uint32_t extra_tokens = 0; // vision: class (+ distillation) tokens
+  uint32_t decode = 0;       // decoder: tokens generated after the prefill
+  uint32_t gru_input = 0;    // GRU: input features per step
+  uint32_t gru_hidden = 0;   // GRU: hidden units
+
+  uint32_t attn_dim() const { return heads * head_dim; }
+  uint32_t patches() const { return seq - extra_tokens; }
+};
+
+const char* family_name(Family f);
+std::vector<std::string> known_models();
+// Throws InputError naming the known models when `name` is not one.
+ModelSpec lookup_model(const std::string& name);
+// Checks dimensions are positive and consistent; throws InputError naming the field.
+void validate(const ModelSpec& m);
+
+}  // namespace prunesim::workloads

@@ -1,0 +1,109 @@
+#pragma once
+// In-memory form of a workload trace (traces/FORMAT.md): pruned weight matrices with their block
+// structure and storage format, then the ops in program order. The simulator needs nothing else.
+#include <cstdint>
+#include <iosfwd>
+#include <map>
+#include <string>
+#include <vector>
+
+namespace prunesim::workloads {
+
+enum class StorageFormat { Dense, Bitmap, Csr, Bcsr, Hier };
+const char* format_name(StorageFormat f);
+StorageFormat parse_format(const std::string& s);  // throws InputError
+
+// Kept blocks of a weight matrix stored out x in (PyTorch Linear layout): rows are output features.
+// Per block row, either a bitmap of kept block columns or (for 1x1 "blocks": unstructured and N:M
+// pruning) just the count of kept weights, which is all the timing model needs.
+struct BlockMask {
+  uint32_t block_rows = 1;  // block height (output features)
+  uint32_t block_cols = 1;  // block width (input features)
+  uint32_t grid_rows = 0;   // ceil(rows / block_rows)
+  uint32_t grid_cols = 0;   // ceil(cols / block_cols)
+  bool has_bitmap = false;
+  std::vector<uint64_t> bits;         // grid_rows * words_per_row(), row-major, when has_bitmap
+  std::vector<uint32_t> kept_per_row; // kept blocks per block row (always filled)
+
+  uint32_t words_per_row() const { return (grid_cols + 63) / 64; }
+  bool kept(uint32_t r, uint32_t c) const {
+    return (bits[size_t(r) * words_per_row() + c / 64] >> (c % 64)) & 1u;
+  }
+  void set(uint32_t r, uint32_t c) { bits[size_t(r) * words_per_row() + c / 64] |= uint64_t(1) << (c % 64); }
+  uint64_t kept_blocks() const;
+};
+
+struct Matrix {
+  std::string name;
+  std::string kind;        // qkv, proj, fc1, fc2, head, embed, gru_ih, gru_hh
+  int layer = -1;
+  uint32_t rows = 0;       // output features after structural (head/neuron) pruning
+  uint32_t cols = 0;       // input features after structural pruning
+  uint32_t dense_rows = 0; // before any pruning
+  uint32_t dense_cols = 0;
+  int wbits = 8;
+  StorageFormat format = StorageFormat::Dense;
+  BlockMask mask;
+  uint64_t nnz = 0;        // kept weights (exact, edge blocks counted at their real size)
+  uint64_t bytes = 0;      // exact storage bytes: values + indices + pointers
+
+  uint64_t dense_params() const { return uint64_t(dense_rows) * dense_cols; }
+  // Kept weights in block row r, counting edge blocks at their real width/height.
+  uint64_t nnz_in_block_row(uint32_t r) const;
+  // Elements of the input dimension that block row r streams (kept block columns x their widths).
+  uint64_t kept_cols_in_block_row(uint32_t r) const;
+  uint32_t block_row_height(uint32_t r) const;
+};
+
+enum class OpKind { Load, Store, Gemm, Matmul, Softmax, LayerNorm, Gelu, Residual, Eltwise, TokenPrune };
+const char* op_kind_name(OpKind k);
+OpKind parse_op_kind(const std::string& s);  // throws InputError
+
+struct Op {
+  uint32_t id = 0;
+  int layer = -1;          // -1: outside the transformer/GRU layers (embeddings, head)
+  std::string name;
+  OpKind kind = OpKind::Eltwise;
+  // Gemm: Y[m x n] = X[m x k] * W^T, W = matrices[weight] (n x k). Matmul: `count` independent
+  // activation x activation products of m x k by k x n (attention heads x batch).
+  uint64_t m = 0, k = 0, n = 0;
+  uint32_t count = 1;
+  std::string weight;
+  int abits = 8;
+  // Softmax / LayerNorm: `count` x rows x cols. Gelu / Residual / Eltwise: elems.
+  uint64_t rows = 0, cols = 0, elems = 0;
+  std::string func;        // Eltwise: sigmoid, tanh, mul, add, ...
+  // Explicit DRAM traffic that is part of the workload, not of the tiling (inputs, outputs, KV cache).
+  uint64_t ddr_read_bytes = 0, ddr_write_bytes = 0;
+  // TokenPrune: per sample, tokens in and kept (kept includes class and fused tokens).
+  std::vector<uint32_t> tokens_in, tokens_kept;
+  uint32_t heads = 0;      // TokenPrune: heads averaged for the class-attention score
+  bool fused = false;      // TokenPrune: a fused token is appended
+
+  uint64_t macs(const std::map<std::string, Matrix>& matrices) const;
+  uint64_t dense_macs(const std::map<std::string, Matrix>& matrices) const;
+};
+
+struct Trace {
+  static constexpr int kVersion = 1;
+  std::map<std::string, std::string> header;  // model, family, source, pruning, quant, token_policy, seed...
+  std::map<std::string, Matrix> matrices;
+  std::vector<std::string> matrix_order;      // declaration order, for stable output
+  std::vector<Op> ops;
+
+  const Matrix& matrix(const std::string& name) const;
+  uint64_t total_macs() const;
+  uint64_t total_dense_macs() const;
+  int num_layers() const;  // 1 + highest layer index used
+};
+
+// Writes the text form; deterministic byte for byte.
+void write_trace(std::ostream& os, const Trace& t);
+void write_trace_file(const std::string& path, const Trace& t);  // atomic: temp file then rename
+// Reads and validates; errors are InputError "source:line: what was expected".
+Trace read_trace(std::istream& is, const std::string& source);
+Trace read_trace_file(const std::string& path);
+// Exact storage bytes of a matrix in its format (values, indices, pointers).
+uint64_t storage_bytes(const Matrix& m);
+
+}  // namespace prunesim::workloads

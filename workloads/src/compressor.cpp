@@ -1,0 +1,452 @@
+#include "prunesim/workloads/compressor.h"
+
+#include <algorithm>
+#include <cmath>
+#include <sstream>
+
+#include "prunesim/workloads/error.h"
+
+namespace prunesim::workloads {
+
+std::string TokenPolicy::str() const {
+  if (!active()) return "none";
+  std::ostringstream os;
+  os << "evit layers=";
+  for (size_t i = 0; i < layers.size(); ++i) os << (i ? "," : "") << layers[i];
+  os << " keep=" << keep << " fused=" << (fused ? 1 : 0)
+     << " mode=" << (mode == Mode::Static ? "static" : "distribution");
+  if (mode == Mode::Distribution) os << " stddev=" << keep_stddev;
+  return os.str();
+}
+
+uint32_t evit_kept_tokens(uint32_t n, double keep, bool fused) {
+  if (n <= 2) return n;
+  // The small epsilon keeps ceil() from rounding 196 * 0.7 = 137.2000000001 one token too high.
+  const uint32_t kept = uint32_t(std::ceil(double(n - 1) * keep - 1e-9));
+  const uint32_t total = kept + 1 + (fused && kept < n - 1 ? 1 : 0);
+  return std::min(total, n);
+}
+
+int bits_of_type(const std::string& type) {
+  if (type == "int4") return 4;
+  if (type == "int8") return 8;
+  if (type == "int16" || type == "fp16") return 16;
+  if (type == "fp32") return 32;
+  throw InputError("quantization type '" + type + "': expected int4, int8, int16, fp16 or fp32");
+}
+
+namespace {
+
+const std::vector<std::string> kKinds = {"qkv", "proj", "fc1", "fc2", "head", "embed", "gru_ih", "gru_hh"};
+
+std::vector<std::string> expand_kind(const std::string& kind) {
+  if (kind == "attn") return {"qkv", "proj"};
+  if (kind == "mlp") return {"fc1", "fc2"};
+  if (kind == "gru") return {"gru_ih", "gru_hh"};
+  if (kind == "all") return {"qkv", "proj", "fc1", "fc2", "gru_ih", "gru_hh"};
+  if (std::find(kKinds.begin(), kKinds.end(), kind) != kKinds.end()) return {kind};
+  throw InputError("prune target '" + kind +
+                   "': expected a matrix kind (qkv, proj, fc1, fc2, head, embed, gru_ih, gru_hh) or a group "
+                   "(attn, mlp, gru, all)");
+}
+
+}  // namespace
+
+void Recipe::add_prune(const std::string& text) {
+  auto eq = text.find('=');
+  if (eq == std::string::npos) throw InputError("--prune '" + text + "': expected KIND=SPEC, e.g. qkv=block:16x16:0.5");
+  const std::string kind = text.substr(0, eq);
+  PruneSpec spec = parse_prune_spec(text.substr(eq + 1));
+  if (spec.method == PruneMethod::Head) {
+    if (kind != "attn" && kind != "qkv" && kind != "all")
+      throw InputError("--prune '" + text + "': head pruning applies to attn (or qkv)");
+    heads = spec;
+    return;
+  }
+  if (spec.method == PruneMethod::Neuron) {
+    if (kind != "mlp" && kind != "fc1" && kind != "fc2" && kind != "all")
+      throw InputError("--prune '" + text + "': neuron pruning applies to mlp (or fc1/fc2)");
+    neurons = spec;
+    return;
+  }
+  for (const auto& k : expand_kind(kind)) fine[k] = spec;
+}
+
+void Recipe::set_quant(const std::string& text) {
+  quant = text;
+  wbits_by_kind.clear();
+  if (text.find('=') == std::string::npos) {
+    wbits = abits = bits_of_type(text);
+    return;
+  }
+  std::istringstream ss(text);
+  std::string item;
+  while (std::getline(ss, item, ',')) {
+    auto eq = item.find('=');
+    if (eq == std::string::npos) throw InputError("--quant '" + text + "': expected KIND=TYPE items, got '" + item + "'");
+    const std::string kind = item.substr(0, eq);
+    const int bits = bits_of_type(item.substr(eq + 1));
+    if (kind == "act") abits = bits;
+    else if (kind == "weights") wbits = bits;
+    else
+      for (const auto& k : expand_kind(kind)) wbits_by_kind[k] = bits;
+  }
+}
+
+std::string Recipe::pruning_str() const {
+  std::ostringstream os;
+  bool any = false;
+  for (const auto& [kind, spec] : fine) {
+    if (spec.method == PruneMethod::Dense) continue;
+    os << (any ? " " : "") << kind << '=' << spec.str();
+    any = true;
+  }
+  if (heads.method == PruneMethod::Head) os << (any ? " " : "") << "attn=" << heads.str(), any = true;
+  if (neurons.method == PruneMethod::Neuron) os << (any ? " " : "") << "mlp=" << neurons.str(), any = true;
+  return any ? os.str() : "none";
+}
+
+namespace {
+
+class TraceBuilder {
+ public:
+  TraceBuilder(const ModelSpec& model, const Recipe& recipe) : model_(model), recipe_(recipe), rng_(recipe.seed) {}
+
+  const Matrix& matrix(const std::string& name, const std::string& kind, int layer, uint32_t rows, uint32_t cols,
+                       uint32_t dense_rows, uint32_t dense_cols) {
+    Matrix m;
+    m.name = name;
+    m.kind = kind;
+    m.layer = layer;
+    m.rows = rows;
+    m.cols = cols;
+    m.dense_rows = dense_rows;
+    m.dense_cols = dense_cols;
+    auto wb = recipe_.wbits_by_kind.find(kind);
+    m.wbits = wb == recipe_.wbits_by_kind.end() ? recipe_.wbits : wb->second;
+    auto it = recipe_.fine.find(kind);
+    const PruneSpec spec = it == recipe_.fine.end() ? PruneSpec{} : it->second;
+    m.format = choose_format(spec);
+    apply_mask(m, spec, nullptr, recipe_.spread, recipe_.skew, rng_);
+    trace_.matrix_order.push_back(name);
+    return trace_.matrices.emplace(name, std::move(m)).first->second;
+  }
+
+  Op& op(OpKind kind, int layer, const std::string& name) {
+    Op o;
+    o.id = uint32_t(trace_.ops.size());
+    o.kind = kind;
+    o.layer = layer;
+    o.name = name;
+    o.abits = recipe_.abits;
+    trace_.ops.push_back(std::move(o));
+    return trace_.ops.back();
+  }
+
+  Op& gemm(int layer, const std::string& name, uint64_t m, const std::string& weight) {
+    Op& o = op(OpKind::Gemm, layer, name);
+    o.m = m;
+    o.weight = weight;
+    const Matrix& w = trace_.matrices.at(weight);
+    o.k = w.cols;
+    o.n = w.rows;
+    return o;
+  }
+
+  Op& matmul(int layer, const std::string& name, uint32_t count, uint64_t m, uint64_t k, uint64_t n) {
+    Op& o = op(OpKind::Matmul, layer, name);
+    o.count = count;
+    o.m = m;
+    o.k = k;
+    o.n = n;
+    return o;
+  }
+
+  Op& rowwise(OpKind kind, int layer, const std::string& name, uint32_t count, uint64_t rows, uint64_t cols) {
+    Op& o = op(kind, layer, name);
+    o.count = count;
+    o.rows = rows;
+    o.cols = cols;
+    return o;
+  }
+
+  Op& elementwise(OpKind kind, int layer, const std::string& name, uint64_t elems, const std::string& func = "") {
+    Op& o = op(kind, layer, name);
+    o.elems = elems;
+    o.func = func;
+    return o;
+  }
+
+  uint64_t act_bytes(uint64_t elems) const { return (elems * uint64_t(recipe_.abits) + 7) / 8; }
+  Rng& rng() { return rng_; }
+  Trace take() { return std::move(trace_); }
+  Trace& trace() { return trace_; }
+
+ private:
+  StorageFormat choose_format(const PruneSpec& spec) const {
+    if (spec.method == PruneMethod::Dense || spec.structural()) return StorageFormat::Dense;
+    if (recipe_.format != "auto") return parse_format(recipe_.format);
+    if (spec.method == PruneMethod::Unstructured || spec.method == PruneMethod::NM) return StorageFormat::Csr;
+    return StorageFormat::Bcsr;
+  }
+
+  const ModelSpec& model_;
+  const Recipe& recipe_;
+  Rng rng_;
+  Trace trace_;
+};
+
+// Per-sample token counts; pruning can make them differ between samples in Distribution mode.
+struct Tokens {
+  std::vector<uint32_t> per_sample;
+  uint64_t total() const {
+    uint64_t s = 0;
+    for (auto t : per_sample) s += t;
+    return s;
+  }
+  bool uniform() const {
+    return std::all_of(per_sample.begin(), per_sample.end(), [&](uint32_t t) { return t == per_sample[0]; });
+  }
+};
+
+uint32_t heads_kept(const ModelSpec& m, const Recipe& r) {
+  return r.heads.method == PruneMethod::Head ? kept_units(m.heads, r.heads.density) : m.heads;
+}
+uint32_t mlp_kept(const ModelSpec& m, const Recipe& r) {
+  return r.neurons.method == PruneMethod::Neuron ? kept_units(m.mlp, r.neurons.density) : m.mlp;
+}
+
+// Attention for one layer: per-head QK^T, softmax and A*V, grouped by samples with equal token counts.
+void attention(TraceBuilder& b, int layer, const Tokens& tok, uint32_t heads, uint32_t hd, uint64_t context_extra,
+               uint64_t kv_read_bytes) {
+  std::map<uint32_t, uint32_t> groups;  // tokens -> samples
+  for (auto t : tok.per_sample) groups[t] += 1;
+  bool first = true;
+  for (const auto& [t, samples] : groups) {
+    const uint64_t ctx = t + context_extra;
+    Op& qk = b.matmul(layer, "attn.qk", samples * heads, t, hd, ctx);
+    if (first) qk.ddr_read_bytes = kv_read_bytes / 2;  // K cache
+    b.rowwise(OpKind::Softmax, layer, "attn.softmax", samples * heads, t, ctx);
+    Op& av = b.matmul(layer, "attn.av", samples * heads, t, ctx, hd);
+    if (first) av.ddr_read_bytes = kv_read_bytes - kv_read_bytes / 2;  // V cache
+    first = false;
+  }
+}
+
+void token_prune(TraceBuilder& b, int layer, Tokens& tok, const TokenPolicy& p, uint32_t heads) {
+  Op& o = b.op(OpKind::TokenPrune, layer, "evit.topk");
+  o.heads = heads;
+  o.fused = p.fused;
+  for (auto& t : tok.per_sample) {
+    double keep = p.keep;
+    if (p.mode == TokenPolicy::Mode::Distribution)
+      keep = std::clamp(p.keep + p.keep_stddev * b.rng().normal(), 1e-3, 1.0);
+    o.tokens_in.push_back(t);
+    t = evit_kept_tokens(t, keep, p.fused);
+    o.tokens_kept.push_back(t);
+  }
+}
+
+bool prunes_at(const TokenPolicy& p, int layer) {
+  return p.active() && std::find(p.layers.begin(), p.layers.end(), layer) != p.layers.end();
+}
+
+// One transformer layer. Pre-LN (ViT, DeiT, GPT-2) or post-LN (BERT).
+void transformer_layer(TraceBuilder& b, const ModelSpec& m, const Recipe& r, int l, Tokens& tok, bool pre_ln,
+                       uint64_t context_extra, uint64_t kv_read, uint64_t kv_write) {
+  const uint32_t H = heads_kept(m, r), hd = m.head_dim, A = H * hd, D = m.d_model, F = mlp_kept(m, r);
+  const std::string p = "L" + std::to_string(l) + ".";
+  uint64_t M = tok.total();
+  if (pre_ln) b.rowwise(OpKind::LayerNorm, l, "ln1", 1, M, D);
+  Op& qkv = b.gemm(l, "attn.qkv", M, p + "qkv");
+  qkv.ddr_write_bytes = kv_write;
+  attention(b, l, tok, H, hd, context_extra, kv_read);
+  b.gemm(l, "attn.proj", M, p + "proj");
+  b.elementwise(OpKind::Residual, l, "residual1", M * D);
+  if (!pre_ln) b.rowwise(OpKind::LayerNorm, l, "ln1", 1, M, D);
+  if (prunes_at(r.tokens, l)) {
+    token_prune(b, l, tok, r.tokens, H);
+    M = tok.total();
+  }
+  if (pre_ln) b.rowwise(OpKind::LayerNorm, l, "ln2", 1, M, D);
+  b.gemm(l, "mlp.fc1", M, p + "fc1");
+  b.elementwise(OpKind::Gelu, l, "gelu", M * F);
+  b.gemm(l, "mlp.fc2", M, p + "fc2");
+  b.elementwise(OpKind::Residual, l, "residual2", M * D);
+  if (!pre_ln) b.rowwise(OpKind::LayerNorm, l, "ln2", 1, M, D);
+  (void)A;
+}
+
+void layer_matrices(TraceBuilder& b, const ModelSpec& m, const Recipe& r, int l) {
+  const uint32_t A = heads_kept(m, r) * m.head_dim, D = m.d_model, F = mlp_kept(m, r);
+  const uint32_t Ad = m.attn_dim();
+  const std::string p = "L" + std::to_string(l) + ".";
+  b.matrix(p + "qkv", "qkv", l, 3 * A, D, 3 * Ad, D);
+  b.matrix(p + "proj", "proj", l, D, A, D, Ad);
+  b.matrix(p + "fc1", "fc1", l, F, D, m.mlp, D);
+  b.matrix(p + "fc2", "fc2", l, D, F, D, m.mlp);
+}
+
+void build_vision(TraceBuilder& b, const ModelSpec& m, const Recipe& r) {
+  const uint32_t D = m.d_model, pp = m.channels * m.patch * m.patch;
+  b.matrix("embed", "embed", -1, D, pp, D, pp);
+  for (uint32_t l = 0; l < m.layers; ++l) layer_matrices(b, m, r, int(l));
+  b.matrix("head", "head", -1, m.classes, D, m.classes, D);
+
+  Tokens tok{std::vector<uint32_t>(m.batch, m.seq)};
+  Op& in = b.op(OpKind::Load, -1, "input.image");
+  in.ddr_read_bytes = b.act_bytes(uint64_t(m.batch) * m.patches() * pp);
+  b.gemm(-1, "patch_embed", uint64_t(m.batch) * m.patches(), "embed");
+  b.elementwise(OpKind::Residual, -1, "pos_embed", tok.total() * D);
+  for (uint32_t l = 0; l < m.layers; ++l) transformer_layer(b, m, r, int(l), tok, true, 0, 0, 0);
+  b.rowwise(OpKind::LayerNorm, -1, "final_ln", 1, tok.total(), D);
+  b.gemm(-1, "head", m.batch, "head");
+  Op& out = b.op(OpKind::Store, -1, "output.logits");
+  out.ddr_write_bytes = b.act_bytes(uint64_t(m.batch) * m.classes);
+}
+
+void build_encoder(TraceBuilder& b, const ModelSpec& m, const Recipe& r) {
+  const uint32_t D = m.d_model;
+  for (uint32_t l = 0; l < m.layers; ++l) layer_matrices(b, m, r, int(l));
+  b.matrix("pooler", "head", -1, D, D, D, D);
+  b.matrix("classifier", "head", -1, m.classes, D, m.classes, D);
+
+  Tokens tok{std::vector<uint32_t>(m.batch, m.seq)};
+  Op& in = b.op(OpKind::Load, -1, "embeddings.lookup");
+  in.ddr_read_bytes = b.act_bytes(tok.total() * D);
+  b.elementwise(OpKind::Residual, -1, "embeddings.add", tok.total() * D);
+  b.rowwise(OpKind::LayerNorm, -1, "embeddings.ln", 1, tok.total(), D);
+  for (uint32_t l = 0; l < m.layers; ++l) transformer_layer(b, m, r, int(l), tok, false, 0, 0, 0);
+  b.gemm(-1, "pooler", m.batch, "pooler");
+  b.elementwise(OpKind::Eltwise, -1, "pooler.tanh", uint64_t(m.batch) * D, "tanh");
+  b.gemm(-1, "classifier", m.batch, "classifier");
+  Op& out = b.op(OpKind::Store, -1, "output.logits");
+  out.ddr_write_bytes = b.act_bytes(uint64_t(m.batch) * m.classes);
+}
+
+// GPT-2: prefill of seq tokens, then `decode` autoregressive steps reading and extending the KV cache in DRAM.
+void build_decoder(TraceBuilder& b, const ModelSpec& m, const Recipe& r) {
+  const uint32_t D = m.d_model, A = heads_kept(m, r) * m.head_dim;
+  for (uint32_t l = 0; l < m.layers; ++l) layer_matrices(b, m, r, int(l));
+  b.matrix("lm_head", "head", -1, m.vocab, D, m.vocab, D);
+
+  auto step = [&](uint64_t new_tokens, uint64_t past, const std::string& phase) {
+    Tokens tok{std::vector<uint32_t>(m.batch, uint32_t(new_tokens))};
+    Op& in = b.op(OpKind::Load, -1, phase + ".embeddings");
+    in.ddr_read_bytes = b.act_bytes(tok.total() * D);
+    b.elementwise(OpKind::Residual, -1, phase + ".pos_embed", tok.total() * D);
+    for (uint32_t l = 0; l < m.layers; ++l) {
+      const uint64_t kv_write = 2 * b.act_bytes(tok.total() * A);
+      const uint64_t kv_read = 2 * b.act_bytes(uint64_t(m.batch) * past * A);
+      Tokens t = tok;
+      transformer_layer(b, m, r, int(l), t, true, past, kv_read, kv_write);
+    }
+    b.rowwise(OpKind::LayerNorm, -1, phase + ".final_ln", 1, uint64_t(m.batch), D);
+    b.gemm(-1, phase + ".lm_head", m.batch, "lm_head");  // logits of the last position only
+    Op& out = b.op(OpKind::Store, -1, phase + ".logits");
+    out.ddr_write_bytes = b.act_bytes(uint64_t(m.batch) * m.vocab);
+  };
+  step(m.seq, 0, "prefill");
+  for (uint32_t g = 0; g < m.decode; ++g) step(1, uint64_t(m.seq) + g, "decode" + std::to_string(g));
+}
+
+// GRU: per layer and time step, W_ih x_t and W_hh h_{t-1} (3H outputs each: reset, update, new), then gates.
+void build_gru(TraceBuilder& b, const ModelSpec& m) {
+  const uint32_t H = m.gru_hidden;
+  for (uint32_t l = 0; l < m.layers; ++l) {
+    const uint32_t in = l == 0 ? m.gru_input : H;
+    b.matrix("L" + std::to_string(l) + ".w_ih", "gru_ih", int(l), 3 * H, in, 3 * H, in);
+    b.matrix("L" + std::to_string(l) + ".w_hh", "gru_hh", int(l), 3 * H, H, 3 * H, H);
+  }
+  const uint64_t B = m.batch;
+  Op& in = b.op(OpKind::Load, -1, "input.sequence");
+  in.ddr_read_bytes = b.act_bytes(B * m.seq * m.gru_input);
+  for (uint32_t l = 0; l < m.layers; ++l) {
+    const std::string p = "L" + std::to_string(l) + ".";
+    for (uint32_t t = 0; t < m.seq; ++t) {
+      b.gemm(int(l), "gru.ih", B, p + "w_ih");
+      b.gemm(int(l), "gru.hh", B, p + "w_hh");
+      b.elementwise(OpKind::Eltwise, int(l), "gru.gates_rz", B * 2 * H, "sigmoid");
+      b.elementwise(OpKind::Eltwise, int(l), "gru.candidate", B * H, "tanh");
+      b.elementwise(OpKind::Eltwise, int(l), "gru.update", B * 3 * H, "mul_add");
+    }
+  }
+  Op& out = b.op(OpKind::Store, -1, "output.hidden");
+  out.ddr_write_bytes = b.act_bytes(B * H);
+}
+
+void validate_recipe(const ModelSpec& m, const Recipe& r) {
+  const TokenPolicy& t = r.tokens;
+  if (!(t.keep > 0.0 && t.keep <= 1.0))
+    throw InputError("token keep ratio " + std::to_string(t.keep) + " must be in (0, 1]");
+  if (t.keep_stddev < 0.0) throw InputError("token keep stddev must be >= 0");
+  for (int l : t.layers)
+    if (l < 0 || uint32_t(l) >= m.layers)
+      throw InputError("token-pruning layer " + std::to_string(l) + " is outside the model's layers 0.." +
+                       std::to_string(m.layers - 1));
+  if (t.active() && (m.family == Family::Gru || m.family == Family::Decoder))
+    throw InputError("token pruning needs a class token: it applies to vision and encoder models, not " +
+                     std::string(family_name(m.family)));
+  if (r.wbits < 1 || r.wbits > 32 || r.abits < 1 || r.abits > 32) throw InputError("bit widths must be in [1, 32]");
+}
+
+}  // namespace
+
+Trace compress(const ModelSpec& model, const Recipe& recipe) {
+  validate(model);
+  validate_recipe(model, recipe);
+  TraceBuilder b(model, recipe);
+  switch (model.family) {
+    case Family::Vision: build_vision(b, model, recipe); break;
+    case Family::Encoder: build_encoder(b, model, recipe); break;
+    case Family::Decoder: build_decoder(b, model, recipe); break;
+    case Family::Gru: build_gru(b, model); break;
+  }
+  Trace t = b.take();
+  auto& h = t.header;
+  h["model"] = model.name;
+  h["family"] = family_name(model.family);
+  h["source"] = "dims";
+  h["batch"] = std::to_string(model.batch);
+  h["seq"] = std::to_string(model.seq);
+  h["layers"] = std::to_string(model.layers);
+  if (model.family == Family::Decoder) h["decode"] = std::to_string(model.decode);
+  {
+    // Name only the matrix kinds this model has (an "all=" recipe also lists GRU kinds, say).
+    Recipe present = recipe;
+    present.fine.clear();
+    for (const auto& [name, m] : t.matrices)
+      if (recipe.fine.count(m.kind)) present.fine[m.kind] = recipe.fine.at(m.kind);
+    h["pruning"] = present.pruning_str();
+  }
+  h["quant"] = recipe.quant + " (weights " + std::to_string(recipe.wbits) + "b, activations " +
+               std::to_string(recipe.abits) + "b)";
+  h["token_policy"] = recipe.tokens.str();
+  h["spread"] = recipe.spread == Spread::Uniform ? "uniform" : "skewed";
+  h["seed"] = std::to_string(recipe.seed);
+  // The unpruned reference: same model, no weight, head, neuron or token pruning.
+  if (recipe.fine.empty() && recipe.heads.method == PruneMethod::Dense &&
+      recipe.neurons.method == PruneMethod::Dense && !recipe.tokens.active()) {
+    h["unpruned_macs"] = std::to_string(t.total_macs());
+  } else {
+    Recipe dense;
+    dense.wbits = recipe.wbits;
+    dense.abits = recipe.abits;
+    h["unpruned_macs"] = std::to_string(compress(model, dense).total_macs());
+  }
+  return t;
+}
+
+ModelSpec default_model() { return lookup_model("deit-small"); }
+
+Recipe default_recipe() {
+  Recipe r;
+  r.add_prune("all=block:16x16:0.5");
+  r.tokens.layers = {3, 6, 9};
+  r.tokens.keep = 0.7;
+  r.tokens.fused = true;
+  r.set_quant("int8");
+  return r;
+}
+
+}  // namespace prunesim::workloads

@@ -1,0 +1,139 @@
+#include "prunesim/workloads/model_zoo.h"
+
+#include <map>
+
+#include "prunesim/workloads/error.h"
+
+namespace prunesim::workloads {
+namespace {
+
+ModelSpec encoder(const std::string& name, uint32_t layers, uint32_t d, uint32_t heads, uint32_t mlp) {
+  ModelSpec m;
+  m.name = name;
+  m.family = Family::Encoder;
+  m.layers = layers;
+  m.d_model = d;
+  m.heads = heads;
+  m.head_dim = d / heads;
+  m.mlp = mlp;
+  m.seq = 128;
+  m.vocab = 30522;  // BERT WordPiece vocabulary
+  m.classes = 2;    // sequence-classification head (e.g. SST-2)
+  return m;
+}
+
+ModelSpec decoder(const std::string& name, uint32_t layers, uint32_t d, uint32_t heads) {
+  ModelSpec m;
+  m.name = name;
+  m.family = Family::Decoder;
+  m.layers = layers;
+  m.d_model = d;
+  m.heads = heads;
+  m.head_dim = d / heads;
+  m.mlp = 4 * d;
+  m.seq = 128;
+  m.decode = 0;
+  m.vocab = 50257;  // GPT-2 BPE vocabulary
+  return m;
+}
+
+ModelSpec vision(const std::string& name, uint32_t d, uint32_t heads, uint32_t extra) {
+  ModelSpec m;
+  m.name = name;
+  m.family = Family::Vision;
+  m.layers = 12;
+  m.d_model = d;
+  m.heads = heads;
+  m.head_dim = 64;
+  m.mlp = 4 * d;
+  m.patch = 16;
+  m.extra_tokens = extra;
+  m.seq = 196 + extra;  // 224x224 image, 16x16 patches
+  m.classes = 1000;     // ImageNet-1k
+  return m;
+}
+
+const std::map<std::string, ModelSpec>& zoo() {
+  static const std::map<std::string, ModelSpec> models = [] {
+    std::map<std::string, ModelSpec> z;
+    auto add = [&z](ModelSpec m) { z[m.name] = m; };
+    add(encoder("bert-base", 12, 768, 12, 3072));
+    add(encoder("bert-large", 24, 1024, 16, 4096));
+    {
+      ModelSpec t = encoder("tinybert-4", 4, 312, 12, 1200);
+      t.head_dim = 26;  // 312 / 12
+      add(t);
+    }
+    add(decoder("gpt2", 12, 768, 12));
+    add(decoder("gpt2-medium", 24, 1024, 16));
+    // DeiT models as published: class token only; distilled variants add one token (198).
+    add(vision("deit-tiny", 192, 3, 1));
+    add(vision("deit-small", 384, 6, 1));
+    add(vision("deit-base", 768, 12, 1));
+    add(vision("vit-base-16", 768, 12, 1));
+    {
+      ModelSpec g;
+      g.name = "gru";
+      g.family = Family::Gru;
+      g.layers = 2;
+      g.gru_input = 64;
+      g.gru_hidden = 256;
+      g.seq = 100;
+      add(g);
+    }
+    return z;
+  }();
+  return models;
+}
+
+}  // namespace
+
+const char* family_name(Family f) {
+  switch (f) {
+    case Family::Encoder: return "encoder";
+    case Family::Decoder: return "decoder";
+    case Family::Vision: return "vision";
+    case Family::Gru: return "gru";
+  }
+  return "?";
+}
+
+std::vector<std::string> known_models() {
+  std::vector<std::string> names;
+  for (const auto& [name, spec] : zoo()) names.push_back(name);
+  return names;
+}
+
+ModelSpec lookup_model(const std::string& name) {
+  auto it = zoo().find(name);
+  if (it == zoo().end()) {
+    std::string list;
+    for (const auto& n : known_models()) list += (list.empty() ? "" : ", ") + n;
+    throw InputError("unknown model '" + name + "'; known models: " + list);
+  }
+  return it->second;
+}
+
+void validate(const ModelSpec& m) {
+  auto positive = [&](uint32_t v, const char* field) {
+    if (v == 0) throw InputError("model '" + m.name + "': " + field + " must be positive");
+  };
+  positive(m.layers, "layers");
+  positive(m.seq, "seq (tokens or time steps)");
+  positive(m.batch, "batch");
+  if (m.family == Family::Gru) {
+    positive(m.gru_input, "gru_input");
+    positive(m.gru_hidden, "gru_hidden");
+    return;
+  }
+  positive(m.d_model, "d_model");
+  positive(m.heads, "heads");
+  positive(m.head_dim, "head_dim");
+  positive(m.mlp, "mlp");
+  if (m.family == Family::Vision) {
+    positive(m.patch, "patch");
+    if (m.seq <= m.extra_tokens) throw InputError("model '" + m.name + "': seq must exceed extra tokens");
+  }
+}
+
+}  // namespace prunesim::workloads

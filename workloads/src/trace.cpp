@@ -1,0 +1,576 @@
+#include "prunesim/workloads/trace.h"
+
+#include <algorithm>
+#include <cstdio>
+#include <fstream>
+#include <istream>
+#include <ostream>
+#include <sstream>
+
+#include "prunesim/workloads/error.h"
+
+namespace prunesim::workloads {
+
+// ---------------------------------------------------------------- names
+
+const char* format_name(StorageFormat f) {
+  switch (f) {
+    case StorageFormat::Dense: return "dense";
+    case StorageFormat::Bitmap: return "bitmap";
+    case StorageFormat::Csr: return "csr";
+    case StorageFormat::Bcsr: return "bcsr";
+    case StorageFormat::Hier: return "hier";
+  }
+  return "?";
+}
+
+StorageFormat parse_format(const std::string& s) {
+  for (auto f : {StorageFormat::Dense, StorageFormat::Bitmap, StorageFormat::Csr, StorageFormat::Bcsr,
+                 StorageFormat::Hier})
+    if (s == format_name(f)) return f;
+  throw InputError("unknown storage format '" + s + "' (expected dense, bitmap, csr, bcsr or hier)");
+}
+
+const char* op_kind_name(OpKind k) {
+  switch (k) {
+    case OpKind::Load: return "load";
+    case OpKind::Store: return "store";
+    case OpKind::Gemm: return "gemm";
+    case OpKind::Matmul: return "matmul";
+    case OpKind::Softmax: return "softmax";
+    case OpKind::LayerNorm: return "layernorm";
+    case OpKind::Gelu: return "gelu";
+    case OpKind::Residual: return "residual";
+    case OpKind::Eltwise: return "eltwise";
+    case OpKind::TokenPrune: return "token_prune";
+  }
+  return "?";
+}
+
+OpKind parse_op_kind(const std::string& s) {
+  for (auto k : {OpKind::Load, OpKind::Store, OpKind::Gemm, OpKind::Matmul, OpKind::Softmax,
+                 OpKind::LayerNorm, OpKind::Gelu, OpKind::Residual, OpKind::Eltwise, OpKind::TokenPrune})
+    if (s == op_kind_name(k)) return k;
+  throw InputError("unknown op kind '" + s +
+                   "' (expected load, store, gemm, matmul, softmax, layernorm, gelu, residual, eltwise or "
+                   "token_prune)");
+}
+
+// ---------------------------------------------------------------- matrices
+
+uint64_t BlockMask::kept_blocks() const {
+  uint64_t n = 0;
+  for (auto k : kept_per_row) n += k;
+  return n;
+}
+
+uint32_t Matrix::block_row_height(uint32_t r) const {
+  uint32_t start = r * mask.block_rows;
+  return std::min(mask.block_rows, rows - start);
+}
+
+uint64_t Matrix::kept_cols_in_block_row(uint32_t r) const {
+  if (format == StorageFormat::Dense && !mask.has_bitmap && mask.block_cols == cols) return cols;
+  const uint32_t last = mask.grid_cols - 1;
+  const uint32_t last_width = cols - last * mask.block_cols;
+  uint64_t n = uint64_t(mask.kept_per_row[r]) * mask.block_cols;
+  // An edge block is narrower than the others: count it at its real width.
+  if (mask.has_bitmap && last_width != mask.block_cols && mask.kept(r, last))
+    n -= mask.block_cols - last_width;
+  return n;
+}
+
+uint64_t Matrix::nnz_in_block_row(uint32_t r) const {
+  if (!mask.has_bitmap && mask.block_rows == 1 && mask.block_cols == 1) return mask.kept_per_row[r];
+  return kept_cols_in_block_row(r) * block_row_height(r);
+}
+
+static uint32_t index_bytes(uint64_t extent) { return extent <= 65536 ? 2 : 4; }
+
+uint64_t storage_bytes(const Matrix& m) {
+  const uint64_t value_bits = uint64_t(m.wbits);
+  auto bits_to_bytes = [](uint64_t bits) { return (bits + 7) / 8; };
+  const uint64_t kept_blocks = m.mask.kept_blocks();
+  const uint64_t block_elems = uint64_t(m.mask.block_rows) * m.mask.block_cols;
+  switch (m.format) {
+    case StorageFormat::Dense:
+      return bits_to_bytes(uint64_t(m.rows) * m.cols * value_bits);
+    case StorageFormat::Bitmap:
+      return bits_to_bytes(m.nnz * value_bits) + bits_to_bytes(uint64_t(m.rows) * m.cols);
+    case StorageFormat::Csr:
+      return bits_to_bytes(m.nnz * value_bits) + m.nnz * index_bytes(m.cols) + (uint64_t(m.rows) + 1) * 4;
+    case StorageFormat::Bcsr:
+      // Blocks are stored whole (edge blocks padded), as a block engine reads them.
+      return bits_to_bytes(kept_blocks * block_elems * value_bits) + kept_blocks * index_bytes(m.mask.grid_cols) +
+             (uint64_t(m.mask.grid_rows) + 1) * 4;
+    case StorageFormat::Hier:
+      // Block-CSR whose blocks are grouped per PE bank: adds one 4-byte offset per block row group of 8.
+      return bits_to_bytes(kept_blocks * block_elems * value_bits) + kept_blocks * index_bytes(m.mask.grid_cols) +
+             (uint64_t(m.mask.grid_rows) + 1) * 4 + ((m.mask.grid_rows + 7) / 8) * 4;
+  }
+  return 0;
+}
+
+// ---------------------------------------------------------------- ops
+
+uint64_t Op::macs(const std::map<std::string, Matrix>& matrices) const {
+  switch (kind) {
+    case OpKind::Gemm: return m * matrices.at(weight).nnz;
+    case OpKind::Matmul: return uint64_t(count) * m * k * n;
+    default: return 0;
+  }
+}
+
+uint64_t Op::dense_macs(const std::map<std::string, Matrix>& matrices) const {
+  switch (kind) {
+    case OpKind::Gemm: return m * matrices.at(weight).dense_params();
+    case OpKind::Matmul: return uint64_t(count) * m * k * n;
+    default: return 0;
+  }
+}
+
+const Matrix& Trace::matrix(const std::string& name) const {
+  auto it = matrices.find(name);
+  if (it == matrices.end()) throw InputError("trace: no matrix named '" + name + "'");
+  return it->second;
+}
+
+uint64_t Trace::total_macs() const {
+  uint64_t s = 0;
+  for (const auto& op : ops) s += op.macs(matrices);
+  return s;
+}
+
+uint64_t Trace::total_dense_macs() const {
+  uint64_t s = 0;
+  for (const auto& op : ops) s += op.dense_macs(matrices);
+  return s;
+}
+
+int Trace::num_layers() const {
+  int n = 0;
+  for (const auto& op : ops) n = std::max(n, op.layer + 1);
+  return n;
+}
+
+// ---------------------------------------------------------------- writer
+
+static std::string join(const std::vector<uint32_t>& v) {
+  std::string s;
+  for (size_t i = 0; i < v.size(); ++i) s += (i ? "," : "") + std::to_string(v[i]);
+  return s;
+}
+
+static void write_row_bitmap(std::ostream& os, const BlockMask& mask, uint32_t r) {
+  static const char* hex = "0123456789abcdef";
+  const uint32_t digits = (mask.grid_cols + 3) / 4;
+  std::string line(digits, '0');
+  for (uint32_t d = 0; d < digits; ++d) {
+    unsigned v = 0;
+    for (uint32_t b = 0; b < 4; ++b) {
+      uint32_t c = d * 4 + b;
+      if (c < mask.grid_cols && mask.kept(r, c)) v |= 1u << b;
+    }
+    line[d] = hex[v];
+  }
+  os << "b " << line << '\n';
+}
+
+void write_trace(std::ostream& os, const Trace& t) {
+  os << "prunesim-trace " << Trace::kVersion << '\n';
+  for (const auto& [key, value] : t.header) os << "header " << key << ' ' << value << '\n';
+  for (const auto& name : t.matrix_order) {
+    const Matrix& m = t.matrices.at(name);
+    os << "matrix name=" << m.name << " kind=" << m.kind << " layer=" << m.layer << " rows=" << m.rows
+       << " cols=" << m.cols << " dense_rows=" << m.dense_rows << " dense_cols=" << m.dense_cols
+       << " wbits=" << m.wbits << " format=" << format_name(m.format) << " block=" << m.mask.block_rows << 'x'
+       << m.mask.block_cols << " nnz=" << m.nnz << " bytes=" << m.bytes
+       << " mask=" << (m.mask.has_bitmap ? "bitmap" : "counts") << '\n';
+    if (m.mask.has_bitmap) {
+      for (uint32_t r = 0; r < m.mask.grid_rows; ++r) write_row_bitmap(os, m.mask, r);
+    } else {
+      os << "counts " << join(m.mask.kept_per_row) << '\n';
+    }
+    os << "end\n";
+  }
+  for (const auto& op : t.ops) {
+    os << "op id=" << op.id << " layer=" << op.layer << " kind=" << op_kind_name(op.kind) << " name=" << op.name;
+    switch (op.kind) {
+      case OpKind::Gemm: os << " m=" << op.m << " weight=" << op.weight << " abits=" << op.abits; break;
+      case OpKind::Matmul:
+        os << " count=" << op.count << " m=" << op.m << " k=" << op.k << " n=" << op.n << " abits=" << op.abits;
+        break;
+      case OpKind::Softmax:
+      case OpKind::LayerNorm:
+        os << " count=" << op.count << " rows=" << op.rows << " cols=" << op.cols << " abits=" << op.abits;
+        break;
+      case OpKind::Gelu:
+      case OpKind::Residual: os << " elems=" << op.elems << " abits=" << op.abits; break;
+      case OpKind::Eltwise: os << " func=" << op.func << " elems=" << op.elems << " abits=" << op.abits; break;
+      case OpKind::TokenPrune:
+        os << " heads=" << op.heads << " fused=" << (op.fused ? 1 : 0) << " tokens_in=" << join(op.tokens_in)
+           << " tokens_kept=" << join(op.tokens_kept);
+        break;
+      case OpKind::Load:
+      case OpKind::Store: break;
+    }
+    if (op.ddr_read_bytes) os << " ddr_read=" << op.ddr_read_bytes;
+    if (op.ddr_write_bytes) os << " ddr_write=" << op.ddr_write_bytes;
+    os << '\n';
+  }
+  os << "eof\n";
+}
+
+void write_trace_file(const std::string& path, const Trace& t) {
+  const std::string tmp = path + ".partial";
+  {
+    std::ofstream os(tmp, std::ios::binary);
+    if (!os) throw InputError(path + ": cannot open for writing");
+    write_trace(os, t);
+    os.flush();
+    if (!os) {
+      std::remove(tmp.c_str());
+      throw InputError(path + ": write failed");
+    }
+  }
+  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
+    std::remove(tmp.c_str());
+    throw InputError(path + ": cannot rename the finished trace into place");
+  }
+}
+
+// ---------------------------------------------------------------- reader
+
+namespace {
+
+class LineReader {
+ public:
+  LineReader(std::istream& is, std::string source) : is_(is), source_(std::move(source)) {}
+
+  // Next non-empty, non-comment line; false at end of input.
+  bool next(std::string& line) {
+    while (std::getline(is_, line)) {
+      ++line_no_;
+      if (!line.empty() && line.back() == '\r') line.pop_back();
+      size_t first = line.find_first_not_of(" \t");
+      if (first == std::string::npos || line[first] == '#') continue;
+      return true;
+    }
+    return false;
+  }
+  [[noreturn]] void fail(const std::string& what) const {
+    throw InputError(where(source_, line_no_) + ": " + what);
+  }
+  size_t line() const { return line_no_; }
+
+ private:
+  std::istream& is_;
+  std::string source_;
+  size_t line_no_ = 0;
+};
+
+// `word key=value key=value ...` with values free of spaces.
+struct Fields {
+  std::string word;
+  std::map<std::string, std::string> kv;
+};
+
+Fields split_fields(const std::string& line, const LineReader& r) {
+  Fields f;
+  std::istringstream ss(line);
+  ss >> f.word;
+  std::string tok;
+  while (ss >> tok) {
+    auto eq = tok.find('=');
+    if (eq == std::string::npos || eq == 0) r.fail("expected key=value, got '" + tok + "'");
+    if (!f.kv.emplace(tok.substr(0, eq), tok.substr(eq + 1)).second)
+      r.fail("key '" + tok.substr(0, eq) + "' given twice");
+  }
+  return f;
+}
+
+class FieldTaker {
+ public:
+  FieldTaker(Fields& f, const LineReader& r) : f_(f), r_(r) {}
+  std::string str(const std::string& key) {
+    auto it = f_.kv.find(key);
+    if (it == f_.kv.end()) r_.fail("'" + f_.word + "' line is missing " + key + "=");
+    std::string v = it->second;
+    f_.kv.erase(it);
+    return v;
+  }
+  std::string str_or(const std::string& key, const std::string& def) { return has(key) ? str(key) : def; }
+  bool has(const std::string& key) const { return f_.kv.count(key) != 0; }
+  uint64_t u64(const std::string& key) { return to_u64(key, str(key)); }
+  uint64_t u64_or(const std::string& key, uint64_t def) { return has(key) ? u64(key) : def; }
+  int64_t i64(const std::string& key) {
+    std::string v = str(key);
+    try {
+      size_t pos = 0;
+      long long x = std::stoll(v, &pos);
+      if (pos != v.size()) throw std::invalid_argument(v);
+      return x;
+    } catch (const std::exception&) {
+      r_.fail(key + "=" + v + ": expected an integer");
+    }
+  }
+  std::vector<uint32_t> list(const std::string& key) {
+    std::vector<uint32_t> out;
+    std::string v = str(key), item;
+    std::istringstream ss(v);
+    while (std::getline(ss, item, ',')) out.push_back(uint32_t(to_u64(key, item)));
+    return out;
+  }
+  // Every key must have been consumed: unknown keys are errors.
+  void done() {
+    if (!f_.kv.empty()) r_.fail("unknown key '" + f_.kv.begin()->first + "' on '" + f_.word + "' line");
+  }
+
+ private:
+  uint64_t to_u64(const std::string& key, const std::string& v) {
+    if (v.empty() || v.find_first_not_of("0123456789") != std::string::npos)
+      r_.fail(key + "=" + v + ": expected a non-negative integer");
+    try {
+      return std::stoull(v);
+    } catch (const std::exception&) {
+      r_.fail(key + "=" + v + ": out of range");
+    }
+  }
+  Fields& f_;
+  const LineReader& r_;
+};
+
+void read_bitmap_row(const std::string& hexs, BlockMask& mask, uint32_t r, const LineReader& lr) {
+  const uint32_t digits = (mask.grid_cols + 3) / 4;
+  if (hexs.size() != digits)
+    lr.fail("block row " + std::to_string(r) + ": expected " + std::to_string(digits) + " hex digits for " +
+            std::to_string(mask.grid_cols) + " block columns, got " + std::to_string(hexs.size()));
+  uint32_t kept = 0;
+  for (uint32_t d = 0; d < digits; ++d) {
+    char ch = hexs[d];
+    unsigned v;
+    if (ch >= '0' && ch <= '9') v = ch - '0';
+    else if (ch >= 'a' && ch <= 'f') v = ch - 'a' + 10;
+    else if (ch >= 'A' && ch <= 'F') v = ch - 'A' + 10;
+    else lr.fail(std::string("invalid hex digit '") + ch + "' in block row " + std::to_string(r));
+    for (uint32_t b = 0; b < 4; ++b) {
+      if (!(v >> b & 1u)) continue;
+      uint32_t c = d * 4 + b;
+      if (c >= mask.grid_cols) lr.fail("block row " + std::to_string(r) + " sets a bit past the last block column");
+      mask.set(r, c);
+      ++kept;
+    }
+  }
+  mask.kept_per_row[r] = kept;
+}
+
+Matrix read_matrix(Fields& f, LineReader& lr) {
+  FieldTaker ft(f, lr);
+  Matrix m;
+  m.name = ft.str("name");
+  m.kind = ft.str("kind");
+  m.layer = int(ft.i64("layer"));
+  m.rows = uint32_t(ft.u64("rows"));
+  m.cols = uint32_t(ft.u64("cols"));
+  m.dense_rows = uint32_t(ft.u64("dense_rows"));
+  m.dense_cols = uint32_t(ft.u64("dense_cols"));
+  m.wbits = int(ft.u64("wbits"));
+  try {
+    m.format = parse_format(ft.str("format"));
+  } catch (const InputError& e) {
+    lr.fail(e.what());
+  }
+  std::string block = ft.str("block");
+  unsigned br = 0, bc = 0;
+  char x = 0;
+  std::istringstream bs(block);
+  if (!(bs >> br >> x >> bc) || x != 'x' || br == 0 || bc == 0) lr.fail("block=" + block + ": expected RxC");
+  m.nnz = ft.u64("nnz");
+  m.bytes = ft.u64("bytes");
+  std::string enc = ft.str("mask");
+  ft.done();
+  if (m.rows == 0 || m.cols == 0) lr.fail("matrix " + m.name + ": rows and cols must be positive");
+  if (m.rows > m.dense_rows || m.cols > m.dense_cols)
+    lr.fail("matrix " + m.name + ": rows/cols exceed dense_rows/dense_cols");
+  if (m.wbits < 1 || m.wbits > 32) lr.fail("matrix " + m.name + ": wbits must be in [1, 32]");
+  if (enc != "bitmap" && enc != "counts") lr.fail("mask=" + enc + ": expected bitmap or counts");
+  m.mask.block_rows = br;
+  m.mask.block_cols = bc;
+  m.mask.grid_rows = (m.rows + br - 1) / br;
+  m.mask.grid_cols = (m.cols + bc - 1) / bc;
+  m.mask.has_bitmap = enc == "bitmap";
+  std::string line;
+  if (m.mask.has_bitmap) {
+    m.mask.kept_per_row.assign(m.mask.grid_rows, 0);
+    m.mask.bits.assign(size_t(m.mask.grid_rows) * m.mask.words_per_row(), 0);
+    for (uint32_t r = 0; r < m.mask.grid_rows; ++r) {
+      if (!lr.next(line)) lr.fail("unexpected end of trace inside matrix " + m.name);
+      std::istringstream ss(line);
+      std::string word, hexs, extra;
+      ss >> word >> hexs;
+      if (word != "b" || hexs.empty() || (ss >> extra))
+        lr.fail("matrix " + m.name + ": expected 'b <hex>' for block row " + std::to_string(r) + " of " +
+                std::to_string(m.mask.grid_rows));
+      read_bitmap_row(hexs, m.mask, r, lr);
+    }
+  } else {
+    if (!lr.next(line)) lr.fail("unexpected end of trace inside matrix " + m.name);
+    std::istringstream ss(line);
+    std::string word, list, extra;
+    ss >> word >> list;
+    if (word != "counts" || (ss >> extra)) lr.fail("matrix " + m.name + ": expected 'counts c0,c1,...'");
+    std::istringstream ls(list);
+    std::string item;
+    while (std::getline(ls, item, ',')) {
+      if (item.empty() || item.find_first_not_of("0123456789") != std::string::npos)
+        lr.fail("counts: '" + item + "' is not a non-negative integer");
+      m.mask.kept_per_row.push_back(uint32_t(std::stoul(item)));
+    }
+    if (m.mask.kept_per_row.size() != m.mask.grid_rows)
+      lr.fail("counts: expected " + std::to_string(m.mask.grid_rows) + " values (one per block row), got " +
+              std::to_string(m.mask.kept_per_row.size()));
+  }
+  for (uint32_t r = 0; r < m.mask.grid_rows; ++r)
+    if (m.mask.kept_per_row[r] > m.mask.grid_cols)
+      lr.fail("matrix " + m.name + ": block row " + std::to_string(r) + " keeps more blocks than it has");
+  if (!lr.next(line) || line != "end") lr.fail("matrix " + m.name + ": expected 'end' after its mask");
+  uint64_t nnz = 0;
+  for (uint32_t r = 0; r < m.mask.grid_rows; ++r) nnz += m.nnz_in_block_row(r);
+  if (nnz != m.nnz)
+    lr.fail("matrix " + m.name + ": nnz=" + std::to_string(m.nnz) + " but the mask keeps " + std::to_string(nnz));
+  if (storage_bytes(m) != m.bytes)
+    lr.fail("matrix " + m.name + ": bytes=" + std::to_string(m.bytes) + " but format " + format_name(m.format) +
+            " needs " + std::to_string(storage_bytes(m)));
+  return m;
+}
+
+Op read_op(Fields& f, const Trace& t, const LineReader& lr) {
+  FieldTaker ft(f, lr);
+  Op op;
+  op.id = uint32_t(ft.u64("id"));
+  op.layer = int(ft.i64("layer"));
+  try {
+    op.kind = parse_op_kind(ft.str("kind"));
+  } catch (const InputError& e) {
+    lr.fail(e.what());
+  }
+  op.name = ft.str("name");
+  switch (op.kind) {
+    case OpKind::Gemm: {
+      op.m = ft.u64("m");
+      op.weight = ft.str("weight");
+      op.abits = int(ft.u64("abits"));
+      auto it = t.matrices.find(op.weight);
+      if (it == t.matrices.end()) lr.fail("op " + std::to_string(op.id) + ": no matrix named '" + op.weight + "'");
+      op.k = it->second.cols;
+      op.n = it->second.rows;
+      break;
+    }
+    case OpKind::Matmul:
+      op.count = uint32_t(ft.u64("count"));
+      op.m = ft.u64("m");
+      op.k = ft.u64("k");
+      op.n = ft.u64("n");
+      op.abits = int(ft.u64("abits"));
+      break;
+    case OpKind::Softmax:
+    case OpKind::LayerNorm:
+      op.count = uint32_t(ft.u64("count"));
+      op.rows = ft.u64("rows");
+      op.cols = ft.u64("cols");
+      op.abits = int(ft.u64("abits"));
+      break;
+    case OpKind::Eltwise: op.func = ft.str("func"); [[fallthrough]];
+    case OpKind::Gelu:
+    case OpKind::Residual:
+      op.elems = ft.u64("elems");
+      op.abits = int(ft.u64("abits"));
+      break;
+    case OpKind::TokenPrune:
+      op.heads = uint32_t(ft.u64("heads"));
+      op.fused = ft.u64("fused") != 0;
+      op.tokens_in = ft.list("tokens_in");
+      op.tokens_kept = ft.list("tokens_kept");
+      if (op.tokens_in.empty() || op.tokens_in.size() != op.tokens_kept.size())
+        lr.fail("token_prune: tokens_in and tokens_kept need one value per sample");
+      for (size_t i = 0; i < op.tokens_in.size(); ++i)
+        if (op.tokens_kept[i] == 0 || op.tokens_kept[i] > op.tokens_in[i])
+          lr.fail("token_prune: sample " + std::to_string(i) + " keeps " + std::to_string(op.tokens_kept[i]) +
+                  " of " + std::to_string(op.tokens_in[i]) + " tokens (expected 1..tokens_in)");
+      break;
+    case OpKind::Load:
+    case OpKind::Store: break;
+  }
+  op.ddr_read_bytes = ft.u64_or("ddr_read", 0);
+  op.ddr_write_bytes = ft.u64_or("ddr_write", 0);
+  ft.done();
+  if (op.abits < 1 || op.abits > 32) lr.fail("abits must be in [1, 32]");
+  if (op.kind == OpKind::Matmul && (op.count == 0 || op.m == 0 || op.k == 0 || op.n == 0))
+    lr.fail("matmul: count, m, k and n must be positive");
+  if (op.kind == OpKind::Gemm && op.m == 0) lr.fail("gemm: m must be positive");
+  return op;
+}
+
+}  // namespace
+
+Trace read_trace(std::istream& is, const std::string& source) {
+  LineReader lr(is, source);
+  Trace t;
+  std::string line;
+  if (!lr.next(line)) lr.fail("empty trace (expected 'prunesim-trace " + std::to_string(Trace::kVersion) + "')");
+  {
+    std::istringstream ss(line);
+    std::string magic;
+    int version = 0;
+    if (!(ss >> magic >> version) || magic != "prunesim-trace")
+      lr.fail("not a prunesim trace (first line must be 'prunesim-trace <version>')");
+    if (version != Trace::kVersion)
+      lr.fail("trace version " + std::to_string(version) + " is not supported (this prunesim reads version " +
+              std::to_string(Trace::kVersion) + ")");
+  }
+  bool saw_eof = false;
+  while (lr.next(line)) {
+    if (saw_eof) lr.fail("content after 'eof'");
+    if (line == "eof") {
+      saw_eof = true;
+      continue;
+    }
+    if (line.rfind("header ", 0) == 0) {
+      std::istringstream ss(line.substr(7));
+      std::string key;
+      ss >> key;
+      std::string value;
+      std::getline(ss, value);
+      value.erase(0, value.find_first_not_of(' '));
+      if (key.empty()) lr.fail("header line without a key");
+      t.header[key] = value;
+      continue;
+    }
+    Fields f = split_fields(line, lr);
+    if (f.word == "matrix") {
+      if (!t.ops.empty()) lr.fail("matrices must be declared before the first op");
+      Matrix m = read_matrix(f, lr);
+      if (t.matrices.count(m.name)) lr.fail("matrix '" + m.name + "' declared twice");
+      t.matrix_order.push_back(m.name);
+      t.matrices.emplace(m.name, std::move(m));
+    } else if (f.word == "op") {
+      Op op = read_op(f, t, lr);
+      if (op.id != t.ops.size())
+        lr.fail("op ids must count up from 0 in program order; expected id=" + std::to_string(t.ops.size()));
+      t.ops.push_back(std::move(op));
+    } else {
+      lr.fail("unknown line '" + f.word + "' (expected header, matrix, op or eof)");
+    }
+  }
+  if (!saw_eof) lr.fail("trace is truncated: no closing 'eof' line");
+  if (t.ops.empty()) lr.fail("trace has no ops");
+  return t;
+}
+
+Trace read_trace_file(const std::string& path) {
+  std::ifstream is(path, std::ios::binary);
+  if (!is) throw InputError(path + ": cannot open trace file");
+  return read_trace(is, path);
+}
+
+}  // namespace prunesim::workloads
