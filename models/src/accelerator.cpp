@@ -48,7 +48,7 @@ void Accelerator::trace_signals(sc_core::sc_trace_file* tf) {
   sc_core::sc_trace(tf, controller.pe_busy, "pe_busy");
   sc_core::sc_trace(tf, controller.vector_busy, "vector_busy");
   sc_core::sc_trace(tf, controller.tpu_busy, "tpu_busy");
-  sc_core::sc_trace(tf, controller.weight_slots_full, "weight_buffer_busy");
+  sc_core::sc_trace(tf, controller.weight_tiles_ready, "weight_tiles_ready");
   sc_core::sc_trace(tf, dma.bytes_in_flight, "dma_bytes_in_flight");
   sc_core::sc_trace(tf, dram.queue_depth, "dram_queue_depth");
 }

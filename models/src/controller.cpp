@@ -14,7 +14,7 @@ Controller::Controller(sc_core::sc_module_name name, const workloads::Trace& tra
                        TilePlan plan)
     : sc_module(name), to_dma_load("to_dma_load"), to_dma_store("to_dma_store"), to_pe("to_pe"),
       to_vector("to_vector"), to_tpu("to_tpu"), layer("layer"), op_id("op_id"), tokens_alive("tokens_alive"),
-      pe_busy("pe_busy"), vector_busy("vector_busy"), tpu_busy("tpu_busy"), weight_slots_full("weight_slots_full"),
+      pe_busy("pe_busy"), vector_busy("vector_busy"), tpu_busy("tpu_busy"), weight_tiles_ready("weight_tiles_ready"),
       trace_(trace), hw_(hw), plan_(std::move(plan)), ready_("ready", hw.weight_buffer.double_buffered ? 2 : 1),
       free_slots_("free_slots", hw.weight_buffer.double_buffered ? 2 : 1) {
   stats_.resize(trace_.ops.size());
@@ -70,10 +70,12 @@ void Controller::compute() {
       op_id.write(int(op.id));
     }
     const uint64_t wait_start = now_cycles();
-    if (ready_.read() != n) SC_REPORT_FATAL("prunesim/controller", "loader and compute threads out of order");
+    size_t got = 0;
+    ready_.read(got);
+    if (got != n) SC_REPORT_FATAL("prunesim/controller", "loader and compute threads out of order");
     st.stall_memory += now_cycles() - wait_start;
     st.ddr_read_bytes += item.read_bytes;
-    weight_slots_full.write(int(n + 1 < plan_.items.size() ? 1 : 0));
+    weight_tiles_ready.write(ready_.num_available());  // tiles prefetched beyond the one in use
 
     ComputeCmd cmd;
     cmd.op = &op;

@@ -102,7 +102,12 @@ void Ddr4Channel::refresh(Rank& rk, uint32_t rank_index) {
     any_open |= banks_[b].open_row >= 0;
   }
   const uint64_t ref = start + (any_open ? t.tRP : 0);
-  if (any_open) ++stats_.precharges;
+  DecodedAddr where_{rank_index, 0, 0, 0, 0};
+  if (any_open) {
+    ++stats_.precharges;
+    log(start, DramCmd::PreAll, where_);
+  }
+  log(ref, DramCmd::Ref, where_);
   for (size_t b = first; b < first + count; ++b) {
     banks_[b].open_row = -1;
     banks_[b].hit_streak = 0;
@@ -150,7 +155,7 @@ DramCompletion Ddr4Channel::schedule(const Queued& q) {
   c.write = write;
 
   uint64_t earliest = std::max(now_, q.admitted);
-  uint64_t first_cmd;
+  uint64_t first_cmd = 0;
   uint64_t col;
   if (b.open_row == int64_t(a.row)) {
     c.row_hit = true;
@@ -164,6 +169,7 @@ DramCompletion Ddr4Channel::schedule(const Queued& q) {
       ++stats_.row_conflicts;
       const uint64_t pre = std::max(earliest, b.next_pre);
       ++stats_.precharges;
+      log(pre, DramCmd::Pre, a);
       act_ready = pre + t.tRP;
       first_cmd = pre;
     } else {
@@ -183,6 +189,7 @@ DramCompletion Ddr4Channel::schedule(const Queued& q) {
     rk.last_act_bg[a.bg] = std::max(rk.last_act_bg[a.bg], act);
     rk.any_act = true;
     ++stats_.activates;
+    log(act, DramCmd::Act, a);
     b.open_row = a.row;
     b.hit_streak = 0;
     b.next_pre = act + t.tRAS;
@@ -205,6 +212,7 @@ DramCompletion Ddr4Channel::schedule(const Queued& q) {
   if (col + latency < bus_ready) col = bus_ready - latency;
   const uint64_t data_start = col + latency, data_end = data_start + burst_cycles_;
 
+  log(col, write ? DramCmd::Wr : DramCmd::Rd, a);
   rk.last_col = col;
   rk.last_col_bg[a.bg] = col;
   rk.any_col = true;

@@ -5,6 +5,7 @@
 #include <fstream>
 #include <iomanip>
 #include <iostream>
+#include <map>
 #include <sstream>
 #include <systemc>
 
@@ -96,6 +97,25 @@ po::variables_map parse(const std::vector<std::string>& args, const po::options_
   return vm;
 }
 
+// Groups section.key=value pairs under [section] headers (the last dot separates section and key).
+std::string to_ini(const std::vector<std::pair<std::string, std::string>>& kv) {
+  std::map<std::string, std::vector<std::pair<std::string, std::string>>> sections;
+  std::vector<std::string> order;
+  for (const auto& [k, v] : kv) {
+    const size_t dot = k.rfind('.');
+    const std::string sec = k.substr(0, dot);
+    if (!sections.count(sec)) order.push_back(sec);
+    sections[sec].emplace_back(k.substr(dot + 1), v);
+  }
+  std::ostringstream os;
+  for (const auto& sec : order) {
+    os << "[" << sec << "]\n";
+    for (const auto& [k, v] : sections[sec]) os << k << " = " << v << "\n";
+    os << "\n";
+  }
+  return os.str();
+}
+
 workloads::Trace load_workload(const RunConfig& cfg, std::string& name, std::string& text) {
   workloads::Trace t;
   if (!cfg.workload.trace.empty()) {
@@ -124,7 +144,8 @@ int cmd_run(const std::vector<std::string>& args) {
   ConfigFlags cf;
   WorkloadFlags wf;
   std::string json_path, csv_path, vcd_path;
-  d.add_options()("help,h", "show this help")("help-config", "list every configuration key with its default");
+  d.add_options()("help,h", "show this help")("help-config", "list every configuration key with its default")(
+      "print-config", "print the resolved configuration as an INI file and exit");
   cf.add_to(d);
   wf.add_to(d, true);
   d.add_options()("json", po::value(&json_path), "write the full report as JSON")(
@@ -137,6 +158,7 @@ int cmd_run(const std::vector<std::string>& args) {
   std::vector<std::string> sets = wf.as_sets();
   sets.insert(sets.end(), cf.sets.begin(), cf.sets.end());
   const RunConfig cfg = schema.resolve(cf.files, sets);
+  if (vm.count("print-config")) return std::cout << to_ini(schema.dump(cfg)), 0;
   std::string name, text;
   const workloads::Trace trace = load_workload(cfg, name, text);
   const models::RunResult result = models::simulate(trace, cfg.hw, vcd_path);

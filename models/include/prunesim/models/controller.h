@@ -26,7 +26,7 @@ class Controller : public sc_core::sc_module {
   // Observable state for waveforms, written at item boundaries.
   sc_core::sc_signal<int> layer, op_id, tokens_alive;
   sc_core::sc_signal<bool> pe_busy, vector_busy, tpu_busy;
-  sc_core::sc_signal<int> weight_slots_full;
+  sc_core::sc_signal<int> weight_tiles_ready;  // buffer occupancy: prefetched work items waiting
 
   PRUNESIM_MODULE_PROCESSES(Controller);
   Controller(sc_core::sc_module_name name, const workloads::Trace& trace, const HwConfig& hw, TilePlan plan);

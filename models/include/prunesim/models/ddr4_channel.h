@@ -37,6 +37,15 @@ struct DramStats {
   uint64_t last_done = 0;
 };
 
+enum class DramCmd { Act, Pre, PreAll, Rd, Wr, Ref };
+
+// One command as issued, for tests and debugging (logging is off unless a log is attached).
+struct DramCommand {
+  uint64_t cycle;
+  DramCmd cmd;
+  uint32_t rank, bg, bank, row;
+};
+
 struct DecodedAddr {
   uint32_t rank = 0, bg = 0, bank = 0, row = 0, col = 0;  // col in bursts
 };
@@ -57,6 +66,7 @@ class Ddr4Channel {
   double cycles_to_ns(uint64_t c) const { return double(c) * cfg_.timing.tck_ns; }
   const DramConfig& config() const { return cfg_; }
   size_t queued() const { return read_q_.size() + write_q_.size() + incoming_.size(); }
+  void set_command_log(std::vector<DramCommand>* log) { log_ = log; }
 
  private:
   struct Bank {
@@ -100,6 +110,10 @@ class Ddr4Channel {
   uint64_t bus_free_ = 0;
   int32_t bus_rank_ = -1;
   DramStats stats_;
+  std::vector<DramCommand>* log_ = nullptr;
+  void log(uint64_t cycle, DramCmd c, const DecodedAddr& a) {
+    if (log_) log_->push_back({cycle, c, a.rank, a.bg, a.bank, a.row});
+  }
 };
 
 }  // namespace prunesim::models

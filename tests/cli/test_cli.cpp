@@ -1,0 +1,142 @@
+// The built prunesim binary, as users run it.
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+
+#include "test_util.h"
+
+using nlohmann::json;
+using prunesim::test::run_prunesim;
+
+namespace {
+std::string tmp() { return prunesim::test::temp_dir(); }
+}  // namespace
+
+TEST(Cli, DefaultRunExitsZeroAndItsJsonHasTheDocumentedKeys) {
+  const std::string d = tmp();
+  const auto r = run_prunesim("run --json " + d + "/r.json --csv " + d + "/r.csv");
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_NE(r.out.find("latency"), std::string::npos);
+  EXPECT_EQ(r.out.find("SystemC"), std::string::npos);  // banner silenced
+  const json j = json::parse(prunesim::test::read_file(d + "/r.json"));
+  for (const char* k : {"prunesim_version", "config", "workload", "latency", "energy", "traffic", "compute", "resources", "ops"})
+    EXPECT_TRUE(j.contains(k)) << k;
+  for (const char* k : {"model", "trace", "trace_sha256"}) EXPECT_TRUE(j["workload"].contains(k)) << k;
+  for (const char* k : {"cycles", "ms", "clock_mhz"}) EXPECT_TRUE(j["latency"].contains(k)) << k;
+  for (const char* k : {"total_mj", "breakdown_mj"}) EXPECT_TRUE(j["energy"].contains(k)) << k;
+  for (const char* k : {"ddr_read_bytes", "ddr_write_bytes", "onchip_read_bytes", "onchip_write_bytes"})
+    EXPECT_TRUE(j["traffic"].contains(k)) << k;
+  for (const char* k : {"macs", "dense_macs", "utilization"}) EXPECT_TRUE(j["compute"].contains(k)) << k;
+  for (const char* k : {"dsp", "bram36", "uram", "fits"}) EXPECT_TRUE(j["resources"].contains(k)) << k;
+  EXPECT_EQ(j["workload"]["trace_sha256"].get<std::string>().size(), 64u);
+  EXPECT_EQ(j["config"]["pe.rows"], "64");
+  ASSERT_GT(j["ops"].size(), 100u);
+  for (const char* k : {"layer", "name", "kind", "start_cycle", "cycles", "macs", "ddr_bytes", "stall_cycles"})
+    EXPECT_TRUE(j["ops"][0].contains(k)) << k;
+  // CSV: a header and one row per op.
+  const std::string csv = prunesim::test::read_file(d + "/r.csv");
+  EXPECT_EQ(size_t(std::count(csv.begin(), csv.end(), '\n')), j["ops"].size() + 1);
+}
+
+TEST(Cli, TwoRunsGiveByteIdenticalJsonAndCsv) {
+  const std::string d = tmp();
+  ASSERT_EQ(run_prunesim("run -q --json " + d + "/a.json --csv " + d + "/a.csv").status, 0);
+  ASSERT_EQ(run_prunesim("run -q --json " + d + "/b.json --csv " + d + "/b.csv").status, 0);
+  EXPECT_EQ(prunesim::test::read_file(d + "/a.json"), prunesim::test::read_file(d + "/b.json"));
+  EXPECT_EQ(prunesim::test::read_file(d + "/a.csv"), prunesim::test::read_file(d + "/b.csv"));
+}
+
+TEST(Cli, SetOverrideChangesTheResolvedConfigAndTheResult) {
+  const std::string d = tmp();
+  ASSERT_EQ(run_prunesim("run -q --json " + d + "/a.json").status, 0);
+  ASSERT_EQ(run_prunesim("run -q --set pe.rows=32 --json " + d + "/b.json").status, 0);
+  const json a = json::parse(prunesim::test::read_file(d + "/a.json"));
+  const json b = json::parse(prunesim::test::read_file(d + "/b.json"));
+  EXPECT_EQ(b["config"]["pe.rows"], "32");
+  EXPECT_NE(a["latency"]["cycles"], b["latency"]["cycles"]);
+  EXPECT_EQ(a["compute"]["macs"], b["compute"]["macs"]);  // same work, different hardware
+}
+
+TEST(Cli, BadInputExitsTwoNamingTheCulprit) {
+  auto r = run_prunesim("run -q --set pe.rows=0");
+  EXPECT_EQ(r.status, 2);
+  EXPECT_NE(r.err.find("pe.rows"), std::string::npos) << r.err;
+  r = run_prunesim("run -q --set nosuch.key=1");
+  EXPECT_EQ(r.status, 2);
+  EXPECT_NE(r.err.find("nosuch.key"), std::string::npos) << r.err;
+  r = run_prunesim("run -q --config /nonexistent/design.ini");
+  EXPECT_EQ(r.status, 2);
+  EXPECT_NE(r.err.find("/nonexistent/design.ini"), std::string::npos) << r.err;
+  r = run_prunesim("run -q --model resnet50");
+  EXPECT_EQ(r.status, 2);
+  EXPECT_NE(r.err.find("known models"), std::string::npos) << r.err;
+  r = run_prunesim("frobnicate");
+  EXPECT_EQ(r.status, 2);
+  r = run_prunesim("run --no-such-flag");
+  EXPECT_EQ(r.status, 2);
+}
+
+TEST(Cli, ADesignThatDoesNotFitExitsTwoAndWritesNoReport) {
+  const std::string d = tmp();
+  const auto r = run_prunesim("run -q --config " + prunesim::test::source_path("configs/devices/zcu102.ini") +
+                              " --json " + d + "/r.json");
+  EXPECT_EQ(r.status, 2);
+  EXPECT_NE(r.err.find("does not fit"), std::string::npos) << r.err;
+  EXPECT_FALSE(prunesim::test::file_exists(d + "/r.json"));
+}
+
+TEST(Cli, HelpAndVersion) {
+  EXPECT_EQ(run_prunesim("--version").status, 0);
+  for (const char* c : {"run", "compress", "inspect", "ddr"}) {
+    const auto r = run_prunesim(std::string(c) + " --help");
+    EXPECT_EQ(r.status, 0) << c;
+    EXPECT_NE(r.out.find("Options"), std::string::npos) << c;
+  }
+  const auto keys = run_prunesim("run --help-config");
+  EXPECT_NE(keys.out.find("ddr.tFAW"), std::string::npos);
+}
+
+TEST(Cli, CompressWritesATraceThatRunAndInspectRead) {
+  const std::string d = tmp();
+  auto r = run_prunesim("compress --model bert-base --seq 64 --prune all=rowbalanced:16x16:0.25 --tokens none -o " + d +
+                        "/bert.trace --stats");
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_NE(r.out.find("parameters kept"), std::string::npos);
+  r = run_prunesim("inspect " + d + "/bert.trace");
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_NE(r.out.find("bert-base"), std::string::npos);
+  r = run_prunesim("run -q --trace " + d + "/bert.trace --json " + d + "/bert.json");
+  ASSERT_EQ(r.status, 0) << r.err;
+  const json j = json::parse(prunesim::test::read_file(d + "/bert.json"));
+  EXPECT_EQ(j["workload"]["model"], "bert-base");
+  // A corrupt trace names file and line; no output is written.
+  prunesim::test::write_file(d + "/bad.trace", "prunesim-trace 1\nop id=0 layer=0 kind=warp name=x\neof\n");
+  r = run_prunesim("run -q --trace " + d + "/bad.trace --json " + d + "/bad.json");
+  EXPECT_EQ(r.status, 2);
+  EXPECT_NE(r.err.find(d + "/bad.trace:2: unknown op kind 'warp'"), std::string::npos) << r.err;
+  EXPECT_FALSE(prunesim::test::file_exists(d + "/bad.json"));
+  // Bad densities leave no half-written trace.
+  r = run_prunesim("compress --prune all=block:16x16:1.5 -o " + d + "/x.trace");
+  EXPECT_EQ(r.status, 2);
+  EXPECT_FALSE(prunesim::test::file_exists(d + "/x.trace"));
+}
+
+TEST(Cli, DdrCommandReportsBandwidthLatencyAndRowHits) {
+  const std::string d = tmp();
+  std::string req = "# sequential reads\n";
+  for (int i = 0; i < 2000; ++i) req += "0 R " + std::to_string(i * 64) + "\n";
+  prunesim::test::write_file(d + "/seq.txt", req);
+  const auto r = run_prunesim("ddr --set ddr.channels=1 --requests " + d + "/seq.txt --json " + d + "/ddr.json");
+  ASSERT_EQ(r.status, 0) << r.err;
+  const json j = json::parse(prunesim::test::read_file(d + "/ddr.json"));
+  for (const char* k : {"requests", "reads", "writes", "end_ns", "bandwidth_gbps", "read_latency_ns", "row_hit_rate",
+                        "activates", "refreshes"})
+    EXPECT_TRUE(j.contains(k)) << k;
+  EXPECT_EQ(j["requests"], 2000);
+  EXPECT_GT(j["bandwidth_gbps"].get<double>(), 15.0);
+  EXPECT_LE(j["bandwidth_gbps"].get<double>(), 19.2);
+  prunesim::test::write_file(d + "/bad.txt", "0 R 0x40\n0 Q 0x80\n");
+  const auto bad = run_prunesim("ddr --requests " + d + "/bad.txt");
+  EXPECT_EQ(bad.status, 2);
+  EXPECT_NE(bad.err.find(d + "/bad.txt:2"), std::string::npos) << bad.err;
+}

@@ -1,0 +1,55 @@
+#pragma once
+// Helpers shared by the tests.
+#include <array>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <sys/wait.h>
+#include <unistd.h>
+
+namespace prunesim::test {
+
+// A fresh directory under the build's temp area, removed by nothing: ctest runs in a scratch tree.
+inline std::string temp_dir() {
+  char tmpl[] = "/tmp/prunesim-test-XXXXXX";
+  const char* d = mkdtemp(tmpl);
+  return d ? std::string(d) : std::string("/tmp");
+}
+
+inline std::string read_file(const std::string& path) {
+  std::ifstream is(path, std::ios::binary);
+  std::ostringstream ss;
+  ss << is.rdbuf();
+  return ss.str();
+}
+
+inline void write_file(const std::string& path, const std::string& text) {
+  std::ofstream os(path, std::ios::binary);
+  os << text;
+}
+
+inline bool file_exists(const std::string& path) { return std::ifstream(path).good(); }
+
+struct CommandResult {
+  int status = -1;
+  std::string out, err;
+};
+
+// Runs the built prunesim with `args` (shell words), capturing stdout and stderr.
+inline CommandResult run_prunesim(const std::string& args) {
+  const std::string dir = temp_dir();
+  const std::string out = dir + "/stdout", err = dir + "/stderr";
+  const std::string cmd = std::string(PRUNESIM_BINARY) + " " + args + " >" + out + " 2>" + err;
+  const int rc = std::system(cmd.c_str());
+  CommandResult r;
+  r.status = WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
+  r.out = read_file(out);
+  r.err = read_file(err);
+  return r;
+}
+
+inline std::string source_path(const std::string& rel) { return std::string(PRUNESIM_SOURCE_DIR) + "/" + rel; }
+
+}  // namespace prunesim::test

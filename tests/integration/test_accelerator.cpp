@@ -1,0 +1,230 @@
+// Whole-run invariants of the SystemC accelerator. Each test runs in its own process (gtest_discover_tests),
+// since SystemC elaborates once per process.
+#include <gtest/gtest.h>
+
+#include <map>
+#include <set>
+#include <sstream>
+#include <tlm_utils/simple_initiator_socket.h>
+
+#include "prunesim/hls/cycle_models.h"
+#include "prunesim/models/accelerator.h"
+#include "prunesim/models/gemm_timing.h"
+#include "prunesim/workloads/compressor.h"
+#include "prunesim/workloads/error.h"
+#include "test_util.h"
+
+using namespace prunesim;
+using namespace prunesim::models;
+using namespace prunesim::workloads;
+
+namespace {
+
+uint64_t explicit_reads(const Trace& t) {
+  uint64_t s = 0;
+  for (const auto& op : t.ops) s += op.ddr_read_bytes;
+  return s;
+}
+uint64_t explicit_writes(const Trace& t) {
+  uint64_t s = 0;
+  for (const auto& op : t.ops) s += op.ddr_write_bytes;
+  return s;
+}
+uint64_t weight_bytes(const Trace& t) {
+  uint64_t s = 0;
+  for (const auto& [n, m] : t.matrices) {
+    uint64_t uses = 0;
+    for (const auto& op : t.ops) uses += op.kind == OpKind::Gemm && op.weight == n;
+    s += m.bytes * uses;
+  }
+  return s;
+}
+
+Trace one_gemm(uint32_t m, uint32_t k, uint32_t n) {
+  std::ostringstream os;
+  os << "prunesim-trace 1\nheader model hand\n"
+     << "matrix name=w kind=fc1 layer=0 rows=" << n << " cols=" << k << " dense_rows=" << n << " dense_cols=" << k
+     << " wbits=8 format=dense block=1x" << k << " nnz=" << uint64_t(n) * k << " bytes=" << uint64_t(n) * k
+     << " mask=counts\ncounts ";
+  for (uint32_t i = 0; i < n; ++i) os << (i ? "," : "") << 1;
+  os << "\nend\nop id=0 layer=0 kind=gemm name=fc m=" << m << " weight=w abits=8\neof\n";
+  std::istringstream is(os.str());
+  return read_trace(is, "one_gemm");
+}
+
+}  // namespace
+
+TEST(Accelerator, DefaultRunInvariants) {
+  const Trace t = compress(default_model(), default_recipe());
+  HwConfig hw;
+  const RunResult r = simulate(t, hw);
+  // Simulated MACs equal the compressor's closed-form count.
+  EXPECT_EQ(r.macs, t.total_macs());
+  // Never below the roofline bound.
+  EXPECT_GE(r.cycles, r.roofline_cycles);
+  const double peak_bytes_per_cycle = hw.ddr.peak_gbps_per_channel() * hw.ddr.org.channels * hw.cycle_ns();
+  EXPECT_GE(double(r.cycles), double(r.macs) / (hw.pe.rows * hw.pe.cols));
+  EXPECT_GE(double(r.cycles), double(r.ddr_read_bytes + r.ddr_write_bytes) / peak_bytes_per_cycle);
+  // DRAM bytes: with activations on chip, each weight matrix is read once per use, plus what the trace names.
+  EXPECT_EQ(r.ddr_read_bytes, weight_bytes(t) + explicit_reads(t));
+  EXPECT_EQ(r.ddr_write_bytes, explicit_writes(t));
+  EXPECT_EQ(r.planned_ddr_read_bytes, r.ddr_read_bytes);
+  // Every byte crosses DRAM once: bursts only round transfers up to whole 64-byte bursts.
+  EXPECT_GE(r.dram.bytes_read, r.ddr_read_bytes);
+  EXPECT_LT(r.dram.bytes_read, r.ddr_read_bytes + 2 * 64 * (t.ops.size() + 1000));
+  EXPECT_EQ(r.dram.bytes_read, r.dram.reads * 64);
+  // Energy adds up and static energy is power x time.
+  EXPECT_NEAR(r.energy.static_mj, hw.device.static_power_w * r.latency_ms, 1e-9);
+  EXPECT_TRUE(r.resources.fits);
+  uint64_t op_cycles = 0;
+  for (const auto& op : r.ops) op_cycles += op.cycles;
+  EXPECT_EQ(op_cycles, r.cycles);  // ops run back to back in program order
+}
+
+TEST(Accelerator, IdealMemoryDenseGemmTakesExactlyTheFoldCount) {
+  HwConfig hw;
+  hw.sim.ideal_memory = true;
+  hw.pe.rows = 32;
+  hw.pe.cols = 16;
+  const Trace t = one_gemm(100, 200, 70);
+  const RunResult r = simulate(t, hw);
+  const uint64_t folds = ((200 + 31) / 32) * ((70 + 15) / 16);
+  EXPECT_EQ(r.ops[0].cycles, folds * (100 + 32 + 16 - 2 + 32));
+  EXPECT_EQ(r.macs, 100u * 200 * 70);
+}
+
+TEST(Accelerator, OutputStationaryIdealMemoryMatchesItsFoldCount) {
+  HwConfig hw;
+  hw.sim.ideal_memory = true;
+  hw.pe.dataflow = hls::Dataflow::OutputStationary;
+  const Trace t = one_gemm(197, 384, 1152);
+  const RunResult r = simulate(t, hw);
+  EXPECT_EQ(r.ops[0].cycles, ((197 + 63) / 64) * (1152 / 64) * (384 + 64 + 64 - 2));
+}
+
+TEST(Accelerator, ActivationSpillRereadsWeightsPerPass) {
+  HwConfig hw;
+  hw.act_buffer.bytes = 64 * 1024;  // too small for 512 x (768 + 768) bytes
+  const Trace t = one_gemm(512, 768, 768);
+  const RunResult r = simulate(t, hw);
+  const uint64_t rows_per_pass = (64 * 1024) / (768 + 768);  // 42
+  const uint64_t passes = (512 + rows_per_pass - 1) / rows_per_pass;
+  EXPECT_EQ(r.ddr_read_bytes, passes * 768 * 768 + 512 * 768);
+  EXPECT_EQ(r.ddr_write_bytes, 512u * 768);
+  EXPECT_EQ(r.macs, 512u * 768 * 768);
+}
+
+TEST(Accelerator, TokenPruningCutsTheWorkOfLaterLayers) {
+  Recipe keep_all = default_recipe();
+  keep_all.tokens.layers.clear();
+  const Trace dense_tokens = compress(default_model(), keep_all);
+  const Trace pruned_tokens = compress(default_model(), default_recipe());
+  HwConfig hw;
+  const RunResult r = simulate(pruned_tokens, hw);
+  auto layer_macs = [](const RunResult& x, int layer) {
+    uint64_t s = 0;
+    for (const auto& op : x.ops) s += op.layer == layer ? op.macs : 0;
+    return s;
+  };
+  // After layer 9 the MLP runs on 72 of 197 tokens; layer 10's MACs follow.
+  const uint64_t D = 384, F = 1536, n = 72;
+  EXPECT_EQ(layer_macs(r, 10), (n * D * 3 * D + n * D * D + 2 * n * D * F) / 2 + 2 * n * n * D);
+  uint64_t cycles_l0 = 0, cycles_l10 = 0;
+  for (const auto& op : r.ops) {
+    if (op.layer == 0) cycles_l0 += op.cycles;
+    if (op.layer == 10) cycles_l10 += op.cycles;
+  }
+  EXPECT_LT(cycles_l10, cycles_l0 * 3 / 4);
+  EXPECT_LT(r.macs, dense_tokens.total_macs());
+}
+
+TEST(Accelerator, VcdIsWellFormedAndStepsThroughEveryLayer) {
+  const std::string dir = test::temp_dir();
+  const std::string vcd = dir + "/run.vcd";
+  const Trace t = compress(default_model(), default_recipe());
+  const HwConfig hw;
+  simulate(t, hw, vcd);
+  const std::string text = test::read_file(vcd);
+  ASSERT_FALSE(text.empty());
+  // Find the layer signal's identifier and every value it takes.
+  std::istringstream is(text);
+  std::string line, id;
+  std::set<long> layers;
+  while (std::getline(is, line)) {
+    std::istringstream ls(line);
+    std::string w0, w1, w2, w3, w4;
+    ls >> w0 >> w1 >> w2 >> w3 >> w4;
+    if (w0 == "$var" && w4 == "layer") id = w3;
+    if (!id.empty() && line.size() > 1 && line[0] == 'b') {
+      std::string bits, ident;
+      std::istringstream vs(line.substr(1));
+      vs >> bits >> ident;
+      if (ident == id) layers.insert(long(std::stoul(bits, nullptr, 2) & 0xffffffff));
+    }
+  }
+  ASSERT_FALSE(id.empty());
+  for (long l = 0; l < 12; ++l) EXPECT_TRUE(layers.count(l)) << "layer " << l;
+  // gtkwave's converter accepts it.
+  const std::string cmd = "vcd2fst " + vcd + " " + dir + "/run.fst >/dev/null 2>&1";
+  EXPECT_EQ(std::system(cmd.c_str()), 0);
+}
+
+TEST(Accelerator, DesignTooBigForZcu102FailsCleanly) {
+  HwConfig hw;
+  hw.device.part = "xczu9eg";
+  hw.device.dsp = 2520;
+  hw.device.bram36 = 912;
+  hw.device.uram = 0;
+  const Trace t = one_gemm(8, 64, 64);
+  try {
+    simulate(t, hw);
+    FAIL() << "expected the design not to fit";
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("URAM288: design needs"), std::string::npos) << e.what();
+  }
+}
+
+namespace {
+// Streams `bytes` from `base` in `chunk`-byte transactions through a socket into a shared DRAM target.
+struct Streamer : sc_core::sc_module {
+  tlm_utils::simple_initiator_socket<Streamer> socket;
+  uint64_t base, bytes, chunk;
+  sc_core::sc_time finished;
+  SC_HAS_PROCESS(Streamer);
+  Streamer(sc_core::sc_module_name n, uint64_t b, uint64_t len, uint64_t c)
+      : sc_module(n), socket("socket"), base(b), bytes(len), chunk(c) {
+    SC_THREAD(run);
+  }
+  void run() {
+    for (uint64_t off = 0; off < bytes; off += chunk) {
+      tlm::tlm_generic_payload tx;
+      tx.set_command(tlm::TLM_READ_COMMAND);
+      tx.set_address(base + off);
+      tx.set_data_length(uint32_t(chunk));
+      tx.set_streaming_width(uint32_t(chunk));
+      sc_core::sc_time d = sc_core::SC_ZERO_TIME;
+      socket->b_transport(tx, d);
+      wait(d);
+    }
+    finished = sc_core::sc_time_stamp();
+  }
+};
+}  // namespace
+
+TEST(DramTarget, TwoInitiatorsShareAChannelAndBandwidthIsConserved) {
+  DramConfig cfg = dram_preset("ddr4-2400");
+  cfg.org.channels = 1;
+  DramTarget dram("dram", cfg, false);
+  Streamer a("a", 0, 4 << 20, 4096), b("b", 64 << 20, 4 << 20, 4096);
+  a.socket.bind(dram.socket);
+  b.socket.bind(dram.socket);
+  sc_core::sc_start();
+  const double end_ns = std::max(a.finished, b.finished).to_seconds() * 1e9;
+  const double gbps = double(8 << 20) / end_ns;
+  // Both streams were served interleaved: they finish close together, and together they use the channel
+  // about as well as one sequential stream (about 95 % of 19.2 GB/s less turnaround between streams).
+  EXPECT_LT(std::abs(a.finished.to_seconds() - b.finished.to_seconds()), 0.1 * end_ns * 1e-9);
+  EXPECT_GT(gbps, 0.80 * 19.2);
+  EXPECT_LE(gbps, 19.2);
+  EXPECT_EQ(dram.total_stats().bytes_read, uint64_t(8) << 20);
+}

@@ -1,0 +1,143 @@
+#include <gtest/gtest.h>
+
+#include "prunesim/workloads/compressor.h"
+#include "prunesim/workloads/error.h"
+
+using namespace prunesim;
+using namespace prunesim::workloads;
+
+namespace {
+
+uint64_t layer_macs(const Trace& t, int layer) {
+  uint64_t s = 0;
+  for (const auto& op : t.ops)
+    if (op.layer == layer) s += op.macs(t.matrices);
+  return s;
+}
+
+// Hand derivation of one pre-LN encoder layer's MACs at n tokens: QKV n*D*3D, QK^T and A*V 2*n*n*D,
+// projection n*D*D, MLP 2*n*D*F.
+uint64_t encoder_layer_macs(uint64_t n, uint64_t D, uint64_t F) { return n * D * 3 * D + 2 * n * n * D + n * D * D + 2 * n * D * F; }
+
+}  // namespace
+
+TEST(Compressor, DeitSmallDenseLayerMacsMatchHandDerivation) {
+  const Trace t = compress(lookup_model("deit-small"), Recipe{});
+  EXPECT_EQ(layer_macs(t, 0), 378391296u);
+  EXPECT_EQ(encoder_layer_macs(197, 384, 1536), 378391296u);
+  for (int l = 0; l < 12; ++l) EXPECT_EQ(layer_macs(t, l), 378391296u);
+  EXPECT_EQ(t.total_macs(), std::stoull(t.header.at("unpruned_macs")));
+}
+
+TEST(Compressor, BertBaseDenseLayerMacs) {
+  ModelSpec m = lookup_model("bert-base");
+  m.seq = 128;
+  const Trace t = compress(m, Recipe{});
+  EXPECT_EQ(layer_macs(t, 5), encoder_layer_macs(128, 768, 3072));
+}
+
+TEST(Compressor, BlockPruningScalesWeightMacsByDensity) {
+  Recipe r;
+  r.add_prune("all=block:16x16:0.5");
+  const Trace t = compress(lookup_model("deit-small"), r);
+  // Weight GEMMs halve exactly (every dimension divides by 16); attention matmuls are untouched.
+  const uint64_t n = 197, D = 384, F = 1536;
+  EXPECT_EQ(layer_macs(t, 0), (n * D * 3 * D + n * D * D + 2 * n * D * F) / 2 + 2 * n * n * D);
+}
+
+TEST(Compressor, EvitKeepsCeilOfRatioPlusClassAndFusedTokens) {
+  EXPECT_EQ(evit_kept_tokens(197, 0.7, true), 138u + 2);
+  EXPECT_EQ(evit_kept_tokens(140, 0.7, true), 98u + 2);
+  EXPECT_EQ(evit_kept_tokens(100, 0.7, true), 70u + 2);
+  EXPECT_EQ(evit_kept_tokens(197, 0.7, false), 139u);
+  EXPECT_EQ(evit_kept_tokens(197, 1.0, true), 197u);
+}
+
+TEST(Compressor, TokenPruningCutsLaterLayersAsTheKeepRatioSays) {
+  Recipe r;
+  r.tokens.layers = {3, 6, 9};
+  r.tokens.keep = 0.7;
+  const Trace t = compress(lookup_model("deit-small"), r);
+  const uint64_t D = 384, F = 1536;
+  // Layer 3: attention at 197 tokens, MLP at 140 after pruning.
+  EXPECT_EQ(layer_macs(t, 3), 197 * D * 3 * D + 2 * 197 * 197 * D + 197 * D * D + 2 * 140 * D * F);
+  EXPECT_EQ(layer_macs(t, 4), encoder_layer_macs(140, D, F));
+  EXPECT_EQ(layer_macs(t, 7), encoder_layer_macs(100, D, F));
+  EXPECT_EQ(layer_macs(t, 10), encoder_layer_macs(72, D, F));
+}
+
+TEST(Compressor, HeadAndNeuronPruningShrinkTheMatrices) {
+  Recipe r;
+  r.add_prune("attn=head:0.5");
+  r.add_prune("mlp=neuron:0.25");
+  const Trace t = compress(lookup_model("bert-base"), r);
+  const Matrix& qkv = t.matrix("L0.qkv");
+  EXPECT_EQ(qkv.rows, 3u * 6 * 64);
+  EXPECT_EQ(qkv.dense_rows, 3u * 768);
+  EXPECT_EQ(t.matrix("L0.fc1").rows, 768u);
+  EXPECT_EQ(t.matrix("L0.fc2").cols, 768u);
+  for (const auto& op : t.ops)
+    if (op.kind == OpKind::Matmul) {
+      EXPECT_EQ(op.count, 6u);
+    }
+}
+
+TEST(Compressor, Gpt2DecodeReadsTheKvCacheAndGrowsTheContext) {
+  ModelSpec m = lookup_model("gpt2");
+  m.layers = 2;
+  m.seq = 16;
+  m.decode = 3;
+  const Trace t = compress(m, Recipe{});
+  uint64_t kv_read = 0, kv_write = 0;
+  std::vector<uint64_t> contexts;
+  for (const auto& op : t.ops) {
+    if (op.kind == OpKind::Matmul && op.name == "attn.qk" && op.layer == 0) contexts.push_back(op.n);
+    if (op.kind == OpKind::Matmul) kv_read += op.ddr_read_bytes;
+    if (op.kind == OpKind::Gemm && op.name == "attn.qkv") kv_write += op.ddr_write_bytes;
+  }
+  EXPECT_EQ(contexts, (std::vector<uint64_t>{16, 17, 18, 19}));
+  // int8: each layer writes K and V (2 x 768 bytes per token); decode step g reads 2 x 768 x (16 + g).
+  EXPECT_EQ(kv_write, 2u * 2 * 768 * (16 + 3));
+  EXPECT_EQ(kv_read, 2u * 2 * 768 * (16 + 17 + 18));
+}
+
+TEST(Compressor, GruHasGateMatvecsEveryStep) {
+  ModelSpec m = lookup_model("gru");
+  m.seq = 5;
+  const Trace t = compress(m, Recipe{});
+  const uint64_t H = 256, I = 64;
+  EXPECT_EQ(t.total_macs(), 5 * (3 * H * I + 3 * H * H) + 5 * (3 * H * H + 3 * H * H));
+}
+
+TEST(Compressor, BadRecipesAreClearErrors) {
+  auto err = [](auto fn) {
+    try {
+      fn();
+    } catch (const InputError& e) {
+      return std::string(e.what());
+    }
+    return std::string("no error");
+  };
+  EXPECT_NE(err([] { lookup_model("resnet"); }).find("known models: bert-base"), std::string::npos);
+  EXPECT_NE(err([] {
+              Recipe r;
+              r.tokens.layers = {3};
+              r.tokens.keep = 1.5;
+              compress(lookup_model("deit-small"), r);
+            }).find("keep ratio"),
+            std::string::npos);
+  EXPECT_NE(err([] {
+              Recipe r;
+              r.tokens.layers = {40};
+              r.tokens.keep = 0.5;
+              compress(lookup_model("deit-small"), r);
+            }).find("layer 40"),
+            std::string::npos);
+  EXPECT_NE(err([] { Recipe().add_prune("wings=block:4x4:0.5"); }).find("wings"), std::string::npos);
+}
+
+TEST(Compressor, SameSeedSameTrace) {
+  const Trace a = compress(default_model(), default_recipe());
+  const Trace b = compress(default_model(), default_recipe());
+  EXPECT_EQ(a.matrix("L5.fc1").mask.bits, b.matrix("L5.fc1").mask.bits);
+}
