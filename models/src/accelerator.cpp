@@ -14,6 +14,9 @@ uint64_t d_model_of(const workloads::Trace& t) {
     if (op.kind == workloads::OpKind::LayerNorm) return op.cols;
   return 0;
 }
+double unloaded_read_ns(const DramConfig& d) {
+  return d.ctrl.controller_latency_ns + (d.timing.tRCD + d.timing.CL + d.timing.BL / 2) * d.timing.tck_ns;
+}
 int dominant_weight_bits(const workloads::Trace& t) {
   int bits = 8;
   uint64_t most = 0;
@@ -28,7 +31,7 @@ int dominant_weight_bits(const workloads::Trace& t) {
 Accelerator::Accelerator(sc_core::sc_module_name name, const workloads::Trace& trace, const HwConfig& hw)
     : sc_module(name),
       controller("controller", trace, hw, plan_tiles(trace, hw)),
-      dma("dma", hw.dma, hw.ddr.org.channels, hw.cycle_ns()),
+      dma("dma", hw.dma, hw.ddr.org.channels, hw.cycle_ns(), unloaded_read_ns(hw.ddr), hw.sim.ideal_memory),
       dram("dram", hw.ddr, hw.sim.ideal_memory),
       pe("pe_array", hw.pe, hw.act_buffer, hw.cycle_ns()),
       vector("vector_unit", hw.nonlinear, hw.cycle_ns()),
@@ -49,7 +52,7 @@ void Accelerator::trace_signals(sc_core::sc_trace_file* tf) {
   sc_core::sc_trace(tf, controller.vector_busy, "vector_busy");
   sc_core::sc_trace(tf, controller.tpu_busy, "tpu_busy");
   sc_core::sc_trace(tf, controller.weight_tiles_ready, "weight_tiles_ready");
-  sc_core::sc_trace(tf, dma.bytes_in_flight, "dma_bytes_in_flight");
+  sc_core::sc_trace(tf, controller.dma_bytes_in_flight, "dma_bytes_in_flight");
   sc_core::sc_trace(tf, dram.queue_depth, "dram_queue_depth");
 }
 

@@ -14,7 +14,7 @@ Controller::Controller(sc_core::sc_module_name name, const workloads::Trace& tra
                        TilePlan plan)
     : sc_module(name), to_dma_load("to_dma_load"), to_dma_store("to_dma_store"), to_pe("to_pe"),
       to_vector("to_vector"), to_tpu("to_tpu"), layer("layer"), op_id("op_id"), tokens_alive("tokens_alive"),
-      pe_busy("pe_busy"), vector_busy("vector_busy"), tpu_busy("tpu_busy"), weight_tiles_ready("weight_tiles_ready"),
+      pe_busy("pe_busy"), vector_busy("vector_busy"), tpu_busy("tpu_busy"), weight_tiles_ready("weight_tiles_ready"), dma_bytes_in_flight("dma_bytes_in_flight"),
       trace_(trace), hw_(hw), plan_(std::move(plan)), ready_("ready", hw.weight_buffer.double_buffered ? 2 : 1),
       free_slots_("free_slots", hw.weight_buffer.double_buffered ? 2 : 1) {
   stats_.resize(trace_.ops.size());
@@ -27,7 +27,12 @@ Controller::Controller(sc_core::sc_module_name name, const workloads::Trace& tra
   }
   SC_THREAD(loader);
   SC_THREAD(compute);
+  SC_METHOD(publish_in_flight);
+  sensitive << in_flight_changed_;
+  dont_initialize();
 }
+
+void Controller::publish_in_flight() { dma_bytes_in_flight.write(int(std::min<int64_t>(in_flight_, INT32_MAX))); }
 
 uint64_t Controller::now_cycles() const {
   return uint64_t(std::llround(sc_core::sc_time_stamp().to_seconds() * 1e9 / hw_.cycle_ns()));
@@ -43,9 +48,13 @@ void Controller::transfer(tlm_utils::simple_initiator_socket<Controller>& s, boo
   tx.set_streaming_width(tx.get_data_length());
   tx.set_data_ptr(nullptr);  // timing only: no data moves in this mode
   sc_core::sc_time delay = sc_core::SC_ZERO_TIME;
+  in_flight_ += int64_t(bytes);
+  in_flight_changed_.notify(sc_core::SC_ZERO_TIME);
   s->b_transport(tx, delay);
   if (tx.is_response_error()) SC_REPORT_ERROR("prunesim/controller", "DRAM transfer failed");
   wait(delay);
+  in_flight_ -= int64_t(bytes);
+  in_flight_changed_.notify(sc_core::SC_ZERO_TIME);
 }
 
 void Controller::loader() {

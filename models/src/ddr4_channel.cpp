@@ -30,6 +30,9 @@ Ddr4Channel::Ddr4Channel(const DramConfig& cfg) : cfg_(cfg) {
     rk.last_act_bg.assign(o.bank_groups, 0);
     rk.last_col_bg.assign(o.bank_groups, 0);
     rk.last_wr_end_bg.assign(o.bank_groups, 0);
+    rk.bg_acted.assign(o.bank_groups, false);
+    rk.bg_col.assign(o.bank_groups, false);
+    rk.bg_wrote.assign(o.bank_groups, false);
     // Stagger ranks' refresh so they do not all block the bus at once.
     rk.next_refresh = tREFI_ + r * (tREFI_ / o.ranks);
   }
@@ -131,16 +134,70 @@ void Ddr4Channel::refresh_if_due() {
   }
 }
 
-size_t Ddr4Channel::pick(std::deque<Queued>& q) {
-  // FR-FCFS: the oldest row hit within the window, unless that bank has had max_row_hits in a row.
-  const size_t window = std::min<size_t>(q.size(), cfg_.ctrl.reorder_window);
-  if (cfg_.ctrl.page_policy == PagePolicy::Open) {
-    for (size_t i = 0; i < window; ++i) {
-      const Bank& b = bank(q[i].a);
-      if (b.open_row == int64_t(q[i].a.row) && (i == 0 || b.hit_streak < cfg_.ctrl.max_row_hits)) return i;
+Ddr4Channel::Plan Ddr4Channel::plan(const Queued& q) const {
+  const DramTiming& t = cfg_.timing;
+  const DecodedAddr& a = q.a;
+  const Bank& b = bank(a);
+  const Rank& rk = ranks_[a.rank];
+  const bool write = q.req.write;
+  Plan p;
+  const uint64_t earliest = std::max(now_, q.admitted);
+  if (b.open_row == int64_t(a.row)) {
+    p.hit = true;
+    p.col = std::max(earliest, b.next_col);
+    p.first_cmd = p.col;
+  } else {
+    uint64_t act_ready = earliest;
+    if (b.open_row >= 0) {
+      p.pre = std::max(earliest, b.next_pre);
+      act_ready = p.pre + t.tRP;
     }
+    uint64_t act = std::max(act_ready, b.next_act);
+    if (rk.any_act) {
+      act = std::max(act, rk.last_act + t.tRRD_S);
+      if (rk.bg_acted[a.bg]) act = std::max(act, rk.last_act_bg[a.bg] + t.tRRD_L);
+    }
+    if (rk.acts >= 4) act = std::max(act, rk.faw[rk.faw_pos] + t.tFAW);  // oldest of the last four
+    p.act = act;
+    p.first_cmd = b.open_row >= 0 ? p.pre : act;
+    p.col = act + t.tRCD;
   }
-  return 0;
+  // Column-command constraints shared by the rank.
+  uint64_t col = p.col;
+  if (rk.any_col) {
+    col = std::max(col, rk.last_col + t.tCCD_S);
+    if (rk.bg_col[a.bg]) col = std::max(col, rk.last_col_bg[a.bg] + t.tCCD_L);
+  }
+  if (!write && rk.any_wr) {
+    col = std::max(col, rk.last_wr_end + t.tWTR_S);
+    if (rk.bg_wrote[a.bg]) col = std::max(col, rk.last_wr_end_bg[a.bg] + t.tWTR_L);
+  }
+  if (write && rk.any_rd) col = std::max(col, rk.last_rd_cmd + tRTW_);
+  // Data bus: one burst at a time, plus a switch gap between ranks.
+  const uint64_t latency = write ? t.CWL : t.CL;
+  const uint64_t bus_ready = bus_free_ + (bus_rank_ >= 0 && uint32_t(bus_rank_) != a.rank ? t.tRTRS : 0);
+  if (col + latency < bus_ready) col = bus_ready - latency;
+  p.col = col;
+  p.data_end = col + latency + burst_cycles_;
+  return p;
+}
+
+size_t Ddr4Channel::pick(std::deque<Queued>& q) {
+  // FR-FCFS at command level: within the window, the request whose column command can issue first wins,
+  // so row hits and requests to idle bank groups go ahead of one that waits on a busy bank; oldest among
+  // equals. A bank's run of consecutive hits is capped, and the oldest request cannot be bypassed more
+  // than max_row_hits times in a row, so nothing starves.
+  if (head_bypassed_ >= cfg_.ctrl.max_row_hits) return 0;
+  const size_t window = std::min<size_t>(q.size(), cfg_.ctrl.reorder_window);
+  size_t best = 0;
+  uint64_t best_col = plan(q[0]).col;
+  for (size_t i = 1; i < window; ++i) {
+    const Bank& b = bank(q[i].a);
+    if (b.open_row == int64_t(q[i].a.row) && b.hit_streak >= cfg_.ctrl.max_row_hits) continue;
+    const uint64_t col = plan(q[i]).col;
+    if (col < best_col) best = i, best_col = col;
+  }
+  return best;
 }
 
 DramCompletion Ddr4Channel::schedule(const Queued& q) {
@@ -149,77 +206,48 @@ DramCompletion Ddr4Channel::schedule(const Queued& q) {
   Bank& b = bank(a);
   Rank& rk = ranks_[a.rank];
   const bool write = q.req.write;
+  const Plan p = plan(q);
   DramCompletion c;
   c.id = q.req.id;
   c.arrival = q.req.arrival;
   c.write = write;
-
-  uint64_t earliest = std::max(now_, q.admitted);
-  uint64_t first_cmd = 0;
-  uint64_t col;
-  if (b.open_row == int64_t(a.row)) {
-    c.row_hit = true;
+  c.row_hit = p.hit;
+  if (p.hit) {
     ++stats_.row_hits;
     ++b.hit_streak;
-    col = std::max(earliest, b.next_col);
-    first_cmd = col;
   } else {
-    uint64_t act_ready = earliest;
     if (b.open_row >= 0) {
       ++stats_.row_conflicts;
-      const uint64_t pre = std::max(earliest, b.next_pre);
       ++stats_.precharges;
-      log(pre, DramCmd::Pre, a);
-      act_ready = pre + t.tRP;
-      first_cmd = pre;
+      log(p.pre, DramCmd::Pre, a);
     } else {
       ++stats_.row_misses;
     }
-    uint64_t act = std::max(act_ready, b.next_act);
-    if (rk.any_act) {
-      act = std::max(act, rk.last_act + t.tRRD_S);
-      act = std::max(act, rk.last_act_bg[a.bg] + t.tRRD_L);
-    }
-    if (rk.acts >= 4) act = std::max(act, rk.faw[rk.faw_pos] + t.tFAW);  // oldest of the last four
-    if (b.open_row < 0) first_cmd = act;
-    rk.faw[rk.faw_pos] = act;
+    rk.faw[rk.faw_pos] = p.act;
     rk.faw_pos = (rk.faw_pos + 1) % 4;
     ++rk.acts;
-    rk.last_act = std::max(rk.last_act, act);
-    rk.last_act_bg[a.bg] = std::max(rk.last_act_bg[a.bg], act);
+    rk.last_act = std::max(rk.last_act, p.act);
+    rk.last_act_bg[a.bg] = std::max(rk.last_act_bg[a.bg], p.act);
+    rk.bg_acted[a.bg] = true;
     rk.any_act = true;
     ++stats_.activates;
-    log(act, DramCmd::Act, a);
+    log(p.act, DramCmd::Act, a);
     b.open_row = a.row;
     b.hit_streak = 0;
-    b.next_pre = act + t.tRAS;
-    b.next_act = act + t.tRC;
-    col = act + t.tRCD;
+    b.next_pre = p.act + t.tRAS;
+    b.next_act = p.act + t.tRC;
   }
-  // Column-command constraints shared by the rank.
-  if (rk.any_col) {
-    col = std::max(col, rk.last_col + t.tCCD_S);
-    col = std::max(col, rk.last_col_bg[a.bg] + t.tCCD_L);
-  }
-  if (!write && rk.any_wr) {
-    col = std::max(col, rk.last_wr_end + t.tWTR_S);
-    col = std::max(col, rk.last_wr_end_bg[a.bg] + t.tWTR_L);
-  }
-  if (write && rk.any_rd) col = std::max(col, rk.last_rd_cmd + tRTW_);
-  // Data bus: one burst at a time, plus a switch gap between ranks.
-  const uint64_t latency = write ? t.CWL : t.CL;
-  uint64_t bus_ready = bus_free_ + (bus_rank_ >= 0 && uint32_t(bus_rank_) != a.rank ? t.tRTRS : 0);
-  if (col + latency < bus_ready) col = bus_ready - latency;
-  const uint64_t data_start = col + latency, data_end = data_start + burst_cycles_;
-
+  const uint64_t col = p.col, data_end = p.data_end;
   log(col, write ? DramCmd::Wr : DramCmd::Rd, a);
   rk.last_col = col;
   rk.last_col_bg[a.bg] = col;
+  rk.bg_col[a.bg] = true;
   rk.any_col = true;
   b.next_col = col + t.tCCD_L;
   if (write) {
     rk.last_wr_end = data_end;
     rk.last_wr_end_bg[a.bg] = data_end;
+    rk.bg_wrote[a.bg] = true;
     rk.any_wr = true;
     b.next_pre = std::max(b.next_pre, data_end + t.tWR);
     ++stats_.writes;
@@ -244,7 +272,7 @@ DramCompletion Ddr4Channel::schedule(const Queued& q) {
   stats_.last_done = std::max(stats_.last_done, c.done);
   // Decisions move forward with the command stream: the next request is chosen no earlier than this one's
   // first command, so later arrivals can still win the reorder window.
-  now_ = std::max(now_, first_cmd);
+  now_ = std::max(now_, p.first_cmd);
   return c;
 }
 
@@ -264,6 +292,7 @@ void Ddr4Channel::run(const std::function<void(const DramCompletion&)>& on_done)
     const bool serve_write = !write_q_.empty() && (draining_writes_ || read_q_.empty());
     auto& q = serve_write ? write_q_ : read_q_;
     const size_t i = pick(q);
+    head_bypassed_ = i == 0 ? 0 : head_bypassed_ + 1;
     const Queued chosen = q[i];
     q.erase(q.begin() + long(i));
     on_done(schedule(chosen));

@@ -10,7 +10,12 @@ DramTarget::DramTarget(sc_core::sc_module_name name, const DramConfig& cfg, bool
   for (uint32_t c = 0; c < cfg_.org.channels; ++c) channels_.push_back(std::make_unique<Ddr4Channel>(cfg_));
   socket.register_b_transport(this, &DramTarget::b_transport);
   socket.register_transport_dbg(this, &DramTarget::transport_dbg);
+  SC_METHOD(publish_depth);
+  sensitive << depth_changed_;
+  dont_initialize();
 }
+
+void DramTarget::publish_depth() { queue_depth.write(depth_); }
 
 double DramTarget::peak_bytes_per_ns() const { return cfg_.peak_gbps_per_channel() * cfg_.org.channels; }
 
@@ -61,7 +66,8 @@ void DramTarget::b_transport(int, tlm::tlm_generic_payload& tx, sc_core::sc_time
       done_ns = std::max(done_ns, channels_[ch]->cycles_to_ns(c.done));
     });
   }
-  queue_depth.write(int(depth));
+  depth_ = int(depth);
+  depth_changed_.notify(sc_core::SC_ZERO_TIME);
   delay += sc_core::sc_time(done_ns - start_ns, sc_core::SC_NS);
 }
 

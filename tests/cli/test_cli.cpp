@@ -124,7 +124,11 @@ TEST(Cli, CompressWritesATraceThatRunAndInspectRead) {
 TEST(Cli, DdrCommandReportsBandwidthLatencyAndRowHits) {
   const std::string d = tmp();
   std::string req = "# sequential reads\n";
-  for (int i = 0; i < 2000; ++i) req += "0 R " + std::to_string(i * 64) + "\n";
+  char line[64];
+  for (int i = 0; i < 2000; ++i) {
+    std::snprintf(line, sizeof line, "0 R 0x%x\n", i * 64);
+    req += line;
+  }
   prunesim::test::write_file(d + "/seq.txt", req);
   const auto r = run_prunesim("ddr --set ddr.channels=1 --requests " + d + "/seq.txt --json " + d + "/ddr.json");
   ASSERT_EQ(r.status, 0) << r.err;

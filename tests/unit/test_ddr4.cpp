@@ -168,7 +168,7 @@ TEST(Ddr4Pattern, SequentialReadsReachTheBusLimitLessRefresh) {
   EXPECT_NEAR(peak, 19.2, 0.05);
   EXPECT_LE(s.bandwidth_gbps, peak * (1 - refresh_share) * 1.005);
   EXPECT_GE(s.bandwidth_gbps, peak * (1 - refresh_share) * 0.97);  // about 95 % of 19.2 GB/s
-  EXPECT_GT(s.row_hit_rate, 0.99);
+  EXPECT_GT(s.row_hit_rate, 0.98);  // a row change every 128 KiB and rows closed by each refresh
 }
 
 TEST(Ddr4Pattern, RandomReadsAreBoundedByTheActivateRate) {

@@ -12,7 +12,7 @@ TEST(Resources, PrimitiveCountsFollowTheirGeometry) {
   BufferConfig u{MemoryKind::Uram, 8u << 20, 32, 2, 72, false};
   EXPECT_EQ(buffer_primitives(u), 32u * 8);
   // A 144-bit bank needs two primitives side by side.
-  BufferConfig w{MemoryKind::Bram, 36864, 1, 2, 144, false};
+  BufferConfig w{MemoryKind::Bram, 9216, 1, 2, 144, false};  // 512 words of 144 bits
   EXPECT_EQ(buffer_primitives(w), 2u);
 }
 

@@ -258,8 +258,9 @@ class LineReader {
     }
     return false;
   }
-  [[noreturn]] void fail(const std::string& what) const {
-    throw InputError(where(source_, line_no_) + ": " + what);
+  [[noreturn]] void fail(const std::string& what) const { fail_at(line_no_, what); }
+  [[noreturn]] void fail_at(size_t line, const std::string& what) const {
+    throw InputError(where(source_, line) + ": " + what);
   }
   size_t line() const { return line_no_; }
 
@@ -365,6 +366,7 @@ void read_bitmap_row(const std::string& hexs, BlockMask& mask, uint32_t r, const
 }
 
 Matrix read_matrix(Fields& f, LineReader& lr) {
+  const size_t header_line = lr.line();
   FieldTaker ft(f, lr);
   Matrix m;
   m.name = ft.str("name");
@@ -437,9 +439,9 @@ Matrix read_matrix(Fields& f, LineReader& lr) {
   uint64_t nnz = 0;
   for (uint32_t r = 0; r < m.mask.grid_rows; ++r) nnz += m.nnz_in_block_row(r);
   if (nnz != m.nnz)
-    lr.fail("matrix " + m.name + ": nnz=" + std::to_string(m.nnz) + " but the mask keeps " + std::to_string(nnz));
+    lr.fail_at(header_line, "matrix " + m.name + ": nnz=" + std::to_string(m.nnz) + " but the mask keeps " + std::to_string(nnz));
   if (storage_bytes(m) != m.bytes)
-    lr.fail("matrix " + m.name + ": bytes=" + std::to_string(m.bytes) + " but format " + format_name(m.format) +
+    lr.fail_at(header_line, "matrix " + m.name + ": bytes=" + std::to_string(m.bytes) + " but format " + format_name(m.format) +
             " needs " + std::to_string(storage_bytes(m)));
   return m;
 }

@@ -27,6 +27,7 @@ class Controller : public sc_core::sc_module {
   sc_core::sc_signal<int> layer, op_id, tokens_alive;
   sc_core::sc_signal<bool> pe_busy, vector_busy, tpu_busy;
   sc_core::sc_signal<int> weight_tiles_ready;  // buffer occupancy: prefetched work items waiting
+  sc_core::sc_signal<int> dma_bytes_in_flight;  // loads and stores under way
 
   PRUNESIM_MODULE_PROCESSES(Controller);
   Controller(sc_core::sc_module_name name, const workloads::Trace& trace, const HwConfig& hw, TilePlan plan);
@@ -41,6 +42,7 @@ class Controller : public sc_core::sc_module {
   void compute();
   void transfer(tlm_utils::simple_initiator_socket<Controller>& s, bool write, uint64_t addr, uint64_t bytes);
   uint64_t now_cycles() const;
+  void publish_in_flight();  // the one writer of dma_bytes_in_flight (both threads change the count)
 
   const workloads::Trace& trace_;
   HwConfig hw_;
@@ -50,6 +52,8 @@ class Controller : public sc_core::sc_module {
   sc_core::sc_semaphore free_slots_;
   uint64_t end_cycle_ = 0;
   bool finished_ = false;
+  int64_t in_flight_ = 0;
+  sc_core::sc_event in_flight_changed_;
 };
 
 }  // namespace prunesim::models

@@ -80,6 +80,7 @@ class Ddr4Channel {
     uint64_t acts = 0;
     uint64_t last_act = 0;
     std::vector<uint64_t> last_act_bg, last_col_bg, last_wr_end_bg;
+    std::vector<bool> bg_acted, bg_col, bg_wrote;  // whether the times above are set
     uint64_t last_col = 0, last_rd_cmd = 0, last_wr_end = 0;
     bool any_col = false, any_act = false, any_rd = false, any_wr = false;
     uint64_t next_refresh = 0;
@@ -90,6 +91,15 @@ class Ddr4Channel {
     uint64_t admitted;
   };
 
+  // When each command of a request would issue if it were scheduled now.
+  struct Plan {
+    bool hit = false;
+    uint64_t pre = 0, act = 0, col = 0, first_cmd = 0, data_end = 0;
+  };
+  Plan plan(const Queued& q) const;
+  const Bank& bank(const DecodedAddr& a) const {
+    return banks_[(a.rank * cfg_.org.bank_groups + a.bg) * cfg_.org.banks_per_group + a.bank];
+  }
   Bank& bank(const DecodedAddr& a) { return banks_[(a.rank * cfg_.org.bank_groups + a.bg) * cfg_.org.banks_per_group + a.bank]; }
   void admit();
   void refresh_if_due();
@@ -106,6 +116,7 @@ class Ddr4Channel {
   std::deque<DramRequest> incoming_;
   std::deque<Queued> read_q_, write_q_;
   bool draining_writes_ = false;
+  uint32_t head_bypassed_ = 0;
   uint64_t now_ = 0;
   uint64_t bus_free_ = 0;
   int32_t bus_rank_ = -1;

@@ -15,9 +15,10 @@ class Dma : public sc_core::sc_module {
  public:
   tlm_utils::multi_passthrough_target_socket<Dma> target;  // load and store paths
   tlm_utils::simple_initiator_socket<Dma> to_dram;
-  sc_core::sc_signal<int, sc_core::SC_MANY_WRITERS> bytes_in_flight;
 
-  Dma(sc_core::sc_module_name name, const DmaConfig& cfg, uint32_t channels, double cycle_ns);
+  // round_trip_ns: an unloaded DRAM read (controller latency + tRCD + CL + burst), for the outstanding limit.
+  Dma(sc_core::sc_module_name name, const DmaConfig& cfg, uint32_t channels, double cycle_ns, double round_trip_ns,
+      bool ideal);
 
   uint64_t bytes_read() const { return bytes_read_; }
   uint64_t bytes_written() const { return bytes_written_; }
@@ -29,6 +30,8 @@ class Dma : public sc_core::sc_module {
   DmaConfig cfg_;
   uint32_t channels_;
   double cycle_ns_;
+  double round_trip_ns_;
+  bool ideal_;
   uint64_t bytes_read_ = 0, bytes_written_ = 0, bursts_ = 0;
 };
 
