@@ -2,16 +2,12 @@
 PRESET ?= release
 BUILD_DIR := build/$(PRESET)
 JOBS ?= $(shell nproc)
-STAMP := $(BUILD_DIR)/.deps-ok
 
-.PHONY: run test deps configure build bench golden format clean
+.PHONY: run test deps configure build bench format clean
 
-# Runs the package check once per build tree; the setup script itself is idempotent.
-$(STAMP): tools/setup-deps.sh
+# The setup script checks every package (a fraction of a second) and installs only what is missing.
+deps:
 	@tools/setup-deps.sh
-	@mkdir -p $(BUILD_DIR) && touch $@
-
-deps: $(STAMP)
 
 configure: deps
 	@if [ ! -f $(BUILD_DIR)/CMakeCache.txt ]; then cmake --preset $(PRESET) >/dev/null; fi
@@ -28,8 +24,6 @@ test: build
 bench: build
 	@tools/bench.sh $(BUILD_DIR)
 
-golden: build
-	@tools/regen-golden.sh $(BUILD_DIR)
 
 format:
 	@git ls-files '*.cpp' '*.h' | xargs clang-format -i
