@@ -45,9 +45,7 @@ Trace one_gemm(uint32_t m, uint32_t k, uint32_t n) {
   os << "prunesim-trace 1\nheader model hand\n"
      << "matrix name=w kind=fc1 layer=0 rows=" << n << " cols=" << k << " dense_rows=" << n << " dense_cols=" << k
      << " wbits=8 format=dense block=1x" << k << " nnz=" << uint64_t(n) * k << " bytes=" << uint64_t(n) * k
-     << " mask=counts\ncounts ";
-  for (uint32_t i = 0; i < n; ++i) os << (i ? "," : "") << 1;
-  os << "\nend\nop id=0 layer=0 kind=gemm name=fc m=" << m << " weight=w abits=8\neof\n";
+     << " mask=none\nend\nop id=0 layer=0 kind=gemm name=fc m=" << m << " weight=w abits=8\neof\n";
   std::istringstream is(os.str());
   return read_trace(is, "one_gemm");
 }

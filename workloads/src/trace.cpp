@@ -185,8 +185,10 @@ void write_trace(std::ostream& os, const Trace& t) {
        << " cols=" << m.cols << " dense_rows=" << m.dense_rows << " dense_cols=" << m.dense_cols
        << " wbits=" << m.wbits << " format=" << format_name(m.format) << " block=" << m.mask.block_rows << 'x'
        << m.mask.block_cols << " nnz=" << m.nnz << " bytes=" << m.bytes
-       << " mask=" << (m.mask.has_bitmap ? "bitmap" : "counts") << '\n';
-    if (m.mask.has_bitmap) {
+       << " mask=" << (m.format == StorageFormat::Dense ? "none" : m.mask.has_bitmap ? "bitmap" : "counts") << '\n';
+    if (m.format == StorageFormat::Dense) {
+      // Dense: nothing to list.
+    } else if (m.mask.has_bitmap) {
       for (uint32_t r = 0; r < m.mask.grid_rows; ++r) write_row_bitmap(os, m.mask, r);
     } else {
       os << "counts " << join(m.mask.kept_per_row) << '\n';
@@ -395,14 +397,20 @@ Matrix read_matrix(Fields& f, LineReader& lr) {
   if (m.rows > m.dense_rows || m.cols > m.dense_cols)
     lr.fail("matrix " + m.name + ": rows/cols exceed dense_rows/dense_cols");
   if (m.wbits < 1 || m.wbits > 32) lr.fail("matrix " + m.name + ": wbits must be in [1, 32]");
-  if (enc != "bitmap" && enc != "counts") lr.fail("mask=" + enc + ": expected bitmap or counts");
+  if (enc != "bitmap" && enc != "counts" && enc != "none") lr.fail("mask=" + enc + ": expected bitmap, counts or none");
+  if ((enc == "none") != (m.format == StorageFormat::Dense))
+    lr.fail("matrix " + m.name + ": mask=none goes with format=dense and only with it");
+  if (enc == "none" && (br != 1 || bc != m.cols))
+    lr.fail("matrix " + m.name + ": a dense matrix has block=1x" + std::to_string(m.cols));
   m.mask.block_rows = br;
   m.mask.block_cols = bc;
   m.mask.grid_rows = (m.rows + br - 1) / br;
   m.mask.grid_cols = (m.cols + bc - 1) / bc;
   m.mask.has_bitmap = enc == "bitmap";
   std::string line;
-  if (m.mask.has_bitmap) {
+  if (enc == "none") {
+    m.mask.kept_per_row.assign(m.mask.grid_rows, 1);
+  } else if (m.mask.has_bitmap) {
     m.mask.kept_per_row.assign(m.mask.grid_rows, 0);
     m.mask.bits.assign(size_t(m.mask.grid_rows) * m.mask.words_per_row(), 0);
     for (uint32_t r = 0; r < m.mask.grid_rows; ++r) {
