@@ -185,7 +185,7 @@ std::string report_text(const RunReport& rep) {
      << hw.ddr.org.channels << (hw.sim.ideal_memory ? " (ideal)" : "") << "\n\n";
   const double bound_pct = r.cycles ? 100.0 * double(r.roofline_cycles) / double(r.cycles) : 0;
   os << "latency    " << group(r.cycles) << " cycles = " << fixed(r.latency_ms, 4) << " ms   (roofline bound "
-     << group(r.roofline_cycles) << " cycles, run reaches " << fixed(bound_pct, 1) << " % of it)\n";
+     << group(r.roofline_cycles) << " cycles = " << fixed(bound_pct, 1) << " % of the latency)\n";
   uint64_t unpruned = h.count("unpruned_macs") ? std::stoull(h.at("unpruned_macs")) : 0;
   os << "compute    " << group(r.macs) << " MACs";
   if (unpruned) os << " (" << fixed(100.0 * double(r.macs) / double(unpruned), 1) << " % of the unpruned " << group(unpruned) << ")";
