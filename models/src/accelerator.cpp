@@ -67,7 +67,9 @@ uint64_t roofline_cycles(uint64_t macs, uint64_t ddr_bytes, const HwConfig& hw) 
 EnergyBreakdown compute_energy(const RunResult& r, const HwConfig& hw) {
   const EnergyConfig& e = hw.energy;
   EnergyBreakdown b;
-  const double mac_pj = r.weight_bits <= 8 ? e.mac_int8_pj : r.weight_bits <= 16 ? e.mac_int16_pj : e.mac_fp32_pj;
+  const double mac_pj = r.weight_bits <= 8    ? e.mac_int8_pj
+                        : r.weight_bits <= 16 ? e.mac_int16_pj
+                                              : e.mac_fp32_pj;
   b.pe_mj = double(r.macs) * mac_pj * 1e-9;
   auto per_byte = [&e](MemoryKind k) {
     return k == MemoryKind::Uram ? e.uram_pj_per_byte : e.bram_pj_per_byte;  // M10K costed as BRAM
@@ -76,7 +78,8 @@ EnergyBreakdown compute_energy(const RunResult& r, const HwConfig& hw) {
   // weight buffer.
   const double weight_bytes = double(r.ddr_read_bytes);
   b.onchip_mj = (double(r.onchip_read_bytes + r.onchip_write_bytes) * per_byte(hw.act_buffer.kind) +
-                 2.0 * weight_bytes * per_byte(hw.weight_buffer.kind)) * 1e-9;
+                 2.0 * weight_bytes * per_byte(hw.weight_buffer.kind)) *
+                1e-9;
   b.ddr_mj = (double(r.dram.bytes_read + r.dram.bytes_written) * 8.0 * e.ddr_pj_per_bit * 1e-9) +
              double(r.dram.activates) * e.ddr_activate_nj * 1e-6;
   b.vector_mj = double(r.vector_ops) * e.vector_op_pj * 1e-9;
@@ -88,7 +91,8 @@ RunResult simulate(const workloads::Trace& trace, const HwConfig& hw, const std:
   RunResult r;
   r.weight_bits = dominant_weight_bits(trace);
   r.resources = estimate_resources(hw, r.weight_bits);
-  if (!r.resources.fits) throw InputError("design does not fit device " + hw.device.part + ": " + r.resources.overflow);
+  if (!r.resources.fits)
+    throw InputError("design does not fit device " + hw.device.part + ": " + r.resources.overflow);
 
   Accelerator top("accelerator", trace, hw);
   sc_core::sc_trace_file* tf = nullptr;

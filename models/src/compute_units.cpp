@@ -13,7 +13,9 @@ using workloads::Op;
 using workloads::OpKind;
 
 namespace {
-uint64_t bytes_of(uint64_t elems, int bits) { return (elems * uint64_t(bits) + 7) / 8; }
+uint64_t bytes_of(uint64_t elems, int bits) {
+  return (elems * uint64_t(bits) + 7) / 8;
+}
 
 ComputeCmd& command(tlm::tlm_generic_payload& tx) {
   ComputeCmd* cmd = nullptr;
@@ -24,17 +26,22 @@ ComputeCmd& command(tlm::tlm_generic_payload& tx) {
 }  // namespace
 
 uint64_t matmul_cycles(const PeConfig& pe, const Op& op) {
-  return uint64_t(op.count) * hls::dense_gemm_cycles(pe.dataflow, op.m, op.k, op.n, pe.rows, pe.cols, pe.overlap_preload);
+  return uint64_t(op.count) *
+         hls::dense_gemm_cycles(pe.dataflow, op.m, op.k, op.n, pe.rows, pe.cols, pe.overlap_preload);
 }
 
 uint64_t vector_op_cycles(const NonlinearConfig& cfg, const Op& op) {
   switch (op.kind) {
-    case OpKind::Softmax: return hls::vector_cycles(uint64_t(op.count) * op.rows, op.cols, cfg.lanes, 2, cfg.depth);
-    case OpKind::LayerNorm: return hls::vector_cycles(uint64_t(op.count) * op.rows, op.cols, cfg.lanes, 2, cfg.depth);
+    case OpKind::Softmax:
+      return hls::vector_cycles(uint64_t(op.count) * op.rows, op.cols, cfg.lanes, 2, cfg.depth);
+    case OpKind::LayerNorm:
+      return hls::vector_cycles(uint64_t(op.count) * op.rows, op.cols, cfg.lanes, 2, cfg.depth);
     case OpKind::Gelu:
     case OpKind::Residual:
-    case OpKind::Eltwise: return hls::vector_cycles(1, op.elems, cfg.lanes, 1, cfg.depth);
-    default: return 0;
+    case OpKind::Eltwise:
+      return hls::vector_cycles(1, op.elems, cfg.lanes, 1, cfg.depth);
+    default:
+      return 0;
   }
 }
 
@@ -70,7 +77,8 @@ void PeArray::b_transport(tlm::tlm_generic_payload& tx, sc_core::sc_time& delay)
     cmd.macs = t.macs;
     cmd.imbalance = t.imbalance;
     const bool dense = cmd.weight->format == workloads::StorageFormat::Dense;
-    reuse = dense ? std::min<uint64_t>(pe_.cols, cmd.weight->rows) : std::min<uint64_t>(pe_.cols, cmd.weight->mask.block_rows);
+    reuse = dense ? std::min<uint64_t>(pe_.cols, cmd.weight->rows)
+                  : std::min<uint64_t>(pe_.cols, cmd.weight->mask.block_rows);
     uint64_t out_rows = 0;
     for (uint32_t r = cmd.first; r < cmd.last; ++r) out_rows += cmd.weight->block_row_height(r);
     cmd.onchip_write_bytes = bytes_of(cmd.m * out_rows, op.abits);
@@ -114,7 +122,12 @@ void VectorUnit::b_transport(tlm::tlm_generic_payload& tx, sc_core::sc_time& del
 
 TokenUnit::TokenUnit(sc_core::sc_module_name name, const TpuConfig& cfg, const NonlinearConfig& vec,
                      const BufferConfig& act, uint64_t d_model, double cycle_ns)
-    : sc_module(name), socket("socket"), cfg_(cfg), vec_(vec), act_(act), d_model_(d_model),
+    : sc_module(name),
+      socket("socket"),
+      cfg_(cfg),
+      vec_(vec),
+      act_(act),
+      d_model_(d_model),
       cycle_ns_(cycle_ns) {
   socket.register_b_transport(this, &TokenUnit::b_transport);
 }

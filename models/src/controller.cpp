@@ -12,10 +12,24 @@ using workloads::OpKind;
 
 Controller::Controller(sc_core::sc_module_name name, const workloads::Trace& trace, const HwConfig& hw,
                        TilePlan plan)
-    : sc_module(name), to_dma_load("to_dma_load"), to_dma_store("to_dma_store"), to_pe("to_pe"),
-      to_vector("to_vector"), to_tpu("to_tpu"), layer("layer"), op_id("op_id"), tokens_alive("tokens_alive"),
-      pe_busy("pe_busy"), vector_busy("vector_busy"), tpu_busy("tpu_busy"), weight_tiles_ready("weight_tiles_ready"), dma_bytes_in_flight("dma_bytes_in_flight"),
-      trace_(trace), hw_(hw), plan_(std::move(plan)), ready_("ready", hw.weight_buffer.double_buffered ? 2 : 1),
+    : sc_module(name),
+      to_dma_load("to_dma_load"),
+      to_dma_store("to_dma_store"),
+      to_pe("to_pe"),
+      to_vector("to_vector"),
+      to_tpu("to_tpu"),
+      layer("layer"),
+      op_id("op_id"),
+      tokens_alive("tokens_alive"),
+      pe_busy("pe_busy"),
+      vector_busy("vector_busy"),
+      tpu_busy("tpu_busy"),
+      weight_tiles_ready("weight_tiles_ready"),
+      dma_bytes_in_flight("dma_bytes_in_flight"),
+      trace_(trace),
+      hw_(hw),
+      plan_(std::move(plan)),
+      ready_("ready", hw.weight_buffer.double_buffered ? 2 : 1),
       free_slots_("free_slots", hw.weight_buffer.double_buffered ? 2 : 1) {
   stats_.resize(trace_.ops.size());
   for (size_t i = 0; i < trace_.ops.size(); ++i) {
@@ -32,7 +46,9 @@ Controller::Controller(sc_core::sc_module_name name, const workloads::Trace& tra
   dont_initialize();
 }
 
-void Controller::publish_in_flight() { dma_bytes_in_flight.write(int(std::min<int64_t>(in_flight_, INT32_MAX))); }
+void Controller::publish_in_flight() {
+  dma_bytes_in_flight.write(int(std::min<int64_t>(in_flight_, INT32_MAX)));
+}
 
 uint64_t Controller::now_cycles() const {
   return uint64_t(std::llround(sc_core::sc_time_stamp().to_seconds() * 1e9 / hw_.cycle_ns()));
@@ -67,7 +83,8 @@ void Controller::loader() {
 }
 
 void Controller::compute() {
-  int tokens = int(trace_.ops.empty() ? 0 : std::stoul(trace_.header.count("seq") ? trace_.header.at("seq") : "0"));
+  int tokens =
+      int(trace_.ops.empty() ? 0 : std::stoul(trace_.header.count("seq") ? trace_.header.at("seq") : "0"));
   tokens_alive.write(tokens);
   for (size_t n = 0; n < plan_.items.size(); ++n) {
     const WorkItem& item = plan_.items[n];
@@ -98,10 +115,17 @@ void Controller::compute() {
     sc_core::sc_time delay = sc_core::SC_ZERO_TIME;
     sc_core::sc_signal<bool>* busy = nullptr;
     switch (item.kind) {
-      case ItemKind::Pe: to_pe->b_transport(tx, delay), busy = &pe_busy; break;
-      case ItemKind::Vector: to_vector->b_transport(tx, delay), busy = &vector_busy; break;
-      case ItemKind::TokenPrune: to_tpu->b_transport(tx, delay), busy = &tpu_busy; break;
-      case ItemKind::Transfer: break;
+      case ItemKind::Pe:
+        to_pe->b_transport(tx, delay), busy = &pe_busy;
+        break;
+      case ItemKind::Vector:
+        to_vector->b_transport(tx, delay), busy = &vector_busy;
+        break;
+      case ItemKind::TokenPrune:
+        to_tpu->b_transport(tx, delay), busy = &tpu_busy;
+        break;
+      case ItemKind::Transfer:
+        break;
     }
     tx.clear_extension(&cmd);
     if (busy) {

@@ -4,10 +4,16 @@
 
 namespace prunesim::models {
 
-Dma::Dma(sc_core::sc_module_name name, const DmaConfig& cfg, uint32_t channels, double cycle_ns, double round_trip_ns,
-         bool ideal)
-    : sc_module(name), target("target"), to_dram("to_dram"), cfg_(cfg), channels_(channels), cycle_ns_(cycle_ns),
-      round_trip_ns_(round_trip_ns), ideal_(ideal) {
+Dma::Dma(sc_core::sc_module_name name, const DmaConfig& cfg, uint32_t channels, double cycle_ns,
+         double round_trip_ns, bool ideal)
+    : sc_module(name),
+      target("target"),
+      to_dram("to_dram"),
+      cfg_(cfg),
+      channels_(channels),
+      cycle_ns_(cycle_ns),
+      round_trip_ns_(round_trip_ns),
+      ideal_(ideal) {
   target.register_b_transport(this, &Dma::b_transport);
 }
 
@@ -36,7 +42,8 @@ void Dma::b_transport(int, tlm::tlm_generic_payload& tx, sc_core::sc_time& delay
   // The fabric side moves at most bus_bits per cycle per channel port.
   const double fabric_bytes_per_ns = double(cfg_.bus_bits) / 8.0 * channels_ / cycle_ns_;
   const sc_core::sc_time fabric(double(len) / fabric_bytes_per_ns, sc_core::SC_NS);
-  // With `outstanding` bursts in flight, each round of them waits one unloaded DRAM round trip (Little's law).
+  // With `outstanding` bursts in flight, each round of them waits one unloaded DRAM round trip (Little's
+  // law).
   const uint64_t rounds = (bursts + cfg_.outstanding - 1) / cfg_.outstanding;
   const sc_core::sc_time latency_bound(double(rounds) * round_trip_ns_, sc_core::SC_NS);
   delay = std::max({mem_delay, delay + fabric, delay + latency_bound});

@@ -41,9 +41,12 @@ DramConfig dram_preset(const std::string& name) {
 
 const char* mapping_name(AddressMapping m) {
   switch (m) {
-    case AddressMapping::RowColumnBank: return "row_column_bank";
-    case AddressMapping::RowBankColumn: return "row_bank_column";
-    case AddressMapping::BankRowColumn: return "bank_row_column";
+    case AddressMapping::RowColumnBank:
+      return "row_column_bank";
+    case AddressMapping::RowBankColumn:
+      return "row_bank_column";
+    case AddressMapping::BankRowColumn:
+      return "bank_row_column";
   }
   return "?";
 }
@@ -54,7 +57,9 @@ AddressMapping parse_mapping(const std::string& s) {
   throw InputError("ddr.mapping '" + s + "': expected row_column_bank, row_bank_column or bank_row_column");
 }
 
-static bool pow2(uint64_t v) { return v && !(v & (v - 1)); }
+static bool pow2(uint64_t v) {
+  return v && !(v & (v - 1));
+}
 
 void DramConfig::validate() const {
   auto fail = [](const std::string& key, const std::string& what) { throw InputError(key + ": " + what); };

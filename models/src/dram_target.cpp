@@ -15,9 +15,13 @@ DramTarget::DramTarget(sc_core::sc_module_name name, const DramConfig& cfg, bool
   dont_initialize();
 }
 
-void DramTarget::publish_depth() { queue_depth.write(depth_); }
+void DramTarget::publish_depth() {
+  queue_depth.write(depth_);
+}
 
-double DramTarget::peak_bytes_per_ns() const { return cfg_.peak_gbps_per_channel() * cfg_.org.channels; }
+double DramTarget::peak_bytes_per_ns() const {
+  return cfg_.peak_gbps_per_channel() * cfg_.org.channels;
+}
 
 DramStats DramTarget::total_stats() const {
   DramStats s;
@@ -62,9 +66,8 @@ void DramTarget::b_transport(int, tlm::tlm_generic_payload& tx, sc_core::sc_time
   for (uint64_t ch = 0; ch < nch; ++ch) {
     if (!touched[ch]) continue;
     depth += channels_[ch]->queued();
-    channels_[ch]->run([&](const DramCompletion& c) {
-      done_ns = std::max(done_ns, channels_[ch]->cycles_to_ns(c.done));
-    });
+    channels_[ch]->run(
+        [&](const DramCompletion& c) { done_ns = std::max(done_ns, channels_[ch]->cycles_to_ns(c.done)); });
   }
   depth_ = int(depth);
   depth_changed_.notify(sc_core::SC_ZERO_TIME);

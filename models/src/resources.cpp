@@ -6,22 +6,32 @@ namespace prunesim::models {
 
 const char* memory_kind_name(MemoryKind k) {
   switch (k) {
-    case MemoryKind::Bram: return "bram";
-    case MemoryKind::Uram: return "uram";
-    case MemoryKind::M10k: return "m10k";
+    case MemoryKind::Bram:
+      return "bram";
+    case MemoryKind::Uram:
+      return "uram";
+    case MemoryKind::M10k:
+      return "m10k";
   }
   return "?";
 }
 const char* balance_name(BalancePolicy b) {
   switch (b) {
-    case BalancePolicy::None: return "none";
-    case BalancePolicy::RowBalanced: return "row_balanced";
-    case BalancePolicy::Greedy: return "greedy";
+    case BalancePolicy::None:
+      return "none";
+    case BalancePolicy::RowBalanced:
+      return "row_balanced";
+    case BalancePolicy::Greedy:
+      return "greedy";
   }
   return "?";
 }
-const char* dataflow_name(hls::Dataflow d) { return d == hls::Dataflow::WeightStationary ? "ws" : "os"; }
-const char* topk_name(TopkAlgorithm a) { return a == TopkAlgorithm::QuickSelect ? "quickselect" : "bitonic"; }
+const char* dataflow_name(hls::Dataflow d) {
+  return d == hls::Dataflow::WeightStationary ? "ws" : "os";
+}
+const char* topk_name(TopkAlgorithm a) {
+  return a == TopkAlgorithm::QuickSelect ? "quickselect" : "bitonic";
+}
 
 uint64_t buffer_primitives(const BufferConfig& b) {
   uint64_t width = 72, depth = 512;

@@ -13,7 +13,9 @@ namespace {
 
 __extension__ typedef unsigned __int128 u128;  // exact apportioning of bytes
 constexpr uint64_t kAlign = 4096;
-uint64_t align_up(uint64_t v) { return (v + kAlign - 1) / kAlign * kAlign; }
+uint64_t align_up(uint64_t v) {
+  return (v + kAlign - 1) / kAlign * kAlign;
+}
 
 // Splits block rows into tiles of whole rounds that fit one buffer slot; bytes apportioned by kept weights
 // with cumulative rounding so the tiles add up to the matrix's exact storage bytes.

@@ -45,13 +45,15 @@ struct WorkloadFlags {
   void add_to(po::options_description& d, bool with_trace) {
     d.add_options()("model", po::value(&model), "model from the zoo (bert-base, deit-small, gpt2, gru, ...)");
     if (with_trace) d.add_options()("trace", po::value(&trace), "replay this trace file instead of a model");
-    d.add_options()("prune", po::value(&prune)->composing(),
-                    "KIND=SPEC, repeatable; e.g. all=block:16x16:0.5, mlp=neuron:0.6, attn=head:0.5, qkv=nm:2:4")(
-        "quant", po::value(&quant), "int4|int8|int16|fp16|fp32 or hybrid KIND=TYPE,... (act=TYPE for activations)")(
+    d.add_options()(
+        "prune", po::value(&prune)->composing(),
+        "KIND=SPEC, repeatable; e.g. all=block:16x16:0.5, mlp=neuron:0.6, attn=head:0.5, qkv=nm:2:4")(
+        "quant", po::value(&quant),
+        "int4|int8|int16|fp16|fp32 or hybrid KIND=TYPE,... (act=TYPE for activations)")(
         "format", po::value(&format), "sparse storage: auto|dense|bitmap|csr|bcsr|hier")(
         "tokens", po::value(&tokens), "token-pruning layers, e.g. 3,6,9 ('' or none: off)")(
-        "keep", po::value(&keep), "token keep ratio in (0, 1]")(
-        "spread", po::value(&spread), "uniform|skewed kept blocks across rows")(
+        "keep", po::value(&keep), "token keep ratio in (0, 1]")("spread", po::value(&spread),
+                                                                "uniform|skewed kept blocks across rows")(
         "batch", po::value(&batch), "samples per inference")("seq", po::value(&seq), "tokens or time steps")(
         "decode", po::value(&decode), "decoder models: tokens generated after the prefill")(
         "seed", po::value(&seed), "random seed");
@@ -82,7 +84,8 @@ struct WorkloadFlags {
 struct ConfigFlags {
   std::vector<std::string> files, sets;
   void add_to(po::options_description& d) {
-    d.add_options()("config", po::value(&files)->composing(), "INI file, repeatable; later files override earlier")(
+    d.add_options()("config", po::value(&files)->composing(),
+                    "INI file, repeatable; later files override earlier")(
         "set", po::value(&sets)->composing(), "section.key=value, repeatable; overrides files");
   }
 };
@@ -138,9 +141,10 @@ workloads::Trace load_workload(const RunConfig& cfg, std::string& name, std::str
 }
 
 int cmd_run(const std::vector<std::string>& args) {
-  po::options_description d("prunesim run [options]\n\nSimulate a workload; with no options, the built-in default "
-                            "(DeiT-Small, 16x16 blocks at density 0.5, EViT at layers 3,6,9 keeping 70 %, int8, "
-                            "U250-class design).\n\nOptions");
+  po::options_description d(
+      "prunesim run [options]\n\nSimulate a workload; with no options, the built-in default "
+      "(DeiT-Small, 16x16 blocks at density 0.5, EViT at layers 3,6,9 keeping 70 %, int8, "
+      "U250-class design).\n\nOptions");
   ConfigFlags cf;
   WorkloadFlags wf;
   std::string json_path, csv_path, vcd_path;
@@ -149,12 +153,15 @@ int cmd_run(const std::vector<std::string>& args) {
   cf.add_to(d);
   wf.add_to(d, true);
   d.add_options()("json", po::value(&json_path), "write the full report as JSON")(
-      "csv", po::value(&csv_path), "write one row per op as CSV")("vcd", po::value(&vcd_path), "write VCD waveforms")(
-      "quiet,q", "print nothing on success");
+      "csv", po::value(&csv_path), "write one row per op as CSV")(
+      "vcd", po::value(&vcd_path), "write VCD waveforms")("quiet,q", "print nothing on success");
   auto vm = parse(args, d);
   ConfigSchema schema;
   if (vm.count("help")) return std::cout << d << "\n", 0;
-  if (vm.count("help-config")) return std::cout << "configuration keys ([section] key = value, or --set section.key=value):\n" << schema.describe(), 0;
+  if (vm.count("help-config"))
+    return std::cout << "configuration keys ([section] key = value, or --set section.key=value):\n"
+                     << schema.describe(),
+           0;
   std::vector<std::string> sets = wf.as_sets();
   sets.insert(sets.end(), cf.sets.begin(), cf.sets.end());
   const RunConfig cfg = schema.resolve(cf.files, sets);
@@ -170,8 +177,9 @@ int cmd_run(const std::vector<std::string>& args) {
 }
 
 int cmd_compress(const std::vector<std::string>& args) {
-  po::options_description d("prunesim compress [options] -o FILE\n\nWrite the workload trace of a pruned, "
-                            "quantized model.\n\nOptions");
+  po::options_description d(
+      "prunesim compress [options] -o FILE\n\nWrite the workload trace of a pruned, "
+      "quantized model.\n\nOptions");
   ConfigFlags cf;
   WorkloadFlags wf;
   std::string out;
@@ -205,9 +213,10 @@ int cmd_inspect(const std::vector<std::string>& args) {
 }
 
 int cmd_ddr(const std::vector<std::string>& args) {
-  po::options_description d("prunesim ddr --requests FILE [options]\n\nRun the DRAM model alone on a request "
-                            "trace: '<arrival_ns> <R|W> <hex address> [bytes]' per line (arrival 0: as soon as "
-                            "accepted), or DRAMsim3's '<hex address> <READ|WRITE> <cycle>'.\n\nOptions");
+  po::options_description d(
+      "prunesim ddr --requests FILE [options]\n\nRun the DRAM model alone on a request "
+      "trace: '<arrival_ns> <R|W> <hex address> [bytes]' per line (arrival 0: as soon as "
+      "accepted), or DRAMsim3's '<hex address> <READ|WRITE> <cycle>'.\n\nOptions");
   ConfigFlags cf;
   std::string req_path, json_path;
   d.add_options()("help,h", "show this help")("requests", po::value(&req_path), "request trace file")(
@@ -229,20 +238,22 @@ int cmd_ddr(const std::vector<std::string>& args) {
                    {"end_ns", r6(s.end_ns)},
                    {"bandwidth_gbps", r6(s.bandwidth_gbps)},
                    {"read_latency_ns",
-                    {{"mean", r6(s.read_latency_mean_ns)}, {"p50", r6(s.read_latency_p50_ns)}, {"p99", r6(s.read_latency_p99_ns)}}},
+                    {{"mean", r6(s.read_latency_mean_ns)},
+                     {"p50", r6(s.read_latency_p50_ns)},
+                     {"p99", r6(s.read_latency_p99_ns)}}},
                    {"row_hit_rate", r6(s.row_hit_rate)},
                    {"activates", s.activates},
                    {"refreshes", s.refreshes},
                    {"preset", cfg.hw.ddr.preset},
                    {"channels", cfg.hw.ddr.org.channels}};
   if (!json_path.empty()) write_file_atomic(json_path, j.dump(2) + "\n");
-  std::cout << std::fixed << std::setprecision(2) << "requests      " << s.requests << " (" << s.reads << " reads, "
-            << s.writes << " writes)\n"
+  std::cout << std::fixed << std::setprecision(2) << "requests      " << s.requests << " (" << s.reads
+            << " reads, " << s.writes << " writes)\n"
             << "end           " << s.end_ns << " ns\n"
             << "bandwidth     " << s.bandwidth_gbps << " GB/s (peak "
             << cfg.hw.ddr.peak_gbps_per_channel() * cfg.hw.ddr.org.channels << ")\n"
-            << "read latency  mean " << s.read_latency_mean_ns << " ns, p50 " << s.read_latency_p50_ns << " ns, p99 "
-            << s.read_latency_p99_ns << " ns\n"
+            << "read latency  mean " << s.read_latency_mean_ns << " ns, p50 " << s.read_latency_p50_ns
+            << " ns, p99 " << s.read_latency_p99_ns << " ns\n"
             << "row hit rate  " << 100.0 * s.row_hit_rate << " %\n"
             << "activates     " << s.activates << "\nrefreshes     " << s.refreshes << "\n";
   return 0;

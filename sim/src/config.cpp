@@ -80,7 +80,8 @@ workloads::ModelSpec WorkloadConfig::model_spec() const {
   if (gru_hidden) m.gru_hidden = gru_hidden;
   m.decode = decode;
   if (m.family == workloads::Family::Vision && seq && seq <= m.extra_tokens)
-    throw InputError("workload.seq: must exceed the model's " + std::to_string(m.extra_tokens) + " extra tokens");
+    throw InputError("workload.seq: must exceed the model's " + std::to_string(m.extra_tokens) +
+                     " extra tokens");
   return m;
 }
 
@@ -107,9 +108,12 @@ workloads::Recipe WorkloadConfig::recipe() const {
   }
   r.tokens.keep = token_keep;
   r.tokens.fused = token_fused;
-  if (token_mode == "static") r.tokens.mode = workloads::TokenPolicy::Mode::Static;
-  else if (token_mode == "distribution") r.tokens.mode = workloads::TokenPolicy::Mode::Distribution;
-  else throw InputError("workload.token_mode: expected static or distribution, got '" + token_mode + "'");
+  if (token_mode == "static")
+    r.tokens.mode = workloads::TokenPolicy::Mode::Static;
+  else if (token_mode == "distribution")
+    r.tokens.mode = workloads::TokenPolicy::Mode::Distribution;
+  else
+    throw InputError("workload.token_mode: expected static or distribution, got '" + token_mode + "'");
   r.tokens.keep_stddev = token_stddev;
   return r;
 }
@@ -126,8 +130,8 @@ void ConfigSchema::add_u32(const std::string& name, std::function<uint32_t&(RunC
            [ref, lo, hi](RunConfig& c, const std::string& v) {
              const uint64_t x = parse_uint(v);
              if (x < lo || x > hi)
-               throw InputError("value " + v + " is out of range; expected an integer in [" + std::to_string(lo) +
-                                ", " + std::to_string(hi) + "]");
+               throw InputError("value " + v + " is out of range; expected an integer in [" +
+                                std::to_string(lo) + ", " + std::to_string(hi) + "]");
              ref(c) = uint32_t(x);
            }});
 }
@@ -139,31 +143,36 @@ void ConfigSchema::add_u64(const std::string& name, std::function<uint64_t&(RunC
            [ref, lo, hi](RunConfig& c, const std::string& v) {
              const uint64_t x = parse_uint(v);
              if (x < lo || x > hi)
-               throw InputError("value " + v + " is out of range; expected an integer in [" + std::to_string(lo) +
-                                ", " + std::to_string(hi) + "]");
+               throw InputError("value " + v + " is out of range; expected an integer in [" +
+                                std::to_string(lo) + ", " + std::to_string(hi) + "]");
              ref(c) = x;
            }});
 }
 
-void ConfigSchema::add_f64(const std::string& name, std::function<double&(RunConfig&)> ref, double lo, double hi,
-                           const std::string& help) {
+void ConfigSchema::add_f64(const std::string& name, std::function<double&(RunConfig&)> ref, double lo,
+                           double hi, const std::string& help) {
   add_key({name, "number in [" + fmt_double(lo) + ", " + fmt_double(hi) + "]", help,
            [ref](const RunConfig& c) { return fmt_double(ref(const_cast<RunConfig&>(c))); },
            [ref, lo, hi](RunConfig& c, const std::string& v) {
              const double x = parse_double(v);
              if (x < lo || x > hi)
-               throw InputError("value " + v + " is out of range; expected a number in [" + fmt_double(lo) + ", " +
-                                fmt_double(hi) + "]");
+               throw InputError("value " + v + " is out of range; expected a number in [" + fmt_double(lo) +
+                                ", " + fmt_double(hi) + "]");
              ref(c) = x;
            }});
 }
 
-void ConfigSchema::add_bool(const std::string& name, std::function<bool&(RunConfig&)> ref, const std::string& help) {
-  add_key({name, "true|false", help, [ref](const RunConfig& c) { return ref(const_cast<RunConfig&>(c)) ? "true" : "false"; },
+void ConfigSchema::add_bool(const std::string& name, std::function<bool&(RunConfig&)> ref,
+                            const std::string& help) {
+  add_key({name, "true|false", help,
+           [ref](const RunConfig& c) { return ref(const_cast<RunConfig&>(c)) ? "true" : "false"; },
            [ref](RunConfig& c, const std::string& v) {
-             if (v == "true" || v == "1" || v == "yes" || v == "on") ref(c) = true;
-             else if (v == "false" || v == "0" || v == "no" || v == "off") ref(c) = false;
-             else throw InputError("expected true or false, got '" + v + "'");
+             if (v == "true" || v == "1" || v == "yes" || v == "on")
+               ref(c) = true;
+             else if (v == "false" || v == "0" || v == "no" || v == "off")
+               ref(c) = false;
+             else
+               throw InputError("expected true or false, got '" + v + "'");
            }});
 }
 
@@ -196,58 +205,101 @@ void ConfigSchema::add_enum(const std::string& name, std::function<E&(RunConfig&
 
 void ConfigSchema::add_buffer(const std::string& s, std::function<BufferConfig&(RunConfig&)> ref) {
   using models::MemoryKind;
-  add_enum<MemoryKind>(s + ".kind", [ref](RunConfig& c) -> MemoryKind& { return ref(c).kind; },
-                       {{"bram", MemoryKind::Bram}, {"uram", MemoryKind::Uram}, {"m10k", MemoryKind::M10k}},
-                       "memory primitive: BRAM36, URAM288 or Intel M10K");
-  add_u64(s + ".bytes", [ref](RunConfig& c) -> uint64_t& { return ref(c).bytes; }, 1024, uint64_t(1) << 34,
-          "capacity in bytes (both halves when double-buffered)");
-  add_u32(s + ".banks", [ref](RunConfig& c) -> uint32_t& { return ref(c).banks; }, 1, 4096, "independent banks");
-  add_u32(s + ".ports", [ref](RunConfig& c) -> uint32_t& { return ref(c).ports; }, 1, 2, "ports per bank (1 or 2)");
-  add_u32(s + ".width_bits", [ref](RunConfig& c) -> uint32_t& { return ref(c).width_bits; }, 8, 4096,
-          "bank word width in bits");
-  add_bool(s + ".double_buffered", [ref](RunConfig& c) -> bool& { return ref(c).double_buffered; },
-           "split into two halves so loading overlaps use");
+  add_enum<MemoryKind>(
+      s + ".kind", [ref](RunConfig& c) -> MemoryKind& { return ref(c).kind; },
+      {{"bram", MemoryKind::Bram}, {"uram", MemoryKind::Uram}, {"m10k", MemoryKind::M10k}},
+      "memory primitive: BRAM36, URAM288 or Intel M10K");
+  add_u64(
+      s + ".bytes", [ref](RunConfig& c) -> uint64_t& { return ref(c).bytes; }, 1024, uint64_t(1) << 34,
+      "capacity in bytes (both halves when double-buffered)");
+  add_u32(
+      s + ".banks", [ref](RunConfig& c) -> uint32_t& { return ref(c).banks; }, 1, 4096, "independent banks");
+  add_u32(
+      s + ".ports", [ref](RunConfig& c) -> uint32_t& { return ref(c).ports; }, 1, 2,
+      "ports per bank (1 or 2)");
+  add_u32(
+      s + ".width_bits", [ref](RunConfig& c) -> uint32_t& { return ref(c).width_bits; }, 8, 4096,
+      "bank word width in bits");
+  add_bool(
+      s + ".double_buffered", [ref](RunConfig& c) -> bool& { return ref(c).double_buffered; },
+      "split into two halves so loading overlaps use");
 }
 
 ConfigSchema::ConfigSchema() {
   using namespace models;
   // [device]
-  add_str("device.part", [](RunConfig& c) -> std::string& { return c.hw.device.part; }, "FPGA part name");
-  add_u32("device.dsp", [](RunConfig& c) -> uint32_t& { return c.hw.device.dsp; }, 0, 100000, "DSP slices available");
-  add_u32("device.bram36", [](RunConfig& c) -> uint32_t& { return c.hw.device.bram36; }, 0, 100000, "BRAM36 blocks available");
-  add_u32("device.uram", [](RunConfig& c) -> uint32_t& { return c.hw.device.uram; }, 0, 100000, "URAM288 blocks available");
-  add_u32("device.m10k", [](RunConfig& c) -> uint32_t& { return c.hw.device.m10k; }, 0, 100000, "Intel M10K blocks available");
-  add_u64("device.lut", [](RunConfig& c) -> uint64_t& { return c.hw.device.lut; }, 0, 100000000, "LUTs available");
-  add_f64("device.max_clock_mhz", [](RunConfig& c) -> double& { return c.hw.device.max_clock_mhz; }, 1, 2000, "fastest fabric clock");
-  add_f64("device.static_power_w", [](RunConfig& c) -> double& { return c.hw.device.static_power_w; }, 0, 1000, "static power in W");
+  add_str(
+      "device.part", [](RunConfig& c) -> std::string& { return c.hw.device.part; }, "FPGA part name");
+  add_u32(
+      "device.dsp", [](RunConfig& c) -> uint32_t& { return c.hw.device.dsp; }, 0, 100000,
+      "DSP slices available");
+  add_u32(
+      "device.bram36", [](RunConfig& c) -> uint32_t& { return c.hw.device.bram36; }, 0, 100000,
+      "BRAM36 blocks available");
+  add_u32(
+      "device.uram", [](RunConfig& c) -> uint32_t& { return c.hw.device.uram; }, 0, 100000,
+      "URAM288 blocks available");
+  add_u32(
+      "device.m10k", [](RunConfig& c) -> uint32_t& { return c.hw.device.m10k; }, 0, 100000,
+      "Intel M10K blocks available");
+  add_u64(
+      "device.lut", [](RunConfig& c) -> uint64_t& { return c.hw.device.lut; }, 0, 100000000,
+      "LUTs available");
+  add_f64(
+      "device.max_clock_mhz", [](RunConfig& c) -> double& { return c.hw.device.max_clock_mhz; }, 1, 2000,
+      "fastest fabric clock");
+  add_f64(
+      "device.static_power_w", [](RunConfig& c) -> double& { return c.hw.device.static_power_w; }, 0, 1000,
+      "static power in W");
   // [clock]
-  add_f64("clock.mhz", [](RunConfig& c) -> double& { return c.hw.clock.mhz; }, 1, 2000, "accelerator clock in MHz");
+  add_f64(
+      "clock.mhz", [](RunConfig& c) -> double& { return c.hw.clock.mhz; }, 1, 2000,
+      "accelerator clock in MHz");
   // [pe]
-  add_u32("pe.rows", [](RunConfig& c) -> uint32_t& { return c.hw.pe.rows; }, 1, 1024, "PE array rows (R)");
-  add_u32("pe.cols", [](RunConfig& c) -> uint32_t& { return c.hw.pe.cols; }, 1, 1024, "PE array columns (C)");
-  add_enum<hls::Dataflow>("pe.dataflow", [](RunConfig& c) -> hls::Dataflow& { return c.hw.pe.dataflow; },
-                          {{"ws", hls::Dataflow::WeightStationary}, {"os", hls::Dataflow::OutputStationary}},
-                          "weight- or output-stationary");
-  add_bool("pe.overlap_preload", [](RunConfig& c) -> bool& { return c.hw.pe.overlap_preload; },
-           "weight-stationary: preload the next fold's weights during this fold");
-  add_u32("pe.macs_per_dsp_int8", [](RunConfig& c) -> uint32_t& { return c.hw.pe.macs_per_dsp_int8; }, 1, 4, "int8 MACs per DSP");
-  add_u32("pe.macs_per_dsp_int16", [](RunConfig& c) -> uint32_t& { return c.hw.pe.macs_per_dsp_int16; }, 1, 2, "int16 MACs per DSP");
-  add_f64("pe.dsp_per_mac_fp32", [](RunConfig& c) -> double& { return c.hw.pe.dsp_per_mac_fp32; }, 0.5, 16, "DSPs per fp32 MAC");
-  add_u32("pe.pipeline_depth", [](RunConfig& c) -> uint32_t& { return c.hw.pe.pipeline_depth; }, 0, 64, "MAC pipeline stages");
-  add_enum<BalancePolicy>("pe.balance", [](RunConfig& c) -> BalancePolicy& { return c.hw.pe.balance; },
-                          {{"none", BalancePolicy::None}, {"row_balanced", BalancePolicy::RowBalanced},
-                           {"greedy", BalancePolicy::Greedy}},
-                          "assignment of block rows to PE column groups");
-  add_u32("pe.accumulator_bits", [](RunConfig& c) -> uint32_t& { return c.hw.pe.accumulator_bits; }, 8, 64, "accumulator width");
+  add_u32(
+      "pe.rows", [](RunConfig& c) -> uint32_t& { return c.hw.pe.rows; }, 1, 1024, "PE array rows (R)");
+  add_u32(
+      "pe.cols", [](RunConfig& c) -> uint32_t& { return c.hw.pe.cols; }, 1, 1024, "PE array columns (C)");
+  add_enum<hls::Dataflow>(
+      "pe.dataflow", [](RunConfig& c) -> hls::Dataflow& { return c.hw.pe.dataflow; },
+      {{"ws", hls::Dataflow::WeightStationary}, {"os", hls::Dataflow::OutputStationary}},
+      "weight- or output-stationary");
+  add_bool(
+      "pe.overlap_preload", [](RunConfig& c) -> bool& { return c.hw.pe.overlap_preload; },
+      "weight-stationary: preload the next fold's weights during this fold");
+  add_u32(
+      "pe.macs_per_dsp_int8", [](RunConfig& c) -> uint32_t& { return c.hw.pe.macs_per_dsp_int8; }, 1, 4,
+      "int8 MACs per DSP");
+  add_u32(
+      "pe.macs_per_dsp_int16", [](RunConfig& c) -> uint32_t& { return c.hw.pe.macs_per_dsp_int16; }, 1, 2,
+      "int16 MACs per DSP");
+  add_f64(
+      "pe.dsp_per_mac_fp32", [](RunConfig& c) -> double& { return c.hw.pe.dsp_per_mac_fp32; }, 0.5, 16,
+      "DSPs per fp32 MAC");
+  add_u32(
+      "pe.pipeline_depth", [](RunConfig& c) -> uint32_t& { return c.hw.pe.pipeline_depth; }, 0, 64,
+      "MAC pipeline stages");
+  add_enum<BalancePolicy>(
+      "pe.balance", [](RunConfig& c) -> BalancePolicy& { return c.hw.pe.balance; },
+      {{"none", BalancePolicy::None},
+       {"row_balanced", BalancePolicy::RowBalanced},
+       {"greedy", BalancePolicy::Greedy}},
+      "assignment of block rows to PE column groups");
+  add_u32(
+      "pe.accumulator_bits", [](RunConfig& c) -> uint32_t& { return c.hw.pe.accumulator_bits; }, 8, 64,
+      "accumulator width");
   // [buffer.*]
   add_buffer("buffer.act", [](RunConfig& c) -> BufferConfig& { return c.hw.act_buffer; });
   add_buffer("buffer.weight", [](RunConfig& c) -> BufferConfig& { return c.hw.weight_buffer; });
   add_buffer("buffer.out", [](RunConfig& c) -> BufferConfig& { return c.hw.out_buffer; });
   // [ddr]
-  add_str("ddr.preset", [](RunConfig& c) -> std::string& { return c.hw.ddr.preset; },
-          "ddr4-2400 | ddr4-3200 | hbm2: sets every timing and geometry key (channels kept); later keys override");
+  add_str(
+      "ddr.preset", [](RunConfig& c) -> std::string& { return c.hw.ddr.preset; },
+      "ddr4-2400 | ddr4-3200 | hbm2: sets every timing and geometry key (channels kept); later keys "
+      "override");
 #define PRUNESIM_DDR_T(field, lo, hi, help) \
-  add_u32("ddr." #field, [](RunConfig& c) -> uint32_t& { return c.hw.ddr.timing.field; }, lo, hi, help)
+  add_u32(                                  \
+      "ddr." #field, [](RunConfig& c) -> uint32_t& { return c.hw.ddr.timing.field; }, lo, hi, help)
   PRUNESIM_DDR_T(CL, 1, 100, "CAS latency (tCK)");
   PRUNESIM_DDR_T(CWL, 1, 100, "CAS write latency (tCK)");
   PRUNESIM_DDR_T(BL, 4, 16, "burst length");
@@ -266,11 +318,18 @@ ConfigSchema::ConfigSchema() {
   PRUNESIM_DDR_T(tRTP, 1, 64, "read to precharge (tCK)");
   PRUNESIM_DDR_T(tRTRS, 0, 16, "rank-to-rank switch (tCK)");
 #undef PRUNESIM_DDR_T
-  add_f64("ddr.tck_ns", [](RunConfig& c) -> double& { return c.hw.ddr.timing.tck_ns; }, 0.1, 10, "clock period (ns)");
-  add_f64("ddr.tRFC_ns", [](RunConfig& c) -> double& { return c.hw.ddr.timing.tRFC_ns; }, 1, 10000, "refresh cycle time (ns)");
-  add_f64("ddr.tREFI_ns", [](RunConfig& c) -> double& { return c.hw.ddr.timing.tREFI_ns; }, 100, 100000, "refresh interval (ns)");
+  add_f64(
+      "ddr.tck_ns", [](RunConfig& c) -> double& { return c.hw.ddr.timing.tck_ns; }, 0.1, 10,
+      "clock period (ns)");
+  add_f64(
+      "ddr.tRFC_ns", [](RunConfig& c) -> double& { return c.hw.ddr.timing.tRFC_ns; }, 1, 10000,
+      "refresh cycle time (ns)");
+  add_f64(
+      "ddr.tREFI_ns", [](RunConfig& c) -> double& { return c.hw.ddr.timing.tREFI_ns; }, 100, 100000,
+      "refresh interval (ns)");
 #define PRUNESIM_DDR_O(field, lo, hi, help) \
-  add_u32("ddr." #field, [](RunConfig& c) -> uint32_t& { return c.hw.ddr.org.field; }, lo, hi, help)
+  add_u32(                                  \
+      "ddr." #field, [](RunConfig& c) -> uint32_t& { return c.hw.ddr.org.field; }, lo, hi, help)
   PRUNESIM_DDR_O(channels, 1, 64, "independent channels (HBM2: pseudo-channels)");
   PRUNESIM_DDR_O(ranks, 1, 8, "ranks per channel");
   PRUNESIM_DDR_O(bank_groups, 1, 16, "bank groups");
@@ -279,10 +338,12 @@ ConfigSchema::ConfigSchema() {
   PRUNESIM_DDR_O(columns, 64, 16384, "columns per row");
   PRUNESIM_DDR_O(bus_bits, 8, 1024, "data bus width per channel");
 #undef PRUNESIM_DDR_O
-  add_u64("ddr.interleave_bytes", [](RunConfig& c) -> uint64_t& { return c.hw.ddr.org.interleave_bytes; }, 32,
-          uint64_t(1) << 30, "channel interleave granule in bytes");
+  add_u64(
+      "ddr.interleave_bytes", [](RunConfig& c) -> uint64_t& { return c.hw.ddr.org.interleave_bytes; }, 32,
+      uint64_t(1) << 30, "channel interleave granule in bytes");
 #define PRUNESIM_DDR_C(field, lo, hi, help) \
-  add_u32("ddr." #field, [](RunConfig& c) -> uint32_t& { return c.hw.ddr.ctrl.field; }, lo, hi, help)
+  add_u32(                                  \
+      "ddr." #field, [](RunConfig& c) -> uint32_t& { return c.hw.ddr.ctrl.field; }, lo, hi, help)
   PRUNESIM_DDR_C(read_queue, 1, 1024, "read queue entries");
   PRUNESIM_DDR_C(write_queue, 1, 1024, "write queue entries");
   PRUNESIM_DDR_C(write_high_watermark, 1, 1024, "start draining writes at this many");
@@ -290,30 +351,47 @@ ConfigSchema::ConfigSchema() {
   PRUNESIM_DDR_C(reorder_window, 1, 1024, "FR-FCFS window (oldest requests considered)");
   PRUNESIM_DDR_C(max_row_hits, 1, 1024, "consecutive row hits allowed to bypass older requests");
 #undef PRUNESIM_DDR_C
-  add_enum<PagePolicy>("ddr.page_policy", [](RunConfig& c) -> PagePolicy& { return c.hw.ddr.ctrl.page_policy; },
-                       {{"open", PagePolicy::Open}, {"closed", PagePolicy::Closed}}, "row buffer policy");
-  add_enum<AddressMapping>("ddr.mapping", [](RunConfig& c) -> AddressMapping& { return c.hw.ddr.ctrl.mapping; },
-                           {{"row_column_bank", AddressMapping::RowColumnBank},
-                            {"row_bank_column", AddressMapping::RowBankColumn},
-                            {"bank_row_column", AddressMapping::BankRowColumn}},
-                           "address mapping (row_column_bank = Xilinx MIG default)");
-  add_f64("ddr.controller_latency_ns", [](RunConfig& c) -> double& { return c.hw.ddr.ctrl.controller_latency_ns; }, 0,
-          1000, "fixed controller + PHY latency (ns)");
+  add_enum<PagePolicy>(
+      "ddr.page_policy", [](RunConfig& c) -> PagePolicy& { return c.hw.ddr.ctrl.page_policy; },
+      {{"open", PagePolicy::Open}, {"closed", PagePolicy::Closed}}, "row buffer policy");
+  add_enum<AddressMapping>(
+      "ddr.mapping", [](RunConfig& c) -> AddressMapping& { return c.hw.ddr.ctrl.mapping; },
+      {{"row_column_bank", AddressMapping::RowColumnBank},
+       {"row_bank_column", AddressMapping::RowBankColumn},
+       {"bank_row_column", AddressMapping::BankRowColumn}},
+      "address mapping (row_column_bank = Xilinx MIG default)");
+  add_f64(
+      "ddr.controller_latency_ns",
+      [](RunConfig& c) -> double& { return c.hw.ddr.ctrl.controller_latency_ns; }, 0, 1000,
+      "fixed controller + PHY latency (ns)");
   // [dma]
-  add_u32("dma.burst_bytes", [](RunConfig& c) -> uint32_t& { return c.hw.dma.burst_bytes; }, 64, 4096, "AXI burst size");
-  add_u32("dma.outstanding", [](RunConfig& c) -> uint32_t& { return c.hw.dma.outstanding; }, 1, 256, "bursts in flight");
-  add_u32("dma.bus_bits", [](RunConfig& c) -> uint32_t& { return c.hw.dma.bus_bits; }, 32, 1024, "AXI data width per port");
+  add_u32(
+      "dma.burst_bytes", [](RunConfig& c) -> uint32_t& { return c.hw.dma.burst_bytes; }, 64, 4096,
+      "AXI burst size");
+  add_u32(
+      "dma.outstanding", [](RunConfig& c) -> uint32_t& { return c.hw.dma.outstanding; }, 1, 256,
+      "bursts in flight");
+  add_u32(
+      "dma.bus_bits", [](RunConfig& c) -> uint32_t& { return c.hw.dma.bus_bits; }, 32, 1024,
+      "AXI data width per port");
   // [tpu]
-  add_u32("tpu.comparators", [](RunConfig& c) -> uint32_t& { return c.hw.tpu.comparators; }, 1, 4096, "compare-exchange units");
-  add_enum<TopkAlgorithm>("tpu.algorithm", [](RunConfig& c) -> TopkAlgorithm& { return c.hw.tpu.algorithm; },
-                          {{"quickselect", TopkAlgorithm::QuickSelect}, {"bitonic", TopkAlgorithm::Bitonic}},
-                          "top-k algorithm");
+  add_u32(
+      "tpu.comparators", [](RunConfig& c) -> uint32_t& { return c.hw.tpu.comparators; }, 1, 4096,
+      "compare-exchange units");
+  add_enum<TopkAlgorithm>(
+      "tpu.algorithm", [](RunConfig& c) -> TopkAlgorithm& { return c.hw.tpu.algorithm; },
+      {{"quickselect", TopkAlgorithm::QuickSelect}, {"bitonic", TopkAlgorithm::Bitonic}}, "top-k algorithm");
   // [nonlinear]
-  add_u32("nonlinear.lanes", [](RunConfig& c) -> uint32_t& { return c.hw.nonlinear.lanes; }, 1, 4096, "vector lanes");
-  add_u32("nonlinear.depth", [](RunConfig& c) -> uint32_t& { return c.hw.nonlinear.depth; }, 0, 256, "pipeline depth");
+  add_u32(
+      "nonlinear.lanes", [](RunConfig& c) -> uint32_t& { return c.hw.nonlinear.lanes; }, 1, 4096,
+      "vector lanes");
+  add_u32(
+      "nonlinear.depth", [](RunConfig& c) -> uint32_t& { return c.hw.nonlinear.depth; }, 0, 256,
+      "pipeline depth");
   // [energy]
 #define PRUNESIM_E(field, help) \
-  add_f64("energy." #field, [](RunConfig& c) -> double& { return c.hw.energy.field; }, 0, 1e6, help)
+  add_f64(                      \
+      "energy." #field, [](RunConfig& c) -> double& { return c.hw.energy.field; }, 0, 1e6, help)
   PRUNESIM_E(mac_int8_pj, "energy per int8 MAC (pJ)");
   PRUNESIM_E(mac_int16_pj, "energy per int16 MAC (pJ)");
   PRUNESIM_E(mac_fp32_pj, "energy per fp32 MAC (pJ)");
@@ -324,30 +402,69 @@ ConfigSchema::ConfigSchema() {
   PRUNESIM_E(vector_op_pj, "energy per vector-unit element op (pJ)");
 #undef PRUNESIM_E
   // [sim]
-  add_bool("sim.ideal_memory", [](RunConfig& c) -> bool& { return c.hw.sim.ideal_memory; }, "memory never stalls");
+  add_bool(
+      "sim.ideal_memory", [](RunConfig& c) -> bool& { return c.hw.sim.ideal_memory; }, "memory never stalls");
   // [workload]
-  add_str("workload.trace", [](RunConfig& c) -> std::string& { return c.workload.trace; }, "trace file to replay");
-  add_str("workload.model", [](RunConfig& c) -> std::string& { return c.workload.model; }, "model from the zoo");
-  add_u32("workload.batch", [](RunConfig& c) -> uint32_t& { return c.workload.batch; }, 1, 4096, "samples per inference");
-  add_u32("workload.seq", [](RunConfig& c) -> uint32_t& { return c.workload.seq; }, 0, 65536, "tokens / time steps (0: model's)");
-  add_u32("workload.decode", [](RunConfig& c) -> uint32_t& { return c.workload.decode; }, 0, 65536, "decoder: generated tokens");
-  add_u32("workload.layers", [](RunConfig& c) -> uint32_t& { return c.workload.layers; }, 0, 1024, "layers (0: model's)");
-  add_u32("workload.gru_input", [](RunConfig& c) -> uint32_t& { return c.workload.gru_input; }, 0, 65536, "GRU input size (0: model's)");
-  add_u32("workload.gru_hidden", [](RunConfig& c) -> uint32_t& { return c.workload.gru_hidden; }, 0, 65536, "GRU hidden size (0: model's)");
-  add_str("workload.prune", [](RunConfig& c) -> std::string& { return c.workload.prune; }, "space-separated KIND=SPEC items");
-  add_str("workload.quant", [](RunConfig& c) -> std::string& { return c.workload.quant; }, "int4|int8|int16|fp16|fp32 or KIND=TYPE,...");
-  add_str("workload.format", [](RunConfig& c) -> std::string& { return c.workload.format; }, "auto|dense|bitmap|csr|bcsr|hier");
-  add_str("workload.spread", [](RunConfig& c) -> std::string& { return c.workload.spread; }, "uniform|skewed kept blocks across rows");
-  add_f64("workload.skew", [](RunConfig& c) -> double& { return c.workload.skew; }, 0, 10, "log-normal sigma for skewed spread");
-  add_str("workload.token_layers", [](RunConfig& c) -> std::string& { return c.workload.token_layers; }, "layers pruning tokens, e.g. 3,6,9");
-  add_f64("workload.token_keep", [](RunConfig& c) -> double& { return c.workload.token_keep; }, 1e-9, 1, "token keep ratio in (0, 1]");
-  add_bool("workload.token_fused", [](RunConfig& c) -> bool& { return c.workload.token_fused; }, "append a fused token");
-  add_str("workload.token_mode", [](RunConfig& c) -> std::string& { return c.workload.token_mode; }, "static|distribution");
-  add_f64("workload.token_stddev", [](RunConfig& c) -> double& { return c.workload.token_stddev; }, 0, 1, "per-sample keep stddev");
-  add_u64("workload.seed", [](RunConfig& c) -> uint64_t& { return c.workload.seed; }, 0, UINT64_MAX, "random seed");
+  add_str(
+      "workload.trace", [](RunConfig& c) -> std::string& { return c.workload.trace; },
+      "trace file to replay");
+  add_str(
+      "workload.model", [](RunConfig& c) -> std::string& { return c.workload.model; }, "model from the zoo");
+  add_u32(
+      "workload.batch", [](RunConfig& c) -> uint32_t& { return c.workload.batch; }, 1, 4096,
+      "samples per inference");
+  add_u32(
+      "workload.seq", [](RunConfig& c) -> uint32_t& { return c.workload.seq; }, 0, 65536,
+      "tokens / time steps (0: model's)");
+  add_u32(
+      "workload.decode", [](RunConfig& c) -> uint32_t& { return c.workload.decode; }, 0, 65536,
+      "decoder: generated tokens");
+  add_u32(
+      "workload.layers", [](RunConfig& c) -> uint32_t& { return c.workload.layers; }, 0, 1024,
+      "layers (0: model's)");
+  add_u32(
+      "workload.gru_input", [](RunConfig& c) -> uint32_t& { return c.workload.gru_input; }, 0, 65536,
+      "GRU input size (0: model's)");
+  add_u32(
+      "workload.gru_hidden", [](RunConfig& c) -> uint32_t& { return c.workload.gru_hidden; }, 0, 65536,
+      "GRU hidden size (0: model's)");
+  add_str(
+      "workload.prune", [](RunConfig& c) -> std::string& { return c.workload.prune; },
+      "space-separated KIND=SPEC items");
+  add_str(
+      "workload.quant", [](RunConfig& c) -> std::string& { return c.workload.quant; },
+      "int4|int8|int16|fp16|fp32 or KIND=TYPE,...");
+  add_str(
+      "workload.format", [](RunConfig& c) -> std::string& { return c.workload.format; },
+      "auto|dense|bitmap|csr|bcsr|hier");
+  add_str(
+      "workload.spread", [](RunConfig& c) -> std::string& { return c.workload.spread; },
+      "uniform|skewed kept blocks across rows");
+  add_f64(
+      "workload.skew", [](RunConfig& c) -> double& { return c.workload.skew; }, 0, 10,
+      "log-normal sigma for skewed spread");
+  add_str(
+      "workload.token_layers", [](RunConfig& c) -> std::string& { return c.workload.token_layers; },
+      "layers pruning tokens, e.g. 3,6,9");
+  add_f64(
+      "workload.token_keep", [](RunConfig& c) -> double& { return c.workload.token_keep; }, 1e-9, 1,
+      "token keep ratio in (0, 1]");
+  add_bool(
+      "workload.token_fused", [](RunConfig& c) -> bool& { return c.workload.token_fused; },
+      "append a fused token");
+  add_str(
+      "workload.token_mode", [](RunConfig& c) -> std::string& { return c.workload.token_mode; },
+      "static|distribution");
+  add_f64(
+      "workload.token_stddev", [](RunConfig& c) -> double& { return c.workload.token_stddev; }, 0, 1,
+      "per-sample keep stddev");
+  add_u64(
+      "workload.seed", [](RunConfig& c) -> uint64_t& { return c.workload.seed; }, 0, UINT64_MAX,
+      "random seed");
 }
 
-RunConfig ConfigSchema::resolve(const std::vector<std::string>& files, const std::vector<std::string>& sets) const {
+RunConfig ConfigSchema::resolve(const std::vector<std::string>& files,
+                                const std::vector<std::string>& sets) const {
   po::options_description desc;
   for (const auto& k : keys_) desc.add_options()(k.name.c_str(), po::value<std::string>());
   std::vector<Assignment> assigns;
@@ -369,7 +486,8 @@ RunConfig ConfigSchema::resolve(const std::vector<std::string>& files, const std
       throw InputError(path + ": " + e.what());
     }
     for (const auto& opt : parsed.options) {
-      if (opt.value.size() != 1) throw InputError(at(opt.string_key) + ": key '" + opt.string_key + "' needs one value");
+      if (opt.value.size() != 1)
+        throw InputError(at(opt.string_key) + ": key '" + opt.string_key + "' needs one value");
       assigns.push_back({opt.string_key, trim(opt.value[0]), at(opt.string_key)});
     }
   }
@@ -378,7 +496,8 @@ RunConfig ConfigSchema::resolve(const std::vector<std::string>& files, const std
     if (eq == std::string::npos || eq == 0) throw InputError("--set '" + s + "': expected section.key=value");
     const std::string key = trim(s.substr(0, eq));
     if (!index_.count(key))
-      throw InputError("--set " + key + ": unknown key '" + key + "' (prunesim run --help-config lists every key)");
+      throw InputError("--set " + key + ": unknown key '" + key +
+                       "' (prunesim run --help-config lists every key)");
     assigns.push_back({key, trim(s.substr(eq + 1)), "--set " + key});
   }
   RunConfig c;
@@ -416,16 +535,17 @@ std::string ConfigSchema::describe() const {
   std::ostringstream os;
   RunConfig def;
   for (const auto& k : keys_)
-    os << "  " << std::left << std::setw(30) << k.name << ' ' << k.help << "  [" << k.type
-       << "; default " << (k.get(def).empty() ? "\"\"" : k.get(def)) << "]\n";
+    os << "  " << std::left << std::setw(30) << k.name << ' ' << k.help << "  [" << k.type << "; default "
+       << (k.get(def).empty() ? "\"\"" : k.get(def)) << "]\n";
   return os.str();
 }
 
 void validate(const RunConfig& c) {
   c.hw.ddr.validate();
   if (c.hw.clock.mhz <= 0) throw InputError("clock.mhz: must be positive");
-  for (auto [name, b] : {std::pair{"buffer.act", &c.hw.act_buffer}, std::pair{"buffer.weight", &c.hw.weight_buffer},
-                         std::pair{"buffer.out", &c.hw.out_buffer}})
+  for (auto [name, b] :
+       {std::pair{"buffer.act", &c.hw.act_buffer}, std::pair{"buffer.weight", &c.hw.weight_buffer},
+        std::pair{"buffer.out", &c.hw.out_buffer}})
     if (b->bytes < uint64_t(b->banks) * b->width_bits / 8)
       throw InputError(std::string(name) + ".bytes: smaller than one word per bank");
 }

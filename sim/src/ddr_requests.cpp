@@ -13,7 +13,8 @@ namespace prunesim::sim {
 namespace {
 bool parse_hex(std::string s, uint64_t& out) {
   if (s.rfind("0x", 0) == 0 || s.rfind("0X", 0) == 0) s = s.substr(2);
-  if (s.empty() || s.size() > 16 || s.find_first_not_of("0123456789abcdefABCDEF") != std::string::npos) return false;
+  if (s.empty() || s.size() > 16 || s.find_first_not_of("0123456789abcdefABCDEF") != std::string::npos)
+    return false;
   out = std::stoull(s, nullptr, 16);
   return true;
 }
@@ -58,7 +59,8 @@ std::vector<MemRequest> read_requests(std::istream& is, const std::string& sourc
       }
     }
     if (r.arrival_ns != 0 && r.arrival_ns < last)
-      fail("arrival times must not decrease (" + std::to_string(r.arrival_ns) + " after " + std::to_string(last) + ")");
+      fail("arrival times must not decrease (" + std::to_string(r.arrival_ns) + " after " +
+           std::to_string(last) + ")");
     if (r.arrival_ns != 0) last = r.arrival_ns;
     out.push_back(r);
   }
@@ -75,7 +77,7 @@ DdrRunStats run_requests(const models::DramConfig& cfg, const std::vector<MemReq
   uint64_t id = 0;
   std::vector<uint64_t> last_arrival(ch.size(), 0);
   // Requests wider than a burst are split; a request completes when its last burst does.
-  std::vector<uint64_t> owner;        // burst id -> request index
+  std::vector<uint64_t> owner;  // burst id -> request index
   std::vector<double> req_done(reqs.size(), 0.0), req_arrival(reqs.size(), 0.0);
   for (size_t i = 0; i < reqs.size(); ++i) {
     const MemRequest& r = reqs[i];

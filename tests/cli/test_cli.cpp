@@ -9,7 +9,9 @@ using nlohmann::json;
 using prunesim::test::run_prunesim;
 
 namespace {
-std::string tmp() { return prunesim::test::temp_dir(); }
+std::string tmp() {
+  return prunesim::test::temp_dir();
+}
 }  // namespace
 
 TEST(Cli, DefaultRunExitsZeroAndItsJsonHasTheDocumentedKeys) {
@@ -19,7 +21,8 @@ TEST(Cli, DefaultRunExitsZeroAndItsJsonHasTheDocumentedKeys) {
   EXPECT_NE(r.out.find("latency"), std::string::npos);
   EXPECT_EQ(r.out.find("SystemC"), std::string::npos);  // banner silenced
   const json j = json::parse(prunesim::test::read_file(d + "/r.json"));
-  for (const char* k : {"prunesim_version", "config", "workload", "latency", "energy", "traffic", "compute", "resources", "ops"})
+  for (const char* k : {"prunesim_version", "config", "workload", "latency", "energy", "traffic", "compute",
+                        "resources", "ops"})
     EXPECT_TRUE(j.contains(k)) << k;
   for (const char* k : {"model", "trace", "trace_sha256"}) EXPECT_TRUE(j["workload"].contains(k)) << k;
   for (const char* k : {"cycles", "ms", "clock_mhz"}) EXPECT_TRUE(j["latency"].contains(k)) << k;
@@ -31,7 +34,8 @@ TEST(Cli, DefaultRunExitsZeroAndItsJsonHasTheDocumentedKeys) {
   EXPECT_EQ(j["workload"]["trace_sha256"].get<std::string>().size(), 64u);
   EXPECT_EQ(j["config"]["pe.rows"], "64");
   ASSERT_GT(j["ops"].size(), 100u);
-  for (const char* k : {"layer", "name", "kind", "start_cycle", "cycles", "macs", "ddr_bytes", "stall_cycles"})
+  for (const char* k :
+       {"layer", "name", "kind", "start_cycle", "cycles", "macs", "ddr_bytes", "stall_cycles"})
     EXPECT_TRUE(j["ops"][0].contains(k)) << k;
   // CSV: a header and one row per op.
   const std::string csv = prunesim::test::read_file(d + "/r.csv");
@@ -98,8 +102,9 @@ TEST(Cli, HelpAndVersion) {
 
 TEST(Cli, CompressWritesATraceThatRunAndInspectRead) {
   const std::string d = tmp();
-  auto r = run_prunesim("compress --model bert-base --seq 64 --prune all=rowbalanced:16x16:0.25 --tokens none -o " + d +
-                        "/bert.trace --stats");
+  auto r = run_prunesim(
+      "compress --model bert-base --seq 64 --prune all=rowbalanced:16x16:0.25 --tokens none -o " + d +
+      "/bert.trace --stats");
   ASSERT_EQ(r.status, 0) << r.err;
   EXPECT_NE(r.out.find("parameters kept"), std::string::npos);
   r = run_prunesim("inspect " + d + "/bert.trace");
@@ -130,11 +135,12 @@ TEST(Cli, DdrCommandReportsBandwidthLatencyAndRowHits) {
     req += line;
   }
   prunesim::test::write_file(d + "/seq.txt", req);
-  const auto r = run_prunesim("ddr --set ddr.channels=1 --requests " + d + "/seq.txt --json " + d + "/ddr.json");
+  const auto r =
+      run_prunesim("ddr --set ddr.channels=1 --requests " + d + "/seq.txt --json " + d + "/ddr.json");
   ASSERT_EQ(r.status, 0) << r.err;
   const json j = json::parse(prunesim::test::read_file(d + "/ddr.json"));
-  for (const char* k : {"requests", "reads", "writes", "end_ns", "bandwidth_gbps", "read_latency_ns", "row_hit_rate",
-                        "activates", "refreshes"})
+  for (const char* k : {"requests", "reads", "writes", "end_ns", "bandwidth_gbps", "read_latency_ns",
+                        "row_hit_rate", "activates", "refreshes"})
     EXPECT_TRUE(j.contains(k)) << k;
   EXPECT_EQ(j["requests"], 2000);
   EXPECT_GT(j["bandwidth_gbps"].get<double>(), 15.0);

@@ -1,13 +1,13 @@
 #pragma once
 // Helpers shared by the tests.
+#include <sys/wait.h>
+#include <unistd.h>
 #include <array>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
 #include <string>
-#include <sys/wait.h>
-#include <unistd.h>
 
 namespace prunesim::test {
 
@@ -30,7 +30,9 @@ inline void write_file(const std::string& path, const std::string& text) {
   os << text;
 }
 
-inline bool file_exists(const std::string& path) { return std::ifstream(path).good(); }
+inline bool file_exists(const std::string& path) {
+  return std::ifstream(path).good();
+}
 
 struct CommandResult {
   int status = -1;
@@ -50,6 +52,8 @@ inline CommandResult run_prunesim(const std::string& args) {
   return r;
 }
 
-inline std::string source_path(const std::string& rel) { return std::string(PRUNESIM_SOURCE_DIR) + "/" + rel; }
+inline std::string source_path(const std::string& rel) {
+  return std::string(PRUNESIM_SOURCE_DIR) + "/" + rel;
+}
 
 }  // namespace prunesim::test

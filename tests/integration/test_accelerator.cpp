@@ -2,10 +2,10 @@
 // since SystemC elaborates once per process.
 #include <gtest/gtest.h>
 
+#include <tlm_utils/simple_initiator_socket.h>
 #include <map>
 #include <set>
 #include <sstream>
-#include <tlm_utils/simple_initiator_socket.h>
 
 #include "prunesim/hls/cycle_models.h"
 #include "prunesim/models/accelerator.h"
@@ -43,9 +43,10 @@ uint64_t weight_bytes(const Trace& t) {
 Trace one_gemm(uint32_t m, uint32_t k, uint32_t n) {
   std::ostringstream os;
   os << "prunesim-trace 1\nheader model hand\n"
-     << "matrix name=w kind=fc1 layer=0 rows=" << n << " cols=" << k << " dense_rows=" << n << " dense_cols=" << k
-     << " wbits=8 format=dense block=1x" << k << " nnz=" << uint64_t(n) * k << " bytes=" << uint64_t(n) * k
-     << " mask=none\nend\nop id=0 layer=0 kind=gemm name=fc m=" << m << " weight=w abits=8\neof\n";
+     << "matrix name=w kind=fc1 layer=0 rows=" << n << " cols=" << k << " dense_rows=" << n
+     << " dense_cols=" << k << " wbits=8 format=dense block=1x" << k << " nnz=" << uint64_t(n) * k
+     << " bytes=" << uint64_t(n) * k << " mask=none\nend\nop id=0 layer=0 kind=gemm name=fc m=" << m
+     << " weight=w abits=8\neof\n";
   std::istringstream is(os.str());
   return read_trace(is, "one_gemm");
 }

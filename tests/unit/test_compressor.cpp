@@ -17,7 +17,9 @@ uint64_t layer_macs(const Trace& t, int layer) {
 
 // Hand derivation of one pre-LN encoder layer's MACs at n tokens: QKV n*D*3D, QK^T and A*V 2*n*n*D,
 // projection n*D*D, MLP 2*n*D*F.
-uint64_t encoder_layer_macs(uint64_t n, uint64_t D, uint64_t F) { return n * D * 3 * D + 2 * n * n * D + n * D * D + 2 * n * D * F; }
+uint64_t encoder_layer_macs(uint64_t n, uint64_t D, uint64_t F) {
+  return n * D * 3 * D + 2 * n * n * D + n * D * D + 2 * n * D * F;
+}
 
 }  // namespace
 

@@ -37,12 +37,16 @@ TEST(Config, FilesLayerInOrderAndSetWins) {
 TEST(Config, ErrorsNameTheKeyAndWhereItCameFrom) {
   const std::string d = test::temp_dir();
   test::write_file(d + "/bad.ini", "# design\n[pe]\nrows = 16\ncolour = blue\n");
-  EXPECT_EQ(error_of({d + "/bad.ini"}, {}), d + "/bad.ini:4: unknown key 'pe.colour' (prunesim run --help-config lists every key)");
+  EXPECT_EQ(error_of({d + "/bad.ini"}, {}),
+            d + "/bad.ini:4: unknown key 'pe.colour' (prunesim run --help-config lists every key)");
   test::write_file(d + "/range.ini", "[pe]\n\nrows = 0\n");
-  EXPECT_NE(error_of({d + "/range.ini"}, {}).find(d + "/range.ini:3: pe.rows: value 0 is out of range"), std::string::npos);
-  EXPECT_NE(error_of({}, {"pe.rows=abc"}).find("--set pe.rows: pe.rows: expected a non-negative integer"), std::string::npos);
+  EXPECT_NE(error_of({d + "/range.ini"}, {}).find(d + "/range.ini:3: pe.rows: value 0 is out of range"),
+            std::string::npos);
+  EXPECT_NE(error_of({}, {"pe.rows=abc"}).find("--set pe.rows: pe.rows: expected a non-negative integer"),
+            std::string::npos);
   EXPECT_NE(error_of({}, {"nosuch.key=1"}).find("unknown key 'nosuch.key'"), std::string::npos);
-  EXPECT_NE(error_of({d + "/missing.ini"}, {}).find("missing.ini: cannot open config file"), std::string::npos);
+  EXPECT_NE(error_of({d + "/missing.ini"}, {}).find("missing.ini: cannot open config file"),
+            std::string::npos);
   EXPECT_NE(error_of({}, {"pe.dataflow=diagonal"}).find("expected one of ws|os"), std::string::npos);
   EXPECT_NE(error_of({}, {"ddr.preset=ddr9"}).find("ddr.preset 'ddr9'"), std::string::npos);
 }
@@ -63,9 +67,10 @@ TEST(Config, ShippedDefaultDesignFileEqualsTheBuiltInDefault) {
 
 TEST(Config, EveryShippedConfigParses) {
   const ConfigSchema s;
-  for (const char* f : {"configs/devices/alveo-u250.ini", "configs/devices/alveo-u280.ini", "configs/devices/zcu102.ini",
-                        "configs/devices/de1-soc.ini", "configs/energy/ultrascale-plus-16nm.ini",
-                        "configs/examples/bert-base-hbm.ini", "configs/examples/gru-de1soc.ini"}) {
+  for (const char* f :
+       {"configs/devices/alveo-u250.ini", "configs/devices/alveo-u280.ini", "configs/devices/zcu102.ini",
+        "configs/devices/de1-soc.ini", "configs/energy/ultrascale-plus-16nm.ini",
+        "configs/examples/bert-base-hbm.ini", "configs/examples/gru-de1soc.ini"}) {
     EXPECT_NO_THROW(s.resolve({test::source_path(f)}, {})) << f;
   }
 }

@@ -45,8 +45,12 @@ std::vector<uint64_t> times_of(const Run& r, DramCmd c) {
   return t;
 }
 
-DramRequest rd(uint64_t id, uint64_t addr, uint64_t at = 0) { return {id, at, addr, false}; }
-DramRequest wr(uint64_t id, uint64_t addr, uint64_t at = 0) { return {id, at, addr, true}; }
+DramRequest rd(uint64_t id, uint64_t addr, uint64_t at = 0) {
+  return {id, at, addr, false};
+}
+DramRequest wr(uint64_t id, uint64_t addr, uint64_t at = 0) {
+  return {id, at, addr, true};
+}
 
 }  // namespace
 
@@ -63,7 +67,8 @@ TEST(Ddr4Timing, FifthActivateInsideTfawWaits) {
 
 TEST(Ddr4Timing, SameBankGroupActivatesKeepTrrdL) {
   const DramConfig cfg = one_channel();
-  const auto acts = times_of(run(cfg, {rd(0, addr_of(0, 0, 0, 0)), rd(1, addr_of(0, 1, 0, 0))}), DramCmd::Act);
+  const auto acts =
+      times_of(run(cfg, {rd(0, addr_of(0, 0, 0, 0)), rd(1, addr_of(0, 1, 0, 0))}), DramCmd::Act);
   ASSERT_EQ(acts.size(), 2u);
   EXPECT_EQ(acts[1] - acts[0], cfg.timing.tRRD_L);
 }
@@ -114,7 +119,8 @@ TEST(Ddr4Timing, RowConflictPaysPrechargeThenActivate) {
 TEST(Ddr4Timing, RefreshBlocksForTrfcEveryTrefi) {
   const DramConfig cfg = one_channel();
   Ddr4Channel probe(cfg);
-  const uint64_t trefi = probe.ns_to_cycles(cfg.timing.tREFI_ns), trfc = probe.ns_to_cycles(cfg.timing.tRFC_ns);
+  const uint64_t trefi = probe.ns_to_cycles(cfg.timing.tREFI_ns),
+                 trfc = probe.ns_to_cycles(cfg.timing.tRFC_ns);
   // A read arriving exactly when the first refresh is due waits the whole tRFC before its activate.
   auto r = run(cfg, {rd(0, addr_of(0, 0, 0, 0), trefi)});
   const auto refs = times_of(r, DramCmd::Ref), acts = times_of(r, DramCmd::Act);
@@ -135,7 +141,8 @@ TEST(Ddr4Pattern, RowHitLatencyAtLightLoadIsControllerPlusClPlusBurst) {
   std::vector<DramRequest> q;
   for (uint32_t i = 0; i < 20; ++i) q.push_back(rd(i, addr_of(0, 0, i, 5), 1000 + 200 * uint64_t(i)));
   auto r = run(cfg, q);
-  const uint64_t expect = probe.ns_to_cycles(cfg.ctrl.controller_latency_ns) + cfg.timing.CL + cfg.timing.BL / 2;
+  const uint64_t expect =
+      probe.ns_to_cycles(cfg.ctrl.controller_latency_ns) + cfg.timing.CL + cfg.timing.BL / 2;
   for (size_t i = 1; i < r.done.size(); ++i) {
     EXPECT_TRUE(r.done[i].row_hit);
     EXPECT_EQ(r.done[i].done - r.done[i].arrival, expect);
@@ -163,7 +170,7 @@ sim::DdrRunStats pattern(const DramConfig& cfg, uint64_t n, uint64_t stride, boo
 TEST(Ddr4Pattern, SequentialReadsReachTheBusLimitLessRefresh) {
   const DramConfig cfg = one_channel();
   const auto s = pattern(cfg, 200000, 64, false);
-  const double peak = 64.0 / (4 * cfg.timing.tck_ns);  // 19.2 GB/s
+  const double peak = 64.0 / (4 * cfg.timing.tck_ns);                     // 19.2 GB/s
   const double refresh_share = cfg.timing.tRFC_ns / cfg.timing.tREFI_ns;  // 4.5 %
   EXPECT_NEAR(peak, 19.2, 0.05);
   EXPECT_LE(s.bandwidth_gbps, peak * (1 - refresh_share) * 1.005);

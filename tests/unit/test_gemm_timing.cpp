@@ -11,7 +11,9 @@ using prunesim::hls::Dataflow;
 
 namespace {
 
-uint64_t cdiv(uint64_t a, uint64_t b) { return (a + b - 1) / b; }
+uint64_t cdiv(uint64_t a, uint64_t b) {
+  return (a + b - 1) / b;
+}
 
 Matrix matrix(uint32_t n_out, uint32_t k_in, const std::string& spec, Spread spread = Spread::Uniform) {
   Matrix m;
@@ -41,12 +43,14 @@ TEST(GemmTiming, DenseMatchesTheFoldFormulaOnRaggedShapes) {
   struct Shape {
     uint64_t M, K, N, R, C;
   };
-  for (const Shape s : {Shape{197, 384, 1152, 64, 64}, Shape{1, 768, 3072, 32, 16}, Shape{100, 70, 50, 16, 16},
-                        Shape{7, 5, 3, 8, 8}, Shape{513, 1000, 999, 48, 24}}) {
+  for (const Shape s : {Shape{197, 384, 1152, 64, 64}, Shape{1, 768, 3072, 32, 16},
+                        Shape{100, 70, 50, 16, 16}, Shape{7, 5, 3, 8, 8}, Shape{513, 1000, 999, 48, 24}}) {
     const Matrix w = matrix(uint32_t(s.N), uint32_t(s.K), "dense");
-    const auto ws = gemm_tile_cycles(array(s.R, s.C, Dataflow::WeightStationary), w, s.M, 0, w.mask.grid_rows);
+    const auto ws =
+        gemm_tile_cycles(array(s.R, s.C, Dataflow::WeightStationary), w, s.M, 0, w.mask.grid_rows);
     EXPECT_EQ(ws.cycles, cdiv(s.K, s.R) * cdiv(s.N, s.C) * (s.M + s.R + s.C - 2 + s.R));
-    const auto os = gemm_tile_cycles(array(s.R, s.C, Dataflow::OutputStationary), w, s.M, 0, w.mask.grid_rows);
+    const auto os =
+        gemm_tile_cycles(array(s.R, s.C, Dataflow::OutputStationary), w, s.M, 0, w.mask.grid_rows);
     EXPECT_EQ(os.cycles, cdiv(s.M, s.R) * cdiv(s.N, s.C) * (s.K + s.R + s.C - 2));
     EXPECT_EQ(ws.macs, s.M * s.K * s.N);
   }
@@ -96,8 +100,8 @@ TEST(GemmTiming, SkewedMasksCostMoreAsTheImbalanceSays) {
   // Cost tracks the imbalance: skewed / balanced within rounding of the fold granularity.
   EXPECT_NEAR(double(s.cycles) / double(b.cycles), s.imbalance, 0.15 * s.imbalance);
   // A greedy assignment of block rows to column groups recovers most of it.
-  const auto g = gemm_tile_cycles(array(64, 64, Dataflow::WeightStationary, BalancePolicy::Greedy), skew, 256, 0,
-                                  skew.mask.grid_rows);
+  const auto g = gemm_tile_cycles(array(64, 64, Dataflow::WeightStationary, BalancePolicy::Greedy), skew, 256,
+                                  0, skew.mask.grid_rows);
   EXPECT_LT(g.cycles, s.cycles);
   EXPECT_LT(g.imbalance, s.imbalance);
 }

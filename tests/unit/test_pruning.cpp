@@ -103,7 +103,8 @@ TEST(Pruning, SameSeedSameMaskOtherSeedOtherMask) {
 }
 
 TEST(Pruning, BadSpecsAreClearErrors) {
-  for (const char* bad : {"block:16x16:1.5", "block:16:0.5", "unstructured:-0.1", "nm:5:4", "magic:0.5", "head:0"}) {
+  for (const char* bad :
+       {"block:16x16:1.5", "block:16:0.5", "unstructured:-0.1", "nm:5:4", "magic:0.5", "head:0"}) {
     try {
       parse_prune_spec(bad);
       ADD_FAILURE() << bad;

@@ -54,7 +54,8 @@ std::vector<std::string> expand_kind(const std::string& kind) {
 
 void Recipe::add_prune(const std::string& text) {
   auto eq = text.find('=');
-  if (eq == std::string::npos) throw InputError("--prune '" + text + "': expected KIND=SPEC, e.g. qkv=block:16x16:0.5");
+  if (eq == std::string::npos)
+    throw InputError("--prune '" + text + "': expected KIND=SPEC, e.g. qkv=block:16x16:0.5");
   const std::string kind = text.substr(0, eq);
   PruneSpec spec = parse_prune_spec(text.substr(eq + 1));
   if (spec.method == PruneMethod::Head) {
@@ -83,11 +84,14 @@ void Recipe::set_quant(const std::string& text) {
   std::string item;
   while (std::getline(ss, item, ',')) {
     auto eq = item.find('=');
-    if (eq == std::string::npos) throw InputError("--quant '" + text + "': expected KIND=TYPE items, got '" + item + "'");
+    if (eq == std::string::npos)
+      throw InputError("--quant '" + text + "': expected KIND=TYPE items, got '" + item + "'");
     const std::string kind = item.substr(0, eq);
     const int bits = bits_of_type(item.substr(eq + 1));
-    if (kind == "act") abits = bits;
-    else if (kind == "weights") wbits = bits;
+    if (kind == "act")
+      abits = bits;
+    else if (kind == "weights")
+      wbits = bits;
     else
       for (const auto& k : expand_kind(kind)) wbits_by_kind[k] = bits;
   }
@@ -110,10 +114,11 @@ namespace {
 
 class TraceBuilder {
  public:
-  TraceBuilder(const ModelSpec& model, const Recipe& recipe) : model_(model), recipe_(recipe), rng_(recipe.seed) {}
+  TraceBuilder(const ModelSpec& model, const Recipe& recipe)
+      : model_(model), recipe_(recipe), rng_(recipe.seed) {}
 
-  const Matrix& matrix(const std::string& name, const std::string& kind, int layer, uint32_t rows, uint32_t cols,
-                       uint32_t dense_rows, uint32_t dense_cols) {
+  const Matrix& matrix(const std::string& name, const std::string& kind, int layer, uint32_t rows,
+                       uint32_t cols, uint32_t dense_rows, uint32_t dense_cols) {
     Matrix m;
     m.name = name;
     m.kind = kind;
@@ -170,7 +175,8 @@ class TraceBuilder {
     return o;
   }
 
-  Op& elementwise(OpKind kind, int layer, const std::string& name, uint64_t elems, const std::string& func = "") {
+  Op& elementwise(OpKind kind, int layer, const std::string& name, uint64_t elems,
+                  const std::string& func = "") {
     Op& o = op(kind, layer, name);
     o.elems = elems;
     o.func = func;
@@ -217,8 +223,8 @@ uint32_t mlp_kept(const ModelSpec& m, const Recipe& r) {
 }
 
 // Attention for one layer: per-head QK^T, softmax and A*V, grouped by samples with equal token counts.
-void attention(TraceBuilder& b, int layer, const Tokens& tok, uint32_t heads, uint32_t hd, uint64_t context_extra,
-               uint64_t kv_read_bytes) {
+void attention(TraceBuilder& b, int layer, const Tokens& tok, uint32_t heads, uint32_t hd,
+               uint64_t context_extra, uint64_t kv_read_bytes) {
   std::map<uint32_t, uint32_t> groups;  // tokens -> samples
   for (auto t : tok.per_sample) groups[t] += 1;
   bool first = true;
@@ -324,7 +330,8 @@ void build_encoder(TraceBuilder& b, const ModelSpec& m, const Recipe& r) {
   out.ddr_write_bytes = b.act_bytes(uint64_t(m.batch) * m.classes);
 }
 
-// GPT-2: prefill of seq tokens, then `decode` autoregressive steps reading and extending the KV cache in DRAM.
+// GPT-2: prefill of seq tokens, then `decode` autoregressive steps reading and extending the KV cache in
+// DRAM.
 void build_decoder(TraceBuilder& b, const ModelSpec& m, const Recipe& r) {
   const uint32_t D = m.d_model, A = heads_kept(m, r) * m.head_dim;
   for (uint32_t l = 0; l < m.layers; ++l) layer_matrices(b, m, r, int(l));
@@ -387,7 +394,8 @@ void validate_recipe(const ModelSpec& m, const Recipe& r) {
   if (t.active() && (m.family == Family::Gru || m.family == Family::Decoder))
     throw InputError("token pruning needs a class token: it applies to vision and encoder models, not " +
                      std::string(family_name(m.family)));
-  if (r.wbits < 1 || r.wbits > 32 || r.abits < 1 || r.abits > 32) throw InputError("bit widths must be in [1, 32]");
+  if (r.wbits < 1 || r.wbits > 32 || r.abits < 1 || r.abits > 32)
+    throw InputError("bit widths must be in [1, 32]");
 }
 
 }  // namespace
@@ -397,10 +405,18 @@ Trace compress(const ModelSpec& model, const Recipe& recipe) {
   validate_recipe(model, recipe);
   TraceBuilder b(model, recipe);
   switch (model.family) {
-    case Family::Vision: build_vision(b, model, recipe); break;
-    case Family::Encoder: build_encoder(b, model, recipe); break;
-    case Family::Decoder: build_decoder(b, model, recipe); break;
-    case Family::Gru: build_gru(b, model); break;
+    case Family::Vision:
+      build_vision(b, model, recipe);
+      break;
+    case Family::Encoder:
+      build_encoder(b, model, recipe);
+      break;
+    case Family::Decoder:
+      build_decoder(b, model, recipe);
+      break;
+    case Family::Gru:
+      build_gru(b, model);
+      break;
   }
   Trace t = b.take();
   auto& h = t.header;
@@ -437,7 +453,9 @@ Trace compress(const ModelSpec& model, const Recipe& recipe) {
   return t;
 }
 
-ModelSpec default_model() { return lookup_model("deit-small"); }
+ModelSpec default_model() {
+  return lookup_model("deit-small");
+}
 
 Recipe default_recipe() {
   Recipe r;

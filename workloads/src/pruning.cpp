@@ -12,14 +12,22 @@ namespace prunesim::workloads {
 
 const char* method_name(PruneMethod m) {
   switch (m) {
-    case PruneMethod::Dense: return "dense";
-    case PruneMethod::Unstructured: return "unstructured";
-    case PruneMethod::Block: return "block";
-    case PruneMethod::RowBalanced: return "rowbalanced";
-    case PruneMethod::Hierarchical: return "hier";
-    case PruneMethod::Head: return "head";
-    case PruneMethod::Neuron: return "neuron";
-    case PruneMethod::NM: return "nm";
+    case PruneMethod::Dense:
+      return "dense";
+    case PruneMethod::Unstructured:
+      return "unstructured";
+    case PruneMethod::Block:
+      return "block";
+    case PruneMethod::RowBalanced:
+      return "rowbalanced";
+    case PruneMethod::Hierarchical:
+      return "hier";
+    case PruneMethod::Head:
+      return "head";
+    case PruneMethod::Neuron:
+      return "neuron";
+    case PruneMethod::NM:
+      return "nm";
   }
   return "?";
 }
@@ -28,16 +36,23 @@ std::string PruneSpec::str() const {
   std::ostringstream os;
   os << method_name(method);
   switch (method) {
-    case PruneMethod::Dense: break;
+    case PruneMethod::Dense:
+      break;
     case PruneMethod::Unstructured:
     case PruneMethod::Head:
-    case PruneMethod::Neuron: os << ':' << density; break;
+    case PruneMethod::Neuron:
+      os << ':' << density;
+      break;
     case PruneMethod::Block:
-    case PruneMethod::RowBalanced: os << ':' << block_rows << 'x' << block_cols << ':' << density << (l2 ? ":l2" : ""); break;
+    case PruneMethod::RowBalanced:
+      os << ':' << block_rows << 'x' << block_cols << ':' << density << (l2 ? ":l2" : "");
+      break;
     case PruneMethod::Hierarchical:
       os << ':' << block_rows << 'x' << block_cols << ':' << coarse_density << ':' << density;
       break;
-    case PruneMethod::NM: os << ':' << n << ':' << m; break;
+    case PruneMethod::NM:
+      os << ':' << n << ':' << m;
+      break;
   }
   return os.str();
 }
@@ -74,7 +89,8 @@ void parse_block(const std::string& text, const std::string& v, PruneSpec& s) {
 }
 
 // Splits `total` kept units over `rows` rows of `cap` units each, exactly.
-std::vector<uint32_t> distribute(uint64_t total, uint32_t rows, uint32_t cap, Spread spread, double skew, Rng& rng) {
+std::vector<uint32_t> distribute(uint64_t total, uint32_t rows, uint32_t cap, Spread spread, double skew,
+                                 Rng& rng) {
   std::vector<uint32_t> counts(rows, 0);
   if (spread == Spread::Uniform) {
     const uint64_t base = total / rows;
@@ -206,7 +222,8 @@ PruneSpec parse_prune_spec(const std::string& text) {
     want(2, "head:DENSITY or neuron:DENSITY");
     s.method = m == "head" ? PruneMethod::Head : PruneMethod::Neuron;
     s.density = parse_density(text, p[1]);
-    if (s.density == 0.0) throw InputError("prune spec '" + text + "': must keep some " + m + "s (density > 0)");
+    if (s.density == 0.0)
+      throw InputError("prune spec '" + text + "': must keep some " + m + "s (density > 0)");
   } else if (m == "nm") {
     want(3, "nm:N:M");
     s.method = PruneMethod::NM;
@@ -215,8 +232,8 @@ PruneSpec parse_prune_spec(const std::string& text) {
     if (s.n > s.m) throw InputError("prune spec '" + text + "': N must not exceed M");
     s.density = double(s.n) / s.m;
   } else {
-    throw InputError("prune spec '" + text +
-                     "': unknown method '" + m + "' (expected dense, unstructured, block, rowbalanced, hier, head, "
+    throw InputError("prune spec '" + text + "': unknown method '" + m +
+                     "' (expected dense, unstructured, block, rowbalanced, hier, head, "
                      "neuron or nm)");
   }
   return s;
@@ -228,7 +245,8 @@ Spread parse_spread(const std::string& s) {
   throw InputError("spread '" + s + "': expected uniform or skewed");
 }
 
-void apply_mask(Matrix& m, const PruneSpec& spec, const float* weights, Spread spread, double skew, Rng& rng) {
+void apply_mask(Matrix& m, const PruneSpec& spec, const float* weights, Spread spread, double skew,
+                Rng& rng) {
   BlockMask& mask = m.mask;
   switch (spec.method) {
     case PruneMethod::Dense:
@@ -298,7 +316,8 @@ void apply_mask(Matrix& m, const PruneSpec& spec, const float* weights, Spread s
         if (weights) {
           std::vector<double> s(size_t(gr) * cols_kept);
           for (uint32_t r = 0; r < gr; ++r)
-            for (uint32_t j = 0; j < cols_kept; ++j) s[size_t(r) * cols_kept + j] = score[size_t(r) * gc + survivors[j]];
+            for (uint32_t j = 0; j < cols_kept; ++j)
+              s[size_t(r) * cols_kept + j] = score[size_t(r) * gc + survivors[j]];
           for (uint32_t i : top_k(s, total)) keep(mask, i / cols_kept, survivors[i % cols_kept]);
         } else if (cols_kept > 0) {
           auto counts = distribute(total, gr, cols_kept, spread, skew, rng);

@@ -8,8 +8,8 @@ namespace prunesim::workloads {
 
 std::string trace_summary(const Trace& t) {
   std::ostringstream os;
-  os << "trace of " << (t.header.count("model") ? t.header.at("model") : "?") << ": " << t.ops.size() << " ops, "
-     << t.matrices.size() << " weight matrices, " << t.num_layers() << " layers\n";
+  os << "trace of " << (t.header.count("model") ? t.header.at("model") : "?") << ": " << t.ops.size()
+     << " ops, " << t.matrices.size() << " weight matrices, " << t.num_layers() << " layers\n";
   for (const auto& [k, v] : t.header) os << "  " << std::left << std::setw(14) << k << v << "\n";
 
   std::map<std::string, std::pair<uint64_t, uint64_t>> macs;  // kind -> (pruned, weight-dense)
@@ -22,10 +22,10 @@ std::string trace_summary(const Trace& t) {
   }
   os << "\nops by kind      count            MACs   MACs (dense weights)\n";
   for (const auto& [kind, e] : macs)
-    os << "  " << std::left << std::setw(12) << kind << std::right << std::setw(8) << count[kind] << std::setw(16)
-       << e.first << std::setw(23) << e.second << "\n";
-  os << "  " << std::left << std::setw(12) << "total" << std::right << std::setw(8) << t.ops.size() << std::setw(16)
-     << t.total_macs() << std::setw(23) << t.total_dense_macs() << "\n";
+    os << "  " << std::left << std::setw(12) << kind << std::right << std::setw(8) << count[kind]
+       << std::setw(16) << e.first << std::setw(23) << e.second << "\n";
+  os << "  " << std::left << std::setw(12) << "total" << std::right << std::setw(8) << t.ops.size()
+     << std::setw(16) << t.total_macs() << std::setw(23) << t.total_dense_macs() << "\n";
 
   uint64_t kept = 0, dense = 0;
   std::map<std::string, std::pair<uint64_t, uint64_t>> by_format;  // format -> (matrices, bytes)

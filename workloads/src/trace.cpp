@@ -15,11 +15,16 @@ namespace prunesim::workloads {
 
 const char* format_name(StorageFormat f) {
   switch (f) {
-    case StorageFormat::Dense: return "dense";
-    case StorageFormat::Bitmap: return "bitmap";
-    case StorageFormat::Csr: return "csr";
-    case StorageFormat::Bcsr: return "bcsr";
-    case StorageFormat::Hier: return "hier";
+    case StorageFormat::Dense:
+      return "dense";
+    case StorageFormat::Bitmap:
+      return "bitmap";
+    case StorageFormat::Csr:
+      return "csr";
+    case StorageFormat::Bcsr:
+      return "bcsr";
+    case StorageFormat::Hier:
+      return "hier";
   }
   return "?";
 }
@@ -33,16 +38,26 @@ StorageFormat parse_format(const std::string& s) {
 
 const char* op_kind_name(OpKind k) {
   switch (k) {
-    case OpKind::Load: return "load";
-    case OpKind::Store: return "store";
-    case OpKind::Gemm: return "gemm";
-    case OpKind::Matmul: return "matmul";
-    case OpKind::Softmax: return "softmax";
-    case OpKind::LayerNorm: return "layernorm";
-    case OpKind::Gelu: return "gelu";
-    case OpKind::Residual: return "residual";
-    case OpKind::Eltwise: return "eltwise";
-    case OpKind::TokenPrune: return "token_prune";
+    case OpKind::Load:
+      return "load";
+    case OpKind::Store:
+      return "store";
+    case OpKind::Gemm:
+      return "gemm";
+    case OpKind::Matmul:
+      return "matmul";
+    case OpKind::Softmax:
+      return "softmax";
+    case OpKind::LayerNorm:
+      return "layernorm";
+    case OpKind::Gelu:
+      return "gelu";
+    case OpKind::Residual:
+      return "residual";
+    case OpKind::Eltwise:
+      return "eltwise";
+    case OpKind::TokenPrune:
+      return "token_prune";
   }
   return "?";
 }
@@ -85,7 +100,9 @@ uint64_t Matrix::nnz_in_block_row(uint32_t r) const {
   return kept_cols_in_block_row(r) * block_row_height(r);
 }
 
-static uint32_t index_bytes(uint64_t extent) { return extent <= 65536 ? 2 : 4; }
+static uint32_t index_bytes(uint64_t extent) {
+  return extent <= 65536 ? 2 : 4;
+}
 
 uint64_t storage_bytes(const Matrix& m) {
   const uint64_t value_bits = uint64_t(m.wbits);
@@ -101,12 +118,13 @@ uint64_t storage_bytes(const Matrix& m) {
       return bits_to_bytes(m.nnz * value_bits) + m.nnz * index_bytes(m.cols) + (uint64_t(m.rows) + 1) * 4;
     case StorageFormat::Bcsr:
       // Blocks are stored whole (edge blocks padded), as a block engine reads them.
-      return bits_to_bytes(kept_blocks * block_elems * value_bits) + kept_blocks * index_bytes(m.mask.grid_cols) +
-             (uint64_t(m.mask.grid_rows) + 1) * 4;
+      return bits_to_bytes(kept_blocks * block_elems * value_bits) +
+             kept_blocks * index_bytes(m.mask.grid_cols) + (uint64_t(m.mask.grid_rows) + 1) * 4;
     case StorageFormat::Hier:
       // Block-CSR whose blocks are grouped per PE bank: adds one 4-byte offset per block row group of 8.
-      return bits_to_bytes(kept_blocks * block_elems * value_bits) + kept_blocks * index_bytes(m.mask.grid_cols) +
-             (uint64_t(m.mask.grid_rows) + 1) * 4 + ((m.mask.grid_rows + 7) / 8) * 4;
+      return bits_to_bytes(kept_blocks * block_elems * value_bits) +
+             kept_blocks * index_bytes(m.mask.grid_cols) + (uint64_t(m.mask.grid_rows) + 1) * 4 +
+             ((m.mask.grid_rows + 7) / 8) * 4;
   }
   return 0;
 }
@@ -115,17 +133,23 @@ uint64_t storage_bytes(const Matrix& m) {
 
 uint64_t Op::macs(const std::map<std::string, Matrix>& matrices) const {
   switch (kind) {
-    case OpKind::Gemm: return m * matrices.at(weight).nnz;
-    case OpKind::Matmul: return uint64_t(count) * m * k * n;
-    default: return 0;
+    case OpKind::Gemm:
+      return m * matrices.at(weight).nnz;
+    case OpKind::Matmul:
+      return uint64_t(count) * m * k * n;
+    default:
+      return 0;
   }
 }
 
 uint64_t Op::dense_macs(const std::map<std::string, Matrix>& matrices) const {
   switch (kind) {
-    case OpKind::Gemm: return m * matrices.at(weight).dense_params();
-    case OpKind::Matmul: return uint64_t(count) * m * k * n;
-    default: return 0;
+    case OpKind::Gemm:
+      return m * matrices.at(weight).dense_params();
+    case OpKind::Matmul:
+      return uint64_t(count) * m * k * n;
+    default:
+      return 0;
   }
 }
 
@@ -184,8 +208,11 @@ void write_trace(std::ostream& os, const Trace& t) {
     os << "matrix name=" << m.name << " kind=" << m.kind << " layer=" << m.layer << " rows=" << m.rows
        << " cols=" << m.cols << " dense_rows=" << m.dense_rows << " dense_cols=" << m.dense_cols
        << " wbits=" << m.wbits << " format=" << format_name(m.format) << " block=" << m.mask.block_rows << 'x'
-       << m.mask.block_cols << " nnz=" << m.nnz << " bytes=" << m.bytes
-       << " mask=" << (m.format == StorageFormat::Dense ? "none" : m.mask.has_bitmap ? "bitmap" : "counts") << '\n';
+       << m.mask.block_cols << " nnz=" << m.nnz << " bytes=" << m.bytes << " mask="
+       << (m.format == StorageFormat::Dense ? "none"
+           : m.mask.has_bitmap              ? "bitmap"
+                                            : "counts")
+       << '\n';
     if (m.format == StorageFormat::Dense) {
       // Dense: nothing to list.
     } else if (m.mask.has_bitmap) {
@@ -196,25 +223,34 @@ void write_trace(std::ostream& os, const Trace& t) {
     os << "end\n";
   }
   for (const auto& op : t.ops) {
-    os << "op id=" << op.id << " layer=" << op.layer << " kind=" << op_kind_name(op.kind) << " name=" << op.name;
+    os << "op id=" << op.id << " layer=" << op.layer << " kind=" << op_kind_name(op.kind)
+       << " name=" << op.name;
     switch (op.kind) {
-      case OpKind::Gemm: os << " m=" << op.m << " weight=" << op.weight << " abits=" << op.abits; break;
+      case OpKind::Gemm:
+        os << " m=" << op.m << " weight=" << op.weight << " abits=" << op.abits;
+        break;
       case OpKind::Matmul:
-        os << " count=" << op.count << " m=" << op.m << " k=" << op.k << " n=" << op.n << " abits=" << op.abits;
+        os << " count=" << op.count << " m=" << op.m << " k=" << op.k << " n=" << op.n
+           << " abits=" << op.abits;
         break;
       case OpKind::Softmax:
       case OpKind::LayerNorm:
         os << " count=" << op.count << " rows=" << op.rows << " cols=" << op.cols << " abits=" << op.abits;
         break;
       case OpKind::Gelu:
-      case OpKind::Residual: os << " elems=" << op.elems << " abits=" << op.abits; break;
-      case OpKind::Eltwise: os << " func=" << op.func << " elems=" << op.elems << " abits=" << op.abits; break;
+      case OpKind::Residual:
+        os << " elems=" << op.elems << " abits=" << op.abits;
+        break;
+      case OpKind::Eltwise:
+        os << " func=" << op.func << " elems=" << op.elems << " abits=" << op.abits;
+        break;
       case OpKind::TokenPrune:
         os << " heads=" << op.heads << " fused=" << (op.fused ? 1 : 0) << " tokens_in=" << join(op.tokens_in)
            << " tokens_kept=" << join(op.tokens_kept);
         break;
       case OpKind::Load:
-      case OpKind::Store: break;
+      case OpKind::Store:
+        break;
     }
     if (op.ddr_read_bytes) os << " ddr_read=" << op.ddr_read_bytes;
     if (op.ddr_write_bytes) os << " ddr_write=" << op.ddr_write_bytes;
@@ -352,14 +388,19 @@ void read_bitmap_row(const std::string& hexs, BlockMask& mask, uint32_t r, const
   for (uint32_t d = 0; d < digits; ++d) {
     char ch = hexs[d];
     unsigned v;
-    if (ch >= '0' && ch <= '9') v = ch - '0';
-    else if (ch >= 'a' && ch <= 'f') v = ch - 'a' + 10;
-    else if (ch >= 'A' && ch <= 'F') v = ch - 'A' + 10;
-    else lr.fail(std::string("invalid hex digit '") + ch + "' in block row " + std::to_string(r));
+    if (ch >= '0' && ch <= '9')
+      v = ch - '0';
+    else if (ch >= 'a' && ch <= 'f')
+      v = ch - 'a' + 10;
+    else if (ch >= 'A' && ch <= 'F')
+      v = ch - 'A' + 10;
+    else
+      lr.fail(std::string("invalid hex digit '") + ch + "' in block row " + std::to_string(r));
     for (uint32_t b = 0; b < 4; ++b) {
       if (!(v >> b & 1u)) continue;
       uint32_t c = d * 4 + b;
-      if (c >= mask.grid_cols) lr.fail("block row " + std::to_string(r) + " sets a bit past the last block column");
+      if (c >= mask.grid_cols)
+        lr.fail("block row " + std::to_string(r) + " sets a bit past the last block column");
       mask.set(r, c);
       ++kept;
     }
@@ -397,7 +438,8 @@ Matrix read_matrix(Fields& f, LineReader& lr) {
   if (m.rows > m.dense_rows || m.cols > m.dense_cols)
     lr.fail("matrix " + m.name + ": rows/cols exceed dense_rows/dense_cols");
   if (m.wbits < 1 || m.wbits > 32) lr.fail("matrix " + m.name + ": wbits must be in [1, 32]");
-  if (enc != "bitmap" && enc != "counts" && enc != "none") lr.fail("mask=" + enc + ": expected bitmap, counts or none");
+  if (enc != "bitmap" && enc != "counts" && enc != "none")
+    lr.fail("mask=" + enc + ": expected bitmap, counts or none");
   if ((enc == "none") != (m.format == StorageFormat::Dense))
     lr.fail("matrix " + m.name + ": mask=none goes with format=dense and only with it");
   if (enc == "none" && (br != 1 || bc != m.cols))
@@ -447,10 +489,11 @@ Matrix read_matrix(Fields& f, LineReader& lr) {
   uint64_t nnz = 0;
   for (uint32_t r = 0; r < m.mask.grid_rows; ++r) nnz += m.nnz_in_block_row(r);
   if (nnz != m.nnz)
-    lr.fail_at(header_line, "matrix " + m.name + ": nnz=" + std::to_string(m.nnz) + " but the mask keeps " + std::to_string(nnz));
+    lr.fail_at(header_line, "matrix " + m.name + ": nnz=" + std::to_string(m.nnz) + " but the mask keeps " +
+                                std::to_string(nnz));
   if (storage_bytes(m) != m.bytes)
-    lr.fail_at(header_line, "matrix " + m.name + ": bytes=" + std::to_string(m.bytes) + " but format " + format_name(m.format) +
-            " needs " + std::to_string(storage_bytes(m)));
+    lr.fail_at(header_line, "matrix " + m.name + ": bytes=" + std::to_string(m.bytes) + " but format " +
+                                format_name(m.format) + " needs " + std::to_string(storage_bytes(m)));
   return m;
 }
 
@@ -471,7 +514,8 @@ Op read_op(Fields& f, const Trace& t, const LineReader& lr) {
       op.weight = ft.str("weight");
       op.abits = int(ft.u64("abits"));
       auto it = t.matrices.find(op.weight);
-      if (it == t.matrices.end()) lr.fail("op " + std::to_string(op.id) + ": no matrix named '" + op.weight + "'");
+      if (it == t.matrices.end())
+        lr.fail("op " + std::to_string(op.id) + ": no matrix named '" + op.weight + "'");
       op.k = it->second.cols;
       op.n = it->second.rows;
       break;
@@ -490,7 +534,9 @@ Op read_op(Fields& f, const Trace& t, const LineReader& lr) {
       op.cols = ft.u64("cols");
       op.abits = int(ft.u64("abits"));
       break;
-    case OpKind::Eltwise: op.func = ft.str("func"); [[fallthrough]];
+    case OpKind::Eltwise:
+      op.func = ft.str("func");
+      [[fallthrough]];
     case OpKind::Gelu:
     case OpKind::Residual:
       op.elems = ft.u64("elems");
@@ -509,7 +555,8 @@ Op read_op(Fields& f, const Trace& t, const LineReader& lr) {
                   " of " + std::to_string(op.tokens_in[i]) + " tokens (expected 1..tokens_in)");
       break;
     case OpKind::Load:
-    case OpKind::Store: break;
+    case OpKind::Store:
+      break;
   }
   op.ddr_read_bytes = ft.u64_or("ddr_read", 0);
   op.ddr_write_bytes = ft.u64_or("ddr_write", 0);
@@ -527,7 +574,8 @@ Trace read_trace(std::istream& is, const std::string& source) {
   LineReader lr(is, source);
   Trace t;
   std::string line;
-  if (!lr.next(line)) lr.fail("empty trace (expected 'prunesim-trace " + std::to_string(Trace::kVersion) + "')");
+  if (!lr.next(line))
+    lr.fail("empty trace (expected 'prunesim-trace " + std::to_string(Trace::kVersion) + "')");
   {
     std::istringstream ss(line);
     std::string magic;

@@ -6,7 +6,9 @@
 
 namespace prunesim::hls {
 
-constexpr uint64_t ceil_div(uint64_t a, uint64_t b) { return (a + b - 1) / b; }
+constexpr uint64_t ceil_div(uint64_t a, uint64_t b) {
+  return (a + b - 1) / b;
+}
 
 enum class Dataflow { WeightStationary, OutputStationary };
 
@@ -24,8 +26,8 @@ constexpr uint64_t fold_cycles(Dataflow df, uint64_t stream, uint64_t R, uint64_
 constexpr uint64_t dense_gemm_cycles(Dataflow df, uint64_t M, uint64_t K, uint64_t N, uint64_t R, uint64_t C,
                                      bool overlap_preload) {
   if (M == 0 || K == 0 || N == 0) return 0;
-  const uint64_t folds = df == Dataflow::WeightStationary ? ceil_div(K, R) * ceil_div(N, C)
-                                                          : ceil_div(M, R) * ceil_div(N, C);
+  const uint64_t folds =
+      df == Dataflow::WeightStationary ? ceil_div(K, R) * ceil_div(N, C) : ceil_div(M, R) * ceil_div(N, C);
   const uint64_t stream = df == Dataflow::WeightStationary ? M : K;
   const uint64_t first_preload = df == Dataflow::WeightStationary && overlap_preload ? R : 0;
   return folds * fold_cycles(df, stream, R, C, overlap_preload) + first_preload;
@@ -34,7 +36,8 @@ constexpr uint64_t dense_gemm_cycles(Dataflow df, uint64_t M, uint64_t K, uint64
 // A pipelined vector kernel over `elems` elements with `lanes` lanes, `passes` passes over the data
 // (softmax: max then exp-sum-normalise = 2; layernorm: statistics then normalise = 2; GELU, residual: 1),
 // II = 1 and `depth` pipeline stages paid once per row group.
-constexpr uint64_t vector_cycles(uint64_t rows, uint64_t cols, uint64_t lanes, uint64_t passes, uint64_t depth) {
+constexpr uint64_t vector_cycles(uint64_t rows, uint64_t cols, uint64_t lanes, uint64_t passes,
+                                 uint64_t depth) {
   if (rows == 0 || cols == 0) return 0;
   return rows * passes * ceil_div(cols, lanes) + depth;
 }

@@ -1,8 +1,8 @@
 #pragma once
 // The compute units as TLM-2.0 targets: each receives a ComputeCmd and answers with its cycles as delay.
+#include <tlm_utils/simple_target_socket.h>
 #include <systemc>
 #include <tlm>
-#include <tlm_utils/simple_target_socket.h>
 
 #include "prunesim/models/hw_config.h"
 #include "prunesim/models/payload.h"

@@ -2,9 +2,9 @@
 // Replays a trace: a loader thread fetches each work item's DRAM data through the DMA up to
 // `slots` items ahead (double buffering), and a compute thread runs the items in program order on the
 // PE array, vector unit or token unit, writing results back through the DMA. One SystemC event per item.
+#include <tlm_utils/simple_initiator_socket.h>
 #include <systemc>
 #include <tlm>
-#include <tlm_utils/simple_initiator_socket.h>
 #include <vector>
 
 #include "prunesim/models/hw_config.h"
@@ -26,7 +26,7 @@ class Controller : public sc_core::sc_module {
   // Observable state for waveforms, written at item boundaries.
   sc_core::sc_signal<int> layer, op_id, tokens_alive;
   sc_core::sc_signal<bool> pe_busy, vector_busy, tpu_busy;
-  sc_core::sc_signal<int> weight_tiles_ready;  // buffer occupancy: prefetched work items waiting
+  sc_core::sc_signal<int> weight_tiles_ready;   // buffer occupancy: prefetched work items waiting
   sc_core::sc_signal<int> dma_bytes_in_flight;  // loads and stores under way
 
   PRUNESIM_MODULE_PROCESSES(Controller);

@@ -100,7 +100,9 @@ class Ddr4Channel {
   const Bank& bank(const DecodedAddr& a) const {
     return banks_[(a.rank * cfg_.org.bank_groups + a.bg) * cfg_.org.banks_per_group + a.bank];
   }
-  Bank& bank(const DecodedAddr& a) { return banks_[(a.rank * cfg_.org.bank_groups + a.bg) * cfg_.org.banks_per_group + a.bank]; }
+  Bank& bank(const DecodedAddr& a) {
+    return banks_[(a.rank * cfg_.org.bank_groups + a.bg) * cfg_.org.banks_per_group + a.bank];
+  }
   void admit();
   void refresh_if_due();
   void refresh(Rank& r, uint32_t rank_index);

@@ -2,10 +2,10 @@
 // AXI-style DMA: takes transfer requests from the controller (TLM target) and moves them to or from DRAM
 // (TLM initiator) as bursts of at most dma.burst_bytes, several outstanding. Its fabric side moves
 // bus_bits per cycle per memory channel (one AXI port per channel, as Alveo shells expose them).
+#include <tlm_utils/multi_passthrough_target_socket.h>
+#include <tlm_utils/simple_initiator_socket.h>
 #include <systemc>
 #include <tlm>
-#include <tlm_utils/simple_initiator_socket.h>
-#include <tlm_utils/multi_passthrough_target_socket.h>
 
 #include "prunesim/models/hw_config.h"
 
@@ -17,8 +17,8 @@ class Dma : public sc_core::sc_module {
   tlm_utils::simple_initiator_socket<Dma> to_dram;
 
   // round_trip_ns: an unloaded DRAM read (controller latency + tRCD + CL + burst), for the outstanding limit.
-  Dma(sc_core::sc_module_name name, const DmaConfig& cfg, uint32_t channels, double cycle_ns, double round_trip_ns,
-      bool ideal);
+  Dma(sc_core::sc_module_name name, const DmaConfig& cfg, uint32_t channels, double cycle_ns,
+      double round_trip_ns, bool ideal);
 
   uint64_t bytes_read() const { return bytes_read_; }
   uint64_t bytes_written() const { return bytes_written_; }

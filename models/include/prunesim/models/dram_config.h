@@ -12,9 +12,9 @@ struct DramTiming {
   uint32_t tRCD = 16, tRP = 16, tRAS = 39, tRC = 55;
   uint32_t tCCD_S = 4, tCCD_L = 6, tRRD_S = 4, tRRD_L = 6, tFAW = 26;
   uint32_t tWR = 18, tWTR_S = 3, tWTR_L = 9, tRTP = 9;
-  uint32_t tRTRS = 2;       // rank-to-rank data bus switch (controller setting, not JEDEC)
-  double tRFC_ns = 350.0;   // 8 Gb device
-  double tREFI_ns = 7800.0; // normal temperature range
+  uint32_t tRTRS = 2;        // rank-to-rank data bus switch (controller setting, not JEDEC)
+  double tRFC_ns = 350.0;    // 8 Gb device
+  double tREFI_ns = 7800.0;  // normal temperature range
 };
 
 struct DramOrg {
@@ -22,9 +22,9 @@ struct DramOrg {
   uint32_t ranks = 1;
   uint32_t bank_groups = 4;
   uint32_t banks_per_group = 4;
-  uint32_t rows = 65536;     // 8 Gb x8: 64K rows
-  uint32_t columns = 1024;   // per row per device
-  uint32_t bus_bits = 64;    // data bus width per channel
+  uint32_t rows = 65536;             // 8 Gb x8: 64K rows
+  uint32_t columns = 1024;           // per row per device
+  uint32_t bus_bits = 64;            // data bus width per channel
   uint64_t interleave_bytes = 4096;  // channel interleaving granule
 
   uint32_t burst_bytes(uint32_t BL) const { return bus_bits / 8 * BL; }
@@ -45,7 +45,7 @@ struct DramControllerConfig {
   uint32_t max_row_hits = 16;          // cap on consecutive hits bypassing older requests
   PagePolicy page_policy = PagePolicy::Open;
   AddressMapping mapping = AddressMapping::RowColumnBank;
-  double controller_latency_ns = 30.0; // fixed controller + PHY pipeline, each way summed
+  double controller_latency_ns = 30.0;  // fixed controller + PHY pipeline, each way summed
 };
 
 struct DramConfig {
@@ -56,7 +56,9 @@ struct DramConfig {
 
   // Throws InputError naming the key when a value is out of range or inconsistent.
   void validate() const;
-  double peak_gbps_per_channel() const { return double(org.burst_bytes(timing.BL)) / (timing.BL / 2 * timing.tck_ns); }
+  double peak_gbps_per_channel() const {
+    return double(org.burst_bytes(timing.BL)) / (timing.BL / 2 * timing.tck_ns);
+  }
 };
 
 // Channel interleaving: granule g of the address space goes to channel g mod channels; channel-local

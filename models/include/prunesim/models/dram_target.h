@@ -2,10 +2,10 @@
 // The off-chip memory as a TLM-2.0 target shared by several initiators: addresses interleave over the
 // channels; each channel is a Ddr4Channel. A transaction is one DMA burst stream; it is split into
 // DRAM bursts, scheduled, and its completion time returned as annotated delay.
+#include <tlm_utils/multi_passthrough_target_socket.h>
 #include <memory>
 #include <systemc>
 #include <tlm>
-#include <tlm_utils/multi_passthrough_target_socket.h>
 #include <vector>
 
 #include "prunesim/models/ddr4_channel.h"

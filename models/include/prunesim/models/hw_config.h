@@ -33,7 +33,7 @@ struct PeConfig {
   bool overlap_preload = false;
   uint32_t macs_per_dsp_int8 = 2;  // two int8 MACs packed per DSP48E2 (Xilinx WP486)
   uint32_t macs_per_dsp_int16 = 1;
-  double dsp_per_mac_fp32 = 3.0;   // fp32 MAC ~ 3 DSP48E2 (Floating-Point IP, PG060)
+  double dsp_per_mac_fp32 = 3.0;  // fp32 MAC ~ 3 DSP48E2 (Floating-Point IP, PG060)
   uint32_t pipeline_depth = 4;
   BalancePolicy balance = BalancePolicy::Greedy;
   uint32_t accumulator_bits = 32;
@@ -45,7 +45,7 @@ struct BufferConfig {
   MemoryKind kind = MemoryKind::Uram;
   uint64_t bytes = 1 << 20;
   uint32_t banks = 16;
-  uint32_t ports = 2;      // true dual port
+  uint32_t ports = 2;  // true dual port
   uint32_t width_bits = 72;
   bool double_buffered = true;
 
@@ -57,7 +57,7 @@ struct BufferConfig {
 struct DmaConfig {
   uint32_t burst_bytes = 4096;  // AXI4: 256 beats x 16 bytes at most per burst
   uint32_t outstanding = 8;
-  uint32_t bus_bits = 512;      // AXI data width on the fabric side
+  uint32_t bus_bits = 512;  // AXI data width on the fabric side
 };
 
 enum class TopkAlgorithm { QuickSelect, Bitonic };

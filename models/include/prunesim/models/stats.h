@@ -11,16 +11,16 @@ struct OpStats {
   int layer = -1;
   std::string name, kind;
   uint64_t start_cycle = 0, cycles = 0;
-  uint64_t busy_cycles = 0;        // cycles a compute unit worked on this op
+  uint64_t busy_cycles = 0;  // cycles a compute unit worked on this op
   uint64_t macs = 0;
   uint64_t ddr_read_bytes = 0, ddr_write_bytes = 0;
   uint64_t onchip_read_bytes = 0, onchip_write_bytes = 0;
   uint64_t vector_ops = 0;
   // Stall cycles by cause: waiting for DRAM data, buffer-port bandwidth, write-back to DRAM.
   uint64_t stall_memory = 0, stall_ports = 0, stall_writeback = 0;
-  double imbalance = 1.0;          // max over mean PE-group work (Gemm; 1 when balanced)
-  uint64_t roofline_cycles = 0;    // max(MACs / peak MAC rate, DRAM bytes / peak bandwidth)
-  uint32_t tokens = 0;             // tokens alive after the op (token pruning), else 0
+  double imbalance = 1.0;        // max over mean PE-group work (Gemm; 1 when balanced)
+  uint64_t roofline_cycles = 0;  // max(MACs / peak MAC rate, DRAM bytes / peak bandwidth)
+  uint32_t tokens = 0;           // tokens alive after the op (token pruning), else 0
 };
 
 }  // namespace prunesim::models

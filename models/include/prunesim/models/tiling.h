@@ -20,10 +20,10 @@ namespace prunesim::models {
 enum class ItemKind { Pe, Vector, TokenPrune, Transfer };
 
 struct WorkItem {
-  uint32_t op = 0;            // index into trace.ops
+  uint32_t op = 0;  // index into trace.ops
   ItemKind kind = ItemKind::Transfer;
-  uint64_t m = 0;             // Gemm: X rows in this item
-  uint32_t first = 0, last = 0;  // Gemm: block rows of W
+  uint64_t m = 0;                            // Gemm: X rows in this item
+  uint32_t first = 0, last = 0;              // Gemm: block rows of W
   uint64_t read_addr = 0, read_bytes = 0;    // fetched by the loader before the item may start
   uint64_t write_addr = 0, write_bytes = 0;  // written back after the item's compute
   bool first_of_op = false, last_of_op = false;
@@ -37,6 +37,8 @@ struct TilePlan {
 TilePlan plan_tiles(const workloads::Trace& trace, const HwConfig& hw);
 
 // Bytes of `elems` values of `bits` each.
-inline uint64_t bytes_of_bits(uint64_t elems, int bits) { return (elems * uint64_t(bits) + 7) / 8; }
+inline uint64_t bytes_of_bits(uint64_t elems, int bits) {
+  return (elems * uint64_t(bits) + 7) / 8;
+}
 
 }  // namespace prunesim::models

@@ -16,13 +16,13 @@ namespace prunesim::sim {
 
 // What to simulate: a trace file, or a model from the zoo with a compression recipe.
 struct WorkloadConfig {
-  std::string trace;           // when set, the trace file is replayed and the rest is ignored
+  std::string trace;  // when set, the trace file is replayed and the rest is ignored
   std::string model = "deit-small";
   uint32_t batch = 1;
-  uint32_t seq = 0;            // 0: the model's own
-  uint32_t decode = 0;         // decoder models: tokens generated after the prefill
-  uint32_t layers = 0;         // 0: the model's own
-  uint32_t gru_input = 0, gru_hidden = 0;  // 0: the model's own
+  uint32_t seq = 0;                           // 0: the model's own
+  uint32_t decode = 0;                        // decoder models: tokens generated after the prefill
+  uint32_t layers = 0;                        // 0: the model's own
+  uint32_t gru_input = 0, gru_hidden = 0;     // 0: the model's own
   std::string prune = "all=block:16x16:0.5";  // space-separated KIND=SPEC items
   std::string quant = "int8";
   std::string format = "auto";
@@ -31,7 +31,7 @@ struct WorkloadConfig {
   std::string token_layers = "3,6,9";  // empty: no token pruning
   double token_keep = 0.7;
   bool token_fused = true;
-  std::string token_mode = "static";   // static | distribution
+  std::string token_mode = "static";  // static | distribution
   double token_stddev = 0.0;
   uint64_t seed = 1;
 
@@ -71,8 +71,8 @@ class ConfigSchema {
   void add_bool(const std::string& name, std::function<bool&(RunConfig&)> ref, const std::string& help);
   void add_str(const std::string& name, std::function<std::string&(RunConfig&)> ref, const std::string& help);
   template <class E>
-  void add_enum(const std::string& name, std::function<E&(RunConfig&)> ref, std::vector<std::pair<std::string, E>> values,
-                const std::string& help);
+  void add_enum(const std::string& name, std::function<E&(RunConfig&)> ref,
+                std::vector<std::pair<std::string, E>> values, const std::string& help);
   void add_buffer(const std::string& section, std::function<models::BufferConfig&(RunConfig&)> ref);
 
   std::vector<Key> keys_;

@@ -17,16 +17,16 @@ struct ModelSpec {
   uint32_t heads = 0;
   uint32_t head_dim = 0;
   uint32_t mlp = 0;
-  uint32_t seq = 0;          // tokens per sample (vision: patches + class [+ distillation])
+  uint32_t seq = 0;  // tokens per sample (vision: patches + class [+ distillation])
   uint32_t batch = 1;
-  uint32_t vocab = 0;        // decoder LM head / encoder embeddings
-  uint32_t classes = 0;      // classifier head outputs (0: none)
-  uint32_t patch = 0;        // vision: patch size
-  uint32_t channels = 3;     // vision: input channels
-  uint32_t extra_tokens = 0; // vision: class (+ distillation) tokens
-  uint32_t decode = 0;       // decoder: tokens generated after the prefill
-  uint32_t gru_input = 0;    // GRU: input features per step
-  uint32_t gru_hidden = 0;   // GRU: hidden units
+  uint32_t vocab = 0;         // decoder LM head / encoder embeddings
+  uint32_t classes = 0;       // classifier head outputs (0: none)
+  uint32_t patch = 0;         // vision: patch size
+  uint32_t channels = 3;      // vision: input channels
+  uint32_t extra_tokens = 0;  // vision: class (+ distillation) tokens
+  uint32_t decode = 0;        // decoder: tokens generated after the prefill
+  uint32_t gru_input = 0;     // GRU: input features per step
+  uint32_t gru_hidden = 0;    // GRU: hidden units
 
   uint32_t attn_dim() const { return heads * head_dim; }
   uint32_t patches() const { return seq - extra_tokens; }

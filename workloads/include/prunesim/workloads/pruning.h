@@ -17,8 +17,8 @@ struct PruneSpec {
   double density = 1.0;         // fraction kept (blocks, weights, heads or neurons)
   double coarse_density = 1.0;  // hierarchical: fraction of block columns kept before the fine step
   uint32_t block_rows = 1, block_cols = 1;
-  uint32_t n = 2, m = 4;        // N:M keeps n of every m consecutive input weights
-  bool l2 = false;              // block score: L1 (default) or L2 norm
+  uint32_t n = 2, m = 4;  // N:M keeps n of every m consecutive input weights
+  bool l2 = false;        // block score: L1 (default) or L2 norm
 
   bool structural() const { return method == PruneMethod::Head || method == PruneMethod::Neuron; }
   std::string str() const;

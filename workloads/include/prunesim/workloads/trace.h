@@ -22,8 +22,8 @@ struct BlockMask {
   uint32_t grid_rows = 0;   // ceil(rows / block_rows)
   uint32_t grid_cols = 0;   // ceil(cols / block_cols)
   bool has_bitmap = false;
-  std::vector<uint64_t> bits;         // grid_rows * words_per_row(), row-major, when has_bitmap
-  std::vector<uint32_t> kept_per_row; // kept blocks per block row (always filled)
+  std::vector<uint64_t> bits;          // grid_rows * words_per_row(), row-major, when has_bitmap
+  std::vector<uint32_t> kept_per_row;  // kept blocks per block row (always filled)
 
   uint32_t words_per_row() const { return (grid_cols + 63) / 64; }
   bool kept(uint32_t r, uint32_t c) const {
@@ -35,17 +35,17 @@ struct BlockMask {
 
 struct Matrix {
   std::string name;
-  std::string kind;        // qkv, proj, fc1, fc2, head, embed, gru_ih, gru_hh
+  std::string kind;  // qkv, proj, fc1, fc2, head, embed, gru_ih, gru_hh
   int layer = -1;
-  uint32_t rows = 0;       // output features after structural (head/neuron) pruning
-  uint32_t cols = 0;       // input features after structural pruning
-  uint32_t dense_rows = 0; // before any pruning
+  uint32_t rows = 0;        // output features after structural (head/neuron) pruning
+  uint32_t cols = 0;        // input features after structural pruning
+  uint32_t dense_rows = 0;  // before any pruning
   uint32_t dense_cols = 0;
   int wbits = 8;
   StorageFormat format = StorageFormat::Dense;
   BlockMask mask;
-  uint64_t nnz = 0;        // kept weights (exact, edge blocks counted at their real size)
-  uint64_t bytes = 0;      // exact storage bytes: values + indices + pointers
+  uint64_t nnz = 0;    // kept weights (exact, edge blocks counted at their real size)
+  uint64_t bytes = 0;  // exact storage bytes: values + indices + pointers
 
   uint64_t dense_params() const { return uint64_t(dense_rows) * dense_cols; }
   // Kept weights in block row r, counting edge blocks at their real width/height.
@@ -61,7 +61,7 @@ OpKind parse_op_kind(const std::string& s);  // throws InputError
 
 struct Op {
   uint32_t id = 0;
-  int layer = -1;          // -1: outside the transformer/GRU layers (embeddings, head)
+  int layer = -1;  // -1: outside the transformer/GRU layers (embeddings, head)
   std::string name;
   OpKind kind = OpKind::Eltwise;
   // Gemm: Y[m x n] = X[m x k] * W^T, W = matrices[weight] (n x k). Matmul: `count` independent
@@ -72,13 +72,13 @@ struct Op {
   int abits = 8;
   // Softmax / LayerNorm: `count` x rows x cols. Gelu / Residual / Eltwise: elems.
   uint64_t rows = 0, cols = 0, elems = 0;
-  std::string func;        // Eltwise: sigmoid, tanh, mul, add, ...
+  std::string func;  // Eltwise: sigmoid, tanh, mul, add, ...
   // Explicit DRAM traffic that is part of the workload, not of the tiling (inputs, outputs, KV cache).
   uint64_t ddr_read_bytes = 0, ddr_write_bytes = 0;
   // TokenPrune: per sample, tokens in and kept (kept includes class and fused tokens).
   std::vector<uint32_t> tokens_in, tokens_kept;
-  uint32_t heads = 0;      // TokenPrune: heads averaged for the class-attention score
-  bool fused = false;      // TokenPrune: a fused token is appended
+  uint32_t heads = 0;  // TokenPrune: heads averaged for the class-attention score
+  bool fused = false;  // TokenPrune: a fused token is appended
 
   uint64_t macs(const std::map<std::string, Matrix>& matrices) const;
   uint64_t dense_macs(const std::map<std::string, Matrix>& matrices) const;
@@ -88,7 +88,7 @@ struct Trace {
   static constexpr int kVersion = 1;
   std::map<std::string, std::string> header;  // model, family, source, pruning, quant, token_policy, seed...
   std::map<std::string, Matrix> matrices;
-  std::vector<std::string> matrix_order;      // declaration order, for stable output
+  std::vector<std::string> matrix_order;  // declaration order, for stable output
   std::vector<Op> ops;
 
   const Matrix& matrix(const std::string& name) const;
