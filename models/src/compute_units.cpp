@@ -38,10 +38,8 @@ uint64_t vector_op_cycles(const NonlinearConfig& cfg, const Op& op) {
       return hls::vector_cycles(uint64_t(op.count) * op.rows, op.cols, cfg.lanes, 2, cfg.depth);
     case OpKind::Gelu:
     case OpKind::Residual:
-    case OpKind::Eltwise:
-      return hls::vector_cycles(1, op.elems, cfg.lanes, 1, cfg.depth);
-    default:
-      return 0;
+    case OpKind::Eltwise: return hls::vector_cycles(1, op.elems, cfg.lanes, 1, cfg.depth);
+    default: return 0;
   }
 }
 

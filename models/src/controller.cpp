@@ -115,17 +115,10 @@ void Controller::compute() {
     sc_core::sc_time delay = sc_core::SC_ZERO_TIME;
     sc_core::sc_signal<bool>* busy = nullptr;
     switch (item.kind) {
-      case ItemKind::Pe:
-        to_pe->b_transport(tx, delay), busy = &pe_busy;
-        break;
-      case ItemKind::Vector:
-        to_vector->b_transport(tx, delay), busy = &vector_busy;
-        break;
-      case ItemKind::TokenPrune:
-        to_tpu->b_transport(tx, delay), busy = &tpu_busy;
-        break;
-      case ItemKind::Transfer:
-        break;
+      case ItemKind::Pe: to_pe->b_transport(tx, delay), busy = &pe_busy; break;
+      case ItemKind::Vector: to_vector->b_transport(tx, delay), busy = &vector_busy; break;
+      case ItemKind::TokenPrune: to_tpu->b_transport(tx, delay), busy = &tpu_busy; break;
+      case ItemKind::Transfer: break;
     }
     tx.clear_extension(&cmd);
     if (busy) {

@@ -68,6 +68,16 @@ DecodedAddr Ddr4Channel::decode(uint64_t addr) const {
       a.row = take(o.rows);
       a.rank = take(o.ranks);
       break;
+    case AddressMapping::BankGroupInterleaved: {
+      const uint32_t bg_lo = take(2 <= o.bank_groups ? 2 : 1);
+      a.col = take(col_bursts);
+      const uint32_t bg_hi = take(o.bank_groups >= 2 ? o.bank_groups / 2 : 1);
+      a.bg = bg_hi * (o.bank_groups >= 2 ? 2 : 1) + bg_lo;
+      a.bank = take(o.banks_per_group);
+      a.row = take(o.rows);
+      a.rank = take(o.ranks);
+      break;
+    }
     case AddressMapping::BankRowColumn:
       a.col = take(col_bursts);
       a.row = take(o.rows);

@@ -41,20 +41,20 @@ DramConfig dram_preset(const std::string& name) {
 
 const char* mapping_name(AddressMapping m) {
   switch (m) {
-    case AddressMapping::RowColumnBank:
-      return "row_column_bank";
-    case AddressMapping::RowBankColumn:
-      return "row_bank_column";
-    case AddressMapping::BankRowColumn:
-      return "bank_row_column";
+    case AddressMapping::RowColumnBank: return "row_column_bank";
+    case AddressMapping::RowBankColumn: return "row_bank_column";
+    case AddressMapping::BankGroupInterleaved: return "bank_group_interleaved";
+    case AddressMapping::BankRowColumn: return "bank_row_column";
   }
   return "?";
 }
 
 AddressMapping parse_mapping(const std::string& s) {
-  for (auto m : {AddressMapping::RowColumnBank, AddressMapping::RowBankColumn, AddressMapping::BankRowColumn})
+  for (auto m : {AddressMapping::RowColumnBank, AddressMapping::RowBankColumn,
+                 AddressMapping::BankGroupInterleaved, AddressMapping::BankRowColumn})
     if (s == mapping_name(m)) return m;
-  throw InputError("ddr.mapping '" + s + "': expected row_column_bank, row_bank_column or bank_row_column");
+  throw InputError("ddr.mapping '" + s +
+                   "': expected row_column_bank, row_bank_column, bank_group_interleaved or bank_row_column");
 }
 
 static bool pow2(uint64_t v) {

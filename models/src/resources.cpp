@@ -6,23 +6,17 @@ namespace prunesim::models {
 
 const char* memory_kind_name(MemoryKind k) {
   switch (k) {
-    case MemoryKind::Bram:
-      return "bram";
-    case MemoryKind::Uram:
-      return "uram";
-    case MemoryKind::M10k:
-      return "m10k";
+    case MemoryKind::Bram: return "bram";
+    case MemoryKind::Uram: return "uram";
+    case MemoryKind::M10k: return "m10k";
   }
   return "?";
 }
 const char* balance_name(BalancePolicy b) {
   switch (b) {
-    case BalancePolicy::None:
-      return "none";
-    case BalancePolicy::RowBalanced:
-      return "row_balanced";
-    case BalancePolicy::Greedy:
-      return "greedy";
+    case BalancePolicy::None: return "none";
+    case BalancePolicy::RowBalanced: return "row_balanced";
+    case BalancePolicy::Greedy: return "greedy";
   }
   return "?";
 }

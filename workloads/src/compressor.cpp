@@ -405,18 +405,10 @@ Trace compress(const ModelSpec& model, const Recipe& recipe) {
   validate_recipe(model, recipe);
   TraceBuilder b(model, recipe);
   switch (model.family) {
-    case Family::Vision:
-      build_vision(b, model, recipe);
-      break;
-    case Family::Encoder:
-      build_encoder(b, model, recipe);
-      break;
-    case Family::Decoder:
-      build_decoder(b, model, recipe);
-      break;
-    case Family::Gru:
-      build_gru(b, model);
-      break;
+    case Family::Vision: build_vision(b, model, recipe); break;
+    case Family::Encoder: build_encoder(b, model, recipe); break;
+    case Family::Decoder: build_decoder(b, model, recipe); break;
+    case Family::Gru: build_gru(b, model); break;
   }
   Trace t = b.take();
   auto& h = t.header;

@@ -90,14 +90,10 @@ const std::map<std::string, ModelSpec>& zoo() {
 
 const char* family_name(Family f) {
   switch (f) {
-    case Family::Encoder:
-      return "encoder";
-    case Family::Decoder:
-      return "decoder";
-    case Family::Vision:
-      return "vision";
-    case Family::Gru:
-      return "gru";
+    case Family::Encoder: return "encoder";
+    case Family::Decoder: return "decoder";
+    case Family::Vision: return "vision";
+    case Family::Gru: return "gru";
   }
   return "?";
 }

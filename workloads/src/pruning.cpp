@@ -12,22 +12,14 @@ namespace prunesim::workloads {
 
 const char* method_name(PruneMethod m) {
   switch (m) {
-    case PruneMethod::Dense:
-      return "dense";
-    case PruneMethod::Unstructured:
-      return "unstructured";
-    case PruneMethod::Block:
-      return "block";
-    case PruneMethod::RowBalanced:
-      return "rowbalanced";
-    case PruneMethod::Hierarchical:
-      return "hier";
-    case PruneMethod::Head:
-      return "head";
-    case PruneMethod::Neuron:
-      return "neuron";
-    case PruneMethod::NM:
-      return "nm";
+    case PruneMethod::Dense: return "dense";
+    case PruneMethod::Unstructured: return "unstructured";
+    case PruneMethod::Block: return "block";
+    case PruneMethod::RowBalanced: return "rowbalanced";
+    case PruneMethod::Hierarchical: return "hier";
+    case PruneMethod::Head: return "head";
+    case PruneMethod::Neuron: return "neuron";
+    case PruneMethod::NM: return "nm";
   }
   return "?";
 }
@@ -36,13 +28,10 @@ std::string PruneSpec::str() const {
   std::ostringstream os;
   os << method_name(method);
   switch (method) {
-    case PruneMethod::Dense:
-      break;
+    case PruneMethod::Dense: break;
     case PruneMethod::Unstructured:
     case PruneMethod::Head:
-    case PruneMethod::Neuron:
-      os << ':' << density;
-      break;
+    case PruneMethod::Neuron: os << ':' << density; break;
     case PruneMethod::Block:
     case PruneMethod::RowBalanced:
       os << ':' << block_rows << 'x' << block_cols << ':' << density << (l2 ? ":l2" : "");
@@ -50,9 +39,7 @@ std::string PruneSpec::str() const {
     case PruneMethod::Hierarchical:
       os << ':' << block_rows << 'x' << block_cols << ':' << coarse_density << ':' << density;
       break;
-    case PruneMethod::NM:
-      os << ':' << n << ':' << m;
-      break;
+    case PruneMethod::NM: os << ':' << n << ':' << m; break;
   }
   return os.str();
 }

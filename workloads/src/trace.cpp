@@ -15,16 +15,11 @@ namespace prunesim::workloads {
 
 const char* format_name(StorageFormat f) {
   switch (f) {
-    case StorageFormat::Dense:
-      return "dense";
-    case StorageFormat::Bitmap:
-      return "bitmap";
-    case StorageFormat::Csr:
-      return "csr";
-    case StorageFormat::Bcsr:
-      return "bcsr";
-    case StorageFormat::Hier:
-      return "hier";
+    case StorageFormat::Dense: return "dense";
+    case StorageFormat::Bitmap: return "bitmap";
+    case StorageFormat::Csr: return "csr";
+    case StorageFormat::Bcsr: return "bcsr";
+    case StorageFormat::Hier: return "hier";
   }
   return "?";
 }
@@ -38,26 +33,16 @@ StorageFormat parse_format(const std::string& s) {
 
 const char* op_kind_name(OpKind k) {
   switch (k) {
-    case OpKind::Load:
-      return "load";
-    case OpKind::Store:
-      return "store";
-    case OpKind::Gemm:
-      return "gemm";
-    case OpKind::Matmul:
-      return "matmul";
-    case OpKind::Softmax:
-      return "softmax";
-    case OpKind::LayerNorm:
-      return "layernorm";
-    case OpKind::Gelu:
-      return "gelu";
-    case OpKind::Residual:
-      return "residual";
-    case OpKind::Eltwise:
-      return "eltwise";
-    case OpKind::TokenPrune:
-      return "token_prune";
+    case OpKind::Load: return "load";
+    case OpKind::Store: return "store";
+    case OpKind::Gemm: return "gemm";
+    case OpKind::Matmul: return "matmul";
+    case OpKind::Softmax: return "softmax";
+    case OpKind::LayerNorm: return "layernorm";
+    case OpKind::Gelu: return "gelu";
+    case OpKind::Residual: return "residual";
+    case OpKind::Eltwise: return "eltwise";
+    case OpKind::TokenPrune: return "token_prune";
   }
   return "?";
 }
@@ -110,8 +95,7 @@ uint64_t storage_bytes(const Matrix& m) {
   const uint64_t kept_blocks = m.mask.kept_blocks();
   const uint64_t block_elems = uint64_t(m.mask.block_rows) * m.mask.block_cols;
   switch (m.format) {
-    case StorageFormat::Dense:
-      return bits_to_bytes(uint64_t(m.rows) * m.cols * value_bits);
+    case StorageFormat::Dense: return bits_to_bytes(uint64_t(m.rows) * m.cols * value_bits);
     case StorageFormat::Bitmap:
       return bits_to_bytes(m.nnz * value_bits) + bits_to_bytes(uint64_t(m.rows) * m.cols);
     case StorageFormat::Csr:
@@ -133,23 +117,17 @@ uint64_t storage_bytes(const Matrix& m) {
 
 uint64_t Op::macs(const std::map<std::string, Matrix>& matrices) const {
   switch (kind) {
-    case OpKind::Gemm:
-      return m * matrices.at(weight).nnz;
-    case OpKind::Matmul:
-      return uint64_t(count) * m * k * n;
-    default:
-      return 0;
+    case OpKind::Gemm: return m * matrices.at(weight).nnz;
+    case OpKind::Matmul: return uint64_t(count) * m * k * n;
+    default: return 0;
   }
 }
 
 uint64_t Op::dense_macs(const std::map<std::string, Matrix>& matrices) const {
   switch (kind) {
-    case OpKind::Gemm:
-      return m * matrices.at(weight).dense_params();
-    case OpKind::Matmul:
-      return uint64_t(count) * m * k * n;
-    default:
-      return 0;
+    case OpKind::Gemm: return m * matrices.at(weight).dense_params();
+    case OpKind::Matmul: return uint64_t(count) * m * k * n;
+    default: return 0;
   }
 }
 
@@ -226,9 +204,7 @@ void write_trace(std::ostream& os, const Trace& t) {
     os << "op id=" << op.id << " layer=" << op.layer << " kind=" << op_kind_name(op.kind)
        << " name=" << op.name;
     switch (op.kind) {
-      case OpKind::Gemm:
-        os << " m=" << op.m << " weight=" << op.weight << " abits=" << op.abits;
-        break;
+      case OpKind::Gemm: os << " m=" << op.m << " weight=" << op.weight << " abits=" << op.abits; break;
       case OpKind::Matmul:
         os << " count=" << op.count << " m=" << op.m << " k=" << op.k << " n=" << op.n
            << " abits=" << op.abits;
@@ -238,9 +214,7 @@ void write_trace(std::ostream& os, const Trace& t) {
         os << " count=" << op.count << " rows=" << op.rows << " cols=" << op.cols << " abits=" << op.abits;
         break;
       case OpKind::Gelu:
-      case OpKind::Residual:
-        os << " elems=" << op.elems << " abits=" << op.abits;
-        break;
+      case OpKind::Residual: os << " elems=" << op.elems << " abits=" << op.abits; break;
       case OpKind::Eltwise:
         os << " func=" << op.func << " elems=" << op.elems << " abits=" << op.abits;
         break;
@@ -249,8 +223,7 @@ void write_trace(std::ostream& os, const Trace& t) {
            << " tokens_kept=" << join(op.tokens_kept);
         break;
       case OpKind::Load:
-      case OpKind::Store:
-        break;
+      case OpKind::Store: break;
     }
     if (op.ddr_read_bytes) os << " ddr_read=" << op.ddr_read_bytes;
     if (op.ddr_write_bytes) os << " ddr_write=" << op.ddr_write_bytes;
@@ -534,9 +507,7 @@ Op read_op(Fields& f, const Trace& t, const LineReader& lr) {
       op.cols = ft.u64("cols");
       op.abits = int(ft.u64("abits"));
       break;
-    case OpKind::Eltwise:
-      op.func = ft.str("func");
-      [[fallthrough]];
+    case OpKind::Eltwise: op.func = ft.str("func"); [[fallthrough]];
     case OpKind::Gelu:
     case OpKind::Residual:
       op.elems = ft.u64("elems");
@@ -555,8 +526,7 @@ Op read_op(Fields& f, const Trace& t, const LineReader& lr) {
                   " of " + std::to_string(op.tokens_in[i]) + " tokens (expected 1..tokens_in)");
       break;
     case OpKind::Load:
-    case OpKind::Store:
-      break;
+    case OpKind::Store: break;
   }
   op.ddr_read_bytes = ft.u64_or("ddr_read", 0);
   op.ddr_write_bytes = ft.u64_or("ddr_write", 0);

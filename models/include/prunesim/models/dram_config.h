@@ -34,7 +34,12 @@ struct DramOrg {
 };
 
 enum class PagePolicy { Open, Closed };
-enum class AddressMapping { RowColumnBank, RowBankColumn, BankRowColumn };
+// RowColumnBank: Xilinx MIG ROW_COLUMN_BANK (PG150), bank group then bank just above the burst.
+// RowBankColumn: the simple row-bank-column order (a whole row before the next bank).
+// BankGroupInterleaved: row-bank-column with one bank-group bit below the column bits, so consecutive
+//   bursts alternate bank groups (Versal NoC PG313's 16R-2B-1BG-7C-1BG-3C "bank group optimization").
+// BankRowColumn: bank-major, for tests of one-bank patterns.
+enum class AddressMapping { RowColumnBank, RowBankColumn, BankGroupInterleaved, BankRowColumn };
 
 struct DramControllerConfig {
   uint32_t read_queue = 32;
