@@ -5,13 +5,6 @@
 
 namespace prunesim::models {
 
-namespace {
-uint32_t log2u(uint64_t v) {
-  uint32_t n = 0;
-  while ((uint64_t(1) << n) < v) ++n;
-  return n;
-}
-}  // namespace
 
 Ddr4Channel::Ddr4Channel(const DramConfig& cfg) : cfg_(cfg) {
   const DramTiming& t = cfg_.timing;
@@ -20,6 +13,9 @@ Ddr4Channel::Ddr4Channel(const DramConfig& cfg) : cfg_(cfg) {
   tRFC_ = ns_to_cycles(t.tRFC_ns);
   tREFI_ = ns_to_cycles(t.tREFI_ns);
   ctrl_latency_ = ns_to_cycles(cfg_.ctrl.controller_latency_ns);
+  // The hit-run fast path assumes one rank, open pages and no closer spacing than a burst.
+  fast_path_allowed_ = cfg_.org.ranks == 1 && cfg_.ctrl.page_policy == PagePolicy::Open;
+  stream_fast_path_ = fast_path_allowed_;
   // Read-to-write command spacing (JESD79-4): RL + BL/2 - WL + 2 tCK of bus turnaround.
   tRTW_ = t.CL + burst_cycles_ + 2 > t.CWL ? t.CL + burst_cycles_ + 2 - t.CWL : 1;
   const DramOrg& o = cfg_.org;
@@ -47,9 +43,9 @@ DecodedAddr Ddr4Channel::decode(uint64_t addr) const {
   const uint32_t col_bursts = o.columns / cfg_.timing.BL;
   uint64_t x = addr / burst_bytes_;
   DecodedAddr a;
-  auto take = [&x](uint64_t n) {
-    uint64_t v = x & (n - 1);
-    x >>= log2u(n);
+  auto take = [&x](uint64_t n) {  // n is a power of two
+    const uint64_t v = x & (n - 1);
+    x >>= __builtin_ctzll(n);
     return uint32_t(v);
   };
   switch (cfg_.ctrl.mapping) {
@@ -153,11 +149,12 @@ Ddr4Channel::Plan Ddr4Channel::plan(const Queued& q) const {
   const Rank& rk = ranks_[a.rank];
   const bool write = q.req.write;
   Plan p;
-  const uint64_t earliest = std::max(now_, q.admitted);
+  // A queued request's row commands may be prepared from the moment it entered the queue, so precharges and
+  // activates overlap the column commands of requests scheduled before it; column commands stay in order.
+  const uint64_t earliest = q.admitted;
   if (b.open_row == int64_t(a.row)) {
     p.hit = true;
     p.col = std::max(earliest, b.next_col);
-    p.first_cmd = p.col;
   } else {
     uint64_t act_ready = earliest;
     if (b.open_row >= 0) {
@@ -190,35 +187,51 @@ Ddr4Channel::Plan Ddr4Channel::plan(const Queued& q) const {
   const uint64_t bus_ready = bus_free_ + (bus_rank_ >= 0 && uint32_t(bus_rank_) != a.rank ? t.tRTRS : 0);
   if (col + latency < bus_ready) col = bus_ready - latency;
   p.col = col;
+  if (p.hit) p.first_cmd = col;
   p.data_end = col + latency + burst_cycles_;
   return p;
 }
 
-size_t Ddr4Channel::pick(std::deque<Queued>& q) {
+uint64_t Ddr4Channel::column_lower_bound(bool write) const {
+  // No request of this kind in the single rank can issue its column command earlier than this.
+  const DramTiming& t = cfg_.timing;
+  const Rank& rk = ranks_[0];
+  uint64_t lb = 0;
+  if (rk.any_col) lb = std::max(lb, rk.last_col + t.tCCD_S);
+  if (!write && rk.any_wr) lb = std::max(lb, rk.last_wr_end + t.tWTR_S);
+  if (write && rk.any_rd) lb = std::max(lb, rk.last_rd_cmd + tRTW_);
+  const uint64_t latency = write ? t.CWL : t.CL;
+  if (bus_free_ > latency) lb = std::max(lb, bus_free_ - latency);
+  return lb;
+}
+
+size_t Ddr4Channel::pick(std::deque<Queued>& q, Plan& chosen) {
   // FR-FCFS at command level: within the window, the request whose column command can issue first wins,
   // so row hits and requests to idle bank groups go ahead of one that waits on a busy bank; oldest among
   // equals. A bank's run of consecutive hits is capped, and the oldest request cannot be bypassed more
   // than max_row_hits times in a row, so nothing starves.
+  chosen = plan(q[0]);
   if (head_bypassed_ >= cfg_.ctrl.max_row_hits) return 0;
   const size_t window = std::min<size_t>(q.size(), cfg_.ctrl.reorder_window);
   size_t best = 0;
-  uint64_t best_col = plan(q[0]).col;
-  for (size_t i = 1; i < window; ++i) {
+  uint64_t best_col = chosen.col;
+  // With one rank, a candidate at the lower bound cannot be beaten: skip the scan (streams hit this).
+  const uint64_t floor = cfg_.org.ranks == 1 ? column_lower_bound(q[0].req.write) : 0;
+  for (size_t i = 1; i < window && best_col > floor; ++i) {
     const Bank& b = bank(q[i].a);
     if (b.open_row == int64_t(q[i].a.row) && b.hit_streak >= cfg_.ctrl.max_row_hits) continue;
-    const uint64_t col = plan(q[i]).col;
-    if (col < best_col) best = i, best_col = col;
+    const Plan p = plan(q[i]);
+    if (p.col < best_col) best = i, best_col = p.col, chosen = p;
   }
   return best;
 }
 
-DramCompletion Ddr4Channel::schedule(const Queued& q) {
+DramCompletion Ddr4Channel::schedule(const Queued& q, const Plan& p) {
   const DramTiming& t = cfg_.timing;
   const DecodedAddr& a = q.a;
   Bank& b = bank(a);
   Rank& rk = ranks_[a.rank];
   const bool write = q.req.write;
-  const Plan p = plan(q);
   DramCompletion c;
   c.id = q.req.id;
   c.arrival = q.req.arrival;
@@ -288,8 +301,69 @@ DramCompletion Ddr4Channel::schedule(const Queued& q) {
   return c;
 }
 
-void Ddr4Channel::run(const std::function<void(const DramCompletion&)>& on_done) {
-  while (!incoming_.empty() || !read_q_.empty() || !write_q_.empty()) {
+void Ddr4Channel::run(const std::function<void(const DramCompletion&)>& on_done) { run_while(0, on_done); }
+
+size_t Ddr4Channel::serve_hit_run(size_t keep, const std::function<void(const DramCompletion&)>& on_done) {
+  // The common case of a stream, served without the general machinery: the oldest read is a row hit whose
+  // column command can issue at the lower bound every request obeys, so pick() would choose it and plan()
+  // would place it exactly there. Each served request updates the same state schedule() would; the loop stops
+  // at the first request that needs the general path (a miss, a write, a due refresh, an empty queue).
+  const DramTiming& t = cfg_.timing;
+  Rank& rk = ranks_[0];
+  size_t served = 0;
+  while (!read_q_.empty() && write_q_.empty() && rk.next_refresh > now_) {
+    const Queued& h = read_q_.front();
+    const DecodedAddr& a = h.a;
+    Bank& b = bank(a);
+    if (b.open_row != int64_t(a.row)) break;
+    const uint64_t lb = column_lower_bound(false);
+    uint64_t col = std::max({lb, b.next_col, h.admitted});
+    if (rk.bg_col[a.bg]) col = std::max(col, rk.last_col_bg[a.bg] + t.tCCD_L);
+    if (rk.bg_wrote[a.bg]) col = std::max(col, rk.last_wr_end_bg[a.bg] + t.tWTR_L);
+    if (col != lb && read_q_.size() > 1) break;  // another request might go first
+    const uint64_t data_end = col + t.CL + burst_cycles_;
+    ++stats_.row_hits;
+    ++b.hit_streak;
+    log(col, DramCmd::Rd, a);
+    rk.last_col = col;
+    rk.last_col_bg[a.bg] = col;
+    rk.bg_col[a.bg] = true;
+    rk.any_col = true;
+    b.next_col = col + t.tCCD_L;
+    rk.last_rd_cmd = col;
+    rk.any_rd = true;
+    b.next_pre = std::max(b.next_pre, col + t.tRTP);
+    ++stats_.reads;
+    stats_.bytes_read += burst_bytes_;
+    bus_free_ = data_end;
+    bus_rank_ = 0;
+    stats_.busy_data_cycles += burst_cycles_;
+    DramCompletion c;
+    c.id = h.req.id;
+    c.arrival = h.req.arrival;
+    c.row_hit = true;
+    c.done = data_end + ctrl_latency_;
+    stats_.last_done = std::max(stats_.last_done, c.done);
+    now_ = std::max(now_, col);
+    head_bypassed_ = 0;
+    read_q_.pop_front();
+    on_done(c);
+    ++served;
+    if (keep && incoming_.size() <= keep) break;  // as run_while's own test, before admitting
+    admit();
+    if (write_q_.size() >= cfg_.ctrl.write_high_watermark) draining_writes_ = true;
+  }
+  return served;
+}
+
+void Ddr4Channel::run_ahead(const std::function<void(const DramCompletion&)>& on_done) {
+  // Admission moves at most a queue's worth at a time, so with this many arrivals still pending every step
+  // sees exactly what it would see with all of them submitted.
+  run_while(size_t(cfg_.ctrl.read_queue) + cfg_.ctrl.write_queue, on_done);
+}
+
+void Ddr4Channel::run_while(size_t keep, const std::function<void(const DramCompletion&)>& on_done) {
+  while (incoming_.size() > keep || (keep == 0 && (!read_q_.empty() || !write_q_.empty()))) {
     if (read_q_.empty() && write_q_.empty()) now_ = std::max(now_, incoming_.front().arrival);
     admit();
     refresh_if_due();
@@ -302,12 +376,15 @@ void Ddr4Channel::run(const std::function<void(const DramCompletion&)>& on_done)
     if (write_q_.size() >= cfg_.ctrl.write_high_watermark) draining_writes_ = true;
     if (draining_writes_ && write_q_.size() <= cfg_.ctrl.write_low_watermark) draining_writes_ = false;
     const bool serve_write = !write_q_.empty() && (draining_writes_ || read_q_.empty());
+    if (!serve_write && stream_fast_path_ && serve_hit_run(keep, on_done)) continue;
     auto& q = serve_write ? write_q_ : read_q_;
-    const size_t i = pick(q);
+    Plan p;
+    const size_t i = pick(q, p);
     head_bypassed_ = i == 0 ? 0 : head_bypassed_ + 1;
     const Queued chosen = q[i];
-    q.erase(q.begin() + long(i));
-    on_done(schedule(chosen));
+    if (i == 0) q.pop_front();
+    else q.erase(q.begin() + long(i));
+    on_done(schedule(chosen, p));
   }
 }
 

@@ -48,26 +48,40 @@ void DramTarget::b_transport(int, tlm::tlm_generic_payload& tx, sc_core::sc_time
   const uint64_t end = tx.get_address() + len;
   // Split into bursts, each to the channel its interleave granule maps to.
   std::vector<bool> touched(nch, false);
+  std::vector<uint64_t> done(nch, 0);  // latest completion per channel, in its cycles
+  std::vector<std::function<void(const DramCompletion&)>> record;
+  for (uint64_t ch = 0; ch < nch; ++ch)
+    record.emplace_back([&done, ch](const DramCompletion& c) { done[ch] = std::max(done[ch], c.done); });
+  // Every burst of the transaction arrives when it starts (or when its channel is free to take it).
+  std::vector<uint64_t> arrival(nch);
+  for (uint64_t ch = 0; ch < nch; ++ch)
+    arrival[ch] = std::max<uint64_t>(channels_[ch]->now(), uint64_t(start_ns / cfg_.timing.tck_ns));
+  size_t since_run = 0;
   for (; addr < end; addr += burst) {
     const ChannelAddr ca = split_channel(cfg_.org, addr);
-    const uint64_t ch = ca.channel;
-    Ddr4Channel& c = *channels_[ch];
+    Ddr4Channel& c = *channels_[ca.channel];
     DramRequest r;
     r.id = next_id_++;
-    r.arrival = std::max<uint64_t>(c.now(), uint64_t(start_ns / cfg_.timing.tck_ns));
+    r.arrival = arrival[ca.channel];
     r.addr = ca.local;
     r.write = write;
     c.submit(r);
-    touched[ch] = true;
+    touched[ca.channel] = true;
     ++requests_;
+    // Long streams are served as they are fed, so the queues stay small (same results as all at once).
+    if (++since_run == 4096) {
+      since_run = 0;
+      for (uint64_t ch = 0; ch < nch; ++ch)
+        if (touched[ch]) channels_[ch]->run_ahead(record[ch]);
+    }
   }
   double done_ns = start_ns;
   size_t depth = 0;
   for (uint64_t ch = 0; ch < nch; ++ch) {
     if (!touched[ch]) continue;
     depth += channels_[ch]->queued();
-    channels_[ch]->run(
-        [&](const DramCompletion& c) { done_ns = std::max(done_ns, channels_[ch]->cycles_to_ns(c.done)); });
+    channels_[ch]->run(record[ch]);
+    done_ns = std::max(done_ns, channels_[ch]->cycles_to_ns(done[ch]));
   }
   depth_ = int(depth);
   depth_changed_.notify(sc_core::SC_ZERO_TIME);

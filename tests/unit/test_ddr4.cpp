@@ -227,14 +227,15 @@ TEST(DdrRequests, ParsesBothFormatsAndNamesBadLines) {
 TEST(Ddr4Mapping, BankGroupInterleavingIsWhatMakesSequentialStreamsFast) {
   // Versal NoC PG313 measures 95 % efficiency for the bank-group-optimised row-bank-column order and 54 % for
   // the simple one. In the simple order consecutive bursts share a bank group, so tCCD_L (6) rather than the
-  // 4-cycle burst paces the bus: at most 4/6 of the peak.
+  // 4-cycle burst paces the bus (4/6 of the peak), except where the reorder window reaches into the next
+  // bank's row at a row boundary.
   DramConfig cfg = one_channel();
   const double peak = 64.0 / (4 * cfg.timing.tck_ns);
   cfg.ctrl.mapping = AddressMapping::RowBankColumn;
   const double simple = pattern(cfg, 50000, 64, false).bandwidth_gbps / peak;
   cfg.ctrl.mapping = AddressMapping::BankGroupInterleaved;
   const double interleaved = pattern(cfg, 50000, 64, false).bandwidth_gbps / peak;
-  EXPECT_LE(simple, 4.0 / 6.0);
+  EXPECT_LE(simple, 0.75);
   EXPECT_GT(simple, 0.5);
   EXPECT_GT(interleaved, 0.90);
   // The decode puts consecutive bursts in alternating bank groups and a whole row in one bank pair.
@@ -315,4 +316,38 @@ TEST(Ddr4Pattern, Ddr3200SequentialIsFasterThan2400) {
   DramConfig a = one_channel(), b = dram_preset("ddr4-3200");
   b.org.channels = 1;
   EXPECT_GT(pattern(b, 50000, 64, false).bandwidth_gbps, 1.25 * pattern(a, 50000, 64, false).bandwidth_gbps);
+}
+
+TEST(Ddr4FastPath, StreamsServedByTheFastPathMatchThePerRequestScheduler) {
+  // A mix of sequential runs, random reads and writes, fed all at once and in pieces: the hit-run fast path
+  // and feeding in pieces must both give exactly the completions of the general scheduler.
+  std::vector<DramRequest> reqs;
+  uint64_t x = 1;
+  for (uint64_t i = 0; i < 60000; ++i) {
+    x = x * 6364136223846793005ull + 1442695040888963407ull;
+    const uint64_t addr = (i % 1000 < 900) ? i * 64 : (x >> 20) % (uint64_t(1) << 30) / 64 * 64;
+    reqs.push_back({i, (i / 5000) * 40000, addr, (x >> 7) % 10 == 0});
+  }
+  auto serve = [&](bool fast, size_t piece) {
+    Ddr4Channel ch(one_channel());
+    ch.set_fast_path(fast);
+    std::vector<DramCompletion> out;
+    auto rec = [&out](const DramCompletion& c) { out.push_back(c); };
+    for (size_t i = 0; i < reqs.size(); ++i) {
+      ch.submit(reqs[i]);
+      if (piece && (i + 1) % piece == 0) ch.run_ahead(rec);
+    }
+    ch.run(rec);
+    return out;
+  };
+  const auto ref = serve(false, 0);
+  ASSERT_EQ(ref.size(), reqs.size());
+  for (auto [fast, piece] : {std::pair{true, size_t(0)}, std::pair{true, size_t(777)}, std::pair{false, size_t(100)}}) {
+    const auto got = serve(fast, piece);
+    ASSERT_EQ(got.size(), ref.size());
+    for (size_t i = 0; i < ref.size(); ++i) {
+      ASSERT_EQ(got[i].id, ref[i].id) << "fast " << fast << " piece " << piece << " at " << i;
+      ASSERT_EQ(got[i].done, ref[i].done) << "fast " << fast << " piece " << piece << " at " << i;
+    }
+  }
 }

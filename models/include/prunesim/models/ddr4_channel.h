@@ -58,6 +58,9 @@ class Ddr4Channel {
   void submit(const DramRequest& r);
   // Serves every submitted request; calls on_done for each as it is scheduled.
   void run(const std::function<void(const DramCompletion&)>& on_done);
+  // Serves what can be served exactly as run() would while later requests are still being submitted
+  // (keeps a queue's worth pending); lets long streams be fed in pieces with the same results.
+  void run_ahead(const std::function<void(const DramCompletion&)>& on_done);
 
   DecodedAddr decode(uint64_t addr) const;
   const DramStats& stats() const { return stats_; }
@@ -67,6 +70,8 @@ class Ddr4Channel {
   const DramConfig& config() const { return cfg_; }
   size_t queued() const { return read_q_.size() + write_q_.size() + incoming_.size(); }
   void set_command_log(std::vector<DramCommand>* log) { log_ = log; }
+  // The hit-run fast path gives the same results as the general scheduler; tests switch it off to prove it.
+  void set_fast_path(bool on) { stream_fast_path_ = on && fast_path_allowed_; }
 
  private:
   struct Bank {
@@ -104,10 +109,14 @@ class Ddr4Channel {
     return banks_[(a.rank * cfg_.org.bank_groups + a.bg) * cfg_.org.banks_per_group + a.bank];
   }
   void admit();
+  size_t serve_hit_run(size_t keep, const std::function<void(const DramCompletion&)>& on_done);
+  bool stream_fast_path_ = false, fast_path_allowed_ = false;
+  void run_while(size_t keep, const std::function<void(const DramCompletion&)>& on_done);
   void refresh_if_due();
   void refresh(Rank& r, uint32_t rank_index);
-  size_t pick(std::deque<Queued>& q);
-  DramCompletion schedule(const Queued& q);
+  size_t pick(std::deque<Queued>& q, Plan& chosen);
+  uint64_t column_lower_bound(bool write) const;
+  DramCompletion schedule(const Queued& q, const Plan& p);
 
   DramConfig cfg_;
   // Timing in cycles, derived once.
