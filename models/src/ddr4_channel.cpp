@@ -205,7 +205,7 @@ uint64_t Ddr4Channel::column_lower_bound(bool write) const {
   return lb;
 }
 
-size_t Ddr4Channel::pick(std::deque<Queued>& q, Plan& chosen) {
+size_t Ddr4Channel::pick(RingQueue<Queued>& q, Plan& chosen) {
   // FR-FCFS at command level: within the window, the request whose column command can issue first wins,
   // so row hits and requests to idle bank groups go ahead of one that waits on a busy bank; oldest among
   // equals. A bank's run of consecutive hits is capped, and the oldest request cannot be bypassed more
@@ -383,7 +383,7 @@ void Ddr4Channel::run_while(size_t keep, const std::function<void(const DramComp
     head_bypassed_ = i == 0 ? 0 : head_bypassed_ + 1;
     const Queued chosen = q[i];
     if (i == 0) q.pop_front();
-    else q.erase(q.begin() + long(i));
+    else q.erase_at(i);
     on_done(schedule(chosen, p));
   }
 }

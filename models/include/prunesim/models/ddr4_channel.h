@@ -5,11 +5,11 @@
 // is ever stepped. Plain C++ (no SystemC): the TLM target and `prunesim ddr` both drive it.
 #include <array>
 #include <cstdint>
-#include <deque>
 #include <functional>
 #include <vector>
 
 #include "prunesim/models/dram_config.h"
+#include "prunesim/models/ring_queue.h"
 
 namespace prunesim::models {
 
@@ -114,7 +114,7 @@ class Ddr4Channel {
   void run_while(size_t keep, const std::function<void(const DramCompletion&)>& on_done);
   void refresh_if_due();
   void refresh(Rank& r, uint32_t rank_index);
-  size_t pick(std::deque<Queued>& q, Plan& chosen);
+  size_t pick(RingQueue<Queued>& q, Plan& chosen);
   uint64_t column_lower_bound(bool write) const;
   DramCompletion schedule(const Queued& q, const Plan& p);
 
@@ -124,8 +124,8 @@ class Ddr4Channel {
   uint32_t burst_bytes_;
   std::vector<Bank> banks_;
   std::vector<Rank> ranks_;
-  std::deque<DramRequest> incoming_;
-  std::deque<Queued> read_q_, write_q_;
+  RingQueue<DramRequest> incoming_;
+  RingQueue<Queued> read_q_, write_q_;
   bool draining_writes_ = false;
   uint32_t head_bypassed_ = 0;
   uint64_t now_ = 0;
