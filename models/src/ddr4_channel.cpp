@@ -347,7 +347,7 @@ size_t Ddr4Channel::serve_hit_run(size_t keep, const std::function<void(const Dr
     now_ = std::max(now_, col);
     head_bypassed_ = 0;
     read_q_.pop_front();
-    on_done(c);
+    if (on_done) on_done(c);
     ++served;
     if (keep && incoming_.size() <= keep) break;  // as run_while's own test, before admitting
     admit();
@@ -384,7 +384,8 @@ void Ddr4Channel::run_while(size_t keep, const std::function<void(const DramComp
     const Queued chosen = q[i];
     if (i == 0) q.pop_front();
     else q.erase_at(i);
-    on_done(schedule(chosen, p));
+    const DramCompletion c = schedule(chosen, p);
+    if (on_done) on_done(c);
   }
 }
 

@@ -46,33 +46,32 @@ void DramTarget::b_transport(int, tlm::tlm_generic_payload& tx, sc_core::sc_time
   const uint64_t nch = channels_.size();
   uint64_t addr = tx.get_address() / burst * burst;
   const uint64_t end = tx.get_address() + len;
-  // Split into bursts, each to the channel its interleave granule maps to.
-  std::vector<bool> touched(nch, false);
-  std::vector<uint64_t> done(nch, 0);  // latest completion per channel, in its cycles
-  std::vector<std::function<void(const DramCompletion&)>> record;
-  for (uint64_t ch = 0; ch < nch; ++ch)
-    record.emplace_back([&done, ch](const DramCompletion& c) { done[ch] = std::max(done[ch], c.done); });
   // Every burst of the transaction arrives when it starts (or when its channel is free to take it).
   std::vector<uint64_t> arrival(nch);
+  std::vector<bool> touched(nch, false);
   for (uint64_t ch = 0; ch < nch; ++ch)
     arrival[ch] = std::max<uint64_t>(channels_[ch]->now(), uint64_t(start_ns / cfg_.timing.tck_ns));
+  // Completions are not needed one by one: a channel's data bus is sequential, so the transaction ends when
+  // its last scheduled burst does (the channel's latest completion).
+  const std::function<void(const DramCompletion&)> none;
+  // Walk the transaction one interleave granule at a time: within a granule the channel is fixed and the
+  // channel-local addresses are contiguous.
+  const uint64_t granule = cfg_.org.interleave_bytes;
   size_t since_run = 0;
-  for (; addr < end; addr += burst) {
+  while (addr < end) {
     const ChannelAddr ca = split_channel(cfg_.org, addr);
     Ddr4Channel& c = *channels_[ca.channel];
-    DramRequest r;
-    r.id = next_id_++;
-    r.arrival = arrival[ca.channel];
-    r.addr = ca.local;
-    r.write = write;
-    c.submit(r);
+    const uint64_t granule_end = std::min(end, (addr / granule + 1) * granule);
     touched[ca.channel] = true;
-    ++requests_;
+    for (uint64_t local = ca.local; addr < granule_end; addr += burst, local += burst) {
+      c.submit(DramRequest{next_id_++, arrival[ca.channel], local, write});
+      ++requests_;
+    }
     // Long streams are served as they are fed, so the queues stay small (same results as all at once).
-    if (++since_run == 4096) {
+    if ((since_run += granule) >= 256 * 1024) {
       since_run = 0;
       for (uint64_t ch = 0; ch < nch; ++ch)
-        if (touched[ch]) channels_[ch]->run_ahead(record[ch]);
+        if (touched[ch]) channels_[ch]->run_ahead(none);
     }
   }
   double done_ns = start_ns;
@@ -80,8 +79,8 @@ void DramTarget::b_transport(int, tlm::tlm_generic_payload& tx, sc_core::sc_time
   for (uint64_t ch = 0; ch < nch; ++ch) {
     if (!touched[ch]) continue;
     depth += channels_[ch]->queued();
-    channels_[ch]->run(record[ch]);
-    done_ns = std::max(done_ns, channels_[ch]->cycles_to_ns(done[ch]));
+    channels_[ch]->run(none);
+    done_ns = std::max(done_ns, channels_[ch]->cycles_to_ns(channels_[ch]->stats().last_done));
   }
   depth_ = int(depth);
   depth_changed_.notify(sc_core::SC_ZERO_TIME);

@@ -56,7 +56,7 @@ class Ddr4Channel {
 
   // Requests must come in nondecreasing arrival order. Served by run().
   void submit(const DramRequest& r);
-  // Serves every submitted request; calls on_done for each as it is scheduled.
+  // Serves every submitted request; calls on_done (when set) for each as it is scheduled.
   void run(const std::function<void(const DramCompletion&)>& on_done);
   // Serves what can be served exactly as run() would while later requests are still being submitted
   // (keeps a queue's worth pending); lets long streams be fed in pieces with the same results.
