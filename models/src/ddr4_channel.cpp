@@ -10,6 +10,9 @@ Ddr4Channel::Ddr4Channel(const DramConfig& cfg) : cfg_(cfg) {
   const DramTiming& t = cfg_.timing;
   burst_cycles_ = t.BL / 2;  // double data rate
   burst_bytes_ = cfg_.org.burst_bytes(t.BL);
+  burst_shift_ = uint32_t(__builtin_ctzll(burst_bytes_));
+  read_cap_ = cfg_.ctrl.read_queue;
+  write_cap_ = cfg_.ctrl.write_queue;
   tRFC_ = ns_to_cycles(t.tRFC_ns);
   tREFI_ = ns_to_cycles(t.tREFI_ns);
   ctrl_latency_ = ns_to_cycles(cfg_.ctrl.controller_latency_ns);
@@ -41,7 +44,7 @@ uint64_t Ddr4Channel::ns_to_cycles(double ns) const {
 DecodedAddr Ddr4Channel::decode(uint64_t addr) const {
   const DramOrg& o = cfg_.org;
   const uint32_t col_bursts = o.columns / cfg_.timing.BL;
-  uint64_t x = addr / burst_bytes_;
+  uint64_t x = addr >> burst_shift_;  // bursts are a power of two bytes; no division on the hot path
   DecodedAddr a;
   auto take = [&x](uint64_t n) {  // n is a power of two
     const uint64_t v = x & (n - 1);
@@ -93,7 +96,7 @@ void Ddr4Channel::admit() {
   while (!incoming_.empty() && incoming_.front().arrival <= now_) {
     const DramRequest& r = incoming_.front();
     auto& q = r.write ? write_q_ : read_q_;
-    const uint32_t cap = r.write ? cfg_.ctrl.write_queue : cfg_.ctrl.read_queue;
+    const uint32_t cap = r.write ? write_cap_ : read_cap_;
     if (q.size() >= cap) break;  // full queue pushes back; arrivals stay in order
     q.push_back(Queued{r, decode(r.addr), now_});
     incoming_.pop_front();

@@ -75,7 +75,7 @@ void DramConfig::validate() const {
       !pow2(org.ranks))
     fail("ddr.bank_groups/banks_per_group/rows/columns/ranks", "must be powers of two");
   if (org.columns < t.BL) fail("ddr.columns", "must be at least one burst");
-  if (org.bus_bits % 8 || org.bus_bits == 0) fail("ddr.bus_bits", "must be a positive multiple of 8");
+  if (!pow2(org.bus_bits) || org.bus_bits < 8) fail("ddr.bus_bits", "must be a power of two of at least 8");
   if (org.channels == 0 || org.channels > 64) fail("ddr.channels", "must be in [1, 64]");
   if (!pow2(org.interleave_bytes) || org.interleave_bytes < org.burst_bytes(t.BL))
     fail("ddr.interleave_bytes", "must be a power of two of at least one burst");

@@ -121,7 +121,7 @@ class Ddr4Channel {
   DramConfig cfg_;
   // Timing in cycles, derived once.
   uint64_t burst_cycles_, tRFC_, tREFI_, ctrl_latency_, tRTW_;
-  uint32_t burst_bytes_;
+  uint32_t burst_bytes_, burst_shift_, read_cap_, write_cap_;
   std::vector<Bank> banks_;
   std::vector<Rank> ranks_;
   RingQueue<DramRequest> incoming_;
