@@ -120,6 +120,7 @@ RunResult simulate(const workloads::Trace& trace, const HwConfig& hw, const std:
     r.onchip_write_bytes += op.onchip_write_bytes;
     r.vector_ops += op.vector_ops;
     op.roofline_cycles = roofline_cycles(op.macs, op.ddr_read_bytes + op.ddr_write_bytes, hw);
+    op.utilization = op.cycles ? double(op.macs) / (double(op.cycles) * hw.pe.rows * hw.pe.cols) : 0.0;
   }
   r.planned_ddr_read_bytes = top.controller.plan().ddr_read_bytes;
   r.planned_ddr_write_bytes = top.controller.plan().ddr_write_bytes;

@@ -72,6 +72,11 @@ void PeArray::b_transport(tlm::tlm_generic_payload& tx, sc_core::sc_time& delay)
   if (op.kind == OpKind::Gemm) {
     const GemmTileTiming t = gemm_tile_cycles(pe_, *cmd.weight, cmd.m, cmd.first, cmd.last);
     cmd.cycles = t.cycles;
+    if (pe_.overlap_preload && pe_.dataflow == hls::Dataflow::WeightStationary) {
+      PeConfig serial = pe_;
+      serial.overlap_preload = false;
+      cmd.preload_saved_cycles = gemm_tile_cycles(serial, *cmd.weight, cmd.m, cmd.first, cmd.last).cycles - t.cycles;
+    }
     cmd.macs = t.macs;
     cmd.imbalance = t.imbalance;
     const bool dense = cmd.weight->format == workloads::StorageFormat::Dense;
@@ -82,6 +87,11 @@ void PeArray::b_transport(tlm::tlm_generic_payload& tx, sc_core::sc_time& delay)
     cmd.onchip_write_bytes = bytes_of(cmd.m * out_rows, op.abits);
   } else {
     cmd.cycles = matmul_cycles(pe_, op);
+    if (pe_.overlap_preload && pe_.dataflow == hls::Dataflow::WeightStationary) {
+      PeConfig serial = pe_;
+      serial.overlap_preload = false;
+      cmd.preload_saved_cycles = matmul_cycles(serial, op) - cmd.cycles;
+    }
     cmd.macs = op.macs({});
     reuse = std::min<uint64_t>(pe_.cols, op.n);
     cmd.onchip_write_bytes = bytes_of(uint64_t(op.count) * op.m * op.n, op.abits);

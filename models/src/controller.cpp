@@ -132,6 +132,8 @@ void Controller::compute() {
     st.onchip_read_bytes += cmd.onchip_read_bytes;
     st.onchip_write_bytes += cmd.onchip_write_bytes;
     st.stall_ports += cmd.stall_port_cycles;
+    st.preload_saved_cycles += cmd.preload_saved_cycles;
+    if (item.kind == ItemKind::TokenPrune) st.stall_token_unit += cmd.cycles;
     st.imbalance = std::max(st.imbalance, cmd.imbalance);
     free_slots_.post();
 

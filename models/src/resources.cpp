@@ -31,7 +31,7 @@ uint64_t buffer_primitives(const BufferConfig& b) {
   uint64_t width = 72, depth = 512;
   if (b.kind == MemoryKind::Uram) depth = 4096;
   if (b.kind == MemoryKind::M10k) width = 40, depth = 256;
-  const uint64_t bank_bits = (b.bytes * 8 + b.banks - 1) / b.banks;
+  const uint64_t bank_bits = (b.physical_bytes() * 8 + b.banks - 1) / b.banks;
   const uint64_t per_bank_wide = (b.width_bits + width - 1) / width;
   const uint64_t rows = (bank_bits + b.width_bits - 1) / b.width_bits;
   return uint64_t(b.banks) * per_bank_wide * ((rows + depth - 1) / depth);

@@ -211,7 +211,7 @@ void ConfigSchema::add_buffer(const std::string& s, std::function<BufferConfig&(
       "memory primitive: BRAM36, URAM288 or Intel M10K");
   add_u64(
       s + ".bytes", [ref](RunConfig& c) -> uint64_t& { return ref(c).bytes; }, 1024, uint64_t(1) << 34,
-      "capacity in bytes (both halves when double-buffered)");
+      "capacity one tile may use, in bytes (double buffering adds a second copy)");
   add_u32(
       s + ".banks", [ref](RunConfig& c) -> uint32_t& { return ref(c).banks; }, 1, 4096, "independent banks");
   add_u32(

@@ -4,6 +4,7 @@
 
 #include <cstdio>
 #include <fstream>
+#include <functional>
 #include <iomanip>
 #include <map>
 #include <sstream>
@@ -49,26 +50,54 @@ double round6(double v) {
   return std::round(v * 1e6) / 1e6;
 }
 
+// One table of per-op columns feeds both the CSV and the JSON, so the two cannot drift apart.
+struct OpColumn {
+  const char* name;
+  std::function<json(const models::OpStats&)> value;
+};
+
+const std::vector<OpColumn>& op_columns() {
+  using S = models::OpStats;
+  static const std::vector<OpColumn> cols = {
+      {"id", [](const S& s) { return json(s.id); }},
+      {"layer", [](const S& s) { return json(s.layer); }},
+      {"name", [](const S& s) { return json(s.name); }},
+      {"kind", [](const S& s) { return json(s.kind); }},
+      {"start_cycle", [](const S& s) { return json(s.start_cycle); }},
+      {"cycles", [](const S& s) { return json(s.cycles); }},
+      {"end_cycle", [](const S& s) { return json(s.start_cycle + s.cycles); }},
+      {"busy_cycles", [](const S& s) { return json(s.busy_cycles); }},
+      {"macs", [](const S& s) { return json(s.macs); }},
+      {"utilization", [](const S& s) { return json(round6(s.utilization)); }},
+      {"ddr_bytes", [](const S& s) { return json(s.ddr_read_bytes + s.ddr_write_bytes); }},
+      {"ddr_read_bytes", [](const S& s) { return json(s.ddr_read_bytes); }},
+      {"ddr_write_bytes", [](const S& s) { return json(s.ddr_write_bytes); }},
+      {"onchip_read_bytes", [](const S& s) { return json(s.onchip_read_bytes); }},
+      {"onchip_write_bytes", [](const S& s) { return json(s.onchip_write_bytes); }},
+      {"stall_memory", [](const S& s) { return json(s.stall_memory); }},
+      {"stall_buffer_ports", [](const S& s) { return json(s.stall_ports); }},
+      {"stall_writeback", [](const S& s) { return json(s.stall_writeback); }},
+      {"stall_token_unit", [](const S& s) { return json(s.stall_token_unit); }},
+      {"imbalance", [](const S& s) { return json(round6(s.imbalance)); }},
+      {"roofline_cycles", [](const S& s) { return json(s.roofline_cycles); }},
+      {"roofline_fraction",
+       [](const S& s) { return json(round6(s.cycles ? double(s.roofline_cycles) / double(s.cycles) : 0.0)); }},
+      {"preload_saved_cycles", [](const S& s) { return json(s.preload_saved_cycles); }},
+      {"tokens", [](const S& s) { return json(s.tokens); }},
+  };
+  return cols;
+}
+
 json op_json(const models::OpStats& s) {
-  return json{
-      {"id", s.id},
-      {"layer", s.layer},
-      {"name", s.name},
-      {"kind", s.kind},
-      {"start_cycle", s.start_cycle},
-      {"cycles", s.cycles},
-      {"busy_cycles", s.busy_cycles},
-      {"macs", s.macs},
-      {"ddr_bytes", s.ddr_read_bytes + s.ddr_write_bytes},
-      {"ddr_read_bytes", s.ddr_read_bytes},
-      {"ddr_write_bytes", s.ddr_write_bytes},
-      {"onchip_read_bytes", s.onchip_read_bytes},
-      {"onchip_write_bytes", s.onchip_write_bytes},
-      {"imbalance", round6(s.imbalance)},
-      {"roofline_cycles", s.roofline_cycles},
-      {"tokens", s.tokens},
-      {"stall_cycles",
-       {{"memory", s.stall_memory}, {"buffer_ports", s.stall_ports}, {"writeback", s.stall_writeback}}}};
+  json j = json::object();
+  json stalls = json::object();
+  for (const auto& c : op_columns()) {
+    const std::string name = c.name;
+    if (name.rfind("stall_", 0) == 0) stalls[name.substr(6)] = c.value(s);
+    else j[name] = c.value(s);
+  }
+  j["stall_cycles"] = stalls;
+  return j;
 }
 
 struct LayerRollup {
@@ -80,7 +109,7 @@ std::map<int, LayerRollup> rollup(const models::RunResult& r) {
   for (const auto& s : r.ops) {
     LayerRollup& l = m[s.layer];
     l.cycles += s.cycles, l.macs += s.macs, l.ddr += s.ddr_read_bytes + s.ddr_write_bytes;
-    l.stall += s.stall_memory + s.stall_ports + s.stall_writeback, l.ops += 1;
+    l.stall += s.stall_memory + s.stall_ports + s.stall_writeback + s.stall_token_unit, l.ops += 1;
   }
   return m;
 }
@@ -179,15 +208,16 @@ json report_json(const RunReport& rep) {
 
 std::string report_csv(const RunReport& rep) {
   std::ostringstream os;
-  os << "id,layer,name,kind,start_cycle,cycles,busy_cycles,macs,ddr_read_bytes,ddr_write_bytes,"
-        "onchip_read_bytes,onchip_write_bytes,stall_memory,stall_buffer_ports,stall_writeback,imbalance,"
-        "roofline_cycles,tokens\n";
-  for (const auto& s : rep.result.ops)
-    os << s.id << ',' << s.layer << ',' << s.name << ',' << s.kind << ',' << s.start_cycle << ',' << s.cycles
-       << ',' << s.busy_cycles << ',' << s.macs << ',' << s.ddr_read_bytes << ',' << s.ddr_write_bytes << ','
-       << s.onchip_read_bytes << ',' << s.onchip_write_bytes << ',' << s.stall_memory << ',' << s.stall_ports
-       << ',' << s.stall_writeback << ',' << fixed(s.imbalance, 4) << ',' << s.roofline_cycles << ','
-       << s.tokens << '\n';
+  const auto& cols = op_columns();
+  for (size_t i = 0; i < cols.size(); ++i) os << (i ? "," : "") << cols[i].name;
+  os << '\n';
+  for (const auto& s : rep.result.ops) {
+    for (size_t i = 0; i < cols.size(); ++i) {
+      const json v = cols[i].value(s);
+      os << (i ? "," : "") << (v.is_string() ? v.get<std::string>() : v.dump());
+    }
+    os << '\n';
+  }
   return os.str();
 }
 

@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>
+#include <sstream>
 
 #include "test_util.h"
 
@@ -40,6 +41,11 @@ TEST(Cli, DefaultRunExitsZeroAndItsJsonHasTheDocumentedKeys) {
   // CSV: a header and one row per op.
   const std::string csv = prunesim::test::read_file(d + "/r.csv");
   EXPECT_EQ(size_t(std::count(csv.begin(), csv.end(), '\n')), j["ops"].size() + 1);
+  std::istringstream rows(csv);
+  std::string header, row;
+  std::getline(rows, header);
+  const auto fields = std::count(header.begin(), header.end(), ',');
+  while (std::getline(rows, row)) ASSERT_EQ(std::count(row.begin(), row.end(), ','), fields) << row;
 }
 
 TEST(Cli, TwoRunsGiveByteIdenticalJsonAndCsv) {

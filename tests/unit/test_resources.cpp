@@ -16,6 +16,14 @@ TEST(Resources, PrimitiveCountsFollowTheirGeometry) {
   EXPECT_EQ(buffer_primitives(w), 2u);
 }
 
+TEST(Resources, DoubleBufferingDoublesTheSpace) {
+  BufferConfig one{MemoryKind::Uram, 2u << 20, 32, 2, 72, false};
+  BufferConfig two = one;
+  two.double_buffered = true;
+  EXPECT_EQ(buffer_primitives(two), 2 * buffer_primitives(one));
+  EXPECT_EQ(two.slot_bytes(), one.slot_bytes());
+}
+
 TEST(Resources, Int8PacksTwoMacsPerDsp) {
   PeConfig pe;
   pe.rows = pe.cols = 64;

@@ -49,8 +49,9 @@ struct BufferConfig {
   uint32_t width_bits = 72;
   bool double_buffered = true;
 
-  uint64_t capacity_bytes() const { return double_buffered ? bytes : bytes; }
-  uint64_t slot_bytes() const { return double_buffered ? bytes / 2 : bytes; }
+  // `bytes` is what one tile may use; double buffering keeps a second copy, so it doubles the memory.
+  uint64_t physical_bytes() const { return double_buffered ? 2 * bytes : bytes; }
+  uint64_t slot_bytes() const { return bytes; }
   double bytes_per_cycle() const { return double(banks) * ports * width_bits / 8.0; }
 };
 
@@ -94,7 +95,7 @@ struct HwConfig {
   ClockConfig clock;
   PeConfig pe;
   BufferConfig act_buffer{MemoryKind::Uram, 8u << 20, 32, 2, 72, false};
-  BufferConfig weight_buffer{MemoryKind::Uram, 4u << 20, 32, 2, 72, true};
+  BufferConfig weight_buffer{MemoryKind::Uram, 2u << 20, 32, 2, 72, true};
   BufferConfig out_buffer{MemoryKind::Bram, 1u << 20, 64, 2, 72, false};
   DramConfig ddr = [] {
     DramConfig d = dram_preset("ddr4-2400");
