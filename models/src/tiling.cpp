@@ -36,7 +36,7 @@ std::vector<WeightTile> weight_tiles(const Matrix& w, const HwConfig& hw) {
     if (total == 0) return r == rows ? w.bytes : 0;
     return uint64_t(static_cast<u128>(w.bytes) * cum[r] / total);
   };
-  const uint64_t slot = hw.weight_buffer.slot_bytes();
+  const uint64_t slot = hw.tiling.weight_tile_bytes ? hw.tiling.weight_tile_bytes : hw.weight_buffer.slot_bytes();
   std::vector<WeightTile> tiles;
   uint32_t first = 0;
   while (first < rows) {
@@ -89,7 +89,7 @@ TilePlan plan_tiles(const workloads::Trace& trace, const HwConfig& hw) {
         if (it == tile_cache.end()) it = tile_cache.emplace(op.weight, weight_tiles(w, hw)).first;
         const uint64_t row_bytes = std::max<uint64_t>(1, bytes_of_bits(op.k + op.n, op.abits));
         const uint64_t m_chunk = std::max<uint64_t>(1, hw.act_buffer.bytes / row_bytes);
-        const bool spill = m_chunk < op.m;
+        const bool spill = m_chunk < op.m || hw.tiling.spill == SpillPolicy::Always;
         for (uint64_t m0 = 0; m0 < op.m; m0 += m_chunk) {
           const uint64_t mc = std::min(m_chunk, op.m - m0);
           const auto& tiles = it->second;

@@ -401,6 +401,12 @@ ConfigSchema::ConfigSchema() {
   PRUNESIM_E(ddr_activate_nj, "DRAM energy per activate+precharge (nJ)");
   PRUNESIM_E(vector_op_pj, "energy per vector-unit element op (pJ)");
 #undef PRUNESIM_E
+  // [tiling]
+  add_u64("tiling.weight_tile_bytes", [](RunConfig& c) -> uint64_t& { return c.hw.tiling.weight_tile_bytes; }, 0,
+          uint64_t(1) << 34, "weight tile size (0: one weight-buffer slot)");
+  add_enum<SpillPolicy>("tiling.spill", [](RunConfig& c) -> SpillPolicy& { return c.hw.tiling.spill; },
+                        {{"auto", SpillPolicy::Auto}, {"always", SpillPolicy::Always}},
+                        "auto: activations stay on chip when they fit; always: through DRAM");
   // [sim]
   add_bool(
       "sim.ideal_memory", [](RunConfig& c) -> bool& { return c.hw.sim.ideal_memory; }, "memory never stalls");

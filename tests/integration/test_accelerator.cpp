@@ -113,6 +113,18 @@ TEST(Accelerator, ActivationSpillRereadsWeightsPerPass) {
   EXPECT_EQ(r.macs, 512u * 768 * 768);
 }
 
+TEST(Accelerator, SpillAlwaysMovesEveryGemmsActivationsThroughDram) {
+  HwConfig hw;
+  hw.tiling.spill = SpillPolicy::Always;
+  hw.tiling.weight_tile_bytes = 64 * 1024;
+  const Trace t = one_gemm(100, 768, 768);
+  const RunResult r = simulate(t, hw);
+  EXPECT_EQ(r.ddr_read_bytes, 768u * 768 + 100 * 768);  // one pass: weights once, X once
+  EXPECT_EQ(r.ddr_write_bytes, 100u * 768);
+  // Rounds of 64 rows are 48 KiB; two would overflow a 64 KiB tile, so 12 tiles of 12 bursts each.
+  EXPECT_EQ(r.dma_bursts, 12u * (64 * 768 / 4096) + (100 * 768 + 4095) / 4096 + (100 * 768 + 4095) / 4096);
+}
+
 TEST(Accelerator, TokenPruningCutsTheWorkOfLaterLayers) {
   Recipe keep_all = default_recipe();
   keep_all.tokens.layers.clear();

@@ -85,9 +85,15 @@ struct EnergyConfig {
   double vector_op_pj = 0.5;
 };
 
+// Overrides of the tiling policy (models/include/prunesim/models/tiling.h).
+enum class SpillPolicy { Auto, Always };
+struct TilingConfig {
+  uint64_t weight_tile_bytes = 0;     // 0: one weight-buffer slot
+  SpillPolicy spill = SpillPolicy::Auto;  // always: every GEMM reads X from and writes Y to DRAM
+};
+
 struct SimConfig {
   bool ideal_memory = false;
-  uint64_t max_cycles = 0;  // 0: no limit
 };
 
 struct HwConfig {
@@ -106,6 +112,7 @@ struct HwConfig {
   TpuConfig tpu;
   NonlinearConfig nonlinear;
   EnergyConfig energy;
+  TilingConfig tiling;
   SimConfig sim;
 
   double cycle_ns() const { return 1000.0 / clock.mhz; }
