@@ -36,14 +36,16 @@ const char* kUsage =
 
 // Options shared by run and compress: they map onto workload.* configuration keys.
 struct WorkloadFlags {
-  std::string model, trace, quant, format, tokens, spread;
+  std::string model, trace, quant, format, tokens, spread, weights, hf_config;
   std::vector<std::string> prune;
   uint32_t batch = 0, seq = 0, decode = 0;
   double keep = -1;
   int64_t seed = -1;
 
   void add_to(po::options_description& d, bool with_trace) {
-    d.add_options()("model", po::value(&model), "model from the zoo (bert-base, deit-small, gpt2, gru, ...)");
+    d.add_options()("model", po::value(&model), "model from the zoo (bert-base, deit-small, gpt2, gru, ...)")(
+        "weights", po::value(&weights), "prune real weights from this safetensors file (with --hf-config)")(
+        "hf-config", po::value(&hf_config), "Hugging Face config.json with the model's dimensions");
     if (with_trace) d.add_options()("trace", po::value(&trace), "replay this trace file instead of a model");
     d.add_options()(
         "prune", po::value(&prune)->composing(),
@@ -63,6 +65,8 @@ struct WorkloadFlags {
     std::vector<std::string> s;
     if (!model.empty()) s.push_back("workload.model=" + model);
     if (!trace.empty()) s.push_back("workload.trace=" + trace);
+    if (!weights.empty()) s.push_back("workload.weights=" + weights);
+    if (!hf_config.empty()) s.push_back("workload.hf_config=" + hf_config);
     if (!prune.empty()) {
       std::string all;
       for (const auto& p : prune) all += (all.empty() ? "" : " ") + p;
@@ -131,11 +135,11 @@ workloads::Trace load_workload(const RunConfig& cfg, std::string& name, std::str
     t = workloads::read_trace(in, cfg.workload.trace);
     name = cfg.workload.trace;
   } else {
-    t = workloads::compress(cfg.workload.model_spec(), cfg.workload.recipe());
+    t = cfg.workload.build_trace();
     std::ostringstream ss;
     workloads::write_trace(ss, t);
     text = ss.str();
-    name = "built-in:" + cfg.workload.model;
+    name = cfg.workload.weights.empty() ? "built-in:" + cfg.workload.model : "weights:" + cfg.workload.weights;
   }
   return t;
 }
@@ -193,7 +197,7 @@ int cmd_compress(const std::vector<std::string>& args) {
   std::vector<std::string> sets = wf.as_sets();
   sets.insert(sets.end(), cf.sets.begin(), cf.sets.end());
   const RunConfig cfg = ConfigSchema().resolve(cf.files, sets);
-  const workloads::Trace t = workloads::compress(cfg.workload.model_spec(), cfg.workload.recipe());
+  const workloads::Trace t = cfg.workload.build_trace();
   if (!out.empty()) workloads::write_trace_file(out, t);
   if (vm.count("stats")) std::cout << workloads::trace_summary(t);
   return 0;

@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "prunesim/workloads/error.h"
+#include "prunesim/workloads/hf_model.h"
 
 namespace po = boost::program_options;
 
@@ -72,7 +73,7 @@ struct Assignment {
 }  // namespace
 
 workloads::ModelSpec WorkloadConfig::model_spec() const {
-  workloads::ModelSpec m = workloads::lookup_model(model);
+  workloads::ModelSpec m = hf_config.empty() ? workloads::lookup_model(model) : workloads::spec_from_hf_config(hf_config);
   m.batch = batch;
   if (seq) m.seq = seq;
   if (layers) m.layers = layers;
@@ -83,6 +84,13 @@ workloads::ModelSpec WorkloadConfig::model_spec() const {
     throw InputError("workload.seq: must exceed the model's " + std::to_string(m.extra_tokens) +
                      " extra tokens");
   return m;
+}
+
+workloads::Trace WorkloadConfig::build_trace() const {
+  if (weights.empty()) return workloads::compress(model_spec(), recipe());
+  if (hf_config.empty()) throw InputError("workload.weights needs workload.hf_config (the model's config.json)");
+  const workloads::ModelWeights w = workloads::load_hf_model(weights, hf_config);
+  return workloads::compress(model_spec(), recipe(), &w, fidelity_inputs);
 }
 
 workloads::Recipe WorkloadConfig::recipe() const {
@@ -464,6 +472,12 @@ ConfigSchema::ConfigSchema() {
   add_f64(
       "workload.token_stddev", [](RunConfig& c) -> double& { return c.workload.token_stddev; }, 0, 1,
       "per-sample keep stddev");
+  add_str("workload.weights", [](RunConfig& c) -> std::string& { return c.workload.weights; },
+          "safetensors file with real weights (needs workload.hf_config)");
+  add_str("workload.hf_config", [](RunConfig& c) -> std::string& { return c.workload.hf_config; },
+          "Hugging Face config.json giving the model's dimensions");
+  add_u32("workload.fidelity_inputs", [](RunConfig& c) -> uint32_t& { return c.workload.fidelity_inputs; }, 1, 1024,
+          "seeded inputs for the dense-vs-pruned fidelity check (real weights)");
   add_u64(
       "workload.seed", [](RunConfig& c) -> uint64_t& { return c.workload.seed; }, 0, UINT64_MAX,
       "random seed");

@@ -2,9 +2,12 @@
 
 #include <algorithm>
 #include <cmath>
+#include <iomanip>
+#include <numeric>
 #include <sstream>
 
 #include "prunesim/workloads/error.h"
+#include "prunesim/workloads/forward.h"
 
 namespace prunesim::workloads {
 
@@ -117,8 +120,9 @@ class TraceBuilder {
   TraceBuilder(const ModelSpec& model, const Recipe& recipe)
       : model_(model), recipe_(recipe), rng_(recipe.seed) {}
 
+  // `values` (rows x cols, row-major) are real weights to score the mask with, or null.
   const Matrix& matrix(const std::string& name, const std::string& kind, int layer, uint32_t rows,
-                       uint32_t cols, uint32_t dense_rows, uint32_t dense_cols) {
+                       uint32_t cols, uint32_t dense_rows, uint32_t dense_cols, const float* values = nullptr) {
     Matrix m;
     m.name = name;
     m.kind = kind;
@@ -132,7 +136,7 @@ class TraceBuilder {
     auto it = recipe_.fine.find(kind);
     const PruneSpec spec = it == recipe_.fine.end() ? PruneSpec{} : it->second;
     m.format = choose_format(spec);
-    apply_mask(m, spec, nullptr, recipe_.spread, recipe_.skew, rng_);
+    apply_mask(m, spec, values, recipe_.spread, recipe_.skew, rng_);
     trace_.matrix_order.push_back(name);
     return trace_.matrices.emplace(name, std::move(m)).first->second;
   }
@@ -185,6 +189,17 @@ class TraceBuilder {
 
   uint64_t act_bytes(uint64_t elems) const { return (elems * uint64_t(recipe_.abits) + 7) / 8; }
   Rng& rng() { return rng_; }
+  PruneSpec spec(const std::string& kind) const {
+    auto it = recipe_.fine.find(kind);
+    return it == recipe_.fine.end() ? PruneSpec{} : it->second;
+  }
+  int wbits(const std::string& kind) const {
+    auto wb = recipe_.wbits_by_kind.find(kind);
+    return wb == recipe_.wbits_by_kind.end() ? recipe_.wbits : wb->second;
+  }
+  // Real weights, when the trace is compressed from them, and the pruned copy built alongside.
+  const ModelWeights* weights = nullptr;
+  ModelWeights* pruned = nullptr;
   Trace take() { return std::move(trace_); }
   Trace& trace() { return trace_; }
 
@@ -283,14 +298,79 @@ void transformer_layer(TraceBuilder& b, const ModelSpec& m, const Recipe& r, int
   (void)A;
 }
 
+// Indices of the `keep` largest scores, in ascending index order (ties: lower index first).
+std::vector<uint32_t> top_units(const std::vector<double>& score, uint32_t keep) {
+  std::vector<uint32_t> idx(score.size());
+  std::iota(idx.begin(), idx.end(), 0);
+  std::stable_sort(idx.begin(), idx.end(), [&](uint32_t a, uint32_t b) { return score[a] > score[b]; });
+  idx.resize(keep);
+  std::sort(idx.begin(), idx.end());
+  return idx;
+}
+
+// Symmetric per-tensor quantize-dequantize of the kept weights at `bits` (16 and more: left exact).
+void fake_quantize(RowMat& w, int bits) {
+  if (bits >= 16) return;
+  const float maxabs = w.cwiseAbs().maxCoeff();
+  if (maxabs == 0) return;
+  const float qmax = float((1 << (bits - 1)) - 1), scale = maxabs / qmax;
+  w = w.unaryExpr([&](float v) { return std::clamp(std::round(v / scale), -qmax, qmax) * scale; });
+}
+
+// Builds one weight matrix from a subset of a real matrix's rows and columns, prunes it, and writes the
+// pruned, quantized values back into `full_out` (which starts as zeros) at their original positions.
+void real_matrix(TraceBuilder& b, const std::string& name, const std::string& kind, int l, const RowMat& full,
+                 const std::vector<uint32_t>& rows, const std::vector<uint32_t>& cols, RowMat& full_out) {
+  RowMat sub(rows.size(), cols.size());
+  for (size_t i = 0; i < rows.size(); ++i)
+    for (size_t j = 0; j < cols.size(); ++j) sub(i, j) = full(rows[i], cols[j]);
+  const Matrix& m = b.matrix(name, kind, l, uint32_t(rows.size()), uint32_t(cols.size()), uint32_t(full.rows()),
+                             uint32_t(full.cols()), sub.data());
+  const std::vector<uint8_t> keep = element_mask(m, b.spec(kind), sub.data());
+  for (size_t i = 0; i < keep.size(); ++i)
+    if (!keep[i]) sub.data()[i] = 0;
+  fake_quantize(sub, m.wbits);
+  full_out = RowMat::Zero(full.rows(), full.cols());
+  for (size_t i = 0; i < rows.size(); ++i)
+    for (size_t j = 0; j < cols.size(); ++j) full_out(rows[i], cols[j]) = sub(i, j);
+}
+
 void layer_matrices(TraceBuilder& b, const ModelSpec& m, const Recipe& r, int l) {
   const uint32_t A = heads_kept(m, r) * m.head_dim, D = m.d_model, F = mlp_kept(m, r);
   const uint32_t Ad = m.attn_dim();
   const std::string p = "L" + std::to_string(l) + ".";
-  b.matrix(p + "qkv", "qkv", l, 3 * A, D, 3 * Ad, D);
-  b.matrix(p + "proj", "proj", l, D, A, D, Ad);
-  b.matrix(p + "fc1", "fc1", l, F, D, m.mlp, D);
-  b.matrix(p + "fc2", "fc2", l, D, F, D, m.mlp);
+  if (!b.weights) {
+    b.matrix(p + "qkv", "qkv", l, 3 * A, D, 3 * Ad, D);
+    b.matrix(p + "proj", "proj", l, D, A, D, Ad);
+    b.matrix(p + "fc1", "fc1", l, F, D, m.mlp, D);
+    b.matrix(p + "fc2", "fc2", l, D, F, D, m.mlp);
+    return;
+  }
+  // Real weights: heads and neurons ranked by the L1 norm of the weights they own (their query, key and value
+  // rows and projection columns; their fc1 row and fc2 column), then block/fine masks from magnitudes.
+  const LayerWeights& w = b.weights->layers[size_t(l)];
+  LayerWeights& out = b.pruned->layers[size_t(l)];
+  const uint32_t H = m.heads, hd = m.head_dim;
+  std::vector<double> head_score(H, 0.0), neuron_score(m.mlp, 0.0);
+  for (uint32_t h = 0; h < H; ++h) {
+    for (uint32_t part = 0; part < 3; ++part)
+      head_score[h] += double(w.qkv.middleRows(part * Ad + h * hd, hd).cwiseAbs().sum());
+    head_score[h] += double(w.proj.middleCols(h * hd, hd).cwiseAbs().sum());
+  }
+  for (uint32_t j = 0; j < m.mlp; ++j)
+    neuron_score[j] = double(w.fc1.row(j).cwiseAbs().sum() + w.fc2.col(j).cwiseAbs().sum());
+  const std::vector<uint32_t> heads = top_units(head_score, heads_kept(m, r));
+  const std::vector<uint32_t> neurons = top_units(neuron_score, F);
+  std::vector<uint32_t> attn_cols, qkv_rows, all_d(D);
+  std::iota(all_d.begin(), all_d.end(), 0);
+  for (uint32_t h : heads)
+    for (uint32_t i = 0; i < hd; ++i) attn_cols.push_back(h * hd + i);
+  for (uint32_t part = 0; part < 3; ++part)
+    for (uint32_t c : attn_cols) qkv_rows.push_back(part * Ad + c);
+  real_matrix(b, p + "qkv", "qkv", l, w.qkv, qkv_rows, all_d, out.qkv);
+  real_matrix(b, p + "proj", "proj", l, w.proj, all_d, attn_cols, out.proj);
+  real_matrix(b, p + "fc1", "fc1", l, w.fc1, neurons, all_d, out.fc1);
+  real_matrix(b, p + "fc2", "fc2", l, w.fc2, all_d, neurons, out.fc2);
 }
 
 void build_vision(TraceBuilder& b, const ModelSpec& m, const Recipe& r) {
@@ -400,10 +480,22 @@ void validate_recipe(const ModelSpec& m, const Recipe& r) {
 
 }  // namespace
 
-Trace compress(const ModelSpec& model, const Recipe& recipe) {
+Trace compress(const ModelSpec& model, const Recipe& recipe) { return compress(model, recipe, nullptr, 0); }
+
+Trace compress(const ModelSpec& model, const Recipe& recipe, const ModelWeights* weights, uint32_t fidelity_inputs) {
   validate(model);
   validate_recipe(model, recipe);
   TraceBuilder b(model, recipe);
+  ModelWeights pruned;
+  if (weights) {
+    const ModelSpec& ws = weights->spec;
+    if (model.family == Family::Gru || ws.layers != model.layers || ws.d_model != model.d_model ||
+        ws.heads != model.heads || ws.mlp != model.mlp)
+      throw InputError("the weights in " + weights->source + " do not match the model's dimensions");
+    pruned = *weights;
+    b.weights = weights;
+    b.pruned = &pruned;
+  }
   switch (model.family) {
     case Family::Vision: build_vision(b, model, recipe); break;
     case Family::Encoder: build_encoder(b, model, recipe); break;
@@ -432,6 +524,20 @@ Trace compress(const ModelSpec& model, const Recipe& recipe) {
   h["token_policy"] = recipe.tokens.str();
   h["spread"] = recipe.spread == Spread::Uniform ? "uniform" : "skewed";
   h["seed"] = std::to_string(recipe.seed);
+  if (weights) {
+    h["source"] = "weights:" + weights->source;
+    // Fidelity of the pruned, quantized model (with token pruning) against the dense one, same inputs.
+    ModelWeights dense = *weights;
+    dense.spec.seq = model.seq;
+    pruned.spec.seq = model.seq;
+    const Fidelity f = measure_fidelity(dense, pruned, recipe.tokens, fidelity_inputs, recipe.seed);
+    std::ostringstream err, agree;
+    err << std::setprecision(6) << f.rel_error;
+    agree << std::setprecision(6) << f.top1_agreement;
+    h["fidelity_inputs"] = std::to_string(f.inputs) + " seeded N(0,1) hidden-state inputs";
+    h["fidelity_rel_error"] = err.str();
+    h["fidelity_top1_agreement"] = agree.str();
+  }
   // The unpruned reference: same model, no weight, head, neuron or token pruning.
   if (recipe.fine.empty() && recipe.heads.method == PruneMethod::Dense &&
       recipe.neurons.method == PruneMethod::Dense && !recipe.tokens.active()) {

@@ -320,4 +320,39 @@ void apply_mask(Matrix& m, const PruneSpec& spec, const float* weights, Spread s
   m.bytes = storage_bytes(m);
 }
 
+std::vector<uint8_t> element_mask(const Matrix& m, const PruneSpec& spec, const float* w) {
+  std::vector<uint8_t> keep(size_t(m.rows) * m.cols, 0);
+  switch (spec.method) {
+    case PruneMethod::Dense:
+    case PruneMethod::Head:
+    case PruneMethod::Neuron: std::fill(keep.begin(), keep.end(), 1); break;
+    case PruneMethod::Block:
+    case PruneMethod::RowBalanced:
+    case PruneMethod::Hierarchical:
+      for (uint32_t r = 0; r < m.rows; ++r)
+        for (uint32_t c = 0; c < m.cols; ++c)
+          keep[size_t(r) * m.cols + c] = m.mask.kept(r / m.mask.block_rows, c / m.mask.block_cols);
+      break;
+    case PruneMethod::Unstructured: {
+      if (!w) throw InputError("element_mask: unstructured masks need the weights");
+      std::vector<double> s(keep.size());
+      for (size_t i = 0; i < s.size(); ++i) s[i] = std::fabs(w[i]);
+      for (uint32_t i : top_k(s, m.nnz)) keep[i] = 1;
+      break;
+    }
+    case PruneMethod::NM: {
+      if (!w) throw InputError("element_mask: N:M masks need the weights");
+      for (uint32_t r = 0; r < m.rows; ++r)
+        for (uint32_t g = 0; g < m.cols; g += spec.m) {
+          const uint32_t len = std::min(spec.m, m.cols - g);
+          std::vector<double> s(len);
+          for (uint32_t i = 0; i < len; ++i) s[i] = std::fabs(w[size_t(r) * m.cols + g + i]);
+          for (uint32_t i : top_k(s, std::min(spec.n, len))) keep[size_t(r) * m.cols + g + i] = 1;
+        }
+      break;
+    }
+  }
+  return keep;
+}
+
 }  // namespace prunesim::workloads

@@ -34,9 +34,14 @@ struct WorkloadConfig {
   std::string token_mode = "static";  // static | distribution
   double token_stddev = 0.0;
   uint64_t seed = 1;
+  std::string weights;          // safetensors file: prune real weights (needs hf_config)
+  std::string hf_config;        // Hugging Face config.json: model dimensions (instead of `model`)
+  uint32_t fidelity_inputs = 4; // seeded inputs for the dense-vs-pruned fidelity check
 
   workloads::ModelSpec model_spec() const;
   workloads::Recipe recipe() const;
+  // Compresses the configured model (from the zoo, a config.json, or real weights) into a trace.
+  workloads::Trace build_trace() const;
 };
 
 struct RunConfig {

@@ -53,6 +53,10 @@ int bits_of_type(const std::string& type);  // int4 -> 4, fp16 -> 16, ...; throw
 
 // Builds the trace. Throws InputError on an inconsistent model or recipe.
 Trace compress(const ModelSpec& model, const Recipe& recipe);
+// From real weights: heads, neurons and masks chosen by magnitude; the pruned, quantized model and the dense
+// one run `fidelity_inputs` seeded inputs and the trace header records the relative error and top-1 agreement.
+struct ModelWeights;
+Trace compress(const ModelSpec& model, const Recipe& recipe, const ModelWeights* weights, uint32_t fidelity_inputs);
 
 // The built-in default workload: DeiT-Small, 16x16 block pruning at density 0.5 on every encoder matrix,
 // EViT token pruning at layers 3, 6, 9 keeping 70 %, int8.

@@ -3,6 +3,7 @@
 // hits the target density exactly with a chosen spread across rows; with weights, from magnitudes.
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "prunesim/workloads/rng.h"
 #include "prunesim/workloads/trace.h"
@@ -34,6 +35,11 @@ Spread parse_spread(const std::string& s);
 // Fills m.mask, m.nnz and m.bytes for a rows x cols matrix (m.rows/cols set) under `spec`.
 // `weights` (rows x cols, row-major, may be null) scores the blocks; without it the seeded generator is used.
 void apply_mask(Matrix& m, const PruneSpec& spec, const float* weights, Spread spread, double skew, Rng& rng);
+
+// Per-element keep flags (rows x cols, row-major) of a matrix pruned by apply_mask with the same spec and
+// weights: from the block bitmap, or for fine-grained masks recomputed from the magnitudes. Needs weights
+// for unstructured and N:M masks (their traces store only counts).
+std::vector<uint8_t> element_mask(const Matrix& m, const PruneSpec& spec, const float* weights);
 
 // Number of units kept when pruning `total` units to `density`: at least one, rounded to nearest.
 uint32_t kept_units(uint32_t total, double density);

@@ -1,0 +1,323 @@
+// Real-weight compression on tiny models the tests build themselves (random weights, HF tensor names).
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <fstream>
+
+#include "prunesim/workloads/compressor.h"
+#include "prunesim/workloads/error.h"
+#include "prunesim/workloads/forward.h"
+#include "prunesim/workloads/hf_model.h"
+#include "prunesim/workloads/safetensors.h"
+#include "test_util.h"
+
+using namespace prunesim;
+using namespace prunesim::workloads;
+
+namespace {
+
+constexpr int kD = 32, kH = 4, kF = 64, kL = 2;
+
+std::vector<float> randn(size_t n, Rng& rng, float scale) {
+  std::vector<float> v(n);
+  for (auto& x : v) x = float(rng.normal()) * scale;
+  return v;
+}
+
+// A 2-layer BERT-style encoder (D 32, 4 heads, MLP 64) with HF names, written to dir.
+void write_tiny_bert(const std::string& dir, uint64_t seed = 5) {
+  Rng rng(seed);
+  std::vector<NamedTensor> t;
+  auto add = [&](const std::string& name, std::vector<int64_t> shape, float scale) {
+    size_t n = 1;
+    for (auto d : shape) n *= size_t(d);
+    t.push_back({name, shape, randn(n, rng, scale)});
+  };
+  for (int l = 0; l < kL; ++l) {
+    const std::string p = "bert.encoder.layer." + std::to_string(l) + ".";
+    for (const char* w : {"query", "key", "value"}) {
+      add(p + "attention.self." + w + ".weight", {kD, kD}, 0.2f);
+      add(p + "attention.self." + w + ".bias", {kD}, 0.05f);
+    }
+    add(p + "attention.output.dense.weight", {kD, kD}, 0.2f);
+    add(p + "attention.output.dense.bias", {kD}, 0.05f);
+    add(p + "attention.output.LayerNorm.weight", {kD}, 0.1f);
+    add(p + "attention.output.LayerNorm.bias", {kD}, 0.1f);
+    add(p + "intermediate.dense.weight", {kF, kD}, 0.2f);
+    add(p + "intermediate.dense.bias", {kF}, 0.05f);
+    add(p + "output.dense.weight", {kD, kF}, 0.2f);
+    add(p + "output.dense.bias", {kD}, 0.05f);
+    add(p + "output.LayerNorm.weight", {kD}, 0.1f);
+    add(p + "output.LayerNorm.bias", {kD}, 0.1f);
+  }
+  for (auto& x : t)  // LayerNorm gains around 1
+    if (x.name.find("LayerNorm.weight") != std::string::npos)
+      for (auto& v : x.values) v += 1.0f;
+  write_safetensors(dir + "/model.safetensors", t);
+  test::write_file(dir + "/config.json",
+                   "{\"model_type\": \"bert\", \"hidden_size\": 32, \"num_attention_heads\": 4, "
+                   "\"num_hidden_layers\": 2, \"intermediate_size\": 64, \"layer_norm_eps\": 1e-12}");
+}
+
+std::string error_of(const std::function<void()>& f) {
+  try {
+    f();
+  } catch (const InputError& e) {
+    return e.what();
+  }
+  return "no error";
+}
+
+ModelSpec tiny_spec(const std::string& dir, uint32_t seq) {
+  ModelSpec m = spec_from_hf_config(dir + "/config.json");
+  m.seq = seq;
+  return m;
+}
+
+}  // namespace
+
+TEST(Safetensors, ReadsWhatItWritesAndChecksTheFile) {
+  const std::string d = test::temp_dir();
+  write_safetensors(d + "/a.safetensors", {{"x", {2, 3}, {1, 2, 3, 4, 5, 6}}, {"y", {1}, {-0.5f}}});
+  const SafetensorsFile f = SafetensorsFile::open(d + "/a.safetensors");
+  EXPECT_EQ(f.floats("x"), (std::vector<float>{1, 2, 3, 4, 5, 6}));
+  EXPECT_EQ(f.info("x").shape, (std::vector<int64_t>{2, 3}));
+  EXPECT_NE(error_of([&] { f.floats("z"); }).find("missing tensor 'z'"), std::string::npos);
+  // Truncated: the header claims more bytes than the file has.
+  const std::string bytes = test::read_file(d + "/a.safetensors");
+  test::write_file(d + "/short.safetensors", bytes.substr(0, 20));
+  EXPECT_NE(error_of([&] { SafetensorsFile::open(d + "/short.safetensors"); }).find("runs past the end of the file"),
+            std::string::npos);
+  // Shape x dtype disagrees with the offsets.
+  auto raw = [](const std::string& header, size_t data) {
+    std::string s(8, '\0');
+    uint64_t n = header.size();
+    for (int i = 0; i < 8; ++i) s[i] = char(n >> (8 * i) & 0xff);
+    return s + header + std::string(data, '\0');
+  };
+  test::write_file(d + "/bad.safetensors", raw("{\"w\":{\"dtype\":\"F32\",\"shape\":[2,2],\"data_offsets\":[0,12]}}", 16));
+  EXPECT_NE(error_of([&] { SafetensorsFile::open(d + "/bad.safetensors"); }).find("shape x dtype is 16 bytes but data_offsets span 12"),
+            std::string::npos);
+  test::write_file(d + "/f64.safetensors", raw("{\"w\":{\"dtype\":\"F64\",\"shape\":[1],\"data_offsets\":[0,8]}}", 8));
+  EXPECT_NE(error_of([&] { SafetensorsFile::open(d + "/f64.safetensors"); }).find("F64 is not supported"), std::string::npos);
+  // F16, BF16 and I8 decode.
+  std::string data;
+  for (uint16_t h : {uint16_t(0x3c00), uint16_t(0xc000), uint16_t(0x3555)}) data += char(h & 0xff), data += char(h >> 8);
+  for (uint16_t h : {uint16_t(0x3f80), uint16_t(0x4040)}) data += char(h & 0xff), data += char(h >> 8);
+  data += char(-7);
+  std::string hdr =
+      "{\"h\":{\"dtype\":\"F16\",\"shape\":[3],\"data_offsets\":[0,6]},\"b\":{\"dtype\":\"BF16\",\"shape\":[2],"
+      "\"data_offsets\":[6,10]},\"i\":{\"dtype\":\"I8\",\"shape\":[1],\"data_offsets\":[10,11]}}";
+  std::string file(8, '\0');
+  for (int i = 0; i < 8; ++i) file[i] = char(uint64_t(hdr.size()) >> (8 * i) & 0xff);
+  test::write_file(d + "/mixed.safetensors", file + hdr + data);
+  const SafetensorsFile m = SafetensorsFile::open(d + "/mixed.safetensors");
+  EXPECT_EQ(m.floats("h")[0], 1.0f);
+  EXPECT_EQ(m.floats("h")[1], -2.0f);
+  EXPECT_NEAR(m.floats("h")[2], 0.33325f, 1e-5);
+  EXPECT_EQ(m.floats("b"), (std::vector<float>{1.0f, 3.0f}));
+  EXPECT_EQ(m.floats("i")[0], -7.0f);
+}
+
+TEST(HfModel, LoadsBertNamingAndReportsMissingFields) {
+  const std::string d = test::temp_dir();
+  write_tiny_bert(d);
+  const ModelWeights w = load_hf_model(d + "/model.safetensors", d + "/config.json");
+  ASSERT_EQ(w.layers.size(), 2u);
+  EXPECT_FALSE(w.pre_ln);
+  EXPECT_EQ(w.layers[0].qkv.rows(), 3 * kD);
+  const SafetensorsFile f = SafetensorsFile::open(d + "/model.safetensors");
+  // Key rows follow the query rows in the fused qkv matrix.
+  EXPECT_EQ(w.layers[1].qkv(kD + 3, 5), f.floats("bert.encoder.layer.1.attention.self.key.weight")[3 * kD + 5]);
+  test::write_file(d + "/bad.json", "{\"model_type\": \"bert\", \"hidden_size\": 32}");
+  EXPECT_NE(error_of([&] { load_hf_model(d + "/model.safetensors", d + "/bad.json"); }).find("'num_attention_heads'"),
+            std::string::npos);
+  test::write_file(d + "/t5.json", "{\"model_type\": \"t5\"}");
+  EXPECT_NE(error_of([&] { spec_from_hf_config(d + "/t5.json"); }).find("model_type 't5' is not supported"),
+            std::string::npos);
+  write_safetensors(d + "/empty.safetensors", {{"unrelated", {1}, {0}}});
+  EXPECT_NE(error_of([&] { load_hf_model(d + "/empty.safetensors", d + "/config.json"); }).find("missing tensor"),
+            std::string::npos);
+}
+
+TEST(RealWeights, BlockMasksKeepTheLargestMagnitudeBlocks) {
+  const std::string d = test::temp_dir();
+  write_tiny_bert(d);
+  const ModelWeights w = load_hf_model(d + "/model.safetensors", d + "/config.json");
+  Recipe r;
+  r.add_prune("all=block:8x8:0.5");
+  const Trace t = compress(tiny_spec(d, 16), r, &w, 2);
+  const Matrix& m = t.matrix("L0.fc1");  // 64 x 32 in 8x8 blocks
+  double min_kept = 1e30, max_dropped = 0;
+  for (uint32_t br = 0; br < m.mask.grid_rows; ++br)
+    for (uint32_t bc = 0; bc < m.mask.grid_cols; ++bc) {
+      const double l1 = double(w.layers[0].fc1.block(br * 8, bc * 8, 8, 8).cwiseAbs().sum());
+      (m.mask.kept(br, bc) ? min_kept : max_dropped) = m.mask.kept(br, bc) ? std::min(min_kept, l1) : std::max(max_dropped, l1);
+    }
+  EXPECT_GT(min_kept, max_dropped);
+  EXPECT_EQ(m.mask.kept_blocks(), 16u);
+  EXPECT_EQ(t.header.at("source"), "weights:" + d + "/model.safetensors");
+}
+
+TEST(RealWeights, DenseModelFidelityErrorIsZero) {
+  const std::string d = test::temp_dir();
+  write_tiny_bert(d);
+  const ModelWeights w = load_hf_model(d + "/model.safetensors", d + "/config.json");
+  Recipe r;
+  r.set_quant("fp32");
+  const Trace t = compress(tiny_spec(d, 16), r, &w, 3);
+  EXPECT_EQ(t.header.at("fidelity_rel_error"), "0");
+  EXPECT_EQ(t.header.at("fidelity_top1_agreement"), "1");
+  // Pruning and int4 weights move the output.
+  Recipe p;
+  p.add_prune("all=block:8x8:0.5");
+  p.set_quant("int4");
+  const Trace tp = compress(tiny_spec(d, 16), p, &w, 3);
+  EXPECT_GT(std::stod(tp.header.at("fidelity_rel_error")), 0.01);
+}
+
+namespace {
+// Straightforward reference of one post-LN BERT layer in double precision, written independently of forward().
+std::vector<std::vector<double>> reference_layer(const LayerWeights& L, const std::vector<std::vector<double>>& x,
+                                                 int heads, double eps) {
+  const size_t n = x.size(), D = x[0].size(), A = size_t(L.proj.cols()), hd = A / size_t(heads);
+  auto lin = [](const std::vector<std::vector<double>>& in, const RowMat& w, const Vec& b) {
+    std::vector<std::vector<double>> out(in.size(), std::vector<double>(size_t(w.rows())));
+    for (size_t i = 0; i < in.size(); ++i)
+      for (Eigen::Index o = 0; o < w.rows(); ++o) {
+        double s = b(o);
+        for (Eigen::Index k = 0; k < w.cols(); ++k) s += in[i][size_t(k)] * w(o, k);
+        out[i][size_t(o)] = s;
+      }
+    return out;
+  };
+  auto ln = [eps](std::vector<std::vector<double>> v, const Vec& g, const Vec& b) {
+    for (auto& row : v) {
+      double mean = 0, var = 0;
+      for (double e : row) mean += e;
+      mean /= double(row.size());
+      for (double e : row) var += (e - mean) * (e - mean);
+      var /= double(row.size());
+      for (size_t j = 0; j < row.size(); ++j) row[j] = (row[j] - mean) / std::sqrt(var + eps) * g(Eigen::Index(j)) + b(Eigen::Index(j));
+    }
+    return v;
+  };
+  const auto qkv = lin(x, L.qkv, L.qkv_b);
+  std::vector<std::vector<double>> att(n, std::vector<double>(A, 0.0));
+  for (int h = 0; h < heads; ++h)
+    for (size_t i = 0; i < n; ++i) {
+      std::vector<double> s(n);
+      double mx = -1e300, sum = 0;
+      for (size_t j = 0; j < n; ++j) {
+        double dot = 0;
+        for (size_t c = 0; c < hd; ++c) dot += qkv[i][h * hd + c] * qkv[j][A + h * hd + c];
+        s[j] = dot / std::sqrt(double(hd));
+        mx = std::max(mx, s[j]);
+      }
+      for (auto& e : s) sum += (e = std::exp(e - mx));
+      for (size_t j = 0; j < n; ++j)
+        for (size_t c = 0; c < hd; ++c) att[i][h * hd + c] += s[j] / sum * qkv[j][2 * A + h * hd + c];
+    }
+  auto o = lin(att, L.proj, L.proj_b);
+  for (size_t i = 0; i < n; ++i)
+    for (size_t j = 0; j < D; ++j) o[i][j] += x[i][j];
+  const auto h1 = ln(o, L.ln1_g, L.ln1_b);
+  auto f = lin(h1, L.fc1, L.fc1_b);
+  for (auto& row : f)
+    for (auto& e : row) e = 0.5 * e * (1 + std::erf(e / std::sqrt(2.0)));
+  auto f2 = lin(f, L.fc2, L.fc2_b);
+  for (size_t i = 0; i < n; ++i)
+    for (size_t j = 0; j < D; ++j) f2[i][j] += h1[i][j];
+  return ln(f2, L.ln2_g, L.ln2_b);
+}
+}  // namespace
+
+TEST(RealWeights, ForwardPassMatchesAnIndependentReference) {
+  const std::string d = test::temp_dir();
+  write_tiny_bert(d);
+  ModelWeights w = load_hf_model(d + "/model.safetensors", d + "/config.json");
+  w.layers.resize(1);
+  Rng rng(11);
+  RowMat x(7, kD);
+  std::vector<std::vector<double>> xr(7, std::vector<double>(kD));
+  for (int i = 0; i < 7; ++i)
+    for (int j = 0; j < kD; ++j) xr[i][j] = x(i, j) = float(rng.normal());
+  const RowMat y = forward(w, x, TokenPolicy{}).out;
+  const auto ref = reference_layer(w.layers[0], xr, kH, 1e-12);
+  for (int i = 0; i < 7; ++i)
+    for (int j = 0; j < kD; ++j) EXPECT_NEAR(y(i, j), ref[i][j], 2e-4) << i << "," << j;
+}
+
+TEST(RealWeights, TokenPruningInTheForwardPassKeepsTheEvitCount) {
+  const std::string d = test::temp_dir();
+  write_tiny_bert(d);
+  const ModelWeights w = load_hf_model(d + "/model.safetensors", d + "/config.json");
+  TokenPolicy p;
+  p.layers = {0};
+  p.keep = 0.5;
+  Rng rng(3);
+  RowMat x(21, kD);
+  for (int i = 0; i < 21; ++i)
+    for (int j = 0; j < kD; ++j) x(i, j) = float(rng.normal());
+  const ForwardResult r = forward(w, x, p);
+  ASSERT_EQ(r.tokens_kept.size(), 1u);
+  EXPECT_EQ(r.tokens_in[0], 21u);
+  EXPECT_EQ(r.tokens_kept[0], evit_kept_tokens(21, 0.5, true));  // 10 + class + fused
+  EXPECT_EQ(r.out.rows(), 12);
+}
+
+TEST(HfModel, Gpt2ConvWeightsAreTransposedAndVitNamesLoad) {
+  const std::string d = test::temp_dir();
+  Rng rng(2);
+  std::vector<NamedTensor> g;
+  auto add = [&](std::vector<NamedTensor>& t, const std::string& name, std::vector<int64_t> shape) {
+    size_t n = 1;
+    for (auto s : shape) n *= size_t(s);
+    t.push_back({name, shape, randn(n, rng, 0.1f)});
+  };
+  const std::string h = "transformer.h.0.";
+  add(g, h + "attn.c_attn.weight", {kD, 3 * kD});
+  add(g, h + "attn.c_attn.bias", {3 * kD});
+  add(g, h + "attn.c_proj.weight", {kD, kD});
+  add(g, h + "attn.c_proj.bias", {kD});
+  add(g, h + "mlp.c_fc.weight", {kD, 4 * kD});
+  add(g, h + "mlp.c_fc.bias", {4 * kD});
+  add(g, h + "mlp.c_proj.weight", {4 * kD, kD});
+  add(g, h + "mlp.c_proj.bias", {kD});
+  for (const char* ln : {"ln_1", "ln_2"}) add(g, h + ln + ".weight", {kD}), add(g, h + ln + ".bias", {kD});
+  write_safetensors(d + "/gpt2.safetensors", g);
+  test::write_file(d + "/gpt2.json", "{\"model_type\": \"gpt2\", \"n_embd\": 32, \"n_head\": 4, \"n_layer\": 1}");
+  const ModelWeights w = load_hf_model(d + "/gpt2.safetensors", d + "/gpt2.json");
+  EXPECT_TRUE(w.causal);
+  EXPECT_EQ(w.spec.mlp, 128u);
+  const std::vector<float> c_attn = g[0].values;  // [in = 32, out = 96]
+  EXPECT_EQ(w.layers[0].qkv(70, 9), c_attn[9 * 96 + 70]);
+  // A tiny decoder compresses from its weights with a fidelity figure (the last token is the readout).
+  ModelSpec m = w.spec;
+  m.seq = 8;
+  Recipe r;
+  r.add_prune("mlp=neuron:0.5");
+  const Trace t = compress(m, r, &w, 2);
+  EXPECT_EQ(t.matrix("L0.fc1").rows, 64u);
+  EXPECT_GT(std::stod(t.header.at("fidelity_rel_error")), 0.0);
+
+  std::vector<NamedTensor> v;
+  const std::string p = "vit.encoder.layer.0.";
+  for (const char* x : {"query", "key", "value"})
+    add(v, p + "attention.attention." + x + ".weight", {kD, kD}), add(v, p + "attention.attention." + x + ".bias", {kD});
+  add(v, p + "attention.output.dense.weight", {kD, kD});
+  add(v, p + "attention.output.dense.bias", {kD});
+  add(v, p + "intermediate.dense.weight", {kF, kD});
+  add(v, p + "intermediate.dense.bias", {kF});
+  add(v, p + "output.dense.weight", {kD, kF});
+  add(v, p + "output.dense.bias", {kD});
+  for (const char* ln : {"layernorm_before", "layernorm_after"})
+    add(v, p + ln + ".weight", {kD}), add(v, p + ln + ".bias", {kD});
+  write_safetensors(d + "/vit.safetensors", v);
+  test::write_file(d + "/vit.json",
+                   "{\"model_type\": \"vit\", \"hidden_size\": 32, \"num_attention_heads\": 4, \"num_hidden_layers\": 1, "
+                   "\"intermediate_size\": 64, \"image_size\": 32, \"patch_size\": 8}");
+  const ModelWeights vw = load_hf_model(d + "/vit.safetensors", d + "/vit.json");
+  EXPECT_TRUE(vw.pre_ln);
+  EXPECT_EQ(vw.spec.seq, 17u);  // (32 / 8)^2 patches + class token
+}

@@ -1,0 +1,32 @@
+#pragma once
+// Forward pass of transformer layers with Eigen, for the fidelity of a pruned model against the dense one:
+// pre-LN or post-LN layers, (causal) multi-head attention, GELU MLP, and EViT token pruning that keeps the
+// top-k tokens by class-token attention averaged over heads and fuses the rest into one token.
+#include <cstdint>
+#include <vector>
+
+#include "prunesim/workloads/compressor.h"
+#include "prunesim/workloads/hf_model.h"
+
+namespace prunesim::workloads {
+
+struct ForwardResult {
+  RowMat out;  // hidden states after the last layer (tokens x D)
+  std::vector<uint32_t> tokens_in, tokens_kept;  // one entry per token-pruning layer
+};
+
+// `x`: tokens x D input hidden states (class token first). `tokens`: the EViT policy (may be inactive).
+ForwardResult forward(const ModelWeights& w, const RowMat& x, const TokenPolicy& tokens);
+
+struct Fidelity {
+  uint32_t inputs = 0;
+  double rel_error = 0;       // ||Y_pruned - Y_dense|| / ||Y_dense|| over the readout rows of all inputs
+  double top1_agreement = 1;  // fraction of inputs whose readout argmax agrees
+};
+
+// Runs `inputs` seeded random inputs (N(0, 1) hidden states) through both models and compares the readout
+// row: the class token (encoders, vision) or the last token (decoders).
+Fidelity measure_fidelity(const ModelWeights& dense, const ModelWeights& pruned, const TokenPolicy& tokens,
+                          uint32_t inputs, uint64_t seed);
+
+}  // namespace prunesim::workloads

@@ -1,0 +1,150 @@
+#include "prunesim/workloads/forward.h"
+
+#include <algorithm>
+#include <cmath>
+#include <numeric>
+
+#include "prunesim/workloads/rng.h"
+
+namespace prunesim::workloads {
+
+namespace {
+
+RowMat layer_norm(const RowMat& x, const Vec& g, const Vec& b, float eps) {
+  RowMat y(x.rows(), x.cols());
+  for (Eigen::Index r = 0; r < x.rows(); ++r) {
+    const float mean = x.row(r).mean();
+    const float var = (x.row(r).array() - mean).square().mean();
+    y.row(r) = ((x.row(r).array() - mean) / std::sqrt(var + eps)).matrix().cwiseProduct(g.transpose()) + b.transpose();
+  }
+  return y;
+}
+
+RowMat linear(const RowMat& x, const RowMat& w, const Vec& b) {
+  RowMat y = x * w.transpose();
+  y.rowwise() += b.transpose();
+  return y;
+}
+
+float gelu(float v, bool tanh_approx) {
+  if (tanh_approx) return 0.5f * v * (1.0f + std::tanh(0.7978845608f * (v + 0.044715f * v * v * v)));
+  return 0.5f * v * (1.0f + std::erf(v * 0.7071067812f));
+}
+
+// Multi-head attention; also returns the class token's attention to every token, averaged over heads.
+RowMat attention(const ModelWeights& w, const LayerWeights& L, const RowMat& h, Vec& cls_attention) {
+  const Eigen::Index n = h.rows(), A = L.proj.cols(), H = w.spec.heads, hd = A / H;
+  const RowMat qkv = linear(h, L.qkv, L.qkv_b);
+  RowMat out(n, A);
+  cls_attention = Vec::Zero(n);
+  const float scale = 1.0f / std::sqrt(float(hd));
+  for (Eigen::Index head = 0; head < H; ++head) {
+    const auto q = qkv.middleCols(head * hd, hd);
+    const auto k = qkv.middleCols(A + head * hd, hd);
+    const auto v = qkv.middleCols(2 * A + head * hd, hd);
+    RowMat s = (q * k.transpose()) * scale;
+    if (w.causal)
+      for (Eigen::Index i = 0; i < n; ++i)
+        for (Eigen::Index j = i + 1; j < n; ++j) s(i, j) = -INFINITY;
+    for (Eigen::Index i = 0; i < n; ++i) {
+      const float mx = s.row(i).maxCoeff();
+      s.row(i) = (s.row(i).array() - mx).exp();
+      s.row(i) /= s.row(i).sum();
+    }
+    cls_attention += s.row(0).transpose() / float(H);
+    out.middleCols(head * hd, hd) = s * v;
+  }
+  return linear(out, L.proj, L.proj_b);
+}
+
+RowMat mlp(const ModelWeights& w, const LayerWeights& L, const RowMat& h) {
+  RowMat a = linear(h, L.fc1, L.fc1_b);
+  a = a.unaryExpr([&w](float v) { return gelu(v, w.gelu_tanh); });
+  return linear(a, L.fc2, L.fc2_b);
+}
+
+// EViT: keep the class token, the top-k tokens by class attention (in their original order) and one token
+// fusing the dropped ones weighted by their attention.
+RowMat evit(const RowMat& x, const Vec& cls_attention, const TokenPolicy& p) {
+  const uint32_t n = uint32_t(x.rows());
+  const uint32_t total = evit_kept_tokens(n, p.keep, p.fused);
+  if (total >= n) return x;
+  const uint32_t k = uint32_t(std::ceil(double(n - 1) * p.keep - 1e-9));
+  std::vector<uint32_t> idx(n - 1);
+  std::iota(idx.begin(), idx.end(), 1);
+  std::stable_sort(idx.begin(), idx.end(),
+                   [&](uint32_t a, uint32_t b) { return cls_attention(a) > cls_attention(b); });
+  std::vector<uint32_t> kept(idx.begin(), idx.begin() + k);
+  std::sort(kept.begin(), kept.end());
+  RowMat y(total, x.cols());
+  y.row(0) = x.row(0);
+  for (uint32_t i = 0; i < k; ++i) y.row(1 + i) = x.row(kept[i]);
+  if (total == k + 2) {
+    Eigen::RowVectorXf fused = Eigen::RowVectorXf::Zero(x.cols());
+    float weight = 0;
+    for (uint32_t i = k; i < idx.size(); ++i) {
+      fused += cls_attention(idx[i]) * x.row(idx[i]);
+      weight += cls_attention(idx[i]);
+    }
+    y.row(k + 1) = weight > 0 ? Eigen::RowVectorXf(fused / weight) : fused;
+  }
+  return y;
+}
+
+}  // namespace
+
+ForwardResult forward(const ModelWeights& w, const RowMat& input, const TokenPolicy& tokens) {
+  ForwardResult r;
+  RowMat x = input;
+  Vec cls;
+  for (size_t l = 0; l < w.layers.size(); ++l) {
+    const LayerWeights& L = w.layers[l];
+    if (w.pre_ln) {
+      x += attention(w, L, layer_norm(x, L.ln1_g, L.ln1_b, w.ln_eps), cls);
+    } else {
+      x = layer_norm(x + attention(w, L, x, cls), L.ln1_g, L.ln1_b, w.ln_eps);
+    }
+    if (tokens.active() && std::find(tokens.layers.begin(), tokens.layers.end(), int(l)) != tokens.layers.end()) {
+      r.tokens_in.push_back(uint32_t(x.rows()));
+      x = evit(x, cls, tokens);
+      r.tokens_kept.push_back(uint32_t(x.rows()));
+    }
+    if (w.pre_ln) {
+      x += mlp(w, L, layer_norm(x, L.ln2_g, L.ln2_b, w.ln_eps));
+    } else {
+      x = layer_norm(x + mlp(w, L, x), L.ln2_g, L.ln2_b, w.ln_eps);
+    }
+  }
+  r.out = std::move(x);
+  return r;
+}
+
+Fidelity measure_fidelity(const ModelWeights& dense, const ModelWeights& pruned, const TokenPolicy& tokens,
+                          uint32_t inputs, uint64_t seed) {
+  Fidelity f;
+  f.inputs = inputs;
+  Rng rng(seed);
+  double err2 = 0, ref2 = 0;
+  uint32_t agree = 0;
+  const Eigen::Index n = dense.spec.seq, D = dense.spec.d_model;
+  for (uint32_t i = 0; i < inputs; ++i) {
+    RowMat x(n, D);
+    for (Eigen::Index r = 0; r < n; ++r)
+      for (Eigen::Index c = 0; c < D; ++c) x(r, c) = float(rng.normal());
+    const RowMat yd = forward(dense, x, TokenPolicy{}).out;
+    const RowMat yp = forward(pruned, x, tokens).out;
+    const Eigen::RowVectorXf rd = dense.causal ? yd.row(yd.rows() - 1) : yd.row(0);
+    const Eigen::RowVectorXf rp = dense.causal ? yp.row(yp.rows() - 1) : yp.row(0);
+    err2 += double((rd - rp).squaredNorm());
+    ref2 += double(rd.squaredNorm());
+    Eigen::Index ad, ap;
+    rd.maxCoeff(&ad);
+    rp.maxCoeff(&ap);
+    agree += ad == ap;
+  }
+  f.rel_error = ref2 > 0 ? std::sqrt(err2 / ref2) : 0.0;
+  f.top1_agreement = inputs ? double(agree) / inputs : 1.0;
+  return f;
+}
+
+}  // namespace prunesim::workloads
