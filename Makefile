@@ -3,7 +3,7 @@ PRESET ?= release
 BUILD_DIR := build/$(PRESET)
 JOBS ?= $(shell nproc)
 
-.PHONY: run test deps configure build bench format clean
+.PHONY: run test deps configure build bench format clean traces
 
 # The setup script checks every package (a fraction of a second) and installs only what is missing.
 deps:
@@ -30,3 +30,6 @@ format:
 
 clean:
 	@rm -rf build
+
+traces: build
+	@tools/regen-traces.sh $(BUILD_DIR)

@@ -75,7 +75,8 @@ void PeArray::b_transport(tlm::tlm_generic_payload& tx, sc_core::sc_time& delay)
     if (pe_.overlap_preload && pe_.dataflow == hls::Dataflow::WeightStationary) {
       PeConfig serial = pe_;
       serial.overlap_preload = false;
-      cmd.preload_saved_cycles = gemm_tile_cycles(serial, *cmd.weight, cmd.m, cmd.first, cmd.last).cycles - t.cycles;
+      cmd.preload_saved_cycles =
+          gemm_tile_cycles(serial, *cmd.weight, cmd.m, cmd.first, cmd.last).cycles - t.cycles;
     }
     cmd.macs = t.macs;
     cmd.imbalance = t.imbalance;

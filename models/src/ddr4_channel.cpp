@@ -5,7 +5,6 @@
 
 namespace prunesim::models {
 
-
 Ddr4Channel::Ddr4Channel(const DramConfig& cfg) : cfg_(cfg) {
   const DramTiming& t = cfg_.timing;
   burst_cycles_ = t.BL / 2;  // double data rate
@@ -304,7 +303,9 @@ DramCompletion Ddr4Channel::schedule(const Queued& q, const Plan& p) {
   return c;
 }
 
-void Ddr4Channel::run(const std::function<void(const DramCompletion&)>& on_done) { run_while(0, on_done); }
+void Ddr4Channel::run(const std::function<void(const DramCompletion&)>& on_done) {
+  run_while(0, on_done);
+}
 
 size_t Ddr4Channel::serve_hit_run(size_t keep, const std::function<void(const DramCompletion&)>& on_done) {
   // The common case of a stream, served without the general machinery: the oldest read is a row hit whose
@@ -385,8 +386,10 @@ void Ddr4Channel::run_while(size_t keep, const std::function<void(const DramComp
     const size_t i = pick(q, p);
     head_bypassed_ = i == 0 ? 0 : head_bypassed_ + 1;
     const Queued chosen = q[i];
-    if (i == 0) q.pop_front();
-    else q.erase_at(i);
+    if (i == 0)
+      q.pop_front();
+    else
+      q.erase_at(i);
     const DramCompletion c = schedule(chosen, p);
     if (on_done) on_done(c);
   }

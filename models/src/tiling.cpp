@@ -36,7 +36,8 @@ std::vector<WeightTile> weight_tiles(const Matrix& w, const HwConfig& hw) {
     if (total == 0) return r == rows ? w.bytes : 0;
     return uint64_t(static_cast<u128>(w.bytes) * cum[r] / total);
   };
-  const uint64_t slot = hw.tiling.weight_tile_bytes ? hw.tiling.weight_tile_bytes : hw.weight_buffer.slot_bytes();
+  const uint64_t slot =
+      hw.tiling.weight_tile_bytes ? hw.tiling.weight_tile_bytes : hw.weight_buffer.slot_bytes();
   std::vector<WeightTile> tiles;
   uint32_t first = 0;
   while (first < rows) {

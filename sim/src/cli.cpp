@@ -139,7 +139,8 @@ workloads::Trace load_workload(const RunConfig& cfg, std::string& name, std::str
     std::ostringstream ss;
     workloads::write_trace(ss, t);
     text = ss.str();
-    name = cfg.workload.weights.empty() ? "built-in:" + cfg.workload.model : "weights:" + cfg.workload.weights;
+    name =
+        cfg.workload.weights.empty() ? "built-in:" + cfg.workload.model : "weights:" + cfg.workload.weights;
   }
   return t;
 }

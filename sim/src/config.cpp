@@ -73,12 +73,22 @@ struct Assignment {
 }  // namespace
 
 workloads::ModelSpec WorkloadConfig::model_spec() const {
-  workloads::ModelSpec m = hf_config.empty() ? workloads::lookup_model(model) : workloads::spec_from_hf_config(hf_config);
+  workloads::ModelSpec m =
+      hf_config.empty() ? workloads::lookup_model(model) : workloads::spec_from_hf_config(hf_config);
   m.batch = batch;
   if (seq) m.seq = seq;
   if (layers) m.layers = layers;
   if (gru_input) m.gru_input = gru_input;
   if (gru_hidden) m.gru_hidden = gru_hidden;
+  if (d_model) m.d_model = d_model;
+  if (heads) m.heads = heads;
+  if (mlp) m.mlp = mlp;
+  if (d_model || heads) {
+    if (m.heads == 0 || m.d_model % m.heads)
+      throw InputError("workload.d_model (" + std::to_string(m.d_model) +
+                       ") must be a multiple of workload.heads (" + std::to_string(m.heads) + ")");
+    m.head_dim = m.d_model / m.heads;
+  }
   m.decode = decode;
   if (m.family == workloads::Family::Vision && seq && seq <= m.extra_tokens)
     throw InputError("workload.seq: must exceed the model's " + std::to_string(m.extra_tokens) +
@@ -88,7 +98,8 @@ workloads::ModelSpec WorkloadConfig::model_spec() const {
 
 workloads::Trace WorkloadConfig::build_trace() const {
   if (weights.empty()) return workloads::compress(model_spec(), recipe());
-  if (hf_config.empty()) throw InputError("workload.weights needs workload.hf_config (the model's config.json)");
+  if (hf_config.empty())
+    throw InputError("workload.weights needs workload.hf_config (the model's config.json)");
   const workloads::ModelWeights w = workloads::load_hf_model(weights, hf_config);
   return workloads::compress(model_spec(), recipe(), &w, fidelity_inputs);
 }
@@ -120,9 +131,17 @@ workloads::Recipe WorkloadConfig::recipe() const {
     r.tokens.mode = workloads::TokenPolicy::Mode::Static;
   else if (token_mode == "distribution")
     r.tokens.mode = workloads::TokenPolicy::Mode::Distribution;
+  else if (token_mode == "threshold")
+    r.tokens.mode = workloads::TokenPolicy::Mode::Threshold;
   else
-    throw InputError("workload.token_mode: expected static or distribution, got '" + token_mode + "'");
+    throw InputError("workload.token_mode: expected static, distribution or threshold, got '" + token_mode +
+                     "'");
   r.tokens.keep_stddev = token_stddev;
+  r.tokens.threshold = token_threshold;
+  if (quant_granularity != "tensor" && quant_granularity != "channel")
+    throw InputError("workload.quant_granularity: expected tensor or channel, got '" + quant_granularity +
+                     "'");
+  r.per_channel = quant_granularity == "channel";
   return r;
 }
 
@@ -410,11 +429,13 @@ ConfigSchema::ConfigSchema() {
   PRUNESIM_E(vector_op_pj, "energy per vector-unit element op (pJ)");
 #undef PRUNESIM_E
   // [tiling]
-  add_u64("tiling.weight_tile_bytes", [](RunConfig& c) -> uint64_t& { return c.hw.tiling.weight_tile_bytes; }, 0,
-          uint64_t(1) << 34, "weight tile size (0: one weight-buffer slot)");
-  add_enum<SpillPolicy>("tiling.spill", [](RunConfig& c) -> SpillPolicy& { return c.hw.tiling.spill; },
-                        {{"auto", SpillPolicy::Auto}, {"always", SpillPolicy::Always}},
-                        "auto: activations stay on chip when they fit; always: through DRAM");
+  add_u64(
+      "tiling.weight_tile_bytes", [](RunConfig& c) -> uint64_t& { return c.hw.tiling.weight_tile_bytes; }, 0,
+      uint64_t(1) << 34, "weight tile size (0: one weight-buffer slot)");
+  add_enum<SpillPolicy>(
+      "tiling.spill", [](RunConfig& c) -> SpillPolicy& { return c.hw.tiling.spill; },
+      {{"auto", SpillPolicy::Auto}, {"always", SpillPolicy::Always}},
+      "auto: activations stay on chip when they fit; always: through DRAM");
   // [sim]
   add_bool(
       "sim.ideal_memory", [](RunConfig& c) -> bool& { return c.hw.sim.ideal_memory; }, "memory never stalls");
@@ -472,12 +493,30 @@ ConfigSchema::ConfigSchema() {
   add_f64(
       "workload.token_stddev", [](RunConfig& c) -> double& { return c.workload.token_stddev; }, 0, 1,
       "per-sample keep stddev");
-  add_str("workload.weights", [](RunConfig& c) -> std::string& { return c.workload.weights; },
-          "safetensors file with real weights (needs workload.hf_config)");
-  add_str("workload.hf_config", [](RunConfig& c) -> std::string& { return c.workload.hf_config; },
-          "Hugging Face config.json giving the model's dimensions");
-  add_u32("workload.fidelity_inputs", [](RunConfig& c) -> uint32_t& { return c.workload.fidelity_inputs; }, 1, 1024,
-          "seeded inputs for the dense-vs-pruned fidelity check (real weights)");
+  add_u32(
+      "workload.d_model", [](RunConfig& c) -> uint32_t& { return c.workload.d_model; }, 0, 65536,
+      "hidden size (0: model's)");
+  add_u32(
+      "workload.heads", [](RunConfig& c) -> uint32_t& { return c.workload.heads; }, 0, 1024,
+      "attention heads (0: model's)");
+  add_u32(
+      "workload.mlp", [](RunConfig& c) -> uint32_t& { return c.workload.mlp; }, 0, 1 << 20,
+      "MLP hidden size (0: model's)");
+  add_f64(
+      "workload.token_threshold", [](RunConfig& c) -> double& { return c.workload.token_threshold; }, 1e-6,
+      1e6, "threshold mode: multiple of the mean class attention a token needs");
+  add_str(
+      "workload.quant_granularity", [](RunConfig& c) -> std::string& { return c.workload.quant_granularity; },
+      "tensor|channel: one quantization scale per tensor or per output channel");
+  add_str(
+      "workload.weights", [](RunConfig& c) -> std::string& { return c.workload.weights; },
+      "safetensors file with real weights (needs workload.hf_config)");
+  add_str(
+      "workload.hf_config", [](RunConfig& c) -> std::string& { return c.workload.hf_config; },
+      "Hugging Face config.json giving the model's dimensions");
+  add_u32(
+      "workload.fidelity_inputs", [](RunConfig& c) -> uint32_t& { return c.workload.fidelity_inputs; }, 1,
+      1024, "seeded inputs for the dense-vs-pruned fidelity check (real weights)");
   add_u64(
       "workload.seed", [](RunConfig& c) -> uint64_t& { return c.workload.seed; }, 0, UINT64_MAX,
       "random seed");

@@ -81,7 +81,9 @@ const std::vector<OpColumn>& op_columns() {
       {"imbalance", [](const S& s) { return json(round6(s.imbalance)); }},
       {"roofline_cycles", [](const S& s) { return json(s.roofline_cycles); }},
       {"roofline_fraction",
-       [](const S& s) { return json(round6(s.cycles ? double(s.roofline_cycles) / double(s.cycles) : 0.0)); }},
+       [](const S& s) {
+         return json(round6(s.cycles ? double(s.roofline_cycles) / double(s.cycles) : 0.0));
+       }},
       {"preload_saved_cycles", [](const S& s) { return json(s.preload_saved_cycles); }},
       {"tokens", [](const S& s) { return json(s.tokens); }},
   };
@@ -93,8 +95,10 @@ json op_json(const models::OpStats& s) {
   json stalls = json::object();
   for (const auto& c : op_columns()) {
     const std::string name = c.name;
-    if (name.rfind("stall_", 0) == 0) stalls[name.substr(6)] = c.value(s);
-    else j[name] = c.value(s);
+    if (name.rfind("stall_", 0) == 0)
+      stalls[name.substr(6)] = c.value(s);
+    else
+      j[name] = c.value(s);
   }
   j["stall_cycles"] = stalls;
   return j;

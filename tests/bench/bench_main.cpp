@@ -17,7 +17,9 @@ static void BM_DramSequential(benchmark::State& state) {
   for (auto _ : state) {
     models::Ddr4Channel ch(cfg);
     uint64_t done = 0;
-    const std::function<void(const models::DramCompletion&)> rec = [&](const models::DramCompletion& c) { done = c.done; };
+    const std::function<void(const models::DramCompletion&)> rec = [&](const models::DramCompletion& c) {
+      done = c.done;
+    };
     for (uint64_t i = 0; i < n; ++i) {
       ch.submit({i, 0, i * 64, false});
       if (i % 4096 == 4095) ch.run_ahead(rec);  // fed in pieces, as the DRAM target does
@@ -35,7 +37,9 @@ static void BM_DramRandom(benchmark::State& state) {
   for (auto _ : state) {
     models::Ddr4Channel ch(cfg);
     uint64_t x = 1, done = 0;
-    const std::function<void(const models::DramCompletion&)> rec = [&](const models::DramCompletion& c) { done = c.done; };
+    const std::function<void(const models::DramCompletion&)> rec = [&](const models::DramCompletion& c) {
+      done = c.done;
+    };
     for (uint64_t i = 0; i < n; ++i) {
       x = x * 6364136223846793005ull + 1442695040888963407ull;
       ch.submit({i, 0, (x >> 20) % (uint64_t(1) << 33) / 64 * 64, false});

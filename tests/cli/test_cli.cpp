@@ -172,7 +172,8 @@ TEST(Cli, CompressFromRealWeightsRecordsFidelityAndBadFilesExitTwo) {
   // A truncated weights file exits 2 naming it, and leaves no trace behind.
   const std::string bytes = prunesim::test::read_file(d + "/m.safetensors");
   prunesim::test::write_file(d + "/cut.safetensors", bytes.substr(0, bytes.size() / 2));
-  r = run_prunesim("compress --weights " + d + "/cut.safetensors --hf-config " + d + "/config.json -o " + d + "/cut.trace");
+  r = run_prunesim("compress --weights " + d + "/cut.safetensors --hf-config " + d + "/config.json -o " + d +
+                   "/cut.trace");
   EXPECT_EQ(r.status, 2);
   EXPECT_NE(r.err.find("cut.safetensors"), std::string::npos) << r.err;
   EXPECT_FALSE(prunesim::test::file_exists(d + "/cut.trace"));

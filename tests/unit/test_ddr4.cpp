@@ -342,7 +342,8 @@ TEST(Ddr4FastPath, StreamsServedByTheFastPathMatchThePerRequestScheduler) {
   };
   const auto ref = serve(false, 0);
   ASSERT_EQ(ref.size(), reqs.size());
-  for (auto [fast, piece] : {std::pair{true, size_t(0)}, std::pair{true, size_t(777)}, std::pair{false, size_t(100)}}) {
+  for (auto [fast, piece] :
+       {std::pair{true, size_t(0)}, std::pair{true, size_t(777)}, std::pair{false, size_t(100)}}) {
     const auto got = serve(fast, piece);
     ASSERT_EQ(got.size(), ref.size());
     for (size_t i = 0; i < ref.size(); ++i) {

@@ -86,7 +86,9 @@ TEST(Safetensors, ReadsWhatItWritesAndChecksTheFile) {
   // Truncated: the header claims more bytes than the file has.
   const std::string bytes = test::read_file(d + "/a.safetensors");
   test::write_file(d + "/short.safetensors", bytes.substr(0, 20));
-  EXPECT_NE(error_of([&] { SafetensorsFile::open(d + "/short.safetensors"); }).find("runs past the end of the file"),
+  EXPECT_NE(error_of([&] {
+              SafetensorsFile::open(d + "/short.safetensors");
+            }).find("runs past the end of the file"),
             std::string::npos);
   // Shape x dtype disagrees with the offsets.
   auto raw = [](const std::string& header, size_t data) {
@@ -95,18 +97,25 @@ TEST(Safetensors, ReadsWhatItWritesAndChecksTheFile) {
     for (int i = 0; i < 8; ++i) s[i] = char(n >> (8 * i) & 0xff);
     return s + header + std::string(data, '\0');
   };
-  test::write_file(d + "/bad.safetensors", raw("{\"w\":{\"dtype\":\"F32\",\"shape\":[2,2],\"data_offsets\":[0,12]}}", 16));
-  EXPECT_NE(error_of([&] { SafetensorsFile::open(d + "/bad.safetensors"); }).find("shape x dtype is 16 bytes but data_offsets span 12"),
+  test::write_file(d + "/bad.safetensors",
+                   raw("{\"w\":{\"dtype\":\"F32\",\"shape\":[2,2],\"data_offsets\":[0,12]}}", 16));
+  EXPECT_NE(error_of([&] {
+              SafetensorsFile::open(d + "/bad.safetensors");
+            }).find("shape x dtype is 16 bytes but data_offsets span 12"),
             std::string::npos);
-  test::write_file(d + "/f64.safetensors", raw("{\"w\":{\"dtype\":\"F64\",\"shape\":[1],\"data_offsets\":[0,8]}}", 8));
-  EXPECT_NE(error_of([&] { SafetensorsFile::open(d + "/f64.safetensors"); }).find("F64 is not supported"), std::string::npos);
+  test::write_file(d + "/f64.safetensors",
+                   raw("{\"w\":{\"dtype\":\"F64\",\"shape\":[1],\"data_offsets\":[0,8]}}", 8));
+  EXPECT_NE(error_of([&] { SafetensorsFile::open(d + "/f64.safetensors"); }).find("F64 is not supported"),
+            std::string::npos);
   // F16, BF16 and I8 decode.
   std::string data;
-  for (uint16_t h : {uint16_t(0x3c00), uint16_t(0xc000), uint16_t(0x3555)}) data += char(h & 0xff), data += char(h >> 8);
+  for (uint16_t h : {uint16_t(0x3c00), uint16_t(0xc000), uint16_t(0x3555)})
+    data += char(h & 0xff), data += char(h >> 8);
   for (uint16_t h : {uint16_t(0x3f80), uint16_t(0x4040)}) data += char(h & 0xff), data += char(h >> 8);
   data += char(-7);
   std::string hdr =
-      "{\"h\":{\"dtype\":\"F16\",\"shape\":[3],\"data_offsets\":[0,6]},\"b\":{\"dtype\":\"BF16\",\"shape\":[2],"
+      "{\"h\":{\"dtype\":\"F16\",\"shape\":[3],\"data_offsets\":[0,6]},\"b\":{\"dtype\":\"BF16\",\"shape\":["
+      "2],"
       "\"data_offsets\":[6,10]},\"i\":{\"dtype\":\"I8\",\"shape\":[1],\"data_offsets\":[10,11]}}";
   std::string file(8, '\0');
   for (int i = 0; i < 8; ++i) file[i] = char(uint64_t(hdr.size()) >> (8 * i) & 0xff);
@@ -128,16 +137,20 @@ TEST(HfModel, LoadsBertNamingAndReportsMissingFields) {
   EXPECT_EQ(w.layers[0].qkv.rows(), 3 * kD);
   const SafetensorsFile f = SafetensorsFile::open(d + "/model.safetensors");
   // Key rows follow the query rows in the fused qkv matrix.
-  EXPECT_EQ(w.layers[1].qkv(kD + 3, 5), f.floats("bert.encoder.layer.1.attention.self.key.weight")[3 * kD + 5]);
+  EXPECT_EQ(w.layers[1].qkv(kD + 3, 5),
+            f.floats("bert.encoder.layer.1.attention.self.key.weight")[3 * kD + 5]);
   test::write_file(d + "/bad.json", "{\"model_type\": \"bert\", \"hidden_size\": 32}");
-  EXPECT_NE(error_of([&] { load_hf_model(d + "/model.safetensors", d + "/bad.json"); }).find("'num_attention_heads'"),
+  EXPECT_NE(error_of([&] {
+              load_hf_model(d + "/model.safetensors", d + "/bad.json");
+            }).find("'num_attention_heads'"),
             std::string::npos);
   test::write_file(d + "/t5.json", "{\"model_type\": \"t5\"}");
   EXPECT_NE(error_of([&] { spec_from_hf_config(d + "/t5.json"); }).find("model_type 't5' is not supported"),
             std::string::npos);
   write_safetensors(d + "/empty.safetensors", {{"unrelated", {1}, {0}}});
-  EXPECT_NE(error_of([&] { load_hf_model(d + "/empty.safetensors", d + "/config.json"); }).find("missing tensor"),
-            std::string::npos);
+  EXPECT_NE(
+      error_of([&] { load_hf_model(d + "/empty.safetensors", d + "/config.json"); }).find("missing tensor"),
+      std::string::npos);
 }
 
 TEST(RealWeights, BlockMasksKeepTheLargestMagnitudeBlocks) {
@@ -152,7 +165,8 @@ TEST(RealWeights, BlockMasksKeepTheLargestMagnitudeBlocks) {
   for (uint32_t br = 0; br < m.mask.grid_rows; ++br)
     for (uint32_t bc = 0; bc < m.mask.grid_cols; ++bc) {
       const double l1 = double(w.layers[0].fc1.block(br * 8, bc * 8, 8, 8).cwiseAbs().sum());
-      (m.mask.kept(br, bc) ? min_kept : max_dropped) = m.mask.kept(br, bc) ? std::min(min_kept, l1) : std::max(max_dropped, l1);
+      (m.mask.kept(br, bc) ? min_kept : max_dropped) =
+          m.mask.kept(br, bc) ? std::min(min_kept, l1) : std::max(max_dropped, l1);
     }
   EXPECT_GT(min_kept, max_dropped);
   EXPECT_EQ(m.mask.kept_blocks(), 16u);
@@ -177,9 +191,11 @@ TEST(RealWeights, DenseModelFidelityErrorIsZero) {
 }
 
 namespace {
-// Straightforward reference of one post-LN BERT layer in double precision, written independently of forward().
-std::vector<std::vector<double>> reference_layer(const LayerWeights& L, const std::vector<std::vector<double>>& x,
-                                                 int heads, double eps) {
+// Straightforward reference of one post-LN BERT layer in double precision, written independently of
+// forward().
+std::vector<std::vector<double>> reference_layer(const LayerWeights& L,
+                                                 const std::vector<std::vector<double>>& x, int heads,
+                                                 double eps) {
   const size_t n = x.size(), D = x[0].size(), A = size_t(L.proj.cols()), hd = A / size_t(heads);
   auto lin = [](const std::vector<std::vector<double>>& in, const RowMat& w, const Vec& b) {
     std::vector<std::vector<double>> out(in.size(), std::vector<double>(size_t(w.rows())));
@@ -198,7 +214,8 @@ std::vector<std::vector<double>> reference_layer(const LayerWeights& L, const st
       mean /= double(row.size());
       for (double e : row) var += (e - mean) * (e - mean);
       var /= double(row.size());
-      for (size_t j = 0; j < row.size(); ++j) row[j] = (row[j] - mean) / std::sqrt(var + eps) * g(Eigen::Index(j)) + b(Eigen::Index(j));
+      for (size_t j = 0; j < row.size(); ++j)
+        row[j] = (row[j] - mean) / std::sqrt(var + eps) * g(Eigen::Index(j)) + b(Eigen::Index(j));
     }
     return v;
   };
@@ -286,7 +303,8 @@ TEST(HfModel, Gpt2ConvWeightsAreTransposedAndVitNamesLoad) {
   add(g, h + "mlp.c_proj.bias", {kD});
   for (const char* ln : {"ln_1", "ln_2"}) add(g, h + ln + ".weight", {kD}), add(g, h + ln + ".bias", {kD});
   write_safetensors(d + "/gpt2.safetensors", g);
-  test::write_file(d + "/gpt2.json", "{\"model_type\": \"gpt2\", \"n_embd\": 32, \"n_head\": 4, \"n_layer\": 1}");
+  test::write_file(d + "/gpt2.json",
+                   "{\"model_type\": \"gpt2\", \"n_embd\": 32, \"n_head\": 4, \"n_layer\": 1}");
   const ModelWeights w = load_hf_model(d + "/gpt2.safetensors", d + "/gpt2.json");
   EXPECT_TRUE(w.causal);
   EXPECT_EQ(w.spec.mlp, 128u);
@@ -304,7 +322,8 @@ TEST(HfModel, Gpt2ConvWeightsAreTransposedAndVitNamesLoad) {
   std::vector<NamedTensor> v;
   const std::string p = "vit.encoder.layer.0.";
   for (const char* x : {"query", "key", "value"})
-    add(v, p + "attention.attention." + x + ".weight", {kD, kD}), add(v, p + "attention.attention." + x + ".bias", {kD});
+    add(v, p + "attention.attention." + x + ".weight", {kD, kD}),
+        add(v, p + "attention.attention." + x + ".bias", {kD});
   add(v, p + "attention.output.dense.weight", {kD, kD});
   add(v, p + "attention.output.dense.bias", {kD});
   add(v, p + "intermediate.dense.weight", {kF, kD});
@@ -314,10 +333,58 @@ TEST(HfModel, Gpt2ConvWeightsAreTransposedAndVitNamesLoad) {
   for (const char* ln : {"layernorm_before", "layernorm_after"})
     add(v, p + ln + ".weight", {kD}), add(v, p + ln + ".bias", {kD});
   write_safetensors(d + "/vit.safetensors", v);
-  test::write_file(d + "/vit.json",
-                   "{\"model_type\": \"vit\", \"hidden_size\": 32, \"num_attention_heads\": 4, \"num_hidden_layers\": 1, "
-                   "\"intermediate_size\": 64, \"image_size\": 32, \"patch_size\": 8}");
+  test::write_file(
+      d + "/vit.json",
+      "{\"model_type\": \"vit\", \"hidden_size\": 32, \"num_attention_heads\": 4, \"num_hidden_layers\": 1, "
+      "\"intermediate_size\": 64, \"image_size\": 32, \"patch_size\": 8}");
   const ModelWeights vw = load_hf_model(d + "/vit.safetensors", d + "/vit.json");
   EXPECT_TRUE(vw.pre_ln);
   EXPECT_EQ(vw.spec.seq, 17u);  // (32 / 8)^2 patches + class token
+}
+
+TEST(RealWeights, ThresholdTokenPruningCountsComeFromRunningTheModel) {
+  const std::string d = test::temp_dir();
+  write_tiny_bert(d);
+  const ModelWeights w = load_hf_model(d + "/model.safetensors", d + "/config.json");
+  ModelSpec m = tiny_spec(d, 33);
+  m.batch = 3;
+  Recipe r;
+  r.tokens.layers = {0};
+  r.tokens.keep = 0.5;  // below 1 so the policy is active; threshold mode ignores the ratio
+  r.tokens.mode = TokenPolicy::Mode::Threshold;
+  r.tokens.threshold = 1.0;
+  const Trace t = compress(m, r, &w, 2);
+  const Op* prune = nullptr;
+  for (const auto& op : t.ops)
+    if (op.kind == OpKind::TokenPrune) prune = &op;
+  ASSERT_NE(prune, nullptr);
+  ASSERT_EQ(prune->tokens_kept.size(), 3u);
+  // Each sample's count is what a forward pass on that sample's seeded input keeps.
+  Rng inputs(r.seed + 0x5eed);
+  ModelWeights pruned = w;  // no weight pruning in this recipe: the pruned model is the dense one
+  for (size_t s = 0; s < 3; ++s) {
+    RowMat x(33, kD);
+    for (int i = 0; i < 33; ++i)
+      for (int j = 0; j < kD; ++j) x(i, j) = float(inputs.normal());
+    EXPECT_EQ(prune->tokens_kept[s], forward(pruned, x, r.tokens).tokens_kept.at(0)) << s;
+    EXPECT_LT(prune->tokens_kept[s], 33u);
+  }
+  // Without weights there is no attention to threshold.
+  EXPECT_NE(error_of([&] { compress(m, r); }).find("threshold needs real weights"), std::string::npos);
+}
+
+TEST(RealWeights, PerChannelScalesQuantizeMoreFaithfullyThanOnePerTensor) {
+  const std::string d = test::temp_dir();
+  write_tiny_bert(d);
+  const ModelWeights w = load_hf_model(d + "/model.safetensors", d + "/config.json");
+  Recipe tensor;
+  tensor.set_quant("int4");
+  Recipe channel = tensor;
+  channel.per_channel = true;
+  const double e_tensor =
+      std::stod(compress(tiny_spec(d, 16), tensor, &w, 4).header.at("fidelity_rel_error"));
+  const double e_channel =
+      std::stod(compress(tiny_spec(d, 16), channel, &w, 4).header.at("fidelity_rel_error"));
+  EXPECT_GT(e_tensor, 0.0);
+  EXPECT_LT(e_channel, e_tensor);
 }

@@ -16,9 +16,12 @@ std::string TokenPolicy::str() const {
   std::ostringstream os;
   os << "evit layers=";
   for (size_t i = 0; i < layers.size(); ++i) os << (i ? "," : "") << layers[i];
-  os << " keep=" << keep << " fused=" << (fused ? 1 : 0)
-     << " mode=" << (mode == Mode::Static ? "static" : "distribution");
+  os << " keep=" << keep << " fused=" << (fused ? 1 : 0) << " mode="
+     << (mode == Mode::Static         ? "static"
+         : mode == Mode::Distribution ? "distribution"
+                                      : "threshold");
   if (mode == Mode::Distribution) os << " stddev=" << keep_stddev;
+  if (mode == Mode::Threshold) os << " threshold=" << threshold;
   return os.str();
 }
 
@@ -122,7 +125,8 @@ class TraceBuilder {
 
   // `values` (rows x cols, row-major) are real weights to score the mask with, or null.
   const Matrix& matrix(const std::string& name, const std::string& kind, int layer, uint32_t rows,
-                       uint32_t cols, uint32_t dense_rows, uint32_t dense_cols, const float* values = nullptr) {
+                       uint32_t cols, uint32_t dense_rows, uint32_t dense_cols,
+                       const float* values = nullptr) {
     Matrix m;
     m.name = name;
     m.kind = kind;
@@ -189,6 +193,7 @@ class TraceBuilder {
 
   uint64_t act_bytes(uint64_t elems) const { return (elems * uint64_t(recipe_.abits) + 7) / 8; }
   Rng& rng() { return rng_; }
+  bool per_channel() const { return recipe_.per_channel; }
   PruneSpec spec(const std::string& kind) const {
     auto it = recipe_.fine.find(kind);
     return it == recipe_.fine.end() ? PruneSpec{} : it->second;
@@ -200,6 +205,22 @@ class TraceBuilder {
   // Real weights, when the trace is compressed from them, and the pruned copy built alongside.
   const ModelWeights* weights = nullptr;
   ModelWeights* pruned = nullptr;
+  size_t token_steps = 0;
+  // Tokens kept at each pruning step for sample s, from a forward pass of the pruned model on a seeded input
+  // (run once, after every layer's matrices exist).
+  const std::vector<uint32_t>& token_schedule(size_t s) {
+    if (schedule_.empty()) {
+      Rng inputs(recipe_.seed + 0x5eed);
+      const Eigen::Index n = model_.seq, D = model_.d_model;
+      for (uint32_t i = 0; i < model_.batch; ++i) {
+        RowMat x(n, D);
+        for (Eigen::Index r = 0; r < n; ++r)
+          for (Eigen::Index c = 0; c < D; ++c) x(r, c) = float(inputs.normal());
+        schedule_.push_back(forward(*pruned, x, recipe_.tokens).tokens_kept);
+      }
+    }
+    return schedule_.at(s);
+  }
   Trace take() { return std::move(trace_); }
   Trace& trace() { return trace_; }
 
@@ -215,6 +236,7 @@ class TraceBuilder {
   const Recipe& recipe_;
   Rng rng_;
   Trace trace_;
+  std::vector<std::vector<uint32_t>> schedule_;
 };
 
 // Per-sample token counts; pruning can make them differ between samples in Distribution mode.
@@ -258,12 +280,20 @@ void token_prune(TraceBuilder& b, int layer, Tokens& tok, const TokenPolicy& p, 
   Op& o = b.op(OpKind::TokenPrune, layer, "evit.topk");
   o.heads = heads;
   o.fused = p.fused;
-  for (auto& t : tok.per_sample) {
-    double keep = p.keep;
-    if (p.mode == TokenPolicy::Mode::Distribution)
-      keep = std::clamp(p.keep + p.keep_stddev * b.rng().normal(), 1e-3, 1.0);
+  const size_t step = b.token_steps++;
+  for (size_t s = 0; s < tok.per_sample.size(); ++s) {
+    uint32_t& t = tok.per_sample[s];
     o.tokens_in.push_back(t);
-    t = evit_kept_tokens(t, keep, p.fused);
+    if (b.weights) {
+      // Real weights: the counts come from running the pruned model on this sample.
+      const std::vector<uint32_t>& kept = b.token_schedule(s);
+      t = kept.at(step);
+    } else {
+      double keep = p.keep;
+      if (p.mode == TokenPolicy::Mode::Distribution)
+        keep = std::clamp(p.keep + p.keep_stddev * b.rng().normal(), 1e-3, 1.0);
+      t = evit_kept_tokens(t, keep, p.fused);
+    }
     o.tokens_kept.push_back(t);
   }
 }
@@ -308,13 +338,22 @@ std::vector<uint32_t> top_units(const std::vector<double>& score, uint32_t keep)
   return idx;
 }
 
-// Symmetric per-tensor quantize-dequantize of the kept weights at `bits` (16 and more: left exact).
-void fake_quantize(RowMat& w, int bits) {
-  if (bits >= 16) return;
-  const float maxabs = w.cwiseAbs().maxCoeff();
-  if (maxabs == 0) return;
-  const float qmax = float((1 << (bits - 1)) - 1), scale = maxabs / qmax;
-  w = w.unaryExpr([&](float v) { return std::clamp(std::round(v / scale), -qmax, qmax) * scale; });
+// Symmetric quantize-dequantize of the kept weights at `bits`, one scale per tensor or per output channel
+// (row); 16 bits and more are left exact (fp16/int16 error is far below pruning's).
+void fake_quantize(RowMat& w, int bits, bool per_channel) {
+  if (bits >= 16 || w.size() == 0) return;
+  const float qmax = float((1 << (bits - 1)) - 1);
+  auto quantize = [qmax](auto block) {
+    const float maxabs = block.cwiseAbs().maxCoeff();
+    if (maxabs == 0) return;
+    const float scale = maxabs / qmax;
+    block = block.unaryExpr([&](float v) { return std::clamp(std::round(v / scale), -qmax, qmax) * scale; });
+  };
+  if (per_channel) {
+    for (Eigen::Index r = 0; r < w.rows(); ++r) quantize(w.row(r));
+  } else {
+    quantize(w.block(0, 0, w.rows(), w.cols()));
+  }
 }
 
 // Builds one weight matrix from a subset of a real matrix's rows and columns, prunes it, and writes the
@@ -324,12 +363,12 @@ void real_matrix(TraceBuilder& b, const std::string& name, const std::string& ki
   RowMat sub(rows.size(), cols.size());
   for (size_t i = 0; i < rows.size(); ++i)
     for (size_t j = 0; j < cols.size(); ++j) sub(i, j) = full(rows[i], cols[j]);
-  const Matrix& m = b.matrix(name, kind, l, uint32_t(rows.size()), uint32_t(cols.size()), uint32_t(full.rows()),
-                             uint32_t(full.cols()), sub.data());
+  const Matrix& m = b.matrix(name, kind, l, uint32_t(rows.size()), uint32_t(cols.size()),
+                             uint32_t(full.rows()), uint32_t(full.cols()), sub.data());
   const std::vector<uint8_t> keep = element_mask(m, b.spec(kind), sub.data());
   for (size_t i = 0; i < keep.size(); ++i)
     if (!keep[i]) sub.data()[i] = 0;
-  fake_quantize(sub, m.wbits);
+  fake_quantize(sub, m.wbits, b.per_channel());
   full_out = RowMat::Zero(full.rows(), full.cols());
   for (size_t i = 0; i < rows.size(); ++i)
     for (size_t j = 0; j < cols.size(); ++j) full_out(rows[i], cols[j]) = sub(i, j);
@@ -467,6 +506,8 @@ void validate_recipe(const ModelSpec& m, const Recipe& r) {
   if (!(t.keep > 0.0 && t.keep <= 1.0))
     throw InputError("token keep ratio " + std::to_string(t.keep) + " must be in (0, 1]");
   if (t.keep_stddev < 0.0) throw InputError("token keep stddev must be >= 0");
+  if (t.mode == TokenPolicy::Mode::Threshold && t.threshold <= 0.0)
+    throw InputError("token threshold must be > 0");
   for (int l : t.layers)
     if (l < 0 || uint32_t(l) >= m.layers)
       throw InputError("token-pruning layer " + std::to_string(l) + " is outside the model's layers 0.." +
@@ -480,9 +521,12 @@ void validate_recipe(const ModelSpec& m, const Recipe& r) {
 
 }  // namespace
 
-Trace compress(const ModelSpec& model, const Recipe& recipe) { return compress(model, recipe, nullptr, 0); }
+Trace compress(const ModelSpec& model, const Recipe& recipe) {
+  return compress(model, recipe, nullptr, 0);
+}
 
-Trace compress(const ModelSpec& model, const Recipe& recipe, const ModelWeights* weights, uint32_t fidelity_inputs) {
+Trace compress(const ModelSpec& model, const Recipe& recipe, const ModelWeights* weights,
+               uint32_t fidelity_inputs) {
   validate(model);
   validate_recipe(model, recipe);
   TraceBuilder b(model, recipe);
@@ -493,8 +537,12 @@ Trace compress(const ModelSpec& model, const Recipe& recipe, const ModelWeights*
         ws.heads != model.heads || ws.mlp != model.mlp)
       throw InputError("the weights in " + weights->source + " do not match the model's dimensions");
     pruned = *weights;
+    pruned.spec.seq = model.seq;
     b.weights = weights;
     b.pruned = &pruned;
+  } else if (recipe.tokens.active() && recipe.tokens.mode == TokenPolicy::Mode::Threshold) {
+    throw InputError(
+        "token_mode threshold needs real weights (--weights): its counts come from running the model");
   }
   switch (model.family) {
     case Family::Vision: build_vision(b, model, recipe); break;
@@ -520,7 +568,8 @@ Trace compress(const ModelSpec& model, const Recipe& recipe, const ModelWeights*
     h["pruning"] = present.pruning_str();
   }
   h["quant"] = recipe.quant + " (weights " + std::to_string(recipe.wbits) + "b, activations " +
-               std::to_string(recipe.abits) + "b)";
+               std::to_string(recipe.abits) + "b, symmetric per-" +
+               (recipe.per_channel ? "channel" : "tensor") + ")";
   h["token_policy"] = recipe.tokens.str();
   h["spread"] = recipe.spread == Spread::Uniform ? "uniform" : "skewed";
   h["seed"] = std::to_string(recipe.seed);

@@ -15,7 +15,8 @@ RowMat layer_norm(const RowMat& x, const Vec& g, const Vec& b, float eps) {
   for (Eigen::Index r = 0; r < x.rows(); ++r) {
     const float mean = x.row(r).mean();
     const float var = (x.row(r).array() - mean).square().mean();
-    y.row(r) = ((x.row(r).array() - mean) / std::sqrt(var + eps)).matrix().cwiseProduct(g.transpose()) + b.transpose();
+    y.row(r) = ((x.row(r).array() - mean) / std::sqrt(var + eps)).matrix().cwiseProduct(g.transpose()) +
+               b.transpose();
   }
   return y;
 }
@@ -67,9 +68,17 @@ RowMat mlp(const ModelWeights& w, const LayerWeights& L, const RowMat& h) {
 // fusing the dropped ones weighted by their attention.
 RowMat evit(const RowMat& x, const Vec& cls_attention, const TokenPolicy& p) {
   const uint32_t n = uint32_t(x.rows());
-  const uint32_t total = evit_kept_tokens(n, p.keep, p.fused);
+  if (n <= 2) return x;
+  uint32_t k = uint32_t(std::ceil(double(n - 1) * p.keep - 1e-9));
+  if (p.mode == TokenPolicy::Mode::Threshold) {
+    // Dynamic: the tokens that draw at least `threshold` times the mean class attention (at least one).
+    const double mean = double(cls_attention.tail(n - 1).sum()) / double(n - 1);
+    k = 0;
+    for (uint32_t i = 1; i < n; ++i) k += double(cls_attention(i)) >= p.threshold * mean;
+    k = std::max<uint32_t>(k, 1);
+  }
+  const uint32_t total = std::min(n, k + 1 + (p.fused && k < n - 1 ? 1u : 0u));
   if (total >= n) return x;
-  const uint32_t k = uint32_t(std::ceil(double(n - 1) * p.keep - 1e-9));
   std::vector<uint32_t> idx(n - 1);
   std::iota(idx.begin(), idx.end(), 1);
   std::stable_sort(idx.begin(), idx.end(),
@@ -104,7 +113,8 @@ ForwardResult forward(const ModelWeights& w, const RowMat& input, const TokenPol
     } else {
       x = layer_norm(x + attention(w, L, x, cls), L.ln1_g, L.ln1_b, w.ln_eps);
     }
-    if (tokens.active() && std::find(tokens.layers.begin(), tokens.layers.end(), int(l)) != tokens.layers.end()) {
+    if (tokens.active() &&
+        std::find(tokens.layers.begin(), tokens.layers.end(), int(l)) != tokens.layers.end()) {
       r.tokens_in.push_back(uint32_t(x.rows()));
       x = evit(x, cls, tokens);
       r.tokens_kept.push_back(uint32_t(x.rows()));

@@ -37,11 +37,13 @@ std::string model_type(const nlohmann::json& j, const std::string& path) {
 
 RowMat matrix(const SafetensorsFile& f, const std::string& name, int64_t rows, int64_t cols, bool transpose) {
   const TensorInfo& info = f.info(name);
-  const std::vector<int64_t> want = transpose ? std::vector<int64_t>{cols, rows} : std::vector<int64_t>{rows, cols};
+  const std::vector<int64_t> want =
+      transpose ? std::vector<int64_t>{cols, rows} : std::vector<int64_t>{rows, cols};
   if (info.shape != want)
     throw InputError(f.path() + ": tensor '" + name + "' has shape [" +
-                     (info.shape.size() == 2 ? std::to_string(info.shape[0]) + ", " + std::to_string(info.shape[1])
-                                             : std::string("rank ") + std::to_string(info.shape.size())) +
+                     (info.shape.size() == 2
+                          ? std::to_string(info.shape[0]) + ", " + std::to_string(info.shape[1])
+                          : std::string("rank ") + std::to_string(info.shape.size())) +
                      "], expected [" + std::to_string(want[0]) + ", " + std::to_string(want[1]) + "]");
   const std::vector<float> v = f.floats(name);
   RowMat m = Eigen::Map<const RowMat>(v.data(), want[0], want[1]);
@@ -58,7 +60,8 @@ Vec vector(const SafetensorsFile& f, const std::string& name, int64_t n) {
 }
 
 // The first of the candidate prefixes under which `probe` exists.
-std::string find_prefix(const SafetensorsFile& f, const std::vector<std::string>& prefixes, const std::string& probe) {
+std::string find_prefix(const SafetensorsFile& f, const std::vector<std::string>& prefixes,
+                        const std::string& probe) {
   for (const auto& p : prefixes)
     if (f.has(p + probe)) return p;
   throw InputError(f.path() + ": missing tensor '" + prefixes.front() + probe + "' (checked prefixes: " +
@@ -82,8 +85,9 @@ ModelSpec spec_from_hf_config(const std::string& path) {
     m.d_model = field(j, path, "n_embd");
     m.heads = field(j, path, "n_head");
     m.layers = field(j, path, "n_layer");
-    m.mlp = j.contains("n_inner") && j.at("n_inner").is_number_integer() ? uint32_t(j.at("n_inner").get<int64_t>())
-                                                                           : 4 * m.d_model;
+    m.mlp = j.contains("n_inner") && j.at("n_inner").is_number_integer()
+                ? uint32_t(j.at("n_inner").get<int64_t>())
+                : 4 * m.d_model;
     m.vocab = j.contains("vocab_size") ? field(j, path, "vocab_size") : 50257;
     m.seq = 128;
   } else {
@@ -147,7 +151,8 @@ ModelWeights load_hf_model(const std::string& weights_path, const std::string& c
   w.pre_ln = !bert;
   w.ln_eps = j.value("layer_norm_eps", 1e-12f);
   const std::string att = bert ? "attention.self." : "attention.attention.";
-  const std::string p = find_prefix(f, {type + ".encoder.layer.", "encoder.layer."}, "0." + att + "query.weight");
+  const std::string p =
+      find_prefix(f, {type + ".encoder.layer.", "encoder.layer."}, "0." + att + "query.weight");
   for (uint32_t l = 0; l < w.spec.layers; ++l) {
     const std::string b = p + std::to_string(l) + ".";
     LayerWeights L;

@@ -59,8 +59,8 @@ SafetensorsFile SafetensorsFile::open(const std::string& path) {
   uint64_t header_len = 0;
   for (int i = 7; i >= 0; --i) header_len = header_len << 8 | len_bytes[i];
   if (header_len > size - 8)
-    fail("header length " + std::to_string(header_len) + " runs past the end of the file (" + std::to_string(size) +
-         " bytes)");
+    fail("header length " + std::to_string(header_len) + " runs past the end of the file (" +
+         std::to_string(size) + " bytes)");
   std::string header(header_len, '\0');
   is.read(header.data(), std::streamsize(header_len));
   nlohmann::json j;
@@ -97,8 +97,8 @@ SafetensorsFile SafetensorsFile::open(const std::string& path) {
       fail(where_ + "data_offsets [" + std::to_string(info.begin) + ", " + std::to_string(info.end) +
            "] fall outside the " + std::to_string(data_size) + "-byte data section");
     if (info.elements() * es != info.end - info.begin)
-      fail(where_ + "shape x dtype is " + std::to_string(info.elements() * es) + " bytes but data_offsets span " +
-           std::to_string(info.end - info.begin));
+      fail(where_ + "shape x dtype is " + std::to_string(info.elements() * es) +
+           " bytes but data_offsets span " + std::to_string(info.end - info.begin));
     f.tensors_[name] = info;
   }
   f.data_.resize(data_size);

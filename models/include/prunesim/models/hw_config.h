@@ -88,7 +88,7 @@ struct EnergyConfig {
 // Overrides of the tiling policy (models/include/prunesim/models/tiling.h).
 enum class SpillPolicy { Auto, Always };
 struct TilingConfig {
-  uint64_t weight_tile_bytes = 0;     // 0: one weight-buffer slot
+  uint64_t weight_tile_bytes = 0;         // 0: one weight-buffer slot
   SpillPolicy spill = SpillPolicy::Auto;  // always: every GEMM reads X from and writes Y to DRAM
 };
 

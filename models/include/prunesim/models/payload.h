@@ -13,7 +13,7 @@ struct ComputeCmd : tlm::tlm_extension<ComputeCmd> {
   uint32_t first = 0, last = 0;               // block rows of W in this tile (Gemm)
   // Results, filled by the unit.
   uint64_t cycles = 0;
-  uint64_t stall_port_cycles = 0;  // part of `cycles` lost to buffer-port bandwidth
+  uint64_t stall_port_cycles = 0;     // part of `cycles` lost to buffer-port bandwidth
   uint64_t preload_saved_cycles = 0;  // what overlapping weight preload with streaming saved
   uint64_t macs = 0;
   uint64_t vector_ops = 0;

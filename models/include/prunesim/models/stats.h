@@ -21,9 +21,9 @@ struct OpStats {
   uint64_t stall_memory = 0, stall_ports = 0, stall_writeback = 0, stall_token_unit = 0;
   uint64_t preload_saved_cycles = 0;  // saved by overlapping weight preload (pe.overlap_preload)
   double utilization = 0;             // MACs / (cycles x R x C)
-  double imbalance = 1.0;        // max over mean PE-group work (Gemm; 1 when balanced)
-  uint64_t roofline_cycles = 0;  // max(MACs / peak MAC rate, DRAM bytes / peak bandwidth)
-  uint32_t tokens = 0;           // tokens alive after the op (token pruning), else 0
+  double imbalance = 1.0;             // max over mean PE-group work (Gemm; 1 when balanced)
+  uint64_t roofline_cycles = 0;       // max(MACs / peak MAC rate, DRAM bytes / peak bandwidth)
+  uint32_t tokens = 0;                // tokens alive after the op (token pruning), else 0
 };
 
 }  // namespace prunesim::models

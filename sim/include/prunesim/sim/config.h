@@ -31,12 +31,15 @@ struct WorkloadConfig {
   std::string token_layers = "3,6,9";  // empty: no token pruning
   double token_keep = 0.7;
   bool token_fused = true;
-  std::string token_mode = "static";  // static | distribution
+  std::string token_mode = "static";  // static | distribution | threshold (real weights)
   double token_stddev = 0.0;
+  double token_threshold = 1.0;
+  std::string quant_granularity = "tensor";  // tensor | channel
+  uint32_t d_model = 0, heads = 0, mlp = 0;  // 0: the model's own
   uint64_t seed = 1;
-  std::string weights;          // safetensors file: prune real weights (needs hf_config)
-  std::string hf_config;        // Hugging Face config.json: model dimensions (instead of `model`)
-  uint32_t fidelity_inputs = 4; // seeded inputs for the dense-vs-pruned fidelity check
+  std::string weights;           // safetensors file: prune real weights (needs hf_config)
+  std::string hf_config;         // Hugging Face config.json: model dimensions (instead of `model`)
+  uint32_t fidelity_inputs = 4;  // seeded inputs for the dense-vs-pruned fidelity check
 
   workloads::ModelSpec model_spec() const;
   workloads::Recipe recipe() const;

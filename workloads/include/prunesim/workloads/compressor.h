@@ -14,12 +14,16 @@ namespace prunesim::workloads {
 // EViT-style token pruning: at each listed layer, keep ceil((N-1)*keep) tokens by class-token attention,
 // plus the class token and (optionally) one fused token that sums the dropped ones.
 struct TokenPolicy {
-  enum class Mode { Static, Distribution };
+  // Static: the same ratio everywhere. Distribution: per-sample keep ~ N(keep, stddev). Threshold: keep the
+  // tokens whose class attention is at least `threshold` times the mean (needs real weights: the counts come
+  // from running the pruned model on the samples).
+  enum class Mode { Static, Distribution, Threshold };
   std::vector<int> layers;  // 0-based layer indices
   double keep = 1.0;        // keep ratio in (0, 1]
   bool fused = true;
   Mode mode = Mode::Static;
   double keep_stddev = 0.0;  // Distribution mode: per-sample keep ~ N(keep, stddev), clipped to (0, 1]
+  double threshold = 1.0;    // Threshold mode: multiple of the mean class attention a token needs
 
   bool active() const { return !layers.empty() && keep < 1.0; }
   std::string str() const;
@@ -37,6 +41,7 @@ struct Recipe {
   std::map<std::string, int> wbits_by_kind;  // hybrid quantization
   std::string quant = "int8";                // human-readable scheme recorded in the header
   std::string format = "auto";               // auto: bcsr for block methods, csr for fine-grained ones
+  bool per_channel = false;                  // quantization scales per output channel instead of per tensor
   Spread spread = Spread::Uniform;
   double skew = 0.5;
   TokenPolicy tokens;
@@ -54,9 +59,11 @@ int bits_of_type(const std::string& type);  // int4 -> 4, fp16 -> 16, ...; throw
 // Builds the trace. Throws InputError on an inconsistent model or recipe.
 Trace compress(const ModelSpec& model, const Recipe& recipe);
 // From real weights: heads, neurons and masks chosen by magnitude; the pruned, quantized model and the dense
-// one run `fidelity_inputs` seeded inputs and the trace header records the relative error and top-1 agreement.
+// one run `fidelity_inputs` seeded inputs and the trace header records the relative error and top-1
+// agreement.
 struct ModelWeights;
-Trace compress(const ModelSpec& model, const Recipe& recipe, const ModelWeights* weights, uint32_t fidelity_inputs);
+Trace compress(const ModelSpec& model, const Recipe& recipe, const ModelWeights* weights,
+               uint32_t fidelity_inputs);
 
 // The built-in default workload: DeiT-Small, 16x16 block pruning at density 0.5 on every encoder matrix,
 // EViT token pruning at layers 3, 6, 9 keeping 70 %, int8.

@@ -11,7 +11,7 @@
 namespace prunesim::workloads {
 
 struct ForwardResult {
-  RowMat out;  // hidden states after the last layer (tokens x D)
+  RowMat out;                                    // hidden states after the last layer (tokens x D)
   std::vector<uint32_t> tokens_in, tokens_kept;  // one entry per token-pruning layer
 };
 

@@ -27,11 +27,11 @@ struct LayerWeights {
 struct ModelWeights {
   ModelSpec spec;
   std::vector<LayerWeights> layers;
-  bool pre_ln = true;     // GPT-2, ViT, DeiT; BERT is post-LN
-  bool causal = false;    // GPT-2
-  bool gelu_tanh = false; // GPT-2's gelu_new; the others use the erf GELU
+  bool pre_ln = true;      // GPT-2, ViT, DeiT; BERT is post-LN
+  bool causal = false;     // GPT-2
+  bool gelu_tanh = false;  // GPT-2's gelu_new; the others use the erf GELU
   float ln_eps = 1e-12f;
-  std::string source;     // weights file
+  std::string source;  // weights file
 };
 
 // Reads config.json and the safetensors file; InputError names the file, the missing field or tensor.
