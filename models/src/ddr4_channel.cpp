@@ -87,9 +87,6 @@ DecodedAddr Ddr4Channel::decode(uint64_t addr) const {
   return a;
 }
 
-void Ddr4Channel::submit(const DramRequest& r) {
-  incoming_.push_back(r);
-}
 
 void Ddr4Channel::admit() {
   while (!incoming_.empty() && incoming_.front().arrival <= now_) {

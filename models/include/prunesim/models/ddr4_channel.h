@@ -55,7 +55,7 @@ class Ddr4Channel {
   explicit Ddr4Channel(const DramConfig& cfg);
 
   // Requests must come in nondecreasing arrival order. Served by run().
-  void submit(const DramRequest& r);
+  void submit(const DramRequest& r) { incoming_.push_back(r); }
   // Serves every submitted request; calls on_done (when set) for each as it is scheduled.
   void run(const std::function<void(const DramCompletion&)>& on_done);
   // Serves what can be served exactly as run() would while later requests are still being submitted
