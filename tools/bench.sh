@@ -1,5 +1,10 @@
 #!/usr/bin/env bash
-# Microbenchmarks (Google Benchmark) of the release build. Usage: tools/bench.sh BUILD_DIR
+# `make bench`: microbenchmarks (Google Benchmark), then whole runs with their targets, then the scaling
+# curves and their plot. Usage: tools/bench.sh BUILD_DIR
 set -euo pipefail
 build=${1:-build/release}
-"$build/tests/prunesim_bench" --benchmark_min_time=0.5
+mkdir -p build/bench
+"$build/tests/prunesim_bench" --benchmark_min_time=0.5 --benchmark_out=build/bench/micro.json \
+  --benchmark_out_format=json
+python3 tools/bench_runs.py --binary "$build/sim/prunesim" --out build/bench --scaling
+python3 tools/plot_scaling.py build/bench/runs.json --out build/bench/scaling

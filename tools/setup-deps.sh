@@ -7,7 +7,7 @@ packages=(
   build-essential cmake pkg-config
   libsystemc-dev libeigen3-dev libboost-program-options-dev nlohmann-json3-dev
   libgtest-dev libgmock-dev libbenchmark-dev
-  libssl-dev gtkwave python3-matplotlib
+  libssl-dev gtkwave python3-matplotlib time
 )
 
 missing=()

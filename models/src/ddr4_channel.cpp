@@ -90,12 +90,19 @@ DecodedAddr Ddr4Channel::decode(uint64_t addr) const {
 
 void Ddr4Channel::admit() {
   while (!incoming_.empty() && incoming_.front().arrival <= now_) {
-    const DramRequest& r = incoming_.front();
+    Run& run = incoming_.front();
+    const DramRequest r{run.first_id, run.arrival, run.addr, run.write};
     auto& q = r.write ? write_q_ : read_q_;
     const uint32_t cap = r.write ? write_cap_ : read_cap_;
     if (q.size() >= cap) break;  // full queue pushes back; arrivals stay in order
     q.push_back(Queued{r, decode(r.addr), now_});
-    incoming_.pop_front();
+    --pending_;
+    if (--run.count == 0) {
+      incoming_.pop_front();
+    } else {
+      ++run.first_id;
+      run.addr += burst_bytes_;
+    }
   }
 }
 
@@ -350,7 +357,7 @@ size_t Ddr4Channel::serve_hit_run(size_t keep, const std::function<void(const Dr
     read_q_.pop_front();
     if (on_done) on_done(c);
     ++served;
-    if (keep && incoming_.size() <= keep) break;  // as run_while's own test, before admitting
+    if (keep && pending_ <= keep) break;  // as run_while's own test, before admitting
     admit();
     if (write_q_.size() >= cfg_.ctrl.write_high_watermark) draining_writes_ = true;
   }
@@ -364,7 +371,7 @@ void Ddr4Channel::run_ahead(const std::function<void(const DramCompletion&)>& on
 }
 
 void Ddr4Channel::run_while(size_t keep, const std::function<void(const DramCompletion&)>& on_done) {
-  while (incoming_.size() > keep || (keep == 0 && (!read_q_.empty() || !write_q_.empty()))) {
+  while (pending_ > keep || (keep == 0 && (!read_q_.empty() || !write_q_.empty()))) {
     if (read_q_.empty() && write_q_.empty()) now_ = std::max(now_, incoming_.front().arrival);
     admit();
     refresh_if_due();

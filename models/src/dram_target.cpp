@@ -63,10 +63,11 @@ void DramTarget::b_transport(int, tlm::tlm_generic_payload& tx, sc_core::sc_time
     Ddr4Channel& c = *channels_[ca.channel];
     const uint64_t granule_end = std::min(end, (addr / granule + 1) * granule);
     touched[ca.channel] = true;
-    for (uint64_t local = ca.local; addr < granule_end; addr += burst, local += burst) {
-      c.submit(DramRequest{next_id_++, arrival[ca.channel], local, write});
-      ++requests_;
-    }
+    const uint32_t n = uint32_t((granule_end - addr + burst - 1) / burst);
+    c.submit_run(next_id_, arrival[ca.channel], ca.local, n, write);
+    next_id_ += n;
+    requests_ += n;
+    addr += uint64_t(n) * burst;
     // Long streams are served as they are fed, so the queues stay small (same results as all at once).
     if ((since_run += granule) >= 256 * 1024) {
       since_run = 0;

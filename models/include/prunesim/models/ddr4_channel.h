@@ -55,7 +55,13 @@ class Ddr4Channel {
   explicit Ddr4Channel(const DramConfig& cfg);
 
   // Requests must come in nondecreasing arrival order. Served by run().
-  void submit(const DramRequest& r) { incoming_.push_back(r); }
+  void submit(const DramRequest& r) { submit_run(r.id, r.arrival, r.addr, 1, r.write); }
+  // `count` consecutive bursts from `addr` (ids first_id, first_id + 1, ...), all arriving at `arrival`:
+  // the same as submitting each, without materialising them until they are admitted.
+  void submit_run(uint64_t first_id, uint64_t arrival, uint64_t addr, uint32_t count, bool write) {
+    incoming_.push_back(Run{first_id, arrival, addr, count, write});
+    pending_ += count;
+  }
   // Serves every submitted request; calls on_done (when set) for each as it is scheduled.
   void run(const std::function<void(const DramCompletion&)>& on_done);
   // Serves what can be served exactly as run() would while later requests are still being submitted
@@ -68,7 +74,7 @@ class Ddr4Channel {
   uint64_t ns_to_cycles(double ns) const;
   double cycles_to_ns(uint64_t c) const { return double(c) * cfg_.timing.tck_ns; }
   const DramConfig& config() const { return cfg_; }
-  size_t queued() const { return read_q_.size() + write_q_.size() + incoming_.size(); }
+  size_t queued() const { return read_q_.size() + write_q_.size() + pending_; }
   void set_command_log(std::vector<DramCommand>* log) { log_ = log; }
   // The hit-run fast path gives the same results as the general scheduler; tests switch it off to prove it.
   void set_fast_path(bool on) { stream_fast_path_ = on && fast_path_allowed_; }
@@ -124,7 +130,13 @@ class Ddr4Channel {
   uint32_t burst_bytes_, burst_shift_, read_cap_, write_cap_;
   std::vector<Bank> banks_;
   std::vector<Rank> ranks_;
-  RingQueue<DramRequest> incoming_;
+  struct Run {
+    uint64_t first_id, arrival, addr;
+    uint32_t count;
+    bool write;
+  };
+  RingQueue<Run> incoming_;  // submitted, not yet admitted (runs of consecutive bursts)
+  size_t pending_ = 0;       // requests in incoming_
   RingQueue<Queued> read_q_, write_q_;
   bool draining_writes_ = false;
   uint32_t head_bypassed_ = 0;

@@ -1,0 +1,150 @@
+#!/usr/bin/env python3
+"""Whole-run benchmarks of `prunesim run`.
+
+Each case runs several times pinned to one core; the report gives the median wall time, simulated cycles
+per wall second, DRAM requests per wall second and peak RSS, checks them against the targets, and writes
+JSON plus a Markdown table. `--scaling` adds the scaling curves (BERT-base over sequence length, GPT-2
+over decode length) so wall time can be compared with the work (DRAM requests) it grows with.
+"""
+import argparse
+import json
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+CASES = [
+    # name, run arguments, wall-time target (s) or None
+    ("DeiT-Small default", [], 0.3),
+    ("BERT-base seq 128", ["--model", "bert-base", "--seq", "128", "--tokens", "none"], None),
+    ("BERT-base seq 512", ["--model", "bert-base", "--seq", "512", "--tokens", "none"], 1.0),
+    ("GPT-2 prefill 1024", ["--model", "gpt2", "--seq", "1024", "--tokens", "none"], None),
+    ("GPT-2 medium 512 + 128 decode", ["--model", "gpt2-medium", "--seq", "512", "--decode", "128", "--tokens", "none"], 10.0),
+    ("GRU (2 x 256, 100 steps)", ["--model", "gru", "--tokens", "none"], None),
+]
+RSS_TARGET_MB = 300.0
+
+SCALING = (
+    [("bert-base seq %d" % s, ["--model", "bert-base", "--seq", str(s), "--tokens", "none"], "bert_seq", s)
+     for s in (128, 256, 512, 1024)]
+    + [("gpt2 decode %d" % g, ["--model", "gpt2", "--seq", "32", "--decode", str(g), "--tokens", "none"], "gpt2_decode", g)
+       for g in (32, 64, 128, 256, 512)]
+)
+
+
+def run_once(binary, args):
+    with tempfile.TemporaryDirectory() as d:
+        out, rss_file = os.path.join(d, "r.json"), os.path.join(d, "rss")
+        cmd = [binary, "run", "-q", "--json", out] + args
+        if shutil.which("taskset"):
+            cmd = ["taskset", "-c", "0"] + cmd  # one core, as the targets are stated
+        # GNU time reports the simulator's own peak RSS (the parent's wait4 figure would include this Python
+        # process's pages at fork time).
+        cmd = ["/usr/bin/time", "-f", "%M", "-o", rss_file] + cmd
+        start = time.perf_counter()
+        if subprocess.call(cmd) != 0:
+            sys.exit("benchmark run failed: " + " ".join(cmd))
+        wall = time.perf_counter() - start
+        with open(rss_file) as f:
+            rss_mb = int(f.read().split()[-1]) / 1024.0
+        with open(out) as f:
+            report = json.load(f)
+    return wall, rss_mb, report
+
+
+def measure(binary, args, repeats):
+    walls, rss, report = [], 0.0, None
+    for _ in range(repeats):
+        wall, peak, report = run_once(binary, args)
+        walls.append(wall)
+        rss = max(rss, peak)
+    wall = statistics.median(walls)
+    cycles = report["latency"]["cycles"]
+    requests = report["traffic"]["dram_requests"]
+    return {
+        "args": args,
+        "repeats": repeats,
+        "wall_s": round(wall, 4),
+        "walls_s": [round(w, 4) for w in walls],
+        "sim_cycles": cycles,
+        "sim_cycles_per_wall_s": round(cycles / wall),
+        "dram_requests": requests,
+        "dram_requests_per_wall_s": round(requests / wall),
+        "ops": len(report["ops"]),
+        "peak_rss_mb": round(rss, 1),
+    }
+
+
+def machine():
+    cpu = platform.processor() or "unknown CPU"
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    cpu = line.split(":", 1)[1].strip()
+                    break
+    except OSError:
+        pass
+    return {"cpu": cpu, "cores": os.cpu_count(), "python": platform.python_version(), "system": platform.platform()}
+
+
+def markdown(results, info):
+    lines = [
+        "Measured on %s (%d cores; runs pinned to one core), release build, median of %d runs."
+        % (info["cpu"], info["cores"], results[0]["repeats"]),
+        "",
+        "| case | wall s | target s | simulated cycles / s | DRAM requests / s | peak RSS MB |",
+        "|---|---:|---:|---:|---:|---:|",
+    ]
+    for r in results:
+        target = "%.1f" % r["target_s"] if r["target_s"] else "-"
+        lines.append("| %s | %.3f | %s | %.3g | %.3g | %.0f |" % (
+            r["name"], r["wall_s"], target, r["sim_cycles_per_wall_s"], r["dram_requests_per_wall_s"], r["peak_rss_mb"]))
+    return "\n".join(lines) + "\n"
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--binary", default="build/release/sim/prunesim")
+    ap.add_argument("--repeats", type=int, default=3)
+    ap.add_argument("--out", default="build/bench")
+    ap.add_argument("--scaling", action="store_true", help="also measure the scaling curves")
+    args = ap.parse_args()
+    os.makedirs(args.out, exist_ok=True)
+    info = machine()
+    results, failed = [], []
+    for name, run_args, target in CASES:
+        r = measure(args.binary, run_args, args.repeats)
+        r.update(name=name, target_s=target)
+        results.append(r)
+        ok = (target is None or r["wall_s"] <= target) and r["peak_rss_mb"] <= RSS_TARGET_MB
+        if not ok:
+            failed.append(name)
+        print("%-32s %8.3f s  %10.3g cycles/s  %10.3g req/s  %6.1f MB %s" % (
+            name, r["wall_s"], r["sim_cycles_per_wall_s"], r["dram_requests_per_wall_s"], r["peak_rss_mb"],
+            "" if ok else "  MISSES TARGET"))
+    out = {"machine": info, "results": results}
+    if args.scaling:
+        out["scaling"] = []
+        for name, run_args, series, x in SCALING:
+            r = measure(args.binary, run_args, 1)
+            r.update(name=name, series=series, x=x)
+            out["scaling"].append(r)
+            print("%-32s %8.3f s  %10.3g req/s" % (name, r["wall_s"], r["dram_requests_per_wall_s"]))
+    with open(os.path.join(args.out, "runs.json"), "w") as f:
+        json.dump(out, f, indent=2)
+    with open(os.path.join(args.out, "runs.md"), "w") as f:
+        f.write(markdown(results, info))
+    print("wrote %s/runs.json and %s/runs.md" % (args.out, args.out))
+    if failed:
+        print("targets missed: " + ", ".join(failed))
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
