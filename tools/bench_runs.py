@@ -1,4 +1,4 @@
-#!/usr/bin/env python3
+#!/usr/bin/python3
 """Whole-run benchmarks of `prunesim run`.
 
 Each case runs several times pinned to one core; the report gives the median wall time, simulated cycles

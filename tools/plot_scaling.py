@@ -1,6 +1,7 @@
-#!/usr/bin/env python3
+#!/usr/bin/python3
 """Plots the scaling curves from tools/bench_runs.py --scaling: wall time against the work it should grow
-with (DRAM requests), for BERT-base over sequence length and GPT-2 over decode length. Writes PNG and SVG."""
+with (DRAM requests simulated), and the cost per unit of work, for BERT-base over sequence length and GPT-2
+over decode length. Writes PNG and SVG."""
 import argparse
 import json
 
@@ -20,25 +21,35 @@ def main():
     points = data.get("scaling")
     if not points:
         raise SystemExit("no scaling data in %s: run tools/bench_runs.py --scaling" % args.runs)
-    fig, axes = plt.subplots(1, 2, figsize=(11, 4))
-    for ax, series, label in ((axes[0], "bert_seq", "BERT-base, sequence length"),
-                              (axes[1], "gpt2_decode", "GPT-2, decode length (prefill 32)")):
-        pts = sorted((p for p in points if p["series"] == series), key=lambda p: p["x"])
-        xs = [p["x"] for p in pts]
-        ax.plot(xs, [p["wall_s"] for p in pts], "o-", label="wall time (s)")
-        ax.set_xlabel(label)
-        ax.set_ylabel("wall seconds")
-        ax.set_xscale("log", base=2)
-        ax.set_yscale("log")
-        ax2 = ax.twinx()
-        ax2.plot(xs, [p["dram_requests"] / 1e6 for p in pts], "s--", color="tab:orange", label="DRAM requests (M)")
-        ax2.set_ylabel("DRAM requests (millions)")
-        ax2.set_yscale("log")
-        ax.set_title("wall time grows with the work")
-        ax.grid(True, which="both", alpha=0.3)
-        h1, l1 = ax.get_legend_handles_labels()
-        h2, l2 = ax2.get_legend_handles_labels()
-        ax.legend(h1 + h2, l1 + l2, loc="upper left")
+    fig, (work, per) = plt.subplots(1, 2, figsize=(11, 4))
+    series = (("bert_seq", "BERT-base, sequence 128 to 1024", "o-"),
+              ("gpt2_decode", "GPT-2, decode 32 to 512 tokens", "s-"))
+    for key, label, style in series:
+        pts = sorted((p for p in points if p["series"] == key), key=lambda p: p["x"])
+        reqs = [p["dram_requests"] / 1e6 for p in pts]
+        walls = [p["wall_s"] for p in pts]
+        work.plot(reqs, walls, style, label=label)
+        per.plot([p["x"] for p in pts], [1e3 * w / r for w, r in zip(walls, reqs)], style, label=label)
+        for p, r, w in zip(pts, reqs, walls):
+            work.annotate(str(p["x"]), (r, w), textcoords="offset points", xytext=(4, -10), fontsize=7)
+    lo = min(p["dram_requests"] for p in points) / 1e6
+    hi = max(p["dram_requests"] for p in points) / 1e6
+    ref = max(p["wall_s"] / (p["dram_requests"] / 1e6) for p in points if p["series"] == "gpt2_decode")
+    work.plot([lo, hi], [lo * ref, hi * ref], ":", color="gray", label="proportional to the work")
+    work.set_xscale("log")
+    work.set_yscale("log")
+    work.set_xlabel("DRAM requests simulated (millions)")
+    work.set_ylabel("wall seconds (one core)")
+    work.set_title("wall time against the work")
+    work.legend(fontsize=8)
+    work.grid(True, which="both", alpha=0.3)
+    per.set_xscale("log", base=2)
+    per.set_xlabel("sequence or decode length")
+    per.set_ylabel("wall ms per million DRAM requests")
+    per.set_ylim(bottom=0)
+    per.set_title("cost per unit of work stays flat")
+    per.legend(fontsize=8)
+    per.grid(True, which="both", alpha=0.3)
     fig.tight_layout()
     for ext in ("png", "svg"):
         fig.savefig("%s.%s" % (args.out, ext), dpi=120)

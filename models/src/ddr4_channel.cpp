@@ -10,6 +10,7 @@ Ddr4Channel::Ddr4Channel(const DramConfig& cfg) : cfg_(cfg) {
   burst_cycles_ = t.BL / 2;  // double data rate
   burst_bytes_ = cfg_.org.burst_bytes(t.BL);
   burst_shift_ = uint32_t(__builtin_ctzll(burst_bytes_));
+  layout_ = make_layout(cfg_);
   read_cap_ = cfg_.ctrl.read_queue;
   write_cap_ = cfg_.ctrl.write_queue;
   tRFC_ = ns_to_cycles(t.tRFC_ns);
@@ -40,51 +41,51 @@ uint64_t Ddr4Channel::ns_to_cycles(double ns) const {
   return uint64_t(std::ceil(ns / cfg_.timing.tck_ns - 1e-9));
 }
 
-DecodedAddr Ddr4Channel::decode(uint64_t addr) const {
-  const DramOrg& o = cfg_.org;
-  const uint32_t col_bursts = o.columns / cfg_.timing.BL;
-  uint64_t x = addr >> burst_shift_;  // bursts are a power of two bytes; no division on the hot path
-  DecodedAddr a;
-  auto take = [&x](uint64_t n) {  // n is a power of two
-    const uint64_t v = x & (n - 1);
-    x >>= __builtin_ctzll(n);
-    return uint32_t(v);
+Ddr4Channel::Layout Ddr4Channel::make_layout(const DramConfig& cfg) {
+  const DramOrg& o = cfg.org;
+  const uint64_t col_bursts = o.columns / cfg.timing.BL;
+  Layout l;
+  uint32_t pos = 0;  // next free bit of the burst address
+  auto take = [&pos](uint64_t n, uint32_t& shift, uint64_t& mask) {  // n is a power of two
+    shift = pos;
+    mask = n - 1;
+    pos += uint32_t(__builtin_ctzll(n));
   };
-  switch (cfg_.ctrl.mapping) {
+  switch (cfg.ctrl.mapping) {
     case AddressMapping::RowColumnBank:
       // Xilinx MIG ROW_COLUMN_BANK (PG150): {rank, row, column[9:3], bank, bank_group, column[2:0]}.
-      a.bg = take(o.bank_groups);
-      a.bank = take(o.banks_per_group);
-      a.col = take(col_bursts);
-      a.row = take(o.rows);
-      a.rank = take(o.ranks);
+      take(o.bank_groups, l.bg_lo_shift, l.bg_lo_mask);
+      take(o.banks_per_group, l.bank_shift, l.bank_mask);
+      take(col_bursts, l.col_shift, l.col_mask);
       break;
     case AddressMapping::RowBankColumn:
-      a.col = take(col_bursts);
-      a.bg = take(o.bank_groups);
-      a.bank = take(o.banks_per_group);
-      a.row = take(o.rows);
-      a.rank = take(o.ranks);
+      take(col_bursts, l.col_shift, l.col_mask);
+      take(o.bank_groups, l.bg_lo_shift, l.bg_lo_mask);
+      take(o.banks_per_group, l.bank_shift, l.bank_mask);
       break;
     case AddressMapping::BankGroupInterleaved: {
-      const uint32_t bg_lo = take(2 <= o.bank_groups ? 2 : 1);
-      a.col = take(col_bursts);
-      const uint32_t bg_hi = take(o.bank_groups >= 2 ? o.bank_groups / 2 : 1);
-      a.bg = bg_hi * (o.bank_groups >= 2 ? 2 : 1) + bg_lo;
-      a.bank = take(o.banks_per_group);
-      a.row = take(o.rows);
-      a.rank = take(o.ranks);
+      // PG313's 16R-2B-1BG-7C-1BG-3C: one bank-group bit under the column bits, the others above them.
+      const uint64_t lo = o.bank_groups >= 2 ? 2 : 1;
+      take(lo, l.bg_lo_shift, l.bg_lo_mask);
+      take(col_bursts, l.col_shift, l.col_mask);
+      take(o.bank_groups / lo, l.bg_hi_shift, l.bg_hi_mask);
+      take(o.banks_per_group, l.bank_shift, l.bank_mask);
       break;
     }
     case AddressMapping::BankRowColumn:
-      a.col = take(col_bursts);
-      a.row = take(o.rows);
-      a.bg = take(o.bank_groups);
-      a.bank = take(o.banks_per_group);
-      a.rank = take(o.ranks);
+      take(col_bursts, l.col_shift, l.col_mask);
+      take(o.rows, l.row_shift, l.row_mask);
+      take(o.bank_groups, l.bg_lo_shift, l.bg_lo_mask);
+      take(o.banks_per_group, l.bank_shift, l.bank_mask);
+      take(o.ranks, l.rank_shift, l.rank_mask);
       break;
   }
-  return a;
+  if (cfg.ctrl.mapping != AddressMapping::BankRowColumn) {
+    take(o.rows, l.row_shift, l.row_mask);
+    take(o.ranks, l.rank_shift, l.rank_mask);
+  }
+  l.bg_lo_bits = uint32_t(__builtin_ctzll(l.bg_lo_mask + 1));
+  return l;
 }
 
 

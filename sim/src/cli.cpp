@@ -175,7 +175,7 @@ int cmd_run(const std::vector<std::string>& args) {
   const workloads::Trace trace = load_workload(cfg, name, text);
   const models::RunResult result = models::simulate(trace, cfg.hw, vcd_path);
   RunReport rep{cfg, schema, trace, name, sha256_hex(text), result};
-  if (!json_path.empty()) write_file_atomic(json_path, report_json(rep).dump(2) + "\n");
+  if (!json_path.empty()) write_file_atomic(json_path, report_json_text(rep) + "\n");
   if (!csv_path.empty()) write_file_atomic(csv_path, report_csv(rep));
   if (!vm.count("quiet")) std::cout << report_text(rep);
   return 0;

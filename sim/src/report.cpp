@@ -139,7 +139,11 @@ std::string mb(uint64_t bytes) {
 
 }  // namespace
 
-json report_json(const RunReport& rep) {
+json report_json(const RunReport& rep, bool with_ops);
+
+json report_json(const RunReport& rep) { return report_json(rep, true); }
+
+json report_json(const RunReport& rep, bool with_ops) {
   const auto& r = rep.result;
   const auto& hw = rep.config.hw;
   json cfg = json::object();
@@ -153,7 +157,8 @@ json report_json(const RunReport& rep) {
                       {"stall_cycles", l.stall},
                       {"ops", l.ops}});
   json ops = json::array();
-  for (const auto& s : r.ops) ops.push_back(op_json(s));
+  if (with_ops)
+    for (const auto& s : r.ops) ops.push_back(op_json(s));
   const auto& e = r.energy;
   uint64_t unpruned = 0;
   if (rep.trace.header.count("unpruned_macs")) unpruned = std::stoull(rep.trace.header.at("unpruned_macs"));
@@ -208,6 +213,26 @@ json report_json(const RunReport& rep) {
                 {"fits", r.resources.fits}}},
               {"layers", layers},
               {"ops", ops}};
+}
+
+std::string report_json_text(const RunReport& rep) {
+  json j = report_json(rep, false);
+  const std::string placeholder = "\n  \"ops\": []";
+  std::string text = j.dump(2);
+  const size_t at = text.find(placeholder);
+  if (at == std::string::npos || rep.result.ops.empty()) return report_json(rep).dump(2);
+  std::string ops = "\n  \"ops\": [";
+  for (size_t i = 0; i < rep.result.ops.size(); ++i) {
+    const std::string one = op_json(rep.result.ops[i]).dump(2);
+    ops += i ? ",\n    " : "\n    ";
+    for (char ch : one) {
+      ops += ch;
+      if (ch == '\n') ops += "    ";  // nested two levels deeper than a top-level value
+    }
+  }
+  ops += "\n  ]";
+  text.replace(at, placeholder.size(), ops);
+  return text;
 }
 
 std::string report_csv(const RunReport& rep) {

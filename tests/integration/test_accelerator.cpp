@@ -10,6 +10,7 @@
 #include "prunesim/hls/cycle_models.h"
 #include "prunesim/models/accelerator.h"
 #include "prunesim/models/gemm_timing.h"
+#include "prunesim/sim/report.h"
 #include "prunesim/workloads/compressor.h"
 #include "prunesim/workloads/error.h"
 #include "test_util.h"
@@ -238,4 +239,13 @@ TEST(DramTarget, TwoInitiatorsShareAChannelAndBandwidthIsConserved) {
   EXPECT_GT(gbps, 0.80 * 19.2);
   EXPECT_LE(gbps, 19.2);
   EXPECT_EQ(dram.total_stats().bytes_read, uint64_t(8) << 20);
+}
+
+TEST(Report, StreamedJsonIsByteIdenticalToTheFullDump) {
+  const Trace t = compress(default_model(), default_recipe());
+  const sim::ConfigSchema schema;
+  const sim::RunConfig cfg = schema.resolve({}, {});
+  const RunResult r = simulate(t, cfg.hw);
+  const sim::RunReport rep{cfg, schema, t, "built-in", "0", r};
+  EXPECT_EQ(sim::report_json_text(rep), sim::report_json(rep).dump(2));
 }

@@ -68,7 +68,18 @@ class Ddr4Channel {
   // (keeps a queue's worth pending); lets long streams be fed in pieces with the same results.
   void run_ahead(const std::function<void(const DramCompletion&)>& on_done);
 
-  DecodedAddr decode(uint64_t addr) const;
+  DecodedAddr decode(uint64_t addr) const {
+    // Every mapping is a fixed bit layout, so decoding is shifts and masks from a table built once.
+    const uint64_t x = addr >> burst_shift_;
+    DecodedAddr a;
+    a.bg = uint32_t((x >> layout_.bg_lo_shift) & layout_.bg_lo_mask) |
+           uint32_t(((x >> layout_.bg_hi_shift) & layout_.bg_hi_mask) << layout_.bg_lo_bits);
+    a.bank = uint32_t((x >> layout_.bank_shift) & layout_.bank_mask);
+    a.col = uint32_t((x >> layout_.col_shift) & layout_.col_mask);
+    a.row = uint32_t((x >> layout_.row_shift) & layout_.row_mask);
+    a.rank = uint32_t((x >> layout_.rank_shift) & layout_.rank_mask);
+    return a;
+  }
   const DramStats& stats() const { return stats_; }
   uint64_t now() const { return now_; }
   uint64_t ns_to_cycles(double ns) const;
@@ -124,7 +135,15 @@ class Ddr4Channel {
   uint64_t column_lower_bound(bool write) const;
   DramCompletion schedule(const Queued& q, const Plan& p);
 
+  struct Layout {
+    uint32_t bg_lo_shift = 0, bg_lo_bits = 0, bg_hi_shift = 0, bank_shift = 0, col_shift = 0, row_shift = 0,
+             rank_shift = 0;
+    uint64_t bg_lo_mask = 0, bg_hi_mask = 0, bank_mask = 0, col_mask = 0, row_mask = 0, rank_mask = 0;
+  };
+  static Layout make_layout(const DramConfig& cfg);
+
   DramConfig cfg_;
+  Layout layout_;
   // Timing in cycles, derived once.
   uint64_t burst_cycles_, tRFC_, tREFI_, ctrl_latency_, tRTW_;
   uint32_t burst_bytes_, burst_shift_, read_cap_, write_cap_;
