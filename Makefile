@@ -3,7 +3,7 @@ PRESET ?= release
 BUILD_DIR := build/$(PRESET)
 JOBS ?= $(shell nproc)
 
-.PHONY: run test deps configure build bench format clean traces
+.PHONY: run test deps configure build bench format clean traces golden
 
 # The setup script checks every package (a fraction of a second) and installs only what is missing.
 deps:
@@ -33,3 +33,6 @@ clean:
 
 traces: build
 	@tools/regen-traces.sh $(BUILD_DIR)
+
+golden: build
+	@tools/regen-golden.sh $(BUILD_DIR)

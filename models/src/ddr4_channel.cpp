@@ -45,7 +45,7 @@ Ddr4Channel::Layout Ddr4Channel::make_layout(const DramConfig& cfg) {
   const DramOrg& o = cfg.org;
   const uint64_t col_bursts = o.columns / cfg.timing.BL;
   Layout l;
-  uint32_t pos = 0;  // next free bit of the burst address
+  uint32_t pos = 0;                                                  // next free bit of the burst address
   auto take = [&pos](uint64_t n, uint32_t& shift, uint64_t& mask) {  // n is a power of two
     shift = pos;
     mask = n - 1;
@@ -87,7 +87,6 @@ Ddr4Channel::Layout Ddr4Channel::make_layout(const DramConfig& cfg) {
   l.bg_lo_bits = uint32_t(__builtin_ctzll(l.bg_lo_mask + 1));
   return l;
 }
-
 
 void Ddr4Channel::admit() {
   while (!incoming_.empty() && incoming_.front().arrival <= now_) {

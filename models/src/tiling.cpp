@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <map>
+#include <set>
 
 namespace prunesim::models {
 
@@ -72,6 +73,11 @@ TilePlan plan_tiles(const workloads::Trace& trace, const HwConfig& hw) {
     return a;
   };
   std::map<std::string, std::vector<WeightTile>> tile_cache;
+  // Resident weights: all matrices together fit the weight buffer, so each is fetched once and kept.
+  uint64_t all_weights = 0;
+  for (const auto& [name, m] : trace.matrices) all_weights += m.bytes;
+  const bool resident = hw.tiling.weights_resident && all_weights <= hw.weight_buffer.physical_bytes();
+  std::set<std::string> loaded;
 
   for (uint32_t i = 0; i < trace.ops.size(); ++i) {
     const Op& op = trace.ops[i];
@@ -91,6 +97,7 @@ TilePlan plan_tiles(const workloads::Trace& trace, const HwConfig& hw) {
         const uint64_t row_bytes = std::max<uint64_t>(1, bytes_of_bits(op.k + op.n, op.abits));
         const uint64_t m_chunk = std::max<uint64_t>(1, hw.act_buffer.bytes / row_bytes);
         const bool spill = m_chunk < op.m || hw.tiling.spill == SpillPolicy::Always;
+        const bool fetch = !resident || loaded.insert(op.weight).second;
         for (uint64_t m0 = 0; m0 < op.m; m0 += m_chunk) {
           const uint64_t mc = std::min(m_chunk, op.m - m0);
           const auto& tiles = it->second;
@@ -101,7 +108,7 @@ TilePlan plan_tiles(const workloads::Trace& trace, const HwConfig& hw) {
             item.first = tiles[t].first;
             item.last = tiles[t].last;
             item.read_addr = base[op.weight] + tiles[t].offset;
-            item.read_bytes = tiles[t].bytes;
+            item.read_bytes = fetch && (m0 == 0 || !resident) ? tiles[t].bytes : 0;
             if (spill && t == 0) item.read_bytes += bytes_of_bits(mc * op.k, op.abits);  // this pass's X rows
             if (spill && t + 1 == tiles.size()) {
               item.write_bytes = bytes_of_bits(mc * op.n, op.abits);  // this pass's Y rows

@@ -1,5 +1,6 @@
 #include "prunesim/sim/cli.h"
 
+#include <unistd.h>
 #include <boost/program_options.hpp>
 #include <cstdlib>
 #include <fstream>
@@ -10,9 +11,11 @@
 #include <systemc>
 
 #include "prunesim/models/accelerator.h"
+#include "prunesim/sim/compare.h"
 #include "prunesim/sim/config.h"
 #include "prunesim/sim/ddr_requests.h"
 #include "prunesim/sim/report.h"
+#include "prunesim/sim/sweep.h"
 #include "prunesim/workloads/compressor.h"
 #include "prunesim/workloads/error.h"
 #include "prunesim/workloads/summary.h"
@@ -31,6 +34,8 @@ const char* kUsage =
     "  compress  prune and quantize a model and write its workload trace\n"
     "  inspect   summarise a trace: ops, MACs, bytes, densities, tokens per layer\n"
     "  ddr       run the DRAM model alone on a request trace\n"
+    "  sweep     run a design space, one process per point, with the Pareto front marked\n"
+    "  compare   compare two reports or two sweeps against tolerances (exit 1 beyond them)\n"
     "\n"
     "prunesim <command> --help shows a command's options; prunesim --version prints the version.\n";
 
@@ -217,6 +222,99 @@ int cmd_inspect(const std::vector<std::string>& args) {
   return 0;
 }
 
+std::string self_path() {
+  char buf[4096];
+  const ssize_t n = readlink("/proc/self/exe", buf, sizeof buf - 1);
+  if (n <= 0) throw std::runtime_error("cannot find the prunesim executable (/proc/self/exe)");
+  return std::string(buf, size_t(n));
+}
+
+int cmd_sweep(const std::vector<std::string>& args) {
+  po::options_description d(
+      "prunesim sweep --out DIR [--grid KEY=V1,V2,... | --grid KEY=START:STOP:STEP]... [--zip KEY=...]... "
+      "[options]\n\n"
+      "Run every point of a design space, each in its own process. Writes DIR/manifest.json, DIR/points/, "
+      "DIR/results.jsonl (appended as points finish) and, at the end, DIR/results.csv and results.jsonl in "
+      "point "
+      "order with the Pareto front over latency, energy and DSPs marked.\n\nOptions");
+  ConfigFlags cf;
+  std::vector<std::string> grids, zips;
+  std::string out, sweep_file, points_arg;
+  unsigned jobs = 1;
+  double timeout = 0;
+  d.add_options()("help,h", "show this help")("out,o", po::value(&out), "output directory")(
+      "grid", po::value(&grids)->composing(), "KEY=V1,V2,... or KEY=START:STOP:STEP (cartesian product)")(
+      "zip", po::value(&zips)->composing(), "KEY=V1,V2,...: all --zip keys move in lock step")(
+      "sweep-file", po::value(&sweep_file),
+      "lines 'grid KEY=...', 'zip KEY=...', 'set KEY=VALUE', 'config FILE'")("jobs,j", po::value(&jobs),
+                                                                             "worker processes")(
+      "point-timeout", po::value(&timeout), "seconds a point may run before it is killed and recorded")(
+      "resume", "skip points already recorded in DIR/results.jsonl")(
+      "plan-only", "write the manifest and stop (for a cluster scheduler)")(
+      "points", po::value(&points_arg),
+      "run only these point indices (comma-separated) of the existing manifest")(
+      "merge-only", "merge the recorded results of the existing manifest");
+  cf.add_to(d);
+  auto vm = parse(args, d);
+  if (vm.count("help")) return std::cout << d << "\n", 0;
+  if (out.empty()) throw InputError("sweep: --out DIR is required");
+  if (jobs == 0 || jobs > 256) throw InputError("sweep: --jobs must be in [1, 256]");
+  if (timeout < 0) throw InputError("sweep: --point-timeout must be >= 0");
+  SweepSpec spec;
+  std::vector<SweepPoint> points;
+  const bool reuse = vm.count("merge-only") || !points_arg.empty();
+  if (reuse) {
+    points = read_manifest(out, spec);
+  } else {
+    spec.config_files = cf.files;
+    spec.base_sets = cf.sets;
+    if (!sweep_file.empty()) spec.read_file(sweep_file);
+    for (const auto& g : grids) spec.add_grid(g);
+    for (const auto& z : zips) spec.add_zip(z);
+    points = plan_sweep(spec, ConfigSchema());  // every point validated before anything runs
+    write_manifest(out, spec, points);
+    if (vm.count("plan-only"))
+      return std::cout << points.size() << " points planned in " << out << "/manifest.json\n", 0;
+  }
+  if (!vm.count("merge-only")) {
+    std::vector<size_t> only;
+    std::istringstream ss(points_arg);
+    for (std::string item; std::getline(ss, item, ',');) {
+      if (item.empty() || item.find_first_not_of("0123456789") != std::string::npos ||
+          std::stoull(item) >= points.size())
+        throw InputError("sweep: --points '" + item + "' is not a point index of the manifest");
+      only.push_back(std::stoull(item));
+    }
+    SweepOptions opt{out, jobs, timeout, vm.count("resume") > 0, self_path()};
+    run_sweep_points(spec, points, opt, only);
+  }
+  const size_t n = merge_sweep(out, points);
+  std::cout << n << " of " << points.size() << " points recorded; results in " << out << "/results.csv\n";
+  return 0;
+}
+
+int cmd_compare(const std::vector<std::string>& args) {
+  po::options_description d(
+      "prunesim compare BASE NEW [--tol METRIC=PCT,...]\n\nCompare two run reports (JSON) or "
+      "two sweep outputs (results.jsonl or the sweep directory, points matched by configuration "
+      "hash). Exits 1 when any change exceeds its tolerance (default 0 %: any change).\n\nOptions");
+  std::vector<std::string> files;
+  std::string tol;
+  d.add_options()("help,h", "show this help")(
+      "tol", po::value(&tol),
+      ("tolerances, e.g. latency=1%,energy=2%,ops=5%; metrics: " + metric_names()).c_str())(
+      "files", po::value(&files), "BASE and NEW");
+  po::positional_options_description pos;
+  pos.add("files", 2);
+  auto vm = parse(args, d, &pos);
+  if (vm.count("help")) return std::cout << d << "\n", 0;
+  if (files.size() != 2) throw InputError("compare: give BASE and NEW");
+  const size_t bad = compare_outputs(files[0], files[1], parse_tolerances(tol), std::cout);
+  std::cout << (bad ? "FAIL: " + std::to_string(bad) + " beyond tolerance\n"
+                    : std::string("OK: within tolerance\n"));
+  return bad ? 1 : 0;
+}
+
 int cmd_ddr(const std::vector<std::string>& args) {
   po::options_description d(
       "prunesim ddr --requests FILE [options]\n\nRun the DRAM model alone on a request "
@@ -280,6 +378,8 @@ int run_cli(int argc, char** argv) {
     if (cmd == "compress") return cmd_compress(args);
     if (cmd == "inspect") return cmd_inspect(args);
     if (cmd == "ddr") return cmd_ddr(args);
+    if (cmd == "sweep") return cmd_sweep(args);
+    if (cmd == "compare") return cmd_compare(args);
     std::cerr << "prunesim: unknown command '" << cmd << "'\n\n" << kUsage;
     return 2;
   } catch (const InputError& e) {

@@ -436,6 +436,9 @@ ConfigSchema::ConfigSchema() {
       "tiling.spill", [](RunConfig& c) -> SpillPolicy& { return c.hw.tiling.spill; },
       {{"auto", SpillPolicy::Auto}, {"always", SpillPolicy::Always}},
       "auto: activations stay on chip when they fit; always: through DRAM");
+  add_bool(
+      "tiling.weights_resident", [](RunConfig& c) -> bool& { return c.hw.tiling.weights_resident; },
+      "keep every weight matrix on chip after first use when they all fit the weight buffer");
   // [sim]
   add_bool(
       "sim.ideal_memory", [](RunConfig& c) -> bool& { return c.hw.sim.ideal_memory; }, "memory never stalls");

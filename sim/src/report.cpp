@@ -141,7 +141,9 @@ std::string mb(uint64_t bytes) {
 
 json report_json(const RunReport& rep, bool with_ops);
 
-json report_json(const RunReport& rep) { return report_json(rep, true); }
+json report_json(const RunReport& rep) {
+  return report_json(rep, true);
+}
 
 json report_json(const RunReport& rep, bool with_ops) {
   const auto& r = rep.result;

@@ -105,6 +105,7 @@ TEST(Accelerator, OutputStationaryIdealMemoryMatchesItsFoldCount) {
 TEST(Accelerator, ActivationSpillRereadsWeightsPerPass) {
   HwConfig hw;
   hw.act_buffer.bytes = 64 * 1024;  // too small for 512 x (768 + 768) bytes
+  hw.tiling.weights_resident = false;
   const Trace t = one_gemm(512, 768, 768);
   const RunResult r = simulate(t, hw);
   const uint64_t rows_per_pass = (64 * 1024) / (768 + 768);  // 42
@@ -112,6 +113,29 @@ TEST(Accelerator, ActivationSpillRereadsWeightsPerPass) {
   EXPECT_EQ(r.ddr_read_bytes, passes * 768 * 768 + 512 * 768);
   EXPECT_EQ(r.ddr_write_bytes, 512u * 768);
   EXPECT_EQ(r.macs, 512u * 768 * 768);
+}
+
+TEST(Accelerator, ResidentWeightsAreFetchedOnceAcrossTimeSteps) {
+  ModelSpec m = lookup_model("gru");
+  m.seq = 10;
+  Recipe rec;
+  rec.add_prune("gru=rowbalanced:8x8:0.25");
+  const Trace t = compress(m, rec);
+  uint64_t weights = 0;
+  for (const auto& [n, w] : t.matrices) weights += w.bytes;
+  HwConfig hw;  // 2 x 2 MiB weight buffer: the whole GRU fits
+  const RunResult r = simulate(t, hw);
+  EXPECT_EQ(r.ddr_read_bytes, weights + explicit_reads(t));  // once, not once per step
+}
+
+TEST(Accelerator, StreamedWeightsAreFetchedAtEveryUse) {
+  ModelSpec m = lookup_model("gru");
+  m.seq = 10;
+  const Trace t = compress(m, Recipe{});
+  HwConfig hw;
+  hw.tiling.weights_resident = false;
+  const RunResult r = simulate(t, hw);
+  EXPECT_EQ(r.ddr_read_bytes, weight_bytes(t) + explicit_reads(t));  // every step re-reads its gates
 }
 
 TEST(Accelerator, SpillAlwaysMovesEveryGemmsActivationsThroughDram) {

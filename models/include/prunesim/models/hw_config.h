@@ -90,6 +90,9 @@ enum class SpillPolicy { Auto, Always };
 struct TilingConfig {
   uint64_t weight_tile_bytes = 0;         // 0: one weight-buffer slot
   SpillPolicy spill = SpillPolicy::Auto;  // always: every GEMM reads X from and writes Y to DRAM
+  // auto: when every weight matrix fits the weight buffer at once, each is fetched on first use and stays
+  // (GRU time steps, small models); never: weights stream from DRAM at every use.
+  bool weights_resident = true;
 };
 
 struct SimConfig {

@@ -7,6 +7,8 @@
 //  * Activations of a GEMM stay on chip when m x (k + n) fits the activation buffer. Otherwise the rows
 //    are split into passes that fit; each pass reads its X rows from DRAM, writes its Y rows back, and
 //    re-reads every weight tile.
+//  * When all weight matrices together fit the weight buffer (both halves), each is fetched on first use and
+//    stays resident (tiling.weights_resident, on by default): later uses read no DRAM.
 //  * [tiling] overrides: weight_tile_bytes (instead of one slot), spill = always (every GEMM's activations go
 //    through DRAM, as on a design without an activation buffer worth the name).
 //  * Attention operands and element-wise ops stay on chip; DRAM traffic the workload itself names

@@ -1,0 +1,60 @@
+#pragma once
+// What-if sweeps in three steps, so a cluster scheduler can run the middle one: plan (expand grids into a
+// manifest of points, validating every point's configuration before anything runs), run points (each in its
+// own `prunesim run` process: SystemC elaborates once per process), merge (results in point order, Pareto
+// front marked). Finished points are appended as they finish, so an interrupted sweep loses none.
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "prunesim/sim/config.h"
+
+namespace prunesim::sim {
+
+struct SweepSpec {
+  std::vector<std::string> config_files;
+  std::vector<std::string> base_sets;  // --set for every point
+  // Each axis is one dimension of the cartesian product: a --grid key (one key), or a --zip group whose
+  // keys move in lock step.
+  struct Axis {
+    std::vector<std::string> keys;
+    std::vector<std::vector<std::string>> values;  // values[i] = the i-th setting of every key
+  };
+  std::vector<Axis> axes;
+
+  // "key=v1,v2,..." or "key=start:stop:step" (inclusive stop).
+  void add_grid(const std::string& text);
+  // "key=v1,v2,..."; all --zip keys form one lock-step axis and must have equally many values.
+  void add_zip(const std::string& text);
+  // A sweep file: lines "grid KEY=...", "zip KEY=...", "set KEY=VALUE", "config FILE"; '#' comments.
+  void read_file(const std::string& path);
+};
+
+struct SweepPoint {
+  size_t index = 0;
+  std::vector<std::pair<std::string, std::string>> swept;  // key, value
+  std::vector<std::string> sets;                           // base sets then swept ones
+  std::string config_hash;                                 // of the resolved configuration
+};
+
+struct SweepOptions {
+  std::string out_dir;
+  unsigned jobs = 1;
+  double point_timeout_s = 0;  // 0: none
+  bool resume = false;
+  std::string binary;  // the prunesim executable that runs each point
+};
+
+// Plans the points; throws InputError (naming the key) when any point's configuration is invalid.
+std::vector<SweepPoint> plan_sweep(const SweepSpec& spec, const ConfigSchema& schema);
+void write_manifest(const std::string& dir, const SweepSpec& spec, const std::vector<SweepPoint>& points);
+std::vector<SweepPoint> read_manifest(const std::string& dir, SweepSpec& spec);
+
+// Runs the points not yet done (all, unless resuming); returns how many failed.
+size_t run_sweep_points(const SweepSpec& spec, const std::vector<SweepPoint>& points, const SweepOptions& opt,
+                        const std::vector<size_t>& only = {});
+// Rewrites results.jsonl in point order and writes results.csv, marking the Pareto front over latency,
+// energy and DSPs. Returns the number of points with results.
+size_t merge_sweep(const std::string& dir, const std::vector<SweepPoint>& points);
+
+}  // namespace prunesim::sim

@@ -1,0 +1,432 @@
+#include "prunesim/sim/sweep.h"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <fstream>
+#include <iomanip>
+#include <iostream>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <set>
+#include <sstream>
+#include <thread>
+
+#include "prunesim/sim/report.h"
+#include "prunesim/workloads/error.h"
+
+extern char** environ;
+
+namespace prunesim::sim {
+
+using nlohmann::json;
+
+namespace {
+
+std::string trim(const std::string& s) {
+  const size_t a = s.find_first_not_of(" \t\r"), b = s.find_last_not_of(" \t\r");
+  return a == std::string::npos ? "" : s.substr(a, b - a + 1);
+}
+
+std::pair<std::string, std::string> split_key(const std::string& text, const char* what) {
+  const size_t eq = text.find('=');
+  if (eq == std::string::npos || eq == 0 || eq + 1 == text.size())
+    throw InputError(std::string(what) + " '" + text + "': expected KEY=VALUES");
+  return {trim(text.substr(0, eq)), trim(text.substr(eq + 1))};
+}
+
+bool is_number(const std::string& s, double& v) {
+  char* end = nullptr;
+  v = std::strtod(s.c_str(), &end);
+  return !s.empty() && *end == '\0';
+}
+
+std::string format_number(double v) {
+  std::ostringstream os;
+  os << std::setprecision(12) << v;
+  return os.str();
+}
+
+// "a,b,c" or "start:stop:step" (inclusive, numbers).
+std::vector<std::string> expand_values(const std::string& key, const std::string& v) {
+  std::vector<std::string> out;
+  if (std::count(v.begin(), v.end(), ':') == 2 && v.find(',') == std::string::npos) {
+    const size_t c1 = v.find(':'), c2 = v.rfind(':');
+    double a, b, s;
+    if (!is_number(v.substr(0, c1), a) || !is_number(v.substr(c1 + 1, c2 - c1 - 1), b) ||
+        !is_number(v.substr(c2 + 1), s) || s <= 0 || b < a)
+      throw InputError("--grid " + key + "=" + v + ": expected start:stop:step with start <= stop and step > 0");
+    const long n = long(std::floor((b - a) / s + 1e-9)) + 1;
+    if (n > 100000) throw InputError("--grid " + key + "=" + v + ": more than 100,000 values");
+    for (long i = 0; i < n; ++i) out.push_back(format_number(a + double(i) * s));
+    return out;
+  }
+  std::istringstream ss(v);
+  std::string item;
+  while (std::getline(ss, item, ',')) out.push_back(trim(item));
+  if (out.empty()) throw InputError("--grid " + key + ": no values");
+  return out;
+}
+
+std::string hash_config(const ConfigSchema& schema, const RunConfig& c) {
+  std::string text;
+  for (const auto& [k, v] : schema.dump(c)) text += k + "=" + v + "\n";
+  return sha256_hex(text).substr(0, 16);
+}
+
+// Extracts the figures a sweep keeps from a run report.
+json metrics_of(const json& r) {
+  return json{{"latency_cycles", r["latency"]["cycles"]},
+              {"latency_ms", r["latency"]["ms"]},
+              {"energy_mj", r["energy"]["total_mj"]},
+              {"ddr_read_bytes", r["traffic"]["ddr_read_bytes"]},
+              {"ddr_write_bytes", r["traffic"]["ddr_write_bytes"]},
+              {"onchip_read_bytes", r["traffic"]["onchip_read_bytes"]},
+              {"onchip_write_bytes", r["traffic"]["onchip_write_bytes"]},
+              {"macs", r["compute"]["macs"]},
+              {"utilization", r["compute"]["utilization"]},
+              {"dsp", r["resources"]["dsp"]["used"]},
+              {"bram36", r["resources"]["bram36"]["used"]},
+              {"uram", r["resources"]["uram"]["used"]},
+              {"fits", r["resources"]["fits"]}};
+}
+
+std::string read_tail(const std::string& path, size_t n) {
+  std::ifstream is(path, std::ios::binary);
+  std::ostringstream ss;
+  ss << is.rdbuf();
+  std::string s = ss.str();
+  return s.size() > n ? s.substr(s.size() - n) : s;
+}
+
+void ensure_dir(const std::string& d) {
+  if (mkdir(d.c_str(), 0777) != 0 && errno != EEXIST) throw InputError(d + ": cannot create directory");
+}
+
+std::map<size_t, json> read_results(const std::string& path) {
+  std::map<size_t, json> done;
+  std::ifstream is(path);
+  std::string line;
+  while (std::getline(is, line)) {
+    if (trim(line).empty()) continue;
+    try {
+      json j = json::parse(line);
+      done[j.at("index").get<size_t>()] = j;  // the last record of a point wins
+    } catch (const json::exception&) {
+      // A line cut short by an interruption: that point simply runs again.
+    }
+  }
+  return done;
+}
+
+class Progress {
+ public:
+  Progress(size_t total) : total_(total), tty_(isatty(2)), start_(std::chrono::steady_clock::now()) {}
+  void update(size_t done, size_t failed) {
+    const double el = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
+    const double eta = done ? el / double(done) * double(total_ - done) : 0.0;
+    std::ostringstream os;
+    os << done << "/" << total_ << " done, " << failed << " failed, ETA " << std::fixed << std::setprecision(0) << eta
+       << " s";
+    if (tty_) {
+      const int width = 30, fill = total_ ? int(double(width) * double(done) / double(total_)) : width;
+      std::cerr << "\r[" << std::string(size_t(fill), '#') << std::string(size_t(width - fill), ' ') << "] " << os.str()
+                << "   " << std::flush;
+      if (done == total_) std::cerr << "\n";
+    } else {
+      std::cerr << "sweep: " << os.str() << "\n";
+    }
+  }
+
+ private:
+  size_t total_;
+  bool tty_;
+  std::chrono::steady_clock::time_point start_;
+};
+
+}  // namespace
+
+void SweepSpec::add_grid(const std::string& text) {
+  const auto [key, v] = split_key(text, "--grid");
+  Axis a;
+  a.keys = {key};
+  for (const auto& x : expand_values(key, v)) a.values.push_back({x});
+  axes.push_back(a);
+}
+
+void SweepSpec::add_zip(const std::string& text) {
+  const auto [key, v] = split_key(text, "--zip");
+  const auto vals = expand_values(key, v);
+  // All --zip keys share one axis; its keys carry a "zip:" mark until the plan strips it.
+  Axis* zip = nullptr;
+  for (auto& a : axes)
+    if (!a.keys.empty() && a.keys.front().rfind("zip:", 0) == 0) zip = &a;
+  if (!zip) {
+    axes.push_back(Axis{});
+    zip = &axes.back();
+    zip->values.resize(vals.size());
+  }
+  if (zip->values.size() != vals.size())
+    throw InputError("--zip " + key + ": " + std::to_string(vals.size()) + " values, but the other --zip keys have " +
+                     std::to_string(zip->values.size()));
+  zip->keys.push_back("zip:" + key);
+  for (size_t i = 0; i < vals.size(); ++i) zip->values[i].push_back(vals[i]);
+}
+
+void SweepSpec::read_file(const std::string& path) {
+  std::ifstream is(path);
+  if (!is) throw InputError(path + ": cannot open sweep file");
+  std::string line;
+  for (size_t n = 1; std::getline(is, line); ++n) {
+    line = trim(line.substr(0, line.find('#')));
+    if (line.empty()) continue;
+    const size_t sp = line.find(' ');
+    const std::string word = line.substr(0, sp), rest = sp == std::string::npos ? "" : trim(line.substr(sp + 1));
+    try {
+      if (word == "grid") add_grid(rest);
+      else if (word == "zip") add_zip(rest);
+      else if (word == "set") base_sets.push_back(rest);
+      else if (word == "config") config_files.push_back(rest);
+      else throw InputError("unknown line '" + word + "' (expected grid, zip, set or config)");
+    } catch (const InputError& e) {
+      throw InputError(path + ":" + std::to_string(n) + ": " + e.what());
+    }
+  }
+}
+
+std::vector<SweepPoint> plan_sweep(const SweepSpec& spec, const ConfigSchema& schema) {
+  if (spec.axes.empty()) throw InputError("sweep: give at least one --grid or --zip");
+  for (const auto& a : spec.axes)
+    for (const auto& k : a.keys) {
+      const std::string key = k.rfind("zip:", 0) == 0 ? k.substr(4) : k;
+      if (!schema.has(key)) throw InputError("sweep: unknown key '" + key + "' (prunesim run --help-config lists every key)");
+    }
+  size_t total = 1;
+  for (const auto& a : spec.axes) total *= a.values.size();
+  if (total > 1000000) throw InputError("sweep: " + std::to_string(total) + " points is more than 1,000,000");
+  std::vector<SweepPoint> points;
+  std::vector<size_t> at(spec.axes.size(), 0);
+  for (size_t i = 0; i < total; ++i) {
+    // Mixed-radix counter, last axis fastest.
+    size_t rem = i;
+    for (size_t ax = spec.axes.size(); ax-- > 0;) {
+      at[ax] = rem % spec.axes[ax].values.size();
+      rem /= spec.axes[ax].values.size();
+    }
+    SweepPoint p;
+    p.index = i;
+    p.sets = spec.base_sets;
+    for (size_t ax = 0; ax < spec.axes.size(); ++ax)
+      for (size_t k = 0; k < spec.axes[ax].keys.size(); ++k) {
+        std::string key = spec.axes[ax].keys[k];
+        if (key.rfind("zip:", 0) == 0) key = key.substr(4);
+        const std::string& v = spec.axes[ax].values[at[ax]][k];
+        p.swept.emplace_back(key, v);
+        p.sets.push_back(key + "=" + v);
+      }
+    try {
+      p.config_hash = hash_config(schema, schema.resolve(spec.config_files, p.sets));
+    } catch (const InputError& e) {
+      std::string where_;
+      for (const auto& [k, v] : p.swept) where_ += (where_.empty() ? "" : ", ") + k + "=" + v;
+      throw InputError("sweep point " + std::to_string(i) + " (" + where_ + "): " + e.what());
+    }
+    points.push_back(std::move(p));
+  }
+  return points;
+}
+
+void write_manifest(const std::string& dir, const SweepSpec& spec, const std::vector<SweepPoint>& points) {
+  ensure_dir(dir);
+  json j{{"config_files", spec.config_files}, {"base_sets", spec.base_sets}, {"points", json::array()}};
+  for (const auto& p : points)
+    j["points"].push_back({{"index", p.index}, {"swept", p.swept}, {"sets", p.sets}, {"hash", p.config_hash}});
+  write_file_atomic(dir + "/manifest.json", j.dump(1) + "\n");
+}
+
+std::vector<SweepPoint> read_manifest(const std::string& dir, SweepSpec& spec) {
+  std::ifstream is(dir + "/manifest.json");
+  if (!is) throw InputError(dir + "/manifest.json: no sweep manifest (plan the sweep first)");
+  std::vector<SweepPoint> points;
+  try {
+    const json j = json::parse(is);
+    spec.config_files = j.at("config_files").get<std::vector<std::string>>();
+    spec.base_sets = j.at("base_sets").get<std::vector<std::string>>();
+    for (const auto& p : j.at("points")) {
+      SweepPoint sp;
+      sp.index = p.at("index").get<size_t>();
+      sp.swept = p.at("swept").get<std::vector<std::pair<std::string, std::string>>>();
+      sp.sets = p.at("sets").get<std::vector<std::string>>();
+      sp.config_hash = p.at("hash").get<std::string>();
+      points.push_back(sp);
+    }
+  } catch (const json::exception& e) {
+    throw InputError(dir + "/manifest.json: " + e.what());
+  }
+  return points;
+}
+
+size_t run_sweep_points(const SweepSpec& spec, const std::vector<SweepPoint>& points, const SweepOptions& opt,
+                        const std::vector<size_t>& only) {
+  const std::string dir = opt.out_dir;
+  ensure_dir(dir);
+  ensure_dir(dir + "/points");
+  const std::string results = dir + "/results.jsonl";
+  std::set<size_t> skip;
+  if (opt.resume)
+    for (const auto& [i, r] : read_results(results)) skip.insert(i);
+  std::vector<const SweepPoint*> todo;
+  for (const auto& p : points)
+    if (!skip.count(p.index) && (only.empty() || std::find(only.begin(), only.end(), p.index) != only.end()))
+      todo.push_back(&p);
+  // An interrupted sweep may have left a line cut short: start on a fresh line so it spoils nothing else.
+  const std::string tail = read_tail(results, 1);
+  std::ofstream out(results, std::ios::app);
+  if (!out) throw InputError(results + ": cannot open for appending");
+  if (!tail.empty() && tail != "\n") out << "\n";
+
+  struct Running {
+    const SweepPoint* point;
+    std::chrono::steady_clock::time_point start;
+    bool timed_out = false;
+  };
+  std::map<pid_t, Running> running;
+  size_t next = 0, done = 0, failed = 0;
+  Progress progress(todo.size());
+  auto launch = [&](const SweepPoint& p) {
+    const std::string base = dir + "/points/" + std::to_string(p.index);
+    std::vector<std::string> args = {opt.binary, "run", "-q", "--json", base + ".json"};
+    for (const auto& f : spec.config_files) args.insert(args.end(), {"--config", f});
+    for (const auto& s : p.sets) args.insert(args.end(), {"--set", s});
+    std::vector<char*> argv;
+    for (auto& a : args) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    posix_spawn_file_actions_t fa;
+    posix_spawn_file_actions_init(&fa);
+    posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
+    posix_spawn_file_actions_addopen(&fa, 2, (base + ".err").c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    std::remove((base + ".json").c_str());
+    pid_t pid = 0;
+    const int rc = posix_spawn(&pid, opt.binary.c_str(), &fa, nullptr, argv.data(), environ);
+    posix_spawn_file_actions_destroy(&fa);
+    if (rc != 0) throw std::runtime_error("cannot start " + opt.binary + " for sweep point " + std::to_string(p.index));
+    running[pid] = Running{&p, std::chrono::steady_clock::now()};
+  };
+  auto record = [&](const Running& r, int status) {
+    const SweepPoint& p = *r.point;
+    const std::string base = dir + "/points/" + std::to_string(p.index);
+    json line{{"index", p.index}, {"hash", p.config_hash}, {"swept", json::object()}};
+    for (const auto& [k, v] : p.swept) line["swept"][k] = v;
+    std::string st = "ok";
+    if (r.timed_out) {
+      st = "timeout";
+    } else if (WIFSIGNALED(status)) {
+      st = "crashed";
+      line["signal"] = WTERMSIG(status);
+    } else if (WEXITSTATUS(status) != 0) {
+      st = "error";
+      line["exit_code"] = WEXITSTATUS(status);
+    } else {
+      try {
+        std::ifstream is(base + ".json");
+        line["metrics"] = metrics_of(json::parse(is));
+      } catch (const std::exception&) {
+        st = "error";
+      }
+    }
+    line["status"] = st;
+    if (st != "ok") {
+      line["stderr_tail"] = read_tail(base + ".err", 600);
+      ++failed;
+    }
+    out << line.dump() << "\n" << std::flush;  // a finished point survives any later interruption
+    ++done;
+    progress.update(done, failed);
+  };
+  const unsigned jobs = std::max(1u, opt.jobs);
+  while (next < todo.size() || !running.empty()) {
+    while (next < todo.size() && running.size() < jobs) launch(*todo[next++]);
+    int status = 0;
+    const pid_t pid = waitpid(-1, &status, WNOHANG);
+    if (pid > 0) {
+      auto it = running.find(pid);
+      if (it == running.end()) continue;
+      const Running r = it->second;
+      running.erase(it);
+      record(r, status);
+      continue;
+    }
+    if (opt.point_timeout_s > 0) {
+      const auto now = std::chrono::steady_clock::now();
+      for (auto& [p, r] : running)
+        if (!r.timed_out && std::chrono::duration<double>(now - r.start).count() > opt.point_timeout_s) {
+          r.timed_out = true;
+          kill(p, SIGKILL);
+        }
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  return failed;
+}
+
+size_t merge_sweep(const std::string& dir, const std::vector<SweepPoint>& points) {
+  std::map<size_t, json> res = read_results(dir + "/results.jsonl");
+  // Pareto front over latency, energy and DSPs, among the points that ran.
+  std::vector<size_t> ok;
+  for (const auto& [i, r] : res)
+    if (r.value("status", "") == "ok") ok.push_back(i);
+  auto key = [&](size_t i) {
+    const json& m = res[i]["metrics"];
+    return std::array<double, 3>{m["latency_ms"].get<double>(), m["energy_mj"].get<double>(), m["dsp"].get<double>()};
+  };
+  for (size_t i : ok) {
+    const auto a = key(i);
+    bool dominated = false;
+    for (size_t j : ok) {
+      if (j == i) continue;
+      const auto b = key(j);
+      const bool no_worse = b[0] <= a[0] && b[1] <= a[1] && b[2] <= a[2];
+      const bool better = b[0] < a[0] || b[1] < a[1] || b[2] < a[2];
+      if (no_worse && better) {
+        dominated = true;
+        break;
+      }
+    }
+    res[i]["pareto"] = !dominated;
+  }
+  std::ostringstream jl, csv;
+  std::vector<std::string> swept_keys;
+  if (!points.empty())
+    for (const auto& [k, v] : points.front().swept) swept_keys.push_back(k);
+  const std::vector<std::string> mkeys = {"latency_cycles", "latency_ms",  "energy_mj", "ddr_read_bytes",
+                                          "ddr_write_bytes", "macs",       "utilization", "dsp",
+                                          "bram36",          "uram",       "fits"};
+  csv << "index,hash,status";
+  for (const auto& k : swept_keys) csv << "," << k;
+  for (const auto& k : mkeys) csv << "," << k;
+  csv << ",pareto\n";
+  for (const auto& p : points) {
+    auto it = res.find(p.index);
+    if (it == res.end()) continue;
+    json& r = it->second;
+    if (!r.contains("pareto")) r["pareto"] = false;
+    jl << r.dump() << "\n";
+    csv << p.index << "," << p.config_hash << "," << r.value("status", "");
+    for (const auto& [k, v] : p.swept) csv << "," << v;
+    for (const auto& k : mkeys) csv << "," << (r.contains("metrics") ? r["metrics"][k].dump() : "");
+    csv << "," << (r["pareto"].get<bool>() ? 1 : 0) << "\n";
+  }
+  write_file_atomic(dir + "/results.jsonl", jl.str());
+  write_file_atomic(dir + "/results.csv", csv.str());
+  return res.size();
+}
+
+}  // namespace prunesim::sim

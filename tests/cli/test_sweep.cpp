@@ -1,0 +1,165 @@
+// `prunesim sweep` and `prunesim compare` end to end.
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <sys/stat.h>
+
+#include "prunesim/sim/sweep.h"
+#include "test_util.h"
+
+using nlohmann::json;
+using prunesim::test::read_file;
+using prunesim::test::run_prunesim;
+using prunesim::test::write_file;
+
+namespace {
+
+std::vector<json> lines(const std::string& path) {
+  std::vector<json> out;
+  std::istringstream is(read_file(path));
+  for (std::string l; std::getline(is, l);)
+    if (!l.empty()) out.push_back(json::parse(l));
+  return out;
+}
+
+bool exists(const std::string& p) {
+  struct stat st {};
+  return stat(p.c_str(), &st) == 0;
+}
+
+}  // namespace
+
+TEST(Sweep, SmallGridEndToEndWithRowsOrderAndParetoMarks) {
+  const std::string d = prunesim::test::temp_dir() + "/s";
+  const auto r = run_prunesim("sweep --out " + d + " --grid pe.rows=16,32,64 --grid pe.cols=32:64:32 -j 2");
+  ASSERT_EQ(r.status, 0) << r.err;
+  const auto res = lines(d + "/results.jsonl");
+  ASSERT_EQ(res.size(), 6u);
+  // Point order: last grid fastest.
+  const std::vector<std::pair<std::string, std::string>> want = {{"16", "32"}, {"16", "64"}, {"32", "32"},
+                                                                 {"32", "64"}, {"64", "32"}, {"64", "64"}};
+  for (size_t i = 0; i < 6; ++i) {
+    EXPECT_EQ(res[i]["index"], i);
+    EXPECT_EQ(res[i]["status"], "ok");
+    EXPECT_EQ(res[i]["swept"]["pe.rows"], want[i].first);
+    EXPECT_EQ(res[i]["swept"]["pe.cols"], want[i].second);
+  }
+  // The Pareto marks agree with a direct dominance check over (latency, energy, DSPs).
+  for (size_t i = 0; i < 6; ++i) {
+    bool dominated = false;
+    const json& a = res[i]["metrics"];
+    for (size_t j = 0; j < 6; ++j) {
+      const json& b = res[j]["metrics"];
+      const bool le = b["latency_ms"] <= a["latency_ms"] && b["energy_mj"] <= a["energy_mj"] && b["dsp"] <= a["dsp"];
+      const bool lt = b["latency_ms"] < a["latency_ms"] || b["energy_mj"] < a["energy_mj"] || b["dsp"] < a["dsp"];
+      dominated |= j != i && le && lt;
+    }
+    EXPECT_EQ(res[i]["pareto"].get<bool>(), !dominated) << i;
+  }
+  const std::string csv = read_file(d + "/results.csv");
+  EXPECT_EQ(std::count(csv.begin(), csv.end(), '\n'), 7);
+  EXPECT_EQ(csv.rfind("index,hash,status,pe.rows,pe.cols,latency_cycles", 0), 0u);
+}
+
+TEST(Sweep, OutputsAreIdenticalWhateverTheJobCount) {
+  const std::string base = prunesim::test::temp_dir();
+  ASSERT_EQ(run_prunesim("sweep --out " + base + "/a --grid pe.rows=16,64 --zip clock.mhz=200,300 "
+                         "--zip pe.cols=16,32 -j 1").status, 0);
+  ASSERT_EQ(run_prunesim("sweep --out " + base + "/b --grid pe.rows=16,64 --zip clock.mhz=200,300 "
+                         "--zip pe.cols=16,32 -j 2").status, 0);
+  EXPECT_EQ(read_file(base + "/a/results.csv"), read_file(base + "/b/results.csv"));
+  EXPECT_EQ(read_file(base + "/a/results.jsonl"), read_file(base + "/b/results.jsonl"));
+  const auto res = lines(base + "/a/results.jsonl");
+  ASSERT_EQ(res.size(), 4u);  // 2 grid values x 2 lock-step zip settings
+  EXPECT_EQ(res[1]["swept"]["clock.mhz"], "300");
+  EXPECT_EQ(res[1]["swept"]["pe.cols"], "32");
+}
+
+TEST(Sweep, UnknownKeysAndBadValuesFailBeforeAnythingRuns) {
+  const std::string d = prunesim::test::temp_dir() + "/s";
+  auto r = run_prunesim("sweep --out " + d + " --grid pe.colour=1,2");
+  EXPECT_EQ(r.status, 2);
+  EXPECT_NE(r.err.find("unknown key 'pe.colour'"), std::string::npos) << r.err;
+  r = run_prunesim("sweep --out " + d + " --grid pe.rows=16,0");
+  EXPECT_EQ(r.status, 2);
+  EXPECT_NE(r.err.find("sweep point 1 (pe.rows=0)"), std::string::npos) << r.err;
+  EXPECT_FALSE(exists(d + "/results.jsonl"));
+  r = run_prunesim("sweep --out " + d + " --zip pe.rows=16,32 --zip pe.cols=16");
+  EXPECT_EQ(r.status, 2);
+}
+
+TEST(Sweep, ResumeRunsOnlyTheMissingPoints) {
+  const std::string d = prunesim::test::temp_dir() + "/s";
+  ASSERT_EQ(run_prunesim("sweep --out " + d + " --grid pe.rows=8,16,32,64").status, 0);
+  // Simulate an interruption after two points: keep two result lines and a line cut short.
+  const auto all = lines(d + "/results.jsonl");
+  write_file(d + "/results.jsonl", all[0].dump() + "\n" + all[2].dump() + "\n{\"index\": 1, \"hash");
+  for (int i = 0; i < 4; ++i) std::remove((d + "/points/" + std::to_string(i) + ".json").c_str());
+  const auto r = run_prunesim("sweep --out " + d + " --grid pe.rows=8,16,32,64 --resume");
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_FALSE(exists(d + "/points/0.json"));  // recorded before: not run again
+  EXPECT_TRUE(exists(d + "/points/1.json"));
+  EXPECT_FALSE(exists(d + "/points/2.json"));
+  EXPECT_TRUE(exists(d + "/points/3.json"));
+  const auto res = lines(d + "/results.jsonl");
+  ASSERT_EQ(res.size(), 4u);
+  for (size_t i = 0; i < 4; ++i) EXPECT_EQ(res[i], [&] { json x = all[i]; return x; }()) << i;
+}
+
+TEST(Sweep, CrashingAndHangingPointsAreRecordedAndTheSweepGoesOn) {
+  const std::string d = prunesim::test::temp_dir();
+  // A stand-in runner: the point with pe.rows=13 crashes, pe.rows=14 hangs, the rest run prunesim.
+  write_file(d + "/runner.sh",
+             "#!/bin/bash\n"
+             "case \"$*\" in\n"
+             "  *pe.rows=13*) echo 'about to crash' >&2; kill -SEGV $$ ;;\n"
+             "  *pe.rows=14*) exec sleep 60 ;;\n"
+             "esac\n"
+             "exec " PRUNESIM_BINARY " \"$@\"\n");
+  chmod((d + "/runner.sh").c_str(), 0755);
+  prunesim::sim::SweepSpec spec;
+  spec.add_grid("pe.rows=12,13,14,15");
+  const auto points = prunesim::sim::plan_sweep(spec, prunesim::sim::ConfigSchema());
+  prunesim::sim::SweepOptions opt{d + "/s", 2, 2.0, false, d + "/runner.sh"};
+  prunesim::sim::write_manifest(opt.out_dir, spec, points);
+  EXPECT_EQ(prunesim::sim::run_sweep_points(spec, points, opt), 2u);
+  prunesim::sim::merge_sweep(opt.out_dir, points);
+  const auto res = lines(opt.out_dir + "/results.jsonl");
+  ASSERT_EQ(res.size(), 4u);
+  EXPECT_EQ(res[0]["status"], "ok");
+  EXPECT_EQ(res[1]["status"], "crashed");
+  EXPECT_NE(res[1]["stderr_tail"].get<std::string>().find("about to crash"), std::string::npos);
+  EXPECT_EQ(res[2]["status"], "timeout");
+  EXPECT_EQ(res[3]["status"], "ok");
+}
+
+TEST(Compare, FlagsAPlantedLatencyChangeAndPassesAnIdenticalPair) {
+  const std::string d = prunesim::test::temp_dir();
+  ASSERT_EQ(run_prunesim("run -q --json " + d + "/a.json").status, 0);
+  ASSERT_EQ(run_prunesim("run -q --json " + d + "/b.json").status, 0);
+  auto r = run_prunesim("compare " + d + "/a.json " + d + "/b.json");
+  EXPECT_EQ(r.status, 0) << r.out;
+  json j = json::parse(read_file(d + "/a.json"));
+  j["latency"]["cycles"] = uint64_t(double(j["latency"]["cycles"].get<uint64_t>()) * 1.05);
+  write_file(d + "/slow.json", j.dump(2));
+  r = run_prunesim("compare " + d + "/a.json " + d + "/slow.json --tol latency=1%");
+  EXPECT_EQ(r.status, 1);
+  EXPECT_NE(r.out.find("+5.000 %"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("EXCEEDS"), std::string::npos);
+  r = run_prunesim("compare " + d + "/a.json " + d + "/slow.json --tol latency=6%");
+  EXPECT_EQ(r.status, 0) << r.out;
+  r = run_prunesim("compare " + d + "/a.json " + d + "/slow.json --tol latency=fast");
+  EXPECT_EQ(r.status, 2);
+}
+
+TEST(Compare, SweepsAreComparedPointByPointByConfigurationHash) {
+  const std::string d = prunesim::test::temp_dir();
+  ASSERT_EQ(run_prunesim("sweep --out " + d + "/a --grid pe.rows=16,32").status, 0);
+  ASSERT_EQ(run_prunesim("sweep --out " + d + "/b --grid pe.rows=32,16").status, 0);  // other order, same points
+  EXPECT_EQ(run_prunesim("compare " + d + "/a " + d + "/b").status, 0);
+  ASSERT_EQ(run_prunesim("sweep --out " + d + "/c --grid pe.rows=16,48").status, 0);
+  const auto r = run_prunesim("compare " + d + "/a " + d + "/c");
+  EXPECT_EQ(r.status, 1);
+  EXPECT_NE(r.out.find("missing from"), std::string::npos) << r.out;
+}
