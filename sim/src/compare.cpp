@@ -1,12 +1,12 @@
 #include "prunesim/sim/compare.h"
 
+#include <sys/stat.h>
 #include <algorithm>
 #include <cmath>
 #include <fstream>
 #include <iomanip>
 #include <nlohmann/json.hpp>
 #include <sstream>
-#include <sys/stat.h>
 #include <vector>
 
 #include "prunesim/workloads/error.h"
@@ -35,8 +35,17 @@ const std::vector<std::pair<std::string, std::string>>& metrics() {
   return m;
 }
 
-const char* kSweepKeys[] = {"latency_cycles", "energy_mj",   "ddr_read_bytes", "ddr_write_bytes", "onchip_read_bytes",
-                            "onchip_write_bytes", "macs", "utilization", "dsp", "bram36", "uram"};
+const char* kSweepKeys[] = {"latency_cycles",
+                            "energy_mj",
+                            "ddr_read_bytes",
+                            "ddr_write_bytes",
+                            "onchip_read_bytes",
+                            "onchip_write_bytes",
+                            "macs",
+                            "utilization",
+                            "dsp",
+                            "bram36",
+                            "uram"};
 
 double rel_change(double a, double b) {
   if (a == b) return 0.0;
@@ -91,10 +100,12 @@ size_t compare_reports(const std::string& a_path, const std::string& b_path, con
                        std::ostream& os) {
   const json a = load_json(a_path), b = load_json(b_path);
   if (!a.contains("latency") || !b.contains("latency"))
-    throw InputError("compare: " + (a.contains("latency") ? b_path : a_path) + " is not a prunesim run report");
+    throw InputError("compare: " + (a.contains("latency") ? b_path : a_path) +
+                     " is not a prunesim run report");
   size_t bad = 0;
-  os << std::left << std::setw(14) << "metric" << std::right << std::setw(20) << "base" << std::setw(20) << "new"
-     << std::setw(14) << "change" << std::setw(10) << "tol" << "\n";
+  os << std::left << std::setw(14) << "metric" << std::right << std::setw(20) << "base" << std::setw(20)
+     << "new" << std::setw(14) << "change" << std::setw(10) << "tol"
+     << "\n";
   for (const auto& [name, ptr] : metrics()) {
     const json::json_pointer p(ptr);
     if (!a.contains(p) || !b.contains(p)) continue;
@@ -131,8 +142,9 @@ size_t compare_reports(const std::string& a_path, const std::string& b_path, con
                    [](const Change& x, const Change& y) { return std::fabs(x.r) > std::fabs(y.r); });
   for (size_t k = 0; k < std::min<size_t>(10, changed.size()); ++k) {
     const json& op = oa[changed[k].i];
-    os << "  op " << op.at("id") << " layer " << op.at("layer") << " " << op.at("name").get<std::string>() << ": "
-       << op.at("cycles") << " -> " << ob[changed[k].i].at("cycles") << " cycles (" << pct(changed[k].r) << ")\n";
+    os << "  op " << op.at("id") << " layer " << op.at("layer") << " " << op.at("name").get<std::string>()
+       << ": " << op.at("cycles") << " -> " << ob[changed[k].i].at("cycles") << " cycles ("
+       << pct(changed[k].r) << ")\n";
   }
   return bad + over;
 }
@@ -151,8 +163,8 @@ size_t compare_sweeps(const std::string& a_path, const std::string& b_path, cons
     ++matched;
     const json& pb = it->second;
     if (pa.value("status", "") != pb.value("status", "")) {
-      os << "point " << pa.value("index", 0) << " (" << hash << "): status " << pa.value("status", "") << " -> "
-         << pb.value("status", "") << "\n";
+      os << "point " << pa.value("index", 0) << " (" << hash << "): status " << pa.value("status", "")
+         << " -> " << pb.value("status", "") << "\n";
       ++bad;
       continue;
     }
@@ -208,13 +220,15 @@ Tolerances parse_tolerances(const std::string& text) {
     if (!v.empty() && v.back() == '%') v.pop_back();
     char* end = nullptr;
     const double x = std::strtod(v.c_str(), &end);
-    if (v.empty() || *end || !(x >= 0)) throw InputError("--tol '" + item + "': expected a non-negative number");
+    if (v.empty() || *end || !(x >= 0))
+      throw InputError("--tol '" + item + "': expected a non-negative number");
     t.rel[name] = x / 100.0;  // "1%" and "1" both mean one percent
   }
   return t;
 }
 
-size_t compare_outputs(const std::string& base, const std::string& next, const Tolerances& tol, std::ostream& os) {
+size_t compare_outputs(const std::string& base, const std::string& next, const Tolerances& tol,
+                       std::ostream& os) {
   if (is_sweep(base) != is_sweep(next))
     throw InputError("compare: give two run reports or two sweep outputs, not one of each");
   return is_sweep(base) ? compare_sweeps(base, next, tol, os) : compare_reports(base, next, tol, os);

@@ -63,7 +63,8 @@ std::vector<std::string> expand_values(const std::string& key, const std::string
     double a, b, s;
     if (!is_number(v.substr(0, c1), a) || !is_number(v.substr(c1 + 1, c2 - c1 - 1), b) ||
         !is_number(v.substr(c2 + 1), s) || s <= 0 || b < a)
-      throw InputError("--grid " + key + "=" + v + ": expected start:stop:step with start <= stop and step > 0");
+      throw InputError("--grid " + key + "=" + v +
+                       ": expected start:stop:step with start <= stop and step > 0");
     const long n = long(std::floor((b - a) / s + 1e-9)) + 1;
     if (n > 100000) throw InputError("--grid " + key + "=" + v + ": more than 100,000 values");
     for (long i = 0; i < n; ++i) out.push_back(format_number(a + double(i) * s));
@@ -134,12 +135,12 @@ class Progress {
     const double el = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
     const double eta = done ? el / double(done) * double(total_ - done) : 0.0;
     std::ostringstream os;
-    os << done << "/" << total_ << " done, " << failed << " failed, ETA " << std::fixed << std::setprecision(0) << eta
-       << " s";
+    os << done << "/" << total_ << " done, " << failed << " failed, ETA " << std::fixed
+       << std::setprecision(0) << eta << " s";
     if (tty_) {
       const int width = 30, fill = total_ ? int(double(width) * double(done) / double(total_)) : width;
-      std::cerr << "\r[" << std::string(size_t(fill), '#') << std::string(size_t(width - fill), ' ') << "] " << os.str()
-                << "   " << std::flush;
+      std::cerr << "\r[" << std::string(size_t(fill), '#') << std::string(size_t(width - fill), ' ') << "] "
+                << os.str() << "   " << std::flush;
       if (done == total_) std::cerr << "\n";
     } else {
       std::cerr << "sweep: " << os.str() << "\n";
@@ -175,8 +176,8 @@ void SweepSpec::add_zip(const std::string& text) {
     zip->values.resize(vals.size());
   }
   if (zip->values.size() != vals.size())
-    throw InputError("--zip " + key + ": " + std::to_string(vals.size()) + " values, but the other --zip keys have " +
-                     std::to_string(zip->values.size()));
+    throw InputError("--zip " + key + ": " + std::to_string(vals.size()) +
+                     " values, but the other --zip keys have " + std::to_string(zip->values.size()));
   zip->keys.push_back("zip:" + key);
   for (size_t i = 0; i < vals.size(); ++i) zip->values[i].push_back(vals[i]);
 }
@@ -189,13 +190,19 @@ void SweepSpec::read_file(const std::string& path) {
     line = trim(line.substr(0, line.find('#')));
     if (line.empty()) continue;
     const size_t sp = line.find(' ');
-    const std::string word = line.substr(0, sp), rest = sp == std::string::npos ? "" : trim(line.substr(sp + 1));
+    const std::string word = line.substr(0, sp),
+                      rest = sp == std::string::npos ? "" : trim(line.substr(sp + 1));
     try {
-      if (word == "grid") add_grid(rest);
-      else if (word == "zip") add_zip(rest);
-      else if (word == "set") base_sets.push_back(rest);
-      else if (word == "config") config_files.push_back(rest);
-      else throw InputError("unknown line '" + word + "' (expected grid, zip, set or config)");
+      if (word == "grid")
+        add_grid(rest);
+      else if (word == "zip")
+        add_zip(rest);
+      else if (word == "set")
+        base_sets.push_back(rest);
+      else if (word == "config")
+        config_files.push_back(rest);
+      else
+        throw InputError("unknown line '" + word + "' (expected grid, zip, set or config)");
     } catch (const InputError& e) {
       throw InputError(path + ":" + std::to_string(n) + ": " + e.what());
     }
@@ -207,7 +214,8 @@ std::vector<SweepPoint> plan_sweep(const SweepSpec& spec, const ConfigSchema& sc
   for (const auto& a : spec.axes)
     for (const auto& k : a.keys) {
       const std::string key = k.rfind("zip:", 0) == 0 ? k.substr(4) : k;
-      if (!schema.has(key)) throw InputError("sweep: unknown key '" + key + "' (prunesim run --help-config lists every key)");
+      if (!schema.has(key))
+        throw InputError("sweep: unknown key '" + key + "' (prunesim run --help-config lists every key)");
     }
   size_t total = 1;
   for (const auto& a : spec.axes) total *= a.values.size();
@@ -248,7 +256,8 @@ void write_manifest(const std::string& dir, const SweepSpec& spec, const std::ve
   ensure_dir(dir);
   json j{{"config_files", spec.config_files}, {"base_sets", spec.base_sets}, {"points", json::array()}};
   for (const auto& p : points)
-    j["points"].push_back({{"index", p.index}, {"swept", p.swept}, {"sets", p.sets}, {"hash", p.config_hash}});
+    j["points"].push_back(
+        {{"index", p.index}, {"swept", p.swept}, {"sets", p.sets}, {"hash", p.config_hash}});
   write_file_atomic(dir + "/manifest.json", j.dump(1) + "\n");
 }
 
@@ -317,7 +326,8 @@ size_t run_sweep_points(const SweepSpec& spec, const std::vector<SweepPoint>& po
     pid_t pid = 0;
     const int rc = posix_spawn(&pid, opt.binary.c_str(), &fa, nullptr, argv.data(), environ);
     posix_spawn_file_actions_destroy(&fa);
-    if (rc != 0) throw std::runtime_error("cannot start " + opt.binary + " for sweep point " + std::to_string(p.index));
+    if (rc != 0)
+      throw std::runtime_error("cannot start " + opt.binary + " for sweep point " + std::to_string(p.index));
     running[pid] = Running{&p, std::chrono::steady_clock::now()};
   };
   auto record = [&](const Running& r, int status) {
@@ -385,7 +395,8 @@ size_t merge_sweep(const std::string& dir, const std::vector<SweepPoint>& points
     if (r.value("status", "") == "ok") ok.push_back(i);
   auto key = [&](size_t i) {
     const json& m = res[i]["metrics"];
-    return std::array<double, 3>{m["latency_ms"].get<double>(), m["energy_mj"].get<double>(), m["dsp"].get<double>()};
+    return std::array<double, 3>{m["latency_ms"].get<double>(), m["energy_mj"].get<double>(),
+                                 m["dsp"].get<double>()};
   };
   for (size_t i : ok) {
     const auto a = key(i);
@@ -406,7 +417,7 @@ size_t merge_sweep(const std::string& dir, const std::vector<SweepPoint>& points
   std::vector<std::string> swept_keys;
   if (!points.empty())
     for (const auto& [k, v] : points.front().swept) swept_keys.push_back(k);
-  const std::vector<std::string> mkeys = {"latency_cycles", "latency_ms",  "energy_mj", "ddr_read_bytes",
+  const std::vector<std::string> mkeys = {"latency_cycles",  "latency_ms", "energy_mj",   "ddr_read_bytes",
                                           "ddr_write_bytes", "macs",       "utilization", "dsp",
                                           "bram36",          "uram",       "fits"};
   csv << "index,hash,status";

@@ -1,9 +1,9 @@
 // `prunesim sweep` and `prunesim compare` end to end.
 #include <gtest/gtest.h>
 
+#include <sys/stat.h>
 #include <nlohmann/json.hpp>
 #include <sstream>
-#include <sys/stat.h>
 
 #include "prunesim/sim/sweep.h"
 #include "test_util.h"
@@ -51,8 +51,10 @@ TEST(Sweep, SmallGridEndToEndWithRowsOrderAndParetoMarks) {
     const json& a = res[i]["metrics"];
     for (size_t j = 0; j < 6; ++j) {
       const json& b = res[j]["metrics"];
-      const bool le = b["latency_ms"] <= a["latency_ms"] && b["energy_mj"] <= a["energy_mj"] && b["dsp"] <= a["dsp"];
-      const bool lt = b["latency_ms"] < a["latency_ms"] || b["energy_mj"] < a["energy_mj"] || b["dsp"] < a["dsp"];
+      const bool le =
+          b["latency_ms"] <= a["latency_ms"] && b["energy_mj"] <= a["energy_mj"] && b["dsp"] <= a["dsp"];
+      const bool lt =
+          b["latency_ms"] < a["latency_ms"] || b["energy_mj"] < a["energy_mj"] || b["dsp"] < a["dsp"];
       dominated |= j != i && le && lt;
     }
     EXPECT_EQ(res[i]["pareto"].get<bool>(), !dominated) << i;
@@ -64,10 +66,16 @@ TEST(Sweep, SmallGridEndToEndWithRowsOrderAndParetoMarks) {
 
 TEST(Sweep, OutputsAreIdenticalWhateverTheJobCount) {
   const std::string base = prunesim::test::temp_dir();
-  ASSERT_EQ(run_prunesim("sweep --out " + base + "/a --grid pe.rows=16,64 --zip clock.mhz=200,300 "
-                         "--zip pe.cols=16,32 -j 1").status, 0);
-  ASSERT_EQ(run_prunesim("sweep --out " + base + "/b --grid pe.rows=16,64 --zip clock.mhz=200,300 "
-                         "--zip pe.cols=16,32 -j 2").status, 0);
+  ASSERT_EQ(run_prunesim("sweep --out " + base +
+                         "/a --grid pe.rows=16,64 --zip clock.mhz=200,300 "
+                         "--zip pe.cols=16,32 -j 1")
+                .status,
+            0);
+  ASSERT_EQ(run_prunesim("sweep --out " + base +
+                         "/b --grid pe.rows=16,64 --zip clock.mhz=200,300 "
+                         "--zip pe.cols=16,32 -j 2")
+                .status,
+            0);
   EXPECT_EQ(read_file(base + "/a/results.csv"), read_file(base + "/b/results.csv"));
   EXPECT_EQ(read_file(base + "/a/results.jsonl"), read_file(base + "/b/results.jsonl"));
   const auto res = lines(base + "/a/results.jsonl");
@@ -104,7 +112,11 @@ TEST(Sweep, ResumeRunsOnlyTheMissingPoints) {
   EXPECT_TRUE(exists(d + "/points/3.json"));
   const auto res = lines(d + "/results.jsonl");
   ASSERT_EQ(res.size(), 4u);
-  for (size_t i = 0; i < 4; ++i) EXPECT_EQ(res[i], [&] { json x = all[i]; return x; }()) << i;
+  for (size_t i = 0; i < 4; ++i)
+    EXPECT_EQ(res[i], [&] {
+      json x = all[i];
+      return x;
+    }()) << i;
 }
 
 TEST(Sweep, CrashingAndHangingPointsAreRecordedAndTheSweepGoesOn) {
@@ -156,7 +168,8 @@ TEST(Compare, FlagsAPlantedLatencyChangeAndPassesAnIdenticalPair) {
 TEST(Compare, SweepsAreComparedPointByPointByConfigurationHash) {
   const std::string d = prunesim::test::temp_dir();
   ASSERT_EQ(run_prunesim("sweep --out " + d + "/a --grid pe.rows=16,32").status, 0);
-  ASSERT_EQ(run_prunesim("sweep --out " + d + "/b --grid pe.rows=32,16").status, 0);  // other order, same points
+  ASSERT_EQ(run_prunesim("sweep --out " + d + "/b --grid pe.rows=32,16").status,
+            0);  // other order, same points
   EXPECT_EQ(run_prunesim("compare " + d + "/a " + d + "/b").status, 0);
   ASSERT_EQ(run_prunesim("sweep --out " + d + "/c --grid pe.rows=16,48").status, 0);
   const auto r = run_prunesim("compare " + d + "/a " + d + "/c");

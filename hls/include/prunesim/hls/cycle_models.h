@@ -4,7 +4,8 @@
 // so a change of array size or lane count moves simulation and HLS together. No SystemC in here.
 #include <cstdint>
 
-namespace prunesim::hls {
+namespace prunesim {
+namespace hls {
 
 constexpr uint64_t ceil_div(uint64_t a, uint64_t b) {
   return (a + b - 1) / b;
@@ -61,4 +62,5 @@ inline uint64_t quickselect_topk_cycles(uint64_t n, uint64_t p) {
   return ceil_div(2 * n, p) + lg;
 }
 
-}  // namespace prunesim::hls
+}  // namespace hls
+}  // namespace prunesim

@@ -17,6 +17,7 @@ std::string metric_names();
 
 // Returns the number of metrics (and ops, and missing points) beyond tolerance; prints the comparison.
 // Reads reports (*.json) or sweep outputs (a results.jsonl, or a sweep directory). Throws InputError.
-size_t compare_outputs(const std::string& base, const std::string& next, const Tolerances& tol, std::ostream& os);
+size_t compare_outputs(const std::string& base, const std::string& next, const Tolerances& tol,
+                       std::ostream& os);
 
 }  // namespace prunesim::sim
