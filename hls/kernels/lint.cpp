@@ -1,6 +1,6 @@
-// Synthesizability lint: the kernels compiled with -fno-exceptions -fno-rtti and with heap allocation poisoned,
-// so a non-synthesizable construct (allocation, exceptions, RTTI) fails the build. Only the standard headers
-// the kernels need are included before the poison; the kernels themselves are read after it.
+// Synthesizability lint: the kernels compiled with -fno-exceptions -fno-rtti and with heap allocation
+// poisoned, so a non-synthesizable construct (allocation, exceptions, RTTI) fails the build. Only the
+// standard headers the kernels need are included before the poison; the kernels themselves are read after it.
 #include <cmath>
 #include <cstdint>
 
@@ -19,8 +19,9 @@ struct LintGemm {
 };
 
 // Instantiate every template so its body is checked.
-void prunesim_hls_lint(const LintGemm::in_t (&x)[8][16], const LintGemm::w_t (&w)[16][16], LintGemm::acc_t (&y)[8][16],
-                       const prunesim::hls::BlockSparse<LintGemm>& ws, float (&v)[256], int (&idx)[256]) {
+void prunesim_hls_lint(const LintGemm::in_t (&x)[8][16], const LintGemm::w_t (&w)[16][16],
+                       LintGemm::acc_t (&y)[8][16], const prunesim::hls::BlockSparse<LintGemm>& ws,
+                       float (&v)[256], int (&idx)[256]) {
   prunesim::hls::gemm_dense_tile<LintGemm>(x, w, y, 8, 16, 16);
   prunesim::hls::gemm_block_sparse_tile<LintGemm>(x, ws, y, 8, 16, 16);
   prunesim::hls::softmax_row<256>(v, v, 256);

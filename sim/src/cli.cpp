@@ -14,6 +14,7 @@
 #include "prunesim/sim/compare.h"
 #include "prunesim/sim/config.h"
 #include "prunesim/sim/ddr_requests.h"
+#include "prunesim/sim/hls_export.h"
 #include "prunesim/sim/report.h"
 #include "prunesim/sim/sweep.h"
 #include "prunesim/workloads/compressor.h"
@@ -36,6 +37,7 @@ const char* kUsage =
     "  ddr       run the DRAM model alone on a request trace\n"
     "  sweep     run a design space, one process per point, with the Pareto front marked\n"
     "  compare   compare two reports or two sweeps against tolerances (exit 1 beyond them)\n"
+    "  hls       hls export: an HLS project (tops, testbenches, scripts) for the configured design\n"
     "\n"
     "prunesim <command> --help shows a command's options; prunesim --version prints the version.\n";
 
@@ -315,6 +317,37 @@ int cmd_compare(const std::vector<std::string>& args) {
   return bad ? 1 : 0;
 }
 
+int cmd_hls(const std::vector<std::string>& args) {
+  po::options_description d(
+      "prunesim hls export --out DIR [--config FILE] [--set KEY=VALUE] [workload options]\n\n"
+      "Write an HLS project for the configured design: per kernel a top with the design's "
+      "constants, a C-simulation testbench with golden vectors, run_hls.tcl and hls_config.cfg "
+      "with the device part and clock.\n\nOptions");
+  ConfigFlags cf;
+  WorkloadFlags wf;
+  std::string out, action;
+  d.add_options()("help,h", "show this help")("out,o", po::value(&out), "output directory")(
+      "action", po::value(&action), "export");
+  cf.add_to(d);
+  wf.add_to(d, true);
+  po::positional_options_description pos;
+  pos.add("action", 1);
+  auto vm = parse(args, d, &pos);
+  if (vm.count("help")) return std::cout << d << "\n", 0;
+  if (action != "export") throw InputError("hls: expected 'prunesim hls export --out DIR'");
+  if (out.empty()) throw InputError("hls export: --out DIR is required");
+  std::vector<std::string> sets = wf.as_sets();
+  sets.insert(sets.end(), cf.sets.begin(), cf.sets.end());
+  const RunConfig cfg = ConfigSchema().resolve(cf.files, sets);
+  std::string name, text;
+  const workloads::Trace trace = load_workload(cfg, name, text);
+  const auto kernels = export_hls(cfg, trace, out);
+  std::cout << "wrote " << kernels.size() << " kernels to " << out << ":";
+  for (const auto& k : kernels) std::cout << " " << k;
+  std::cout << "\n";
+  return 0;
+}
+
 int cmd_ddr(const std::vector<std::string>& args) {
   po::options_description d(
       "prunesim ddr --requests FILE [options]\n\nRun the DRAM model alone on a request "
@@ -380,6 +413,7 @@ int run_cli(int argc, char** argv) {
     if (cmd == "ddr") return cmd_ddr(args);
     if (cmd == "sweep") return cmd_sweep(args);
     if (cmd == "compare") return cmd_compare(args);
+    if (cmd == "hls") return cmd_hls(args);
     std::cerr << "prunesim: unknown command '" << cmd << "'\n\n" << kUsage;
     return 2;
   } catch (const InputError& e) {

@@ -206,3 +206,29 @@ TEST(Cli, DdrCommandReportsBandwidthLatencyAndRowHits) {
   EXPECT_EQ(bad.status, 2);
   EXPECT_NE(bad.err.find(d + "/bad.txt:2"), std::string::npos) << bad.err;
 }
+
+TEST(Cli, HlsExportWritesAProjectWhoseTestbenchesBuildAndPass) {
+  for (const char* quant : {"int8", "fp32"}) {
+    const std::string d = tmp() + "/hls";
+    const auto r = run_prunesim(std::string("hls export --out ") + d + " --quant " + quant +
+                                " --set pe.rows=32 --set clock.mhz=250 --config " +
+                                prunesim::test::source_path("configs/devices/alveo-u280.ini"));
+    ASSERT_EQ(r.status, 0) << r.err;
+    const std::string design = prunesim::test::read_file(d + "/design.h");
+    EXPECT_NE(design.find("R = 32, Cc = 64"), std::string::npos) << design;
+    EXPECT_NE(design.find(std::string("PRUNESIM_HLS_NUMBER ") + (quant == std::string("int8") ? "1" : "0")),
+              std::string::npos);
+    EXPECT_NE(design.find("BH = 16, BW = 16"), std::string::npos);
+    EXPECT_NE(design.find("kTopkN = 256"), std::string::npos);
+    const std::string tcl = prunesim::test::read_file(d + "/gemm_sparse/run_hls.tcl");
+    EXPECT_NE(tcl.find("set_part xcu280-fsvh2892-2L-e"), std::string::npos) << tcl;
+    EXPECT_NE(tcl.find("create_clock -period 4 "), std::string::npos) << tcl;
+    for (const char* k : {"gemm_dense", "gemm_sparse", "softmax", "topk"}) {
+      const std::string cmd = "cd " + d + " && g++ -std=c++14 -O1 -w -Iinclude " + k + "/" + k + "_top.cpp " +
+                              k + "/" + k + "_tb.cpp -o " + k + ".bin && ./" + k + ".bin >/dev/null";
+      EXPECT_EQ(std::system(cmd.c_str()), 0) << k << " (" << quant << ")";
+    }
+  }
+  EXPECT_EQ(run_prunesim("hls export").status, 2);
+  EXPECT_EQ(run_prunesim("hls frobnicate --out /tmp/x").status, 2);
+}

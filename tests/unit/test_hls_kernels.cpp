@@ -73,10 +73,12 @@ TEST(HlsKernels, DenseAndBlockSparseTilesMatchEigenOnRaggedShapes) {
     const RowMat ref = X * W.transpose();
     hls::gemm_dense_tile<Cfg>(x_, w_, y_, m, k, n);
     for (int i = 0; i < m; ++i)
-      for (int j = 0; j < n; ++j) ASSERT_NEAR(y_[i][j], ref(i, j), 1e-4f) << "dense " << m << "x" << k << "x" << n;
+      for (int j = 0; j < n; ++j)
+        ASSERT_NEAR(y_[i][j], ref(i, j), 1e-4f) << "dense " << m << "x" << k << "x" << n;
     hls::gemm_block_sparse_tile<Cfg>(x_, ws, y_, m, k, n);
     for (int i = 0; i < m; ++i)
-      for (int j = 0; j < n; ++j) ASSERT_NEAR(y_[i][j], ref(i, j), 1e-4f) << "sparse " << m << "x" << k << "x" << n;
+      for (int j = 0; j < n; ++j)
+        ASSERT_NEAR(y_[i][j], ref(i, j), 1e-4f) << "sparse " << m << "x" << k << "x" << n;
   }
 }
 
@@ -112,9 +114,11 @@ TEST(HlsKernels, NonLinearKernelsMatchEigen) {
     for (int j = 0; j < cols; ++j) ASSERT_NEAR(out[j], e(j) / e.sum(), 1e-6f);
     hls::layernorm_row<256>(in, g, b, out, cols, 1e-5f);
     const float mean = v.mean(), var = (v.array() - mean).square().mean();
-    for (int j = 0; j < cols; ++j) ASSERT_NEAR(out[j], (in[j] - mean) / std::sqrt(var + 1e-5f) * g[j] + b[j], 2e-4f);
+    for (int j = 0; j < cols; ++j)
+      ASSERT_NEAR(out[j], (in[j] - mean) / std::sqrt(var + 1e-5f) * g[j] + b[j], 2e-4f);
     hls::gelu_vec<256>(in, out, cols);
-    for (int j = 0; j < cols; ++j) ASSERT_NEAR(out[j], 0.5f * in[j] * (1 + std::erf(in[j] / std::sqrt(2.0f))), 1e-6f);
+    for (int j = 0; j < cols; ++j)
+      ASSERT_NEAR(out[j], 0.5f * in[j] * (1 + std::erf(in[j] / std::sqrt(2.0f))), 1e-6f);
   }
 }
 
@@ -147,8 +151,8 @@ TEST(HlsKernels, TopkVariantsAgreeWithNthElementIncludingTies) {
 }
 
 TEST(HlsKernels, TheSimulatorTimesEachOpAsTheKernelCycleModelsSumOverItsTiles) {
-  // A dense GEMM cut into weight tiles by the tiling policy: the PE model's cycles over the tiles add up to the
-  // kernel's cycle model for the whole op (tiles hold whole rounds of C output columns).
+  // A dense GEMM cut into weight tiles by the tiling policy: the PE model's cycles over the tiles add up to
+  // the kernel's cycle model for the whole op (tiles hold whole rounds of C output columns).
   workloads::ModelSpec m = workloads::lookup_model("bert-base");
   m.layers = 1;
   const workloads::Trace t = workloads::compress(m, workloads::Recipe{});
@@ -159,7 +163,8 @@ TEST(HlsKernels, TheSimulatorTimesEachOpAsTheKernelCycleModelsSumOverItsTiles) {
   for (const auto& item : plan.items) {
     const auto& op = t.ops[item.op];
     if (op.kind != workloads::OpKind::Gemm) continue;
-    by_op[item.op] += models::gemm_tile_cycles(hw.pe, t.matrices.at(op.weight), item.m, item.first, item.last).cycles;
+    by_op[item.op] +=
+        models::gemm_tile_cycles(hw.pe, t.matrices.at(op.weight), item.m, item.first, item.last).cycles;
   }
   size_t checked = 0;
   for (const auto& [i, cycles] : by_op) {

@@ -27,7 +27,9 @@ struct Gen {
   int integer(int lo, int hi) { return lo + int(next() % uint64_t(hi - lo + 1)); }
 };
 
-inline bool close(double got, double want, double tol) { return std::fabs(got - want) <= tol * (1.0 + std::fabs(want)); }
+inline bool close(double got, double want, double tol) {
+  return std::fabs(got - want) <= tol * (1.0 + std::fabs(want));
+}
 
 inline int report(const char* name, int errors) {
   std::printf("%s: %s (%d mismatches)\n", name, errors ? "FAIL" : "PASS", errors);

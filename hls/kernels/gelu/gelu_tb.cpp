@@ -13,7 +13,8 @@ int PRUNESIM_TB_MAIN(int, char**) {
   in[0] = 0.0f, in[1] = 1.0f;
   gelu_top(in, out, n);
   int errors = 0;
-  for (int j = 0; j < n; ++j) errors += !tb::close(out[j], 0.5 * in[j] * (1.0 + std::erf(in[j] / std::sqrt(2.0))), 1e-5);
+  for (int j = 0; j < n; ++j)
+    errors += !tb::close(out[j], 0.5 * in[j] * (1.0 + std::erf(in[j] / std::sqrt(2.0))), 1e-5);
   errors += out[0] != 0.0f;
   errors += !tb::close(out[1], 0.8413447460685429, 1e-6);  // GELU(1) = Phi(1)
   return tb::report("gelu", errors);

@@ -1,5 +1,5 @@
-// C-simulation testbench: a block-sparse tile (about half the 4 x 8 blocks kept, ragged edges) against a dense
-// triple loop over the masked matrix. Returns 0 on pass.
+// C-simulation testbench: a block-sparse tile (about half the 4 x 8 blocks kept, ragged edges) against a
+// dense triple loop over the masked matrix. Returns 0 on pass.
 #include "../common/tb_util.h"
 #include "prunesim/hls/gemm.h"
 
@@ -12,8 +12,8 @@ struct GemmSparseCfg {
   using w_t = data_t;
   using acc_t = prunesim::hls::acc_t;
 };
-void gemm_sparse_top(const data_t x[32][64], const prunesim::hls::BlockSparse<GemmSparseCfg>& w, acc_t y[32][48],
-                     int m, int k, int n);
+void gemm_sparse_top(const data_t x[32][64], const prunesim::hls::BlockSparse<GemmSparseCfg>& w,
+                     acc_t y[32][48], int m, int k, int n);
 
 static data_t value(tb::Gen& g) {
 #if PRUNESIM_HLS_NUMBER == 1

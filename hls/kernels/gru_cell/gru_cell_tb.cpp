@@ -26,7 +26,8 @@ int PRUNESIM_TB_MAIN(int, char**) {
   for (int j = 0; j < H; ++j) {
     const double r = sig(dot(w_ih[j], x, in) + b_ih[j] + dot(w_hh[j], h, H) + b_hh[j]);
     const double z = sig(dot(w_ih[H + j], x, in) + b_ih[H + j] + dot(w_hh[H + j], h, H) + b_hh[H + j]);
-    const double n = std::tanh(dot(w_ih[2 * H + j], x, in) + b_ih[2 * H + j] + r * (dot(w_hh[2 * H + j], h, H) + b_hh[2 * H + j]));
+    const double n = std::tanh(dot(w_ih[2 * H + j], x, in) + b_ih[2 * H + j] +
+                               r * (dot(w_hh[2 * H + j], h, H) + b_hh[2 * H + j]));
     errors += !tb::close(out[j], (1 - z) * n + z * h[j], 1e-5);
   }
   return tb::report("gru_cell", errors);

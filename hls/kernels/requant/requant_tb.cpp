@@ -7,7 +7,9 @@
 
 void requant_top(const int32_t acc[1024], int8_t out[1024], int n, int32_t mult, int shift);
 
-static int64_t floor_div(int64_t a, int64_t d) { return a >= 0 ? a / d : -((-a + d - 1) / d); }
+static int64_t floor_div(int64_t a, int64_t d) {
+  return a >= 0 ? a / d : -((-a + d - 1) / d);
+}
 
 int PRUNESIM_TB_MAIN(int, char**) {
   static int32_t acc[1024];

@@ -11,7 +11,9 @@
 namespace prunesim {
 namespace hls {
 
-inline float sigmoid(float v) { return 1.0f / (1.0f + std::exp(-v)); }
+inline float sigmoid(float v) {
+  return 1.0f / (1.0f + std::exp(-v));
+}
 
 template <int MAX_IN, int MAX_H>
 void gru_cell(const float x[MAX_IN], const float h[MAX_H], const float w_ih[3 * MAX_H][MAX_IN],

@@ -39,8 +39,8 @@ NORM:
 }
 
 template <int MAX_COLS>
-void layernorm_row(const nl_t in[MAX_COLS], const nl_t gamma[MAX_COLS], const nl_t beta[MAX_COLS], nl_t out[MAX_COLS],
-                   int cols, nl_t eps) {
+void layernorm_row(const nl_t in[MAX_COLS], const nl_t gamma[MAX_COLS], const nl_t beta[MAX_COLS],
+                   nl_t out[MAX_COLS], int cols, nl_t eps) {
   nl_t sum = 0, sq = 0;
 STATS:
   for (int j = 0; j < MAX_COLS; ++j) {
@@ -60,7 +60,9 @@ NORMALISE:
   }
 }
 
-inline nl_t gelu(nl_t v) { return nl_t(0.5) * v * (nl_t(1) + std::erf(v * nl_t(0.70710678118654752))); }
+inline nl_t gelu(nl_t v) {
+  return nl_t(0.5) * v * (nl_t(1) + std::erf(v * nl_t(0.70710678118654752)));
+}
 
 template <int MAX_N>
 void gelu_vec(const nl_t in[MAX_N], nl_t out[MAX_N], int n) {

@@ -10,7 +10,9 @@ namespace prunesim {
 namespace hls {
 
 // Orders (score, index) pairs: larger score first, then lower index.
-inline bool before(float sa, int ia, float sb, int ib) { return sa > sb || (sa == sb && ia < ib); }
+inline bool before(float sa, int ia, float sb, int ib) {
+  return sa > sb || (sa == sb && ia < ib);
+}
 
 // Quick-select: partitions around a pivot until the first k positions hold the top k. Writes their indices
 // (in index order) to `out`.
@@ -50,9 +52,12 @@ PARTITION_ROUNDS:
         ++i;
       }
     }
-    if (k - 1 < lt) hi = lt - 1;
-    else if (k - 1 > gt) lo = gt + 1;
-    else break;
+    if (k - 1 < lt)
+      hi = lt - 1;
+    else if (k - 1 > gt)
+      lo = gt + 1;
+    else
+      break;
   }
   // The first k slots hold the top k; emit their indices in index order (a counting pass, no sort).
   bool chosen[MAX_N];
@@ -99,7 +104,8 @@ STAGES:
         const int j = i ^ stride;
         if (j <= i) continue;
         const bool first_half = (i & len) == 0;  // descending in the first half of each merge block
-        const bool swap = first_half ? before(s[j], idx[j], s[i], idx[i]) : before(s[i], idx[i], s[j], idx[j]);
+        const bool swap =
+            first_half ? before(s[j], idx[j], s[i], idx[i]) : before(s[i], idx[i], s[j], idx[j]);
         if (swap) {
           const float ts = s[i];
           const int ti = idx[i];

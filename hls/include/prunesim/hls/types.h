@@ -2,7 +2,8 @@
 // The number types of the kernels, chosen in one place by a project macro (never by __SYNTHESIS__, which
 // Vitis defines only during synthesis, not in C simulation):
 //   PRUNESIM_HLS_NUMBER = 0  float (fast C simulation, the default)
-//   PRUNESIM_HLS_NUMBER = 1  int8 operands, int32 accumulation, requantization to int8 (bit-exact with ap_int of
+//   PRUNESIM_HLS_NUMBER = 1  int8 operands, int32 accumulation, requantization to int8 (bit-exact with ap_int
+//   of
 //                            the same widths: plain C++ integers of those widths wrap and round identically)
 //   PRUNESIM_HLS_NUMBER = 2  SystemC sc_fixed for odd widths (C simulation links libsystemc)
 #include <cstdint>
@@ -20,8 +21,8 @@ namespace prunesim {
 namespace hls {
 
 #if PRUNESIM_HLS_NUMBER == 0
-using data_t = float;   // activations and weights
-using acc_t = float;    // accumulators
+using data_t = float;  // activations and weights
+using acc_t = float;   // accumulators
 #elif PRUNESIM_HLS_NUMBER == 1
 using data_t = int8_t;
 using acc_t = int32_t;

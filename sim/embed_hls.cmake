@@ -1,0 +1,15 @@
+# Embeds the HLS kernel headers into a C++ header (as raw string literals), so `prunesim hls export` writes
+# the very sources the simulator was built with. Run at build time with -DOUT=... -DSRC=...
+set(body "// Generated from hls/include/prunesim/hls by sim/embed_hls.cmake. Do not edit.\n#pragma once\n")
+string(APPEND body "namespace prunesim::sim {\nstruct EmbeddedFile { const char* name; const char* text; };\n")
+string(APPEND body "inline const EmbeddedFile kHlsHeaders[] = {\n")
+file(GLOB headers "${SRC}/*.h")
+list(SORT headers)
+foreach(h IN LISTS headers)
+  get_filename_component(name "${h}" NAME)
+  file(READ "${h}" text)
+  string(APPEND body "  {\"${name}\", R\"prunesim_hls(${text})prunesim_hls\"},\n")
+endforeach()
+string(APPEND body "};\n}  // namespace prunesim::sim\n")
+file(WRITE "${OUT}.tmp" "${body}")
+execute_process(COMMAND ${CMAKE_COMMAND} -E copy_if_different "${OUT}.tmp" "${OUT}")
