@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <memory>
 
 #include "prunesim/workloads/error.h"
 
@@ -95,6 +96,11 @@ RunResult simulate(const workloads::Trace& trace, const HwConfig& hw, const std:
     throw InputError("design does not fit device " + hw.device.part + ": " + r.resources.overflow);
 
   Accelerator top("accelerator", trace, hw);
+  std::unique_ptr<FunctionalModel> functional;
+  if (hw.sim.functional) {
+    functional = std::make_unique<FunctionalModel>(trace, hw.sim.functional_seed);
+    top.controller.set_functional(functional.get());
+  }
   sc_core::sc_trace_file* tf = nullptr;
   if (!vcd_path.empty()) {
     std::string base = vcd_path;
@@ -130,6 +136,7 @@ RunResult simulate(const workloads::Trace& trace, const HwConfig& hw, const std:
   r.utilization = r.cycles ? double(r.macs) / (double(r.cycles) * hw.pe.rows * hw.pe.cols) : 0.0;
   r.roofline_cycles = roofline_cycles(r.macs, r.ddr_read_bytes + r.ddr_write_bytes, hw);
   r.energy = compute_energy(r, hw);
+  if (functional) r.functional = functional->check();
   return r;
 }
 

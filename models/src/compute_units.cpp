@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "prunesim/hls/cycle_models.h"
+#include "prunesim/models/functional.h"
 #include "prunesim/models/gemm_timing.h"
 #include "prunesim/models/sc_util.h"
 
@@ -106,6 +107,7 @@ void PeArray::b_transport(tlm::tlm_generic_payload& tx, sc_core::sc_time& delay)
     cmd.stall_port_cycles = slowed - cmd.cycles;
     cmd.cycles = slowed;
   }
+  if (cmd.functional) cmd.functional->execute(*cmd.item, op);  // data, not timing
   delay += cycles_to_time(cmd.cycles, cycle_ns_);
   tx.set_response_status(tlm::TLM_OK_RESPONSE);
 }
@@ -125,6 +127,7 @@ void VectorUnit::b_transport(tlm::tlm_generic_payload& tx, sc_core::sc_time& del
   const uint64_t inputs = op.kind == OpKind::Residual ? 2 : 1;
   cmd.onchip_read_bytes = bytes_of(elems * passes * inputs, op.abits);
   cmd.onchip_write_bytes = bytes_of(elems, op.abits);
+  if (cmd.functional) cmd.functional->execute(*cmd.item, op);  // data, not timing
   delay += cycles_to_time(cmd.cycles, cycle_ns_);
   tx.set_response_status(tlm::TLM_OK_RESPONSE);
 }
@@ -149,6 +152,7 @@ void TokenUnit::b_transport(tlm::tlm_generic_payload& tx, sc_core::sc_time& dela
   for (size_t s = 0; s < op.tokens_in.size(); ++s) moved += uint64_t(op.tokens_kept[s]) * d_model_;
   cmd.onchip_read_bytes = bytes_of(moved, op.abits);
   cmd.onchip_write_bytes = bytes_of(moved, op.abits);
+  if (cmd.functional) cmd.functional->execute(*cmd.item, op);  // data, not timing
   delay += cycles_to_time(cmd.cycles, cycle_ns_);
   tx.set_response_status(tlm::TLM_OK_RESPONSE);
 }

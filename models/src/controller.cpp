@@ -105,6 +105,8 @@ void Controller::compute() {
 
     ComputeCmd cmd;
     cmd.op = &op;
+    cmd.functional = functional_;
+    cmd.item = &item;
     if (op.kind == OpKind::Gemm) cmd.weight = &trace_.matrices.at(op.weight);
     cmd.m = item.m;
     cmd.first = item.first;

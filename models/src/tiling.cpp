@@ -105,6 +105,7 @@ TilePlan plan_tiles(const workloads::Trace& trace, const HwConfig& hw) {
             WorkItem item;
             item.kind = ItemKind::Pe;
             item.m = mc;
+            item.m0 = m0;
             item.first = tiles[t].first;
             item.last = tiles[t].last;
             item.read_addr = base[op.weight] + tiles[t].offset;

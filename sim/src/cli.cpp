@@ -185,6 +185,11 @@ int cmd_run(const std::vector<std::string>& args) {
   if (!json_path.empty()) write_file_atomic(json_path, report_json_text(rep) + "\n");
   if (!csv_path.empty()) write_file_atomic(csv_path, report_csv(rep));
   if (!vm.count("quiet")) std::cout << report_text(rep);
+  if (result.functional.checked && !result.functional.pass) {
+    std::cerr << "prunesim: functional check failed: max relative error " << result.functional.max_rel_error
+              << " exceeds " << result.functional.tolerance << "\n";
+    return 1;
+  }
   return 0;
 }
 

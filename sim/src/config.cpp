@@ -442,6 +442,12 @@ ConfigSchema::ConfigSchema() {
   // [sim]
   add_bool(
       "sim.ideal_memory", [](RunConfig& c) -> bool& { return c.hw.sim.ideal_memory; }, "memory never stalls");
+  add_bool(
+      "sim.functional", [](RunConfig& c) -> bool& { return c.hw.sim.functional; },
+      "compute the data with the HLS kernels and check it against the Eigen forward pass");
+  add_u64(
+      "sim.functional_seed", [](RunConfig& c) -> uint64_t& { return c.hw.sim.functional_seed; }, 0,
+      UINT64_MAX, "seed of the functional mode's weights and inputs");
   // [workload]
   add_str(
       "workload.trace", [](RunConfig& c) -> std::string& { return c.workload.trace; },

@@ -164,60 +164,69 @@ json report_json(const RunReport& rep, bool with_ops) {
   const auto& e = r.energy;
   uint64_t unpruned = 0;
   if (rep.trace.header.count("unpruned_macs")) unpruned = std::stoull(rep.trace.header.at("unpruned_macs"));
-  return json{{"prunesim_version", PRUNESIM_VERSION},
-              {"config", cfg},
-              {"workload",
-               {{"model", rep.trace.header.count("model") ? rep.trace.header.at("model") : ""},
-                {"trace", rep.trace_name},
-                {"trace_sha256", rep.trace_sha256},
-                {"header", rep.trace.header}}},
-              {"latency",
-               {{"cycles", r.cycles},
-                {"ms", round6(r.latency_ms)},
-                {"clock_mhz", r.clock_mhz},
-                {"roofline_cycles", r.roofline_cycles}}},
-              {"energy",
-               {{"total_mj", round6(e.total())},
-                {"breakdown_mj",
-                 {{"pe", round6(e.pe_mj)},
-                  {"onchip", round6(e.onchip_mj)},
-                  {"ddr", round6(e.ddr_mj)},
-                  {"vector", round6(e.vector_mj)},
-                  {"static", round6(e.static_mj)}}}}},
-              {"traffic",
-               {{"ddr_read_bytes", r.ddr_read_bytes},
-                {"ddr_write_bytes", r.ddr_write_bytes},
-                {"onchip_read_bytes", r.onchip_read_bytes},
-                {"onchip_write_bytes", r.onchip_write_bytes},
-                {"dram_requests", r.dram_requests},
-                {"dma_bursts", r.dma_bursts}}},
-              {"dram",
-               {{"reads", r.dram.reads},
-                {"writes", r.dram.writes},
-                {"row_hits", r.dram.row_hits},
-                {"row_misses", r.dram.row_misses},
-                {"row_conflicts", r.dram.row_conflicts},
-                {"activates", r.dram.activates},
-                {"refreshes", r.dram.refreshes},
-                {"row_hit_rate", round6(r.dram.reads + r.dram.writes
-                                            ? double(r.dram.row_hits) / double(r.dram.reads + r.dram.writes)
-                                            : 0.0)}}},
-              {"compute",
-               {{"macs", r.macs},
-                {"dense_macs", unpruned},
-                {"utilization", round6(r.utilization)},
-                {"peak_macs_per_cycle", uint64_t(hw.pe.rows) * hw.pe.cols}}},
-              {"resources",
-               {{"dsp", {{"used", r.resources.dsp}, {"available", hw.device.dsp}}},
-                {"bram36", {{"used", r.resources.bram36}, {"available", hw.device.bram36}}},
-                {"uram", {{"used", r.resources.uram}, {"available", hw.device.uram}}},
-                {"m10k", {{"used", r.resources.m10k}, {"available", hw.device.m10k}}},
-                {"fits", r.resources.fits}}},
-              {"layers", layers},
-              {"ops", ops}};
+  json out =
+      json{{"prunesim_version", PRUNESIM_VERSION},
+           {"config", cfg},
+           {"workload",
+            {{"model", rep.trace.header.count("model") ? rep.trace.header.at("model") : ""},
+             {"trace", rep.trace_name},
+             {"trace_sha256", rep.trace_sha256},
+             {"header", rep.trace.header}}},
+           {"latency",
+            {{"cycles", r.cycles},
+             {"ms", round6(r.latency_ms)},
+             {"clock_mhz", r.clock_mhz},
+             {"roofline_cycles", r.roofline_cycles}}},
+           {"energy",
+            {{"total_mj", round6(e.total())},
+             {"breakdown_mj",
+              {{"pe", round6(e.pe_mj)},
+               {"onchip", round6(e.onchip_mj)},
+               {"ddr", round6(e.ddr_mj)},
+               {"vector", round6(e.vector_mj)},
+               {"static", round6(e.static_mj)}}}}},
+           {"traffic",
+            {{"ddr_read_bytes", r.ddr_read_bytes},
+             {"ddr_write_bytes", r.ddr_write_bytes},
+             {"onchip_read_bytes", r.onchip_read_bytes},
+             {"onchip_write_bytes", r.onchip_write_bytes},
+             {"dram_requests", r.dram_requests},
+             {"dma_bursts", r.dma_bursts}}},
+           {"dram",
+            {{"reads", r.dram.reads},
+             {"writes", r.dram.writes},
+             {"row_hits", r.dram.row_hits},
+             {"row_misses", r.dram.row_misses},
+             {"row_conflicts", r.dram.row_conflicts},
+             {"activates", r.dram.activates},
+             {"refreshes", r.dram.refreshes},
+             {"row_hit_rate", round6(r.dram.reads + r.dram.writes
+                                         ? double(r.dram.row_hits) / double(r.dram.reads + r.dram.writes)
+                                         : 0.0)}}},
+           {"compute",
+            {{"macs", r.macs},
+             {"dense_macs", unpruned},
+             {"utilization", round6(r.utilization)},
+             {"peak_macs_per_cycle", uint64_t(hw.pe.rows) * hw.pe.cols}}},
+           {"resources",
+            {{"dsp", {{"used", r.resources.dsp}, {"available", hw.device.dsp}}},
+             {"bram36", {{"used", r.resources.bram36}, {"available", hw.device.bram36}}},
+             {"uram", {{"used", r.resources.uram}, {"available", hw.device.uram}}},
+             {"m10k", {{"used", r.resources.m10k}, {"available", hw.device.m10k}}},
+             {"fits", r.resources.fits}}},
+           {"layers", layers},
+           {"ops", ops}};
+  const auto& f = r.functional;
+  if (f.checked)
+    out["functional"] = {{"pass", f.pass},
+                         {"max_rel_error", f.max_rel_error},
+                         {"tolerance", f.tolerance},
+                         {"tokens", f.tokens}};
+  return out;
 }
 
 std::string report_json_text(const RunReport& rep) {
+  if (rep.result.functional.checked) return report_json(rep).dump(2);  // small runs only: no need to stream
   json j = report_json(rep, false);
   const std::string placeholder = "\n  \"ops\": []";
   std::string text = j.dump(2);
@@ -288,7 +297,14 @@ std::string report_text(const RunReport& rep) {
   os << "resources  DSP " << r.resources.dsp << "/" << hw.device.dsp << ", BRAM36 " << r.resources.bram36
      << "/" << hw.device.bram36 << ", URAM " << r.resources.uram << "/" << hw.device.uram;
   if (hw.device.m10k) os << ", M10K " << r.resources.m10k << "/" << hw.device.m10k;
-  os << (r.resources.fits ? "  (fits)" : "  (DOES NOT FIT)") << "\n\n";
+  os << (r.resources.fits ? "  (fits)" : "  (DOES NOT FIT)") << "\n";
+  if (r.functional.checked)
+    os << "functional " << (r.functional.pass ? "PASS" : "FAIL")
+       << ": kernels on the replayed schedule vs the Eigen "
+       << "forward pass, max relative error " << std::scientific << std::setprecision(2)
+       << r.functional.max_rel_error << std::defaultfloat << " (tolerance " << r.functional.tolerance
+       << ") over " << r.functional.tokens << " tokens\n";
+  os << "\n";
   os << "per layer  " << std::setw(6) << "layer" << std::setw(14) << "cycles" << std::setw(10) << "ms"
      << std::setw(16) << "MACs" << std::setw(14) << "DDR bytes" << std::setw(14) << "stall"
      << "\n";

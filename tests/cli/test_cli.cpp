@@ -232,3 +232,21 @@ TEST(Cli, HlsExportWritesAProjectWhoseTestbenchesBuildAndPass) {
   EXPECT_EQ(run_prunesim("hls export").status, 2);
   EXPECT_EQ(run_prunesim("hls frobnicate --out /tmp/x").status, 2);
 }
+
+TEST(Cli, FunctionalModeChecksTheDataAndLeavesTheTimingAlone) {
+  const std::string d = tmp();
+  const std::string args = " --model deit-tiny --set workload.layers=3 --tokens 1 --keep 0.5 ";
+  auto r = run_prunesim("run -q" + args + "--set sim.functional=true --json " + d + "/f.json");
+  ASSERT_EQ(r.status, 0) << r.err;
+  r = run_prunesim("run -q" + args + "--json " + d + "/t.json");
+  ASSERT_EQ(r.status, 0) << r.err;
+  json f = json::parse(prunesim::test::read_file(d + "/f.json"));
+  json t = json::parse(prunesim::test::read_file(d + "/t.json"));
+  EXPECT_TRUE(f["functional"]["pass"].get<bool>());
+  EXPECT_FALSE(t.contains("functional"));
+  for (const char* k : {"latency", "energy", "traffic", "compute", "ops"}) EXPECT_EQ(f[k], t[k]) << k;
+  r = run_prunesim(
+      "run -q --model gpt2 --seq 8 --set workload.layers=1 --tokens none --set sim.functional=true");
+  EXPECT_EQ(r.status, 2);
+  EXPECT_NE(r.err.find("sim.functional supports vision and encoder"), std::string::npos) << r.err;
+}

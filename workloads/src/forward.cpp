@@ -66,11 +66,15 @@ RowMat mlp(const ModelWeights& w, const LayerWeights& L, const RowMat& h) {
 
 // EViT: keep the class token, the top-k tokens by class attention (in their original order) and one token
 // fusing the dropped ones weighted by their attention.
-RowMat evit(const RowMat& x, const Vec& cls_attention, const TokenPolicy& p) {
+RowMat evit(const RowMat& x, const Vec& cls_attention, const TokenPolicy& p, size_t step) {
   const uint32_t n = uint32_t(x.rows());
   if (n <= 2) return x;
   uint32_t k = uint32_t(std::ceil(double(n - 1) * p.keep - 1e-9));
-  if (p.mode == TokenPolicy::Mode::Threshold) {
+  if (step < p.kept_tokens.size()) {
+    const uint32_t total = p.kept_tokens[step];
+    if (total >= n) return x;
+    k = total - 1 - (p.fused && total >= 3 ? 1 : 0);
+  } else if (p.mode == TokenPolicy::Mode::Threshold) {
     // Dynamic: the tokens that draw at least `threshold` times the mean class attention (at least one).
     const double mean = double(cls_attention.tail(n - 1).sum()) / double(n - 1);
     k = 0;
@@ -116,7 +120,7 @@ ForwardResult forward(const ModelWeights& w, const RowMat& input, const TokenPol
     if (tokens.active() &&
         std::find(tokens.layers.begin(), tokens.layers.end(), int(l)) != tokens.layers.end()) {
       r.tokens_in.push_back(uint32_t(x.rows()));
-      x = evit(x, cls, tokens);
+      x = evit(x, cls, tokens, r.tokens_in.size() - 1);
       r.tokens_kept.push_back(uint32_t(x.rows()));
     }
     if (w.pre_ln) {

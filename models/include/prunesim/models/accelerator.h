@@ -9,6 +9,7 @@
 #include "prunesim/models/controller.h"
 #include "prunesim/models/dma.h"
 #include "prunesim/models/dram_target.h"
+#include "prunesim/models/functional.h"
 #include "prunesim/models/resources.h"
 
 namespace prunesim::models {
@@ -49,6 +50,7 @@ struct RunResult {
   uint64_t roofline_cycles = 0;
   EnergyBreakdown energy;
   ResourceUse resources;
+  FunctionalCheck functional;  // checked only with sim.functional
   int weight_bits = 8;
 };
 

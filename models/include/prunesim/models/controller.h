@@ -15,6 +15,8 @@
 
 namespace prunesim::models {
 
+class FunctionalModel;
+
 class Controller : public sc_core::sc_module {
  public:
   tlm_utils::simple_initiator_socket<Controller> to_dma_load;
@@ -36,6 +38,7 @@ class Controller : public sc_core::sc_module {
   uint64_t end_cycle() const { return end_cycle_; }
   bool finished() const { return finished_; }
   const TilePlan& plan() const { return plan_; }
+  void set_functional(FunctionalModel* f) { functional_ = f; }
 
  private:
   void loader();
@@ -53,6 +56,7 @@ class Controller : public sc_core::sc_module {
   uint64_t end_cycle_ = 0;
   bool finished_ = false;
   int64_t in_flight_ = 0;
+  FunctionalModel* functional_ = nullptr;
   sc_core::sc_event in_flight_changed_;
 };
 

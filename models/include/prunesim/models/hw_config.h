@@ -97,6 +97,8 @@ struct TilingConfig {
 
 struct SimConfig {
   bool ideal_memory = false;
+  bool functional = false;  // compute the data with the HLS kernels and check it (functional.h)
+  uint64_t functional_seed = 1;
 };
 
 struct HwConfig {

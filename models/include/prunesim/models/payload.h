@@ -6,7 +6,12 @@
 
 namespace prunesim::models {
 
+class FunctionalModel;
+struct WorkItem;
+
 struct ComputeCmd : tlm::tlm_extension<ComputeCmd> {
+  FunctionalModel* functional = nullptr;  // set in functional mode: the unit computes the data too
+  const WorkItem* item = nullptr;
   const workloads::Op* op = nullptr;
   const workloads::Matrix* weight = nullptr;  // Gemm only
   uint64_t m = 0;                             // rows of X in this tile (Gemm)

@@ -27,6 +27,7 @@ struct WorkItem {
   uint32_t op = 0;  // index into trace.ops
   ItemKind kind = ItemKind::Transfer;
   uint64_t m = 0;                            // Gemm: X rows in this item
+  uint64_t m0 = 0;                           // Gemm: first X row of this item (activation passes)
   uint32_t first = 0, last = 0;              // Gemm: block rows of W
   uint64_t read_addr = 0, read_bytes = 0;    // fetched by the loader before the item may start
   uint64_t write_addr = 0, write_bytes = 0;  // written back after the item's compute

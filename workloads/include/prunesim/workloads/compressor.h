@@ -24,6 +24,9 @@ struct TokenPolicy {
   Mode mode = Mode::Static;
   double keep_stddev = 0.0;  // Distribution mode: per-sample keep ~ N(keep, stddev), clipped to (0, 1]
   double threshold = 1.0;    // Threshold mode: multiple of the mean class attention a token needs
+  // When set, step i keeps exactly kept_tokens[i] tokens in total (class and fused included): replays a
+  // trace's recorded counts.
+  std::vector<uint32_t> kept_tokens;
 
   bool active() const { return !layers.empty() && keep < 1.0; }
   std::string str() const;
