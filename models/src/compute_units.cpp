@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "prunesim/hls/cycle_models.h"
+#include "prunesim/hls/nonlinear.h"  // pass counts of the kernels the vector unit runs
 #include "prunesim/models/functional.h"
 #include "prunesim/models/gemm_timing.h"
 #include "prunesim/models/sc_util.h"
@@ -34,12 +35,14 @@ uint64_t matmul_cycles(const PeConfig& pe, const Op& op) {
 uint64_t vector_op_cycles(const NonlinearConfig& cfg, const Op& op) {
   switch (op.kind) {
     case OpKind::Softmax:
-      return hls::vector_cycles(uint64_t(op.count) * op.rows, op.cols, cfg.lanes, 2, cfg.depth);
+      return hls::vector_cycles(uint64_t(op.count) * op.rows, op.cols, cfg.lanes, hls::kSoftmaxPasses,
+                                cfg.depth);
     case OpKind::LayerNorm:
-      return hls::vector_cycles(uint64_t(op.count) * op.rows, op.cols, cfg.lanes, 2, cfg.depth);
+      return hls::vector_cycles(uint64_t(op.count) * op.rows, op.cols, cfg.lanes, hls::kLayerNormPasses,
+                                cfg.depth);
     case OpKind::Gelu:
     case OpKind::Residual:
-    case OpKind::Eltwise: return hls::vector_cycles(1, op.elems, cfg.lanes, 1, cfg.depth);
+    case OpKind::Eltwise: return hls::vector_cycles(1, op.elems, cfg.lanes, hls::kEltwisePasses, cfg.depth);
     default: return 0;
   }
 }
@@ -123,7 +126,9 @@ void VectorUnit::b_transport(tlm::tlm_generic_payload& tx, sc_core::sc_time& del
   cmd.cycles = vector_op_cycles(cfg_, op);
   const uint64_t elems = op.elems ? op.elems : uint64_t(op.count) * op.rows * op.cols;
   cmd.vector_ops = elems;
-  const uint64_t passes = (op.kind == OpKind::Softmax || op.kind == OpKind::LayerNorm) ? 2 : 1;
+  const uint64_t passes = op.kind == OpKind::Softmax     ? hls::kSoftmaxPasses
+                          : op.kind == OpKind::LayerNorm ? hls::kLayerNormPasses
+                                                         : hls::kEltwisePasses;
   const uint64_t inputs = op.kind == OpKind::Residual ? 2 : 1;
   cmd.onchip_read_bytes = bytes_of(elems * passes * inputs, op.abits);
   cmd.onchip_write_bytes = bytes_of(elems, op.abits);

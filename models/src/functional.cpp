@@ -53,7 +53,8 @@ Buffers& buffers() {
 // y[:, cols] = x * w[cols]^T with the block-sparse kernel for block size B: only kept blocks are read.
 template <int B>
 void sparse_chunk(const workloads::Matrix& m, const RowMat& w, int rows_in, int k, int out0, int nout) {
-  static std::unique_ptr<hls::BlockSparse<SparseCfg<B>>> ws = std::make_unique<hls::BlockSparse<SparseCfg<B>>>();
+  static std::unique_ptr<hls::BlockSparse<SparseCfg<B>>> ws =
+      std::make_unique<hls::BlockSparse<SparseCfg<B>>>();
   Buffers& buf = buffers();
   const int br0 = out0 / B, nbr = (nout + B - 1) / B;
   ws->block_rows = nbr;
@@ -80,17 +81,20 @@ FunctionalModel::FunctionalModel(const workloads::Trace& t, uint64_t seed) : tra
   const std::string family = t.header.count("family") ? t.header.at("family") : "";
   if (family != "vision" && family != "encoder")
     throw InputError("sim.functional supports vision and encoder traces, not '" + family + "'");
-  if (t.header.count("batch") && t.header.at("batch") != "1") throw InputError("sim.functional needs batch 1");
+  if (t.header.count("batch") && t.header.at("batch") != "1")
+    throw InputError("sim.functional needs batch 1");
   pre_ln_ = family == "vision";
   for (const auto& op : t.ops) {
-    if (op.kind == OpKind::Matmul && op.name == "attn.qk" && !heads_) heads_ = op.count, head_dim_ = uint32_t(op.k);
+    if (op.kind == OpKind::Matmul && op.name == "attn.qk" && !heads_)
+      heads_ = op.count, head_dim_ = uint32_t(op.k);
     if (op.kind == OpKind::LayerNorm && !d_model_) d_model_ = uint32_t(op.cols);
     if (op.kind == OpKind::TokenPrune) {
       prune_layers_.push_back(op.layer);
       kept_.push_back(op.tokens_kept.at(0));
       fused_ = op.fused;
     }
-    if (op.kind == OpKind::Gemm && op.m > kMaxTokens) throw InputError("sim.functional supports up to 1024 tokens");
+    if (op.kind == OpKind::Gemm && op.m > kMaxTokens)
+      throw InputError("sim.functional supports up to 1024 tokens");
   }
   workloads::Rng rng(seed);
   for (const auto& name : t.matrix_order) {
@@ -99,7 +103,8 @@ FunctionalModel::FunctionalModel(const workloads::Trace& t, uint64_t seed) : tra
     const bool dense = m.format == workloads::StorageFormat::Dense;
     if (!dense && (!m.mask.has_bitmap || m.mask.block_rows != m.mask.block_cols ||
                    (m.mask.block_rows != 8 && m.mask.block_rows != 16 && m.mask.block_rows != 32)))
-      throw InputError("sim.functional supports dense matrices and square 8, 16 or 32 blocks (matrix " + name + ")");
+      throw InputError("sim.functional supports dense matrices and square 8, 16 or 32 blocks (matrix " +
+                       name + ")");
     RowMat w(m.rows, m.cols);
     const float scale = 1.0f / std::sqrt(float(m.cols));
     for (uint32_t r = 0; r < m.rows; ++r)
@@ -114,7 +119,8 @@ FunctionalModel::FunctionalModel(const workloads::Trace& t, uint64_t seed) : tra
       std::array<Vec, 4> p;
       for (int i = 0; i < 4; ++i) {
         p[size_t(i)] = Vec(d_model_);
-        for (uint32_t j = 0; j < d_model_; ++j) p[size_t(i)](j) = float(i % 2 ? 0.1 * rng.normal() : 1.0 + 0.1 * rng.normal());
+        for (uint32_t j = 0; j < d_model_; ++j)
+          p[size_t(i)](j) = float(i % 2 ? 0.1 * rng.normal() : 1.0 + 0.1 * rng.normal());
       }
       ln_[op.layer] = p;
     }
@@ -124,7 +130,8 @@ FunctionalModel::FunctionalModel(const workloads::Trace& t, uint64_t seed) : tra
       tokens = uint32_t(op.m);
       break;
     }
-  if (!heads_ || !d_model_ || !tokens) throw InputError("sim.functional: the trace has no transformer layers");
+  if (!heads_ || !d_model_ || !tokens)
+    throw InputError("sim.functional: the trace has no transformer layers");
   x0_.resize(tokens, d_model_);
   for (Eigen::Index r = 0; r < x0_.rows(); ++r)
     for (Eigen::Index c = 0; c < x0_.cols(); ++c) x0_(r, c) = float(rng.normal());
@@ -170,7 +177,8 @@ void FunctionalModel::layer_norm(int layer, int which) {
   dst.resize(src.rows(), src.cols());
   for (Eigen::Index r = 0; r < src.rows(); ++r) {
     for (Eigen::Index c = 0; c < src.cols(); ++c)
-      buf.row_in[c] = src(r, c), buf.gamma[c] = p[size_t(2 * which)](c), buf.beta[c] = p[size_t(2 * which + 1)](c);
+      buf.row_in[c] = src(r, c), buf.gamma[c] = p[size_t(2 * which)](c),
+      buf.beta[c] = p[size_t(2 * which + 1)](c);
     hls::layernorm_row<kMaxRow>(buf.row_in, buf.gamma, buf.beta, buf.row_out, int(src.cols()), 1e-5f);
     for (Eigen::Index c = 0; c < src.cols(); ++c) dst(r, c) = buf.row_out[c];
   }
@@ -198,11 +206,14 @@ void FunctionalModel::execute(const WorkItem& item, const Op& op) {
     // Per head on the PE array through the same dense GEMM kernel: QK^T (K as the weight), then P V (V^T).
     const bool qk = op.name == "attn.qk";
     const int n = int(qkv_.rows()), hd = int(head_dim_);
-    if (qk) scores_.assign(heads_, RowMat());
-    else att_.resize(n, A);
+    if (qk)
+      scores_.assign(heads_, RowMat());
+    else
+      att_.resize(n, A);
     for (uint32_t h = 0; h < heads_; ++h) {
       const RowMat in = qk ? RowMat(qkv_.middleCols(h * hd, hd)) : scores_[h];
-      const RowMat w = qk ? RowMat(qkv_.middleCols(A + h * hd, hd)) : RowMat(qkv_.middleCols(2 * A + h * hd, hd).transpose());
+      const RowMat w = qk ? RowMat(qkv_.middleCols(A + h * hd, hd))
+                          : RowMat(qkv_.middleCols(2 * A + h * hd, hd).transpose());
       RowMat y(n, w.rows());
       const int k = int(in.cols());
       for (int i0 = 0; i0 < n; i0 += kMaxM) {
@@ -218,8 +229,10 @@ void FunctionalModel::execute(const WorkItem& item, const Op& op) {
             for (int o = 0; o < nout; ++o) y(i0 + r, o0 + o) = buf.y[r][o];
         }
       }
-      if (qk) scores_[h] = y * (1.0f / std::sqrt(float(hd)));  // scaled dot product
-      else att_.middleCols(h * hd, hd) = y;
+      if (qk)
+        scores_[h] = y * (1.0f / std::sqrt(float(hd)));  // scaled dot product
+      else
+        att_.middleCols(h * hd, hd) = y;
     }
   } else if (op.name == "attn.softmax") {
     for (auto& s : scores_)
@@ -302,7 +315,8 @@ FunctionalCheck FunctionalModel::check() const {
   if (want.rows() != x_.rows() || want.cols() != x_.cols()) return c;
   for (Eigen::Index r = 0; r < want.rows(); ++r)
     for (Eigen::Index k = 0; k < want.cols(); ++k)
-      c.max_rel_error = std::max(c.max_rel_error, double(std::fabs(x_(r, k) - want(r, k))) / (1.0 + std::fabs(want(r, k))));
+      c.max_rel_error =
+          std::max(c.max_rel_error, double(std::fabs(x_(r, k) - want(r, k))) / (1.0 + std::fabs(want(r, k))));
   c.pass = c.max_rel_error <= c.tolerance;
   return c;
 }

@@ -21,7 +21,8 @@ FunctionalCheck run_plan(const Trace& t, const HwConfig& hw, int skip_op = -1) {
   return f.check();
 }
 
-Trace small(const std::string& model, const std::string& prune, std::vector<int> token_layers, uint32_t layers) {
+Trace small(const std::string& model, const std::string& prune, std::vector<int> token_layers,
+            uint32_t layers) {
   ModelSpec m = lookup_model(model);
   m.layers = layers;
   Recipe r;
@@ -43,7 +44,7 @@ TEST(Functional, PrunedVisionModelWithTokenPruningMatchesTheReference) {
 
 TEST(Functional, PostLnEncoderWithActivationPassesAndOtherBlockSizes) {
   HwConfig hw;
-  hw.act_buffer.bytes = 96 * 1024;  // forces several row passes per GEMM (m0 > 0)
+  hw.act_buffer.bytes = 96 * 1024;          // forces several row passes per GEMM (m0 > 0)
   hw.tiling.weight_tile_bytes = 32 * 1024;  // and several weight tiles
   for (const char* prune : {"all=block:8x8:0.4", "all=rowbalanced:32x32:0.5", "mlp=neuron:0.5"}) {
     const Trace t = small("bert-base", prune, {}, 2);

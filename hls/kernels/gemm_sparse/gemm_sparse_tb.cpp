@@ -18,6 +18,8 @@ void gemm_sparse_top(const data_t x[32][64], const prunesim::hls::BlockSparse<Ge
 static data_t value(tb::Gen& g) {
 #if PRUNESIM_HLS_NUMBER == 1
   return data_t(g.integer(-128, 127));
+#elif PRUNESIM_HLS_NUMBER == 3
+  return data_t(g.integer(-32768, 32767));
 #else
   return data_t(g.uniform(-1.0f, 1.0f));
 #endif
@@ -55,7 +57,7 @@ int PRUNESIM_TB_MAIN(int, char**) {
     for (int j = 0; j < n; ++j) {
       acc_t ref = 0;
       for (int c = 0; c < k; ++c) ref += acc_t(x[i][c]) * acc_t(dense[j][c]);
-#if PRUNESIM_HLS_NUMBER == 1
+#if PRUNESIM_HLS_NUMBER == 1 || PRUNESIM_HLS_NUMBER == 3
       errors += y[i][j] != ref;
 #else
       errors += !tb::close(double(y[i][j]), double(ref), 1e-4);

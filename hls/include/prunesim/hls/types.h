@@ -6,6 +6,9 @@
 //   of
 //                            the same widths: plain C++ integers of those widths wrap and round identically)
 //   PRUNESIM_HLS_NUMBER = 2  SystemC sc_fixed for odd widths (C simulation links libsystemc)
+//   PRUNESIM_HLS_NUMBER = 3  int16 operands, int64 accumulation (int16 x int16 sums overflow int32 past 2
+//   terms
+//                            of full-scale products)
 #include <cstdint>
 
 #ifndef PRUNESIM_HLS_NUMBER
@@ -26,6 +29,9 @@ using acc_t = float;   // accumulators
 #elif PRUNESIM_HLS_NUMBER == 1
 using data_t = int8_t;
 using acc_t = int32_t;
+#elif PRUNESIM_HLS_NUMBER == 3
+using data_t = int16_t;
+using acc_t = int64_t;
 #else
 using data_t = sc_dt::sc_fixed<12, 4>;  // 12 bits, 4 integer: an odd width no native type has
 using acc_t = sc_dt::sc_fixed<32, 12>;

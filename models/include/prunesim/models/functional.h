@@ -1,12 +1,13 @@
 #pragma once
 // Functional mode (sim.functional = true): data really flows through the replayed schedule. The PE array,
-// vector unit and token unit call the HLS kernels (hls/) on it, tile by tile as the tiling policy cut each op,
-// with seeded random weights masked by the trace's block structure; at the end the final hidden states are
-// checked against the Eigen forward pass (workloads/forward) of the same pruned model with the same token
+// vector unit and token unit call the HLS kernels (hls/) on it, tile by tile as the tiling policy cut each
+// op, with seeded random weights masked by the trace's block structure; at the end the final hidden states
+// are checked against the Eigen forward pass (workloads/forward) of the same pruned model with the same token
 // counts. Timing is computed exactly as without it.
 //
 // Scope: vision and encoder traces (pre- or post-LN layers), batch 1, dense or square 8/16/32 block masks;
-// embeddings and heads (layer -1 ops) are not computed: the check starts from seeded hidden states at layer 0.
+// embeddings and heads (layer -1 ops) are not computed: the check starts from seeded hidden states at layer
+// 0.
 #include <map>
 #include <string>
 #include <vector>
@@ -35,7 +36,8 @@ class FunctionalModel {
   FunctionalCheck check() const;
 
  private:
-  void gemm(const WorkItem& item, const workloads::Op& op, const workloads::RowMat& in, workloads::RowMat& out);
+  void gemm(const WorkItem& item, const workloads::Op& op, const workloads::RowMat& in,
+            workloads::RowMat& out);
   void layer_norm(int layer, int which);
 
   const workloads::Trace& trace_;
