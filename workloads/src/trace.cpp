@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "prunesim/workloads/error.h"
+#include "prunesim/workloads/io.h"
 
 namespace prunesim::workloads {
 
@@ -233,21 +234,9 @@ void write_trace(std::ostream& os, const Trace& t) {
 }
 
 void write_trace_file(const std::string& path, const Trace& t) {
-  const std::string tmp = path + ".partial";
-  {
-    std::ofstream os(tmp, std::ios::binary);
-    if (!os) throw InputError(path + ": cannot open for writing");
-    write_trace(os, t);
-    os.flush();
-    if (!os) {
-      std::remove(tmp.c_str());
-      throw InputError(path + ": write failed");
-    }
-  }
-  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
-    std::remove(tmp.c_str());
-    throw InputError(path + ": cannot rename the finished trace into place");
-  }
+  std::ostringstream os;
+  write_trace(os, t);
+  write_file_atomic(path, os.str());
 }
 
 // ---------------------------------------------------------------- reader

@@ -27,6 +27,17 @@ struct Gen {
   int integer(int lo, int hi) { return lo + int(next() % uint64_t(hi - lo + 1)); }
 };
 
+// A random operand for the configured number type: full-range integers, or uniform in [-1, 1].
+inline prunesim::hls::data_t value(Gen& g) {
+#if PRUNESIM_HLS_NUMBER == 1
+  return prunesim::hls::data_t(g.integer(-128, 127));
+#elif PRUNESIM_HLS_NUMBER == 3
+  return prunesim::hls::data_t(g.integer(-32768, 32767));
+#else
+  return prunesim::hls::data_t(g.uniform(-1.0f, 1.0f));
+#endif
+}
+
 inline bool close(double got, double want, double tol) {
   return std::fabs(got - want) <= tol * (1.0 + std::fabs(want));
 }

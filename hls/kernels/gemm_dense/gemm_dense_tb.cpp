@@ -8,24 +8,14 @@ using prunesim::hls::data_t;
 
 void gemm_dense_top(const data_t x[32][64], const data_t w[48][64], acc_t y[32][48], int m, int k, int n);
 
-static data_t value(tb::Gen& g) {
-#if PRUNESIM_HLS_NUMBER == 1
-  return data_t(g.integer(-128, 127));
-#elif PRUNESIM_HLS_NUMBER == 3
-  return data_t(g.integer(-32768, 32767));
-#else
-  return data_t(g.uniform(-1.0f, 1.0f));
-#endif
-}
-
 int PRUNESIM_TB_MAIN(int, char**) {
   static data_t x[32][64], w[48][64];
   static acc_t y[32][48];
   tb::Gen g(1);
   for (auto& r : x)
-    for (auto& v : r) v = value(g);
+    for (auto& v : r) v = tb::value(g);
   for (auto& r : w)
-    for (auto& v : r) v = value(g);
+    for (auto& v : r) v = tb::value(g);
   const int m = 29, k = 61, n = 45;
   gemm_dense_top(x, w, y, m, k, n);
   int errors = 0;

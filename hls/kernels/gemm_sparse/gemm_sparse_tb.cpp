@@ -15,16 +15,6 @@ struct GemmSparseCfg {
 void gemm_sparse_top(const data_t x[32][64], const prunesim::hls::BlockSparse<GemmSparseCfg>& w,
                      acc_t y[32][48], int m, int k, int n);
 
-static data_t value(tb::Gen& g) {
-#if PRUNESIM_HLS_NUMBER == 1
-  return data_t(g.integer(-128, 127));
-#elif PRUNESIM_HLS_NUMBER == 3
-  return data_t(g.integer(-32768, 32767));
-#else
-  return data_t(g.uniform(-1.0f, 1.0f));
-#endif
-}
-
 int PRUNESIM_TB_MAIN(int, char**) {
   static data_t x[32][64], dense[48][64];
   static acc_t y[32][48];
@@ -32,7 +22,7 @@ int PRUNESIM_TB_MAIN(int, char**) {
   tb::Gen g(2);
   const int m = 27, k = 59, n = 46;  // ragged: the last block row and column are partial
   for (auto& r : x)
-    for (auto& v : r) v = value(g);
+    for (auto& v : r) v = tb::value(g);
   const int brows = (n + 3) / 4, bcols = (k + 7) / 8;
   w.block_rows = brows;
   int s = 0;
@@ -43,7 +33,7 @@ int PRUNESIM_TB_MAIN(int, char**) {
       for (int r = 0; r < 4; ++r)
         for (int cc = 0; cc < 8; ++cc) {
           const int out = b * 4 + r, in = c * 8 + cc;
-          const data_t v = keep && out < n && in < k ? value(g) : data_t(0);
+          const data_t v = keep && out < n && in < k ? tb::value(g) : data_t(0);
           if (out < 48 && in < 64) dense[out][in] = v;
           if (keep) w.val[s][r][cc] = v;
         }

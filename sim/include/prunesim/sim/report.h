@@ -6,6 +6,7 @@
 
 #include "prunesim/models/accelerator.h"
 #include "prunesim/sim/config.h"
+#include "prunesim/workloads/io.h"
 
 namespace prunesim::sim {
 
@@ -26,7 +27,6 @@ std::string report_text(const RunReport& r);
 std::string report_csv(const RunReport& r);
 
 std::string sha256_hex(const std::string& data);
-// Writes through a temporary file renamed into place, so no partial file is left on failure.
-void write_file_atomic(const std::string& path, const std::string& content);
+using prunesim::write_file_atomic;  // whole or not at all (workloads/io.h)
 
 }  // namespace prunesim::sim
