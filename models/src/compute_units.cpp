@@ -105,6 +105,7 @@ void PeArray::b_transport(tlm::tlm_generic_payload& tx, sc_core::sc_time& delay)
   cmd.onchip_read_bytes = bytes_of(cmd.macs / std::max<uint64_t>(1, reuse), op.abits);
   const double need = double(pe_.rows) * std::ceil(op.abits / 8.0);
   const double have = act_.bytes_per_cycle();
+  if (cmd.item && cmd.item->last_of_op && cmd.cycles) cmd.cycles += pe_.pipeline_depth;  // drain once per op
   if (need > have && cmd.cycles) {
     const uint64_t slowed = uint64_t(std::ceil(double(cmd.cycles) * need / have));
     cmd.stall_port_cycles = slowed - cmd.cycles;

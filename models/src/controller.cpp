@@ -106,7 +106,7 @@ void Controller::compute() {
     ComputeCmd cmd;
     cmd.op = &op;
     cmd.functional = functional_;
-    cmd.item = &item;
+    cmd.item = &item;  // the units need it for the op boundary (pipeline drain) and functional mode
     if (op.kind == OpKind::Gemm) cmd.weight = &trace_.matrices.at(op.weight);
     cmd.m = item.m;
     cmd.first = item.first;

@@ -128,6 +128,31 @@ std::map<size_t, json> read_results(const std::string& path) {
   return done;
 }
 
+const std::vector<std::string>& csv_metrics() {
+  static const std::vector<std::string> m = {"latency_cycles",  "latency_ms", "energy_mj",   "ddr_read_bytes",
+                                             "ddr_write_bytes", "macs",       "utilization", "dsp",
+                                             "bram36",          "uram",       "fits"};
+  return m;
+}
+
+std::string csv_header(const std::vector<SweepPoint>& points) {
+  std::string h = "index,hash,status";
+  if (!points.empty())
+    for (const auto& [k, v] : points.front().swept) h += "," + k;
+  for (const auto& k : csv_metrics()) h += "," + k;
+  return h + ",pareto\n";
+}
+
+// One CSV row; `pareto` is empty while the sweep runs (the front is known only at the merge).
+std::string csv_row(const SweepPoint& p, const json& r, const std::string& pareto) {
+  std::ostringstream os;
+  os << p.index << "," << p.config_hash << "," << r.value("status", "");
+  for (const auto& [k, v] : p.swept) os << "," << v;
+  for (const auto& k : csv_metrics()) os << "," << (r.contains("metrics") ? r["metrics"][k].dump() : "");
+  os << "," << pareto << "\n";
+  return os.str();
+}
+
 class Progress {
  public:
   Progress(size_t total) : total_(total), tty_(isatty(2)), start_(std::chrono::steady_clock::now()) {}
@@ -301,6 +326,15 @@ size_t run_sweep_points(const SweepSpec& spec, const std::vector<SweepPoint>& po
   std::ofstream out(results, std::ios::app);
   if (!out) throw InputError(results + ": cannot open for appending");
   if (!tail.empty() && tail != "\n") out << "\n";
+  // The CSV grows row by row too (unordered, Pareto column empty) until the merge rewrites it.
+  const std::string csv_path = dir + "/results.csv";
+  const std::string csv_tail = read_tail(csv_path, 1);
+  std::ofstream csv(csv_path, std::ios::app);
+  if (!csv) throw InputError(csv_path + ": cannot open for appending");
+  if (csv_tail.empty())
+    csv << csv_header(points);
+  else if (csv_tail != "\n")
+    csv << "\n";
 
   struct Running {
     const SweepPoint* point;
@@ -358,6 +392,7 @@ size_t run_sweep_points(const SweepSpec& spec, const std::vector<SweepPoint>& po
       ++failed;
     }
     out << line.dump() << "\n" << std::flush;  // a finished point survives any later interruption
+    csv << csv_row(p, line, "") << std::flush;
     ++done;
     progress.update(done, failed);
   };
@@ -414,26 +449,14 @@ size_t merge_sweep(const std::string& dir, const std::vector<SweepPoint>& points
     res[i]["pareto"] = !dominated;
   }
   std::ostringstream jl, csv;
-  std::vector<std::string> swept_keys;
-  if (!points.empty())
-    for (const auto& [k, v] : points.front().swept) swept_keys.push_back(k);
-  const std::vector<std::string> mkeys = {"latency_cycles",  "latency_ms", "energy_mj",   "ddr_read_bytes",
-                                          "ddr_write_bytes", "macs",       "utilization", "dsp",
-                                          "bram36",          "uram",       "fits"};
-  csv << "index,hash,status";
-  for (const auto& k : swept_keys) csv << "," << k;
-  for (const auto& k : mkeys) csv << "," << k;
-  csv << ",pareto\n";
+  csv << csv_header(points);
   for (const auto& p : points) {
     auto it = res.find(p.index);
     if (it == res.end()) continue;
     json& r = it->second;
     if (!r.contains("pareto")) r["pareto"] = false;
     jl << r.dump() << "\n";
-    csv << p.index << "," << p.config_hash << "," << r.value("status", "");
-    for (const auto& [k, v] : p.swept) csv << "," << v;
-    for (const auto& k : mkeys) csv << "," << (r.contains("metrics") ? r["metrics"][k].dump() : "");
-    csv << "," << (r["pareto"].get<bool>() ? 1 : 0) << "\n";
+    csv << csv_row(p, r, r["pareto"].get<bool>() ? "1" : "0");
   }
   write_file_atomic(dir + "/results.jsonl", jl.str());
   write_file_atomic(dir + "/results.csv", csv.str());

@@ -1,9 +1,16 @@
 // `prunesim sweep` and `prunesim compare` end to end.
 #include <gtest/gtest.h>
 
+#include <signal.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
 #include <nlohmann/json.hpp>
+#include <set>
 #include <sstream>
+#include <thread>
 
 #include "prunesim/sim/sweep.h"
 #include "test_util.h"
@@ -175,4 +182,51 @@ TEST(Compare, SweepsAreComparedPointByPointByConfigurationHash) {
   const auto r = run_prunesim("compare " + d + "/a " + d + "/c");
   EXPECT_EQ(r.status, 1);
   EXPECT_NE(r.out.find("missing from"), std::string::npos) << r.out;
+}
+
+TEST(Sweep, ResumeAfterAKillRunsOnlyTheMissingPoints) {
+  const std::string d = prunesim::test::temp_dir();
+  // A runner that logs which point it runs and can be slowed down, so the sweep can be killed midway.
+  write_file(d + "/runner.sh", "#!/bin/bash\necho \"$*\" >> " + d +
+                                   "/ran.log\nsleep \"${RUNNER_DELAY:-0}\"\nexec " +
+                                   std::string(PRUNESIM_BINARY) + " \"$@\"\n");
+  chmod((d + "/runner.sh").c_str(), 0755);
+  prunesim::sim::SweepSpec spec;
+  spec.add_grid("pe.rows=8,12,16,20,24,28");
+  const auto points = prunesim::sim::plan_sweep(spec, prunesim::sim::ConfigSchema());
+  prunesim::sim::SweepOptions opt{d + "/s", 1, 0, false, d + "/runner.sh"};
+  prunesim::sim::write_manifest(opt.out_dir, spec, points);
+  const pid_t child = fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    setenv("RUNNER_DELAY", "0.4", 1);
+    prunesim::sim::run_sweep_points(spec, points, opt);
+    _exit(0);
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(1300));
+  kill(child, SIGKILL);  // the sweep dies mid-point
+  waitpid(child, nullptr, 0);
+  std::this_thread::sleep_for(std::chrono::milliseconds(600));  // let an orphaned point finish writing
+  const auto before = lines(d + "/s/results.jsonl");
+  ASSERT_GT(before.size(), 0u);
+  ASSERT_LT(before.size(), 6u);
+  std::set<std::string> done;
+  for (const auto& r : before) done.insert(r["swept"]["pe.rows"].get<std::string>());
+  std::remove((d + "/ran.log").c_str());
+  opt.resume = true;
+  EXPECT_EQ(prunesim::sim::run_sweep_points(spec, points, opt), 0u);
+  prunesim::sim::merge_sweep(opt.out_dir, points);
+  // Only the missing points ran again, and the merged output has every point once, in order.
+  std::istringstream ran(read_file(d + "/ran.log"));
+  size_t reruns = 0;
+  for (std::string l; std::getline(ran, l);) {
+    ++reruns;
+    for (const auto& v : done) EXPECT_EQ((l + " ").find("pe.rows=" + v + " "), std::string::npos) << l;
+  }
+  EXPECT_EQ(reruns, 6 - before.size());
+  const auto after = lines(d + "/s/results.jsonl");
+  ASSERT_EQ(after.size(), 6u);
+  for (size_t i = 0; i < 6; ++i) EXPECT_EQ(after[i]["index"], i);
+  const std::string csv = read_file(d + "/s/results.csv");
+  EXPECT_EQ(std::count(csv.begin(), csv.end(), '\n'), 7);
 }

@@ -8,6 +8,7 @@
 #include "prunesim/models/compute_units.h"
 #include "prunesim/models/dma.h"
 #include "prunesim/models/payload.h"
+#include "prunesim/models/tiling.h"
 
 using namespace prunesim;
 using namespace prunesim::models;
@@ -177,4 +178,24 @@ TEST(Blocks, DmaWithFewOutstandingBurstsIsLatencyBound) {
   probe.tx.set_data_length(64 * 4096);
   sc_core::sc_start();
   EXPECT_NEAR(probe.delay.to_seconds() * 1e9, 64 * 500.0, 1e-3);  // one 4 KiB burst per round trip
+}
+
+TEST(Blocks, PeArrayDrainsItsMacPipelineOncePerOp) {
+  PeConfig pe;
+  pe.pipeline_depth = 5;
+  BufferConfig act{MemoryKind::Uram, 1 << 20, 32, 2, 72, false};
+  PeArray array("pe", pe, act, kCycleNs);
+  Probe probe("probe");
+  probe.socket.bind(array.socket);
+  const Op op = matmul_op(1, 10, 64, 64);
+  WorkItem last;
+  last.last_of_op = true;
+  ComputeCmd cmd;
+  cmd.op = &op;
+  cmd.item = &last;
+  probe.tx.set_extension(&cmd);
+  sc_core::sc_start();
+  probe.tx.clear_extension(&cmd);
+  EXPECT_EQ(cmd.cycles,
+            hls::dense_gemm_cycles(hls::Dataflow::WeightStationary, 10, 64, 64, 64, 64, false) + 5);
 }

@@ -34,7 +34,9 @@ struct PeConfig {
   uint32_t macs_per_dsp_int8 = 2;  // two int8 MACs packed per DSP48E2 (Xilinx WP486)
   uint32_t macs_per_dsp_int16 = 1;
   double dsp_per_mac_fp32 = 3.0;  // fp32 MAC ~ 3 DSP48E2 (Floating-Point IP, PG060)
-  uint32_t pipeline_depth = 4;
+  // Extra MAC register stages beyond the systolic skew (R + C - 2 already in every fold), drained once at the
+  // end of each op; 0 keeps the textbook fold count exact.
+  uint32_t pipeline_depth = 0;
   BalancePolicy balance = BalancePolicy::Greedy;
   uint32_t accumulator_bits = 32;
 };
