@@ -142,6 +142,7 @@ workloads::Recipe WorkloadConfig::recipe() const {
     throw InputError("workload.quant_granularity: expected tensor or channel, got '" + quant_granularity +
                      "'");
   r.per_channel = quant_granularity == "channel";
+  r.inputs_file = fidelity_inputs_file;
   return r;
 }
 
@@ -526,6 +527,10 @@ ConfigSchema::ConfigSchema() {
   add_u32(
       "workload.fidelity_inputs", [](RunConfig& c) -> uint32_t& { return c.workload.fidelity_inputs; }, 1,
       1024, "seeded inputs for the dense-vs-pruned fidelity check (real weights)");
+  add_str(
+      "workload.fidelity_inputs_file",
+      [](RunConfig& c) -> std::string& { return c.workload.fidelity_inputs_file; },
+      "real weights: safetensors with tensor \"inputs\" [N, tokens, D] for fidelity and token counts");
   add_u64(
       "workload.seed", [](RunConfig& c) -> uint64_t& { return c.workload.seed; }, 0, UINT64_MAX,
       "random seed");

@@ -388,3 +388,49 @@ TEST(RealWeights, PerChannelScalesQuantizeMoreFaithfullyThanOnePerTensor) {
   EXPECT_GT(e_tensor, 0.0);
   EXPECT_LT(e_channel, e_tensor);
 }
+
+TEST(RealWeights, UserInputsDriveFidelityAndTokenCounts) {
+  const std::string d = test::temp_dir();
+  write_tiny_bert(d);
+  const ModelWeights w = load_hf_model(d + "/model.safetensors", d + "/config.json");
+  Rng rng(21);
+  std::vector<float> v(2 * 33 * kD);
+  for (auto& x : v) x = float(rng.normal());
+  write_safetensors(d + "/inputs.safetensors", {{"inputs", {2, 33, kD}, v}});
+  ModelSpec m = tiny_spec(d, 33);
+  m.batch = 2;
+  Recipe r;
+  r.add_prune("all=block:8x8:0.5");
+  r.tokens.layers = {0};
+  r.tokens.keep = 0.5;
+  r.tokens.mode = TokenPolicy::Mode::Threshold;
+  r.inputs_file = d + "/inputs.safetensors";
+  const Trace t = compress(m, r, &w, 4);
+  EXPECT_EQ(t.header.at("fidelity_inputs"), "2 inputs from " + r.inputs_file);
+  // With no weight pruning the pruned model is the dense one: each sample's count is what a forward pass on
+  // the user's sample keeps.
+  Recipe keep_weights = r;
+  keep_weights.fine.clear();
+  keep_weights.set_quant("fp32");
+  const Trace tk = compress(m, keep_weights, &w, 4);
+  const Op* prune = nullptr;
+  for (const auto& op : tk.ops)
+    if (op.kind == OpKind::TokenPrune) prune = &op;
+  ASSERT_NE(prune, nullptr);
+  ASSERT_EQ(prune->tokens_kept.size(), 2u);
+  for (int s = 0; s < 2; ++s) {
+    const RowMat x = Eigen::Map<const RowMat>(v.data() + s * 33 * kD, 33, kD);
+    EXPECT_EQ(prune->tokens_kept[size_t(s)], forward(w, x, r.tokens).tokens_kept.at(0)) << s;
+  }
+  // Dense weights and inputs read from the file: zero error on exactly those inputs.
+  Recipe dense;
+  dense.set_quant("fp32");
+  dense.inputs_file = r.inputs_file;
+  const Trace td = compress(tiny_spec(d, 33), dense, &w, 4);
+  EXPECT_EQ(td.header.at("fidelity_rel_error"), "0");
+  // A file of the wrong shape is a clear error.
+  write_safetensors(d + "/bad.safetensors", {{"inputs", {2, 10, kD}, std::vector<float>(2 * 10 * kD)}});
+  dense.inputs_file = d + "/bad.safetensors";
+  EXPECT_NE(error_of([&] { compress(tiny_spec(d, 33), dense, &w, 4); }).find("must have shape [N, 33, 32]"),
+            std::string::npos);
+}

@@ -210,14 +210,13 @@ class TraceBuilder {
   // (run once, after every layer's matrices exist).
   const std::vector<uint32_t>& token_schedule(size_t s) {
     if (schedule_.empty()) {
-      Rng inputs(recipe_.seed + 0x5eed);
-      const Eigen::Index n = model_.seq, D = model_.d_model;
-      for (uint32_t i = 0; i < model_.batch; ++i) {
-        RowMat x(n, D);
-        for (Eigen::Index r = 0; r < n; ++r)
-          for (Eigen::Index c = 0; c < D; ++c) x(r, c) = float(inputs.normal());
-        schedule_.push_back(forward(*pruned, x, recipe_.tokens).tokens_kept);
-      }
+      // Sample s runs the user's input s (cycling), or a seeded one.
+      const std::vector<RowMat> xs =
+          recipe_.inputs_file.empty()
+              ? seeded_inputs(model_.batch, model_.seq, model_.d_model, recipe_.seed + 0x5eed)
+              : read_inputs(recipe_.inputs_file, model_.seq, model_.d_model);
+      for (uint32_t i = 0; i < model_.batch; ++i)
+        schedule_.push_back(forward(*pruned, xs[i % xs.size()], recipe_.tokens).tokens_kept);
     }
     return schedule_.at(s);
   }
@@ -579,11 +578,16 @@ Trace compress(const ModelSpec& model, const Recipe& recipe, const ModelWeights*
     ModelWeights dense = *weights;
     dense.spec.seq = model.seq;
     pruned.spec.seq = model.seq;
-    const Fidelity f = measure_fidelity(dense, pruned, recipe.tokens, fidelity_inputs, recipe.seed);
+    const Fidelity f = recipe.inputs_file.empty()
+                           ? measure_fidelity(dense, pruned, recipe.tokens, fidelity_inputs, recipe.seed)
+                           : measure_fidelity(dense, pruned, recipe.tokens,
+                                              read_inputs(recipe.inputs_file, model.seq, model.d_model));
     std::ostringstream err, agree;
     err << std::setprecision(6) << f.rel_error;
     agree << std::setprecision(6) << f.top1_agreement;
-    h["fidelity_inputs"] = std::to_string(f.inputs) + " seeded N(0,1) hidden-state inputs";
+    h["fidelity_inputs"] = std::to_string(f.inputs) + (recipe.inputs_file.empty()
+                                                           ? std::string(" seeded N(0,1) hidden-state inputs")
+                                                           : " inputs from " + recipe.inputs_file);
     h["fidelity_rel_error"] = err.str();
     h["fidelity_top1_agreement"] = agree.str();
   }

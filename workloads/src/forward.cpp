@@ -4,7 +4,9 @@
 #include <cmath>
 #include <numeric>
 
+#include "prunesim/workloads/error.h"
 #include "prunesim/workloads/rng.h"
+#include "prunesim/workloads/safetensors.h"
 
 namespace prunesim::workloads {
 
@@ -133,18 +135,47 @@ ForwardResult forward(const ModelWeights& w, const RowMat& input, const TokenPol
   return r;
 }
 
+std::vector<RowMat> seeded_inputs(uint32_t count, Eigen::Index tokens, Eigen::Index d_model, uint64_t seed) {
+  Rng rng(seed);
+  std::vector<RowMat> xs;
+  for (uint32_t i = 0; i < count; ++i) {
+    RowMat x(tokens, d_model);
+    for (Eigen::Index r = 0; r < tokens; ++r)
+      for (Eigen::Index c = 0; c < d_model; ++c) x(r, c) = float(rng.normal());
+    xs.push_back(std::move(x));
+  }
+  return xs;
+}
+
+std::vector<RowMat> read_inputs(const std::string& path, Eigen::Index tokens, Eigen::Index d_model) {
+  const SafetensorsFile f = SafetensorsFile::open(path);
+  const TensorInfo& info = f.info("inputs");
+  std::vector<int64_t> s = info.shape;
+  if (s.size() == 2) s.insert(s.begin(), 1);
+  if (s.size() != 3 || s[1] != tokens || s[2] != d_model)
+    throw InputError(path + ": tensor 'inputs' must have shape [N, " + std::to_string(tokens) + ", " +
+                     std::to_string(d_model) + "] (samples, tokens, hidden size)");
+  const std::vector<float> v = f.floats("inputs");
+  std::vector<RowMat> xs;
+  for (int64_t i = 0; i < s[0]; ++i)
+    xs.push_back(Eigen::Map<const RowMat>(v.data() + i * tokens * d_model, tokens, d_model));
+  if (xs.empty()) throw InputError(path + ": tensor 'inputs' holds no sample");
+  return xs;
+}
+
 Fidelity measure_fidelity(const ModelWeights& dense, const ModelWeights& pruned, const TokenPolicy& tokens,
                           uint32_t inputs, uint64_t seed) {
+  return measure_fidelity(dense, pruned, tokens,
+                          seeded_inputs(inputs, dense.spec.seq, dense.spec.d_model, seed));
+}
+
+Fidelity measure_fidelity(const ModelWeights& dense, const ModelWeights& pruned, const TokenPolicy& tokens,
+                          const std::vector<RowMat>& xs) {
   Fidelity f;
-  f.inputs = inputs;
-  Rng rng(seed);
+  f.inputs = uint32_t(xs.size());
   double err2 = 0, ref2 = 0;
   uint32_t agree = 0;
-  const Eigen::Index n = dense.spec.seq, D = dense.spec.d_model;
-  for (uint32_t i = 0; i < inputs; ++i) {
-    RowMat x(n, D);
-    for (Eigen::Index r = 0; r < n; ++r)
-      for (Eigen::Index c = 0; c < D; ++c) x(r, c) = float(rng.normal());
+  for (const RowMat& x : xs) {
     const RowMat yd = forward(dense, x, TokenPolicy{}).out;
     const RowMat yp = forward(pruned, x, tokens).out;
     const Eigen::RowVectorXf rd = dense.causal ? yd.row(yd.rows() - 1) : yd.row(0);
@@ -157,7 +188,7 @@ Fidelity measure_fidelity(const ModelWeights& dense, const ModelWeights& pruned,
     agree += ad == ap;
   }
   f.rel_error = ref2 > 0 ? std::sqrt(err2 / ref2) : 0.0;
-  f.top1_agreement = inputs ? double(agree) / inputs : 1.0;
+  f.top1_agreement = xs.empty() ? 1.0 : double(agree) / double(xs.size());
   return f;
 }
 

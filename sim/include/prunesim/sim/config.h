@@ -37,9 +37,10 @@ struct WorkloadConfig {
   std::string quant_granularity = "tensor";  // tensor | channel
   uint32_t d_model = 0, heads = 0, mlp = 0;  // 0: the model's own
   uint64_t seed = 1;
-  std::string weights;           // safetensors file: prune real weights (needs hf_config)
-  std::string hf_config;         // Hugging Face config.json: model dimensions (instead of `model`)
-  uint32_t fidelity_inputs = 4;  // seeded inputs for the dense-vs-pruned fidelity check
+  std::string weights;               // safetensors file: prune real weights (needs hf_config)
+  std::string hf_config;             // Hugging Face config.json: model dimensions (instead of `model`)
+  uint32_t fidelity_inputs = 4;      // seeded inputs for the dense-vs-pruned fidelity check
+  std::string fidelity_inputs_file;  // or the user's inputs: safetensors with "inputs" [N, tokens, D]
 
   workloads::ModelSpec model_spec() const;
   workloads::Recipe recipe() const;

@@ -45,6 +45,7 @@ struct Recipe {
   std::string quant = "int8";                // human-readable scheme recorded in the header
   std::string format = "auto";               // auto: bcsr for block methods, csr for fine-grained ones
   bool per_channel = false;                  // quantization scales per output channel instead of per tensor
+  std::string inputs_file;  // real weights: fidelity and token counts on these inputs (safetensors "inputs")
   Spread spread = Spread::Uniform;
   double skew = 0.5;
   TokenPolicy tokens;

@@ -3,6 +3,7 @@
 // pre-LN or post-LN layers, (causal) multi-head attention, GELU MLP, and EViT token pruning that keeps the
 // top-k tokens by class-token attention averaged over heads and fuses the rest into one token.
 #include <cstdint>
+#include <string>
 #include <vector>
 
 #include "prunesim/workloads/compressor.h"
@@ -28,5 +29,11 @@ struct Fidelity {
 // row: the class token (encoders, vision) or the last token (decoders).
 Fidelity measure_fidelity(const ModelWeights& dense, const ModelWeights& pruned, const TokenPolicy& tokens,
                           uint32_t inputs, uint64_t seed);
+// The same on given inputs (tokens x D hidden states each).
+Fidelity measure_fidelity(const ModelWeights& dense, const ModelWeights& pruned, const TokenPolicy& tokens,
+                          const std::vector<RowMat>& inputs);
+std::vector<RowMat> seeded_inputs(uint32_t count, Eigen::Index tokens, Eigen::Index d_model, uint64_t seed);
+// A user's inputs: a safetensors file with one tensor "inputs" of shape [N, tokens, D] (or [tokens, D]).
+std::vector<RowMat> read_inputs(const std::string& path, Eigen::Index tokens, Eigen::Index d_model);
 
 }  // namespace prunesim::workloads
