@@ -434,3 +434,16 @@ TEST(RealWeights, UserInputsDriveFidelityAndTokenCounts) {
   EXPECT_NE(error_of([&] { compress(tiny_spec(d, 33), dense, &w, 4); }).find("must have shape [N, 33, 32]"),
             std::string::npos);
 }
+
+TEST(RealWeights, ActivationQuantizationShowsInTheFidelity) {
+  const std::string d = test::temp_dir();
+  write_tiny_bert(d);
+  const ModelWeights w = load_hf_model(d + "/model.safetensors", d + "/config.json");
+  Recipe r;
+  r.set_quant("weights=fp32,act=int8");
+  const double e8 = std::stod(compress(tiny_spec(d, 16), r, &w, 3).header.at("fidelity_rel_error"));
+  r.set_quant("weights=fp32,act=int4");
+  const double e4 = std::stod(compress(tiny_spec(d, 16), r, &w, 3).header.at("fidelity_rel_error"));
+  EXPECT_GT(e8, 0.0);  // weights exact: the error is the activations' alone
+  EXPECT_GT(e4, e8);
+}

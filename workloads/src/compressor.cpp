@@ -537,6 +537,7 @@ Trace compress(const ModelSpec& model, const Recipe& recipe, const ModelWeights*
       throw InputError("the weights in " + weights->source + " do not match the model's dimensions");
     pruned = *weights;
     pruned.spec.seq = model.seq;
+    pruned.act_bits = recipe.abits;  // the dense reference keeps float activations
     b.weights = weights;
     b.pruned = &pruned;
   } else if (recipe.tokens.active() && recipe.tokens.mode == TokenPolicy::Mode::Threshold) {

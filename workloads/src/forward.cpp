@@ -23,8 +23,19 @@ RowMat layer_norm(const RowMat& x, const Vec& g, const Vec& b, float eps) {
   return y;
 }
 
-RowMat linear(const RowMat& x, const RowMat& w, const Vec& b) {
-  RowMat y = x * w.transpose();
+// Symmetric per-tensor quantize-dequantize of activations at `bits` (dynamic scale: max |x|); 16 and more
+// exact.
+RowMat quantize_activations(const RowMat& x, int bits) {
+  if (bits >= 16 || x.size() == 0) return x;
+  const float maxabs = x.cwiseAbs().maxCoeff();
+  if (maxabs == 0) return x;
+  const float qmax = float((1 << (bits - 1)) - 1), scale = maxabs / qmax;
+  return x.unaryExpr([&](float v) { return std::clamp(std::round(v / scale), -qmax, qmax) * scale; });
+}
+
+// A linear layer: its input quantized to the model's activation width, then X W^T + b.
+RowMat linear(const ModelWeights& m, const RowMat& x, const RowMat& w, const Vec& b) {
+  RowMat y = quantize_activations(x, m.act_bits) * w.transpose();
   y.rowwise() += b.transpose();
   return y;
 }
@@ -37,7 +48,7 @@ float gelu(float v, bool tanh_approx) {
 // Multi-head attention; also returns the class token's attention to every token, averaged over heads.
 RowMat attention(const ModelWeights& w, const LayerWeights& L, const RowMat& h, Vec& cls_attention) {
   const Eigen::Index n = h.rows(), A = L.proj.cols(), H = w.spec.heads, hd = A / H;
-  const RowMat qkv = linear(h, L.qkv, L.qkv_b);
+  const RowMat qkv = linear(w, h, L.qkv, L.qkv_b);
   RowMat out(n, A);
   cls_attention = Vec::Zero(n);
   const float scale = 1.0f / std::sqrt(float(hd));
@@ -57,13 +68,13 @@ RowMat attention(const ModelWeights& w, const LayerWeights& L, const RowMat& h, 
     cls_attention += s.row(0).transpose() / float(H);
     out.middleCols(head * hd, hd) = s * v;
   }
-  return linear(out, L.proj, L.proj_b);
+  return linear(w, out, L.proj, L.proj_b);
 }
 
 RowMat mlp(const ModelWeights& w, const LayerWeights& L, const RowMat& h) {
-  RowMat a = linear(h, L.fc1, L.fc1_b);
+  RowMat a = linear(w, h, L.fc1, L.fc1_b);
   a = a.unaryExpr([&w](float v) { return gelu(v, w.gelu_tanh); });
-  return linear(a, L.fc2, L.fc2_b);
+  return linear(w, a, L.fc2, L.fc2_b);
 }
 
 // EViT: keep the class token, the top-k tokens by class attention (in their original order) and one token
