@@ -48,19 +48,23 @@ uint64_t vector_op_cycles(const NonlinearConfig& cfg, const Op& op) {
 }
 
 uint64_t token_prune_cycles(const TpuConfig& cfg, const NonlinearConfig& vec, const BufferConfig& act,
-                            uint64_t d_model, const Op& op) {
-  uint64_t cycles = 0;
+                            uint64_t d_model, const Op& op, uint64_t* hideable) {
+  uint64_t cycles = 0, select = 0;
   for (size_t s = 0; s < op.tokens_in.size(); ++s) {
     const uint64_t n = op.tokens_in[s], kept = op.tokens_kept[s];
     // Class-attention score per token averaged over heads: heads x (n-1) adds on the vector lanes.
-    cycles += hls::ceil_div(uint64_t(op.heads) * (n - 1), vec.lanes);
-    cycles += cfg.algorithm == TopkAlgorithm::Bitonic ? hls::bitonic_topk_cycles(n - 1, cfg.comparators)
-                                                      : hls::quickselect_topk_cycles(n - 1, cfg.comparators);
+    const uint64_t sel =
+        hls::ceil_div(uint64_t(op.heads) * (n - 1), vec.lanes) +
+        (cfg.algorithm == TopkAlgorithm::Bitonic ? hls::bitonic_topk_cycles(n - 1, cfg.comparators)
+                                                 : hls::quickselect_topk_cycles(n - 1, cfg.comparators));
+    select += sel;
+    cycles += sel;
     // Compaction: kept tokens copied through the activation buffer at its bandwidth.
     cycles += uint64_t(std::ceil(double(kept * d_model) / act.bytes_per_cycle()));
     // Fused token: attention-weighted sum of the dropped tokens, one MAC per element per lane.
     if (op.fused && n > kept) cycles += hls::ceil_div((n - kept) * d_model, vec.lanes);
   }
+  if (hideable) *hideable = select;
   return cycles;
 }
 
@@ -153,7 +157,7 @@ TokenUnit::TokenUnit(sc_core::sc_module_name name, const TpuConfig& cfg, const N
 void TokenUnit::b_transport(tlm::tlm_generic_payload& tx, sc_core::sc_time& delay) {
   ComputeCmd& cmd = command(tx);
   const Op& op = *cmd.op;
-  cmd.cycles = token_prune_cycles(cfg_, vec_, act_, d_model_, op);
+  cmd.cycles = token_prune_cycles(cfg_, vec_, act_, d_model_, op, &cmd.hideable_cycles);
   uint64_t moved = 0;
   for (size_t s = 0; s < op.tokens_in.size(); ++s) moved += uint64_t(op.tokens_kept[s]) * d_model_;
   cmd.onchip_read_bytes = bytes_of(moved, op.abits);

@@ -123,11 +123,20 @@ void Controller::compute() {
       case ItemKind::Transfer: break;
     }
     tx.clear_extension(&cmd);
+    if (item.kind == ItemKind::TokenPrune && hw_.tpu.overlap) {
+      // The unit began scoring when the layer's softmax finished; only what A*V, the projection and the
+      // residual did not cover is still to wait for.
+      const uint64_t window = now_cycles() - softmax_end_;
+      const uint64_t exposed = (cmd.cycles - cmd.hideable_cycles) +
+                               (cmd.hideable_cycles > window ? cmd.hideable_cycles - window : 0);
+      delay = cycles_to_time(exposed, hw_.cycle_ns());
+    }
     if (busy) {
       busy->write(true);
       wait(delay);
       busy->write(false);
     }
+    if (op.kind == OpKind::Softmax && item.last_of_op) softmax_end_ = now_cycles();
     st.busy_cycles += cmd.cycles;
     st.macs += cmd.macs;
     st.vector_ops += cmd.vector_ops;
@@ -135,7 +144,8 @@ void Controller::compute() {
     st.onchip_write_bytes += cmd.onchip_write_bytes;
     st.stall_ports += cmd.stall_port_cycles;
     st.preload_saved_cycles += cmd.preload_saved_cycles;
-    if (item.kind == ItemKind::TokenPrune) st.stall_token_unit += cmd.cycles;
+    if (item.kind == ItemKind::TokenPrune)
+      st.stall_token_unit += uint64_t(std::llround(delay.to_seconds() * 1e9 / hw_.cycle_ns()));
     st.imbalance = std::max(st.imbalance, cmd.imbalance);
     free_slots_.post();
 

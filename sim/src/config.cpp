@@ -409,6 +409,9 @@ ConfigSchema::ConfigSchema() {
   add_enum<TopkAlgorithm>(
       "tpu.algorithm", [](RunConfig& c) -> TopkAlgorithm& { return c.hw.tpu.algorithm; },
       {{"quickselect", TopkAlgorithm::QuickSelect}, {"bitonic", TopkAlgorithm::Bitonic}}, "top-k algorithm");
+  add_bool(
+      "tpu.overlap", [](RunConfig& c) -> bool& { return c.hw.tpu.overlap; },
+      "hide score averaging and top-k behind A*V, projection and residual");
   // [nonlinear]
   add_u32(
       "nonlinear.lanes", [](RunConfig& c) -> uint32_t& { return c.hw.nonlinear.lanes; }, 1, 4096,

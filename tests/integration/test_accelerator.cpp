@@ -273,3 +273,25 @@ TEST(Report, StreamedJsonIsByteIdenticalToTheFullDump) {
   const sim::RunReport rep{cfg, schema, t, "built-in", "0", r};
   EXPECT_EQ(sim::report_json_text(rep), sim::report_json(rep).dump(2));
 }
+
+TEST(Accelerator, HidingTheTopkBehindAttentionLeavesOnlyCompactionOnTheCriticalPath) {
+  HwConfig hw;
+  hw.tpu.overlap = true;
+  hw.tpu.algorithm = TopkAlgorithm::Bitonic;
+  hw.tpu.comparators = 2;  // a slow top-k, so hiding it matters
+  const Trace t = compress(default_model(), default_recipe());
+  const RunResult r = simulate(t, hw);
+  size_t seen = 0;
+  for (const auto& s : r.ops) {
+    if (s.kind != "token_prune") continue;
+    ++seen;
+    const Op& op = t.ops[s.id];
+    uint64_t hideable = 0;
+    const uint64_t total = token_prune_cycles(hw.tpu, hw.nonlinear, hw.act_buffer, 384, op, &hideable);
+    EXPECT_EQ(s.busy_cycles, total);        // the unit still works the whole time
+    EXPECT_GE(s.cycles, total - hideable);  // compaction and fusion stay exposed
+    EXPECT_LT(s.cycles, total);             // the rest hid behind A*V, projection, residual
+    EXPECT_EQ(s.stall_token_unit, s.cycles);
+  }
+  EXPECT_EQ(seen, 3u);
+}

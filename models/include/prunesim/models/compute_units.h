@@ -59,7 +59,8 @@ class TokenUnit : public sc_core::sc_module {
 // Cycle models used by the units above, exposed for tests and the roofline report.
 uint64_t vector_op_cycles(const NonlinearConfig& cfg, const workloads::Op& op);
 uint64_t matmul_cycles(const PeConfig& pe, const workloads::Op& op);
+// `hideable` (optional) receives the score-and-select part that tpu.overlap may hide.
 uint64_t token_prune_cycles(const TpuConfig& cfg, const NonlinearConfig& vec, const BufferConfig& act,
-                            uint64_t d_model, const workloads::Op& op);
+                            uint64_t d_model, const workloads::Op& op, uint64_t* hideable = nullptr);
 
 }  // namespace prunesim::models

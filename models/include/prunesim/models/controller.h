@@ -57,6 +57,7 @@ class Controller : public sc_core::sc_module {
   bool finished_ = false;
   int64_t in_flight_ = 0;
   FunctionalModel* functional_ = nullptr;
+  uint64_t softmax_end_ = 0;  // cycle the latest softmax finished (tpu.overlap starts scoring there)
   sc_core::sc_event in_flight_changed_;
 };
 

@@ -68,6 +68,9 @@ enum class TopkAlgorithm { QuickSelect, Bitonic };
 struct TpuConfig {
   uint32_t comparators = 16;
   TopkAlgorithm algorithm = TopkAlgorithm::QuickSelect;
+  // Hide the score averaging and top-k behind A*V, the projection and the residual (they need only the
+  // attention probabilities); compaction and the fused token stay on the critical path.
+  bool overlap = false;
 };
 
 struct NonlinearConfig {
