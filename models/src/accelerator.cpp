@@ -109,6 +109,7 @@ RunResult simulate(const workloads::Trace& trace, const HwConfig& hw, const std:
     if (!tf) throw InputError(vcd_path + ": cannot create VCD file");
     tf->set_time_unit(1.0, sc_core::SC_PS);  // cycle times are fractional ns
     top.trace_signals(tf);
+    top.controller.set_tracing(true);
   }
   sc_core::sc_start();
   if (tf) sc_core::sc_close_vcd_trace_file(tf);

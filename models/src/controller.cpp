@@ -39,6 +39,9 @@ Controller::Controller(sc_core::sc_module_name name, const workloads::Trace& tra
     stats_[i].name = op.name;
     stats_[i].kind = workloads::op_kind_name(op.kind);
   }
+  // One global quantum for the process (SystemC keeps it static); 0 means synchronise after every item.
+  tlm_utils::tlm_quantumkeeper::set_global_quantum(sc_core::sc_time(hw.sim.quantum_ns, sc_core::SC_NS));
+  qk_.reset();
   SC_THREAD(loader);
   SC_THREAD(compute);
   SC_METHOD(publish_in_flight);
@@ -51,7 +54,9 @@ void Controller::publish_in_flight() {
 }
 
 uint64_t Controller::now_cycles() const {
-  return uint64_t(std::llround(sc_core::sc_time_stamp().to_seconds() * 1e9 / hw_.cycle_ns()));
+  // This thread's own time: the kernel's plus what it has run ahead within the quantum.
+  return uint64_t(
+      std::llround((sc_core::sc_time_stamp() + qk_.get_local_time()).to_seconds() * 1e9 / hw_.cycle_ns()));
 }
 
 void Controller::transfer(tlm_utils::simple_initiator_socket<Controller>& s, bool write, uint64_t addr,
@@ -74,12 +79,25 @@ void Controller::transfer(tlm_utils::simple_initiator_socket<Controller>& s, boo
 }
 
 void Controller::loader() {
+  // Only items that bring data from DRAM occupy a buffer slot; the rest need nothing from the loader.
   for (size_t i = 0; i < plan_.items.size(); ++i) {
-    free_slots_.wait();
     const WorkItem& item = plan_.items[i];
+    if (!item.read_bytes) continue;
+    free_slots_.wait();
     transfer(to_dma_load, false, item.read_addr, item.read_bytes);
     ready_.write(i);
   }
+}
+
+void Controller::sync() {
+  if (qk_.get_local_time() != sc_core::SC_ZERO_TIME) qk_.sync();
+}
+
+// Compute time: annotated on the quantum keeper, synchronised when the quantum is used up (at once when
+// sim.quantum is 0) and always before this thread talks to another or writes a traced signal.
+void Controller::advance(const sc_core::sc_time& delay) {
+  qk_.inc(delay);
+  if (qk_.need_sync()) qk_.sync();
 }
 
 void Controller::compute() {
@@ -92,16 +110,20 @@ void Controller::compute() {
     OpStats& st = stats_[item.op];
     if (item.first_of_op) {
       st.start_cycle = now_cycles();
+      if (tracing_) sync();
       layer.write(op.layer);
       op_id.write(int(op.id));
     }
-    const uint64_t wait_start = now_cycles();
-    size_t got = 0;
-    ready_.read(got);
-    if (got != n) SC_REPORT_FATAL("prunesim/controller", "loader and compute threads out of order");
-    st.stall_memory += now_cycles() - wait_start;
-    st.ddr_read_bytes += item.read_bytes;
-    weight_tiles_ready.write(ready_.num_available());  // tiles prefetched beyond the one in use
+    if (item.read_bytes) {
+      sync();
+      const uint64_t wait_start = now_cycles();
+      size_t got = 0;
+      ready_.read(got);
+      if (got != n) SC_REPORT_FATAL("prunesim/controller", "loader and compute threads out of order");
+      st.stall_memory += now_cycles() - wait_start;
+      st.ddr_read_bytes += item.read_bytes;
+      weight_tiles_ready.write(ready_.num_available());  // tiles prefetched beyond the one in use
+    }
 
     ComputeCmd cmd;
     cmd.op = &op;
@@ -132,8 +154,10 @@ void Controller::compute() {
       delay = cycles_to_time(exposed, hw_.cycle_ns());
     }
     if (busy) {
+      if (tracing_) sync();
       busy->write(true);
-      wait(delay);
+      advance(delay);
+      if (tracing_) sync();
       busy->write(false);
     }
     if (op.kind == OpKind::Softmax && item.last_of_op) softmax_end_ = now_cycles();
@@ -147,9 +171,13 @@ void Controller::compute() {
     if (item.kind == ItemKind::TokenPrune)
       st.stall_token_unit += uint64_t(std::llround(delay.to_seconds() * 1e9 / hw_.cycle_ns()));
     st.imbalance = std::max(st.imbalance, cmd.imbalance);
-    free_slots_.post();
+    if (item.read_bytes) {
+      sync();
+      free_slots_.post();
+    }
 
     if (item.write_bytes) {
+      sync();
       const uint64_t t0 = now_cycles();
       transfer(to_dma_store, true, item.write_addr, item.write_bytes);
       st.stall_writeback += now_cycles() - t0;
@@ -158,11 +186,13 @@ void Controller::compute() {
     if (op.kind == OpKind::TokenPrune) {
       tokens = 0;
       for (auto t : op.tokens_kept) tokens += int(t);
+      if (tracing_) sync();
       tokens_alive.write(tokens / int(op.tokens_kept.size()));
       st.tokens = uint32_t(tokens);
     }
     if (item.last_of_op) st.cycles = now_cycles() - st.start_cycle;
   }
+  sync();
   end_cycle_ = now_cycles();
   finished_ = true;  // both threads end here; sc_start() returns when no event is left
 }

@@ -446,6 +446,9 @@ ConfigSchema::ConfigSchema() {
   // [sim]
   add_bool(
       "sim.ideal_memory", [](RunConfig& c) -> bool& { return c.hw.sim.ideal_memory; }, "memory never stalls");
+  add_f64(
+      "sim.quantum", [](RunConfig& c) -> double& { return c.hw.sim.quantum_ns; }, 0, 1e9,
+      "temporal-decoupling quantum in ns for the compute thread (0: synchronise after every item)");
   add_bool(
       "sim.functional", [](RunConfig& c) -> bool& { return c.hw.sim.functional; },
       "compute the data with the HLS kernels and check it against the Eigen forward pass");

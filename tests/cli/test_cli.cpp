@@ -250,3 +250,19 @@ TEST(Cli, FunctionalModeChecksTheDataAndLeavesTheTimingAlone) {
   EXPECT_EQ(r.status, 2);
   EXPECT_NE(r.err.find("sim.functional supports vision and encoder"), std::string::npos) << r.err;
 }
+
+TEST(Cli, TemporalDecouplingLeavesEveryFigureUnchanged) {
+  const std::string d = tmp();
+  ASSERT_EQ(run_prunesim("run -q --json " + d + "/q0.json").status, 0);
+  ASSERT_EQ(run_prunesim("run -q --set sim.quantum=100000 --json " + d + "/q1.json").status, 0);
+  ASSERT_EQ(
+      run_prunesim("run -q --set sim.quantum=100000 --vcd " + d + "/q.vcd --json " + d + "/q2.json").status,
+      0);
+  const json a = json::parse(prunesim::test::read_file(d + "/q0.json"));
+  for (const char* f : {"/q1.json", "/q2.json"}) {
+    const json b = json::parse(prunesim::test::read_file(d + f));
+    for (const char* k : {"latency", "energy", "traffic", "dram", "compute", "ops"})
+      EXPECT_EQ(a[k], b[k]) << f << " " << k;
+    EXPECT_EQ(b["config"]["sim.quantum"], "100000");
+  }
+}

@@ -3,6 +3,7 @@
 // `slots` items ahead (double buffering), and a compute thread runs the items in program order on the
 // PE array, vector unit or token unit, writing results back through the DMA. One SystemC event per item.
 #include <tlm_utils/simple_initiator_socket.h>
+#include <tlm_utils/tlm_quantumkeeper.h>
 #include <systemc>
 #include <tlm>
 #include <vector>
@@ -39,12 +40,15 @@ class Controller : public sc_core::sc_module {
   bool finished() const { return finished_; }
   const TilePlan& plan() const { return plan_; }
   void set_functional(FunctionalModel* f) { functional_ = f; }
+  void set_tracing(bool on) { tracing_ = on; }  // traced signals need synchronised writes
 
  private:
   void loader();
   void compute();
   void transfer(tlm_utils::simple_initiator_socket<Controller>& s, bool write, uint64_t addr, uint64_t bytes);
   uint64_t now_cycles() const;
+  void advance(const sc_core::sc_time& delay);
+  void sync();
   void publish_in_flight();  // the one writer of dma_bytes_in_flight (both threads change the count)
 
   const workloads::Trace& trace_;
@@ -57,7 +61,9 @@ class Controller : public sc_core::sc_module {
   bool finished_ = false;
   int64_t in_flight_ = 0;
   FunctionalModel* functional_ = nullptr;
-  uint64_t softmax_end_ = 0;  // cycle the latest softmax finished (tpu.overlap starts scoring there)
+  uint64_t softmax_end_ = 0;
+  tlm_utils::tlm_quantumkeeper qk_;
+  bool tracing_ = false;  // cycle the latest softmax finished (tpu.overlap starts scoring there)
   sc_core::sc_event in_flight_changed_;
 };
 

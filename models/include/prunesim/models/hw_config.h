@@ -102,6 +102,7 @@ struct TilingConfig {
 
 struct SimConfig {
   bool ideal_memory = false;
+  double quantum_ns = 0;    // temporal-decoupling quantum of the compute thread (0: sync after every item)
   bool functional = false;  // compute the data with the HLS kernels and check it (functional.h)
   uint64_t functional_seed = 1;
 };
