@@ -60,7 +60,8 @@ struct WorkloadFlags {
         "quant", po::value(&quant),
         "int4|int8|int16|fp16|fp32 or hybrid KIND=TYPE,... (act=TYPE for activations)")(
         "format", po::value(&format), "sparse storage: auto|dense|bitmap|csr|bcsr|hier")(
-        "tokens", po::value(&tokens), "token-pruning layers, e.g. 3,6,9 ('' or none: off)")(
+        "tokens", po::value(&tokens),
+        "token-pruning layers, e.g. 3,6,9 (none: off; default auto: 3,6,9 for vision models)")(
         "keep", po::value(&keep), "token keep ratio in (0, 1]")("spread", po::value(&spread),
                                                                 "uniform|skewed kept blocks across rows")(
         "batch", po::value(&batch), "samples per inference")("seq", po::value(&seq), "tokens or time steps")(

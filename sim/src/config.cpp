@@ -115,7 +115,15 @@ workloads::Recipe WorkloadConfig::recipe() const {
   r.spread = workloads::parse_spread(spread);
   r.skew = skew;
   r.seed = seed;
-  std::istringstream ls(token_layers);
+  std::string prune_at = token_layers;
+  if (prune_at == "auto") {
+    const workloads::ModelSpec spec = model_spec();
+    prune_at.clear();
+    if (spec.family == workloads::Family::Vision)
+      for (uint32_t l : {3u, 6u, 9u})
+        if (l < spec.layers) prune_at += (prune_at.empty() ? "" : ",") + std::to_string(l);
+  }
+  std::istringstream ls(prune_at);
   while (std::getline(ls, item, ',')) {
     item = trim(item);
     if (item.empty()) continue;
@@ -496,7 +504,7 @@ ConfigSchema::ConfigSchema() {
       "log-normal sigma for skewed spread");
   add_str(
       "workload.token_layers", [](RunConfig& c) -> std::string& { return c.workload.token_layers; },
-      "layers pruning tokens, e.g. 3,6,9");
+      "layers pruning tokens, e.g. 3,6,9; auto: 3,6,9 for vision models, none otherwise; empty: none");
   add_f64(
       "workload.token_keep", [](RunConfig& c) -> double& { return c.workload.token_keep; }, 1e-9, 1,
       "token keep ratio in (0, 1]");

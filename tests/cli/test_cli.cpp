@@ -82,6 +82,9 @@ TEST(Cli, BadInputExitsTwoNamingTheCulprit) {
   r = run_prunesim("run -q --model resnet50");
   EXPECT_EQ(r.status, 2);
   EXPECT_NE(r.err.find("known models"), std::string::npos) << r.err;
+  r = run_prunesim("run -q --model gpt2 --seq 8 --tokens 3");
+  EXPECT_EQ(r.status, 2);
+  EXPECT_NE(r.err.find("token pruning needs a class token"), std::string::npos) << r.err;
   r = run_prunesim("frobnicate");
   EXPECT_EQ(r.status, 2);
   r = run_prunesim("run --no-such-flag");
@@ -95,6 +98,18 @@ TEST(Cli, ADesignThatDoesNotFitExitsTwoAndWritesNoReport) {
   EXPECT_EQ(r.status, 2);
   EXPECT_NE(r.err.find("does not fit"), std::string::npos) << r.err;
   EXPECT_FALSE(prunesim::test::file_exists(d + "/r.json"));
+}
+
+TEST(Cli, TokenPruningDefaultsToEvitForVisionModelsOnly) {
+  const std::string d = tmp();
+  ASSERT_EQ(
+      run_prunesim("run -q --model gpt2 --seq 8 --set workload.layers=2 --json " + d + "/g.json").status, 0);
+  ASSERT_EQ(run_prunesim("run -q --model deit-tiny --set workload.layers=7 --json " + d + "/v.json").status,
+            0);
+  const json g = json::parse(prunesim::test::read_file(d + "/g.json"));
+  const json v = json::parse(prunesim::test::read_file(d + "/v.json"));
+  EXPECT_EQ(g["workload"]["header"]["token_policy"], "none");
+  EXPECT_EQ(v["workload"]["header"]["token_policy"].get<std::string>().rfind("evit layers=3,6 ", 0), 0u);
 }
 
 TEST(Cli, HelpAndVersion) {

@@ -28,7 +28,9 @@ struct WorkloadConfig {
   std::string format = "auto";
   std::string spread = "uniform";
   double skew = 0.5;
-  std::string token_layers = "3,6,9";  // empty: no token pruning
+  // "auto": EViT's published DeiT setting (layers 3, 6, 9) for vision models, none for the others; empty:
+  // none.
+  std::string token_layers = "auto";
   double token_keep = 0.7;
   bool token_fused = true;
   std::string token_mode = "static";  // static | distribution | threshold (real weights)
