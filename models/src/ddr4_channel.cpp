@@ -314,8 +314,10 @@ void Ddr4Channel::run(const std::function<void(const DramCompletion&)>& on_done)
 size_t Ddr4Channel::serve_hit_run(size_t keep, const std::function<void(const DramCompletion&)>& on_done) {
   // The common case of a stream, served without the general machinery: the oldest read is a row hit whose
   // column command can issue at the lower bound every request obeys, so pick() would choose it and plan()
-  // would place it exactly there. Each served request updates the same state schedule() would; the loop stops
-  // at the first request that needs the general path (a miss, a write, a due refresh, an empty queue).
+  // would place it exactly there. Each served request updates the same state schedule() would (written out
+  // here: calling schedule() costs ~13 % on GPT-2 medium decode; the fast-path equivalence test keeps the two
+  // in step); the loop stops at the first request that needs the general path (a miss, a write, a due
+  // refresh, an empty queue).
   const DramTiming& t = cfg_.timing;
   Rank& rk = ranks_[0];
   size_t served = 0;
