@@ -9,6 +9,7 @@
 #include "prunesim/hls/gemm.h"
 #include "prunesim/hls/gru_cell.h"
 #include "prunesim/hls/nonlinear.h"
+#include "prunesim/hls/nonlinear_int.h"
 #include "prunesim/hls/topk.h"
 
 struct LintGemm {
@@ -33,4 +34,11 @@ void prunesim_hls_lint(const LintGemm::in_t (&x)[8][16], const LintGemm::w_t (&w
   static float x1[16], h1[16], wih[48][16], whh[48][16], b[48];
   prunesim::hls::gru_cell<16, 16>(x1, h1, wih, whh, b, b, h1, 16, 16);
   (void)prunesim::hls::requantize(1000, 3, 4);
+  static int32_t scores[256], g[256];
+  static int8_t q[256], table[256];
+  static uint16_t exp_table[prunesim::hls::kExpTable];
+  prunesim::hls::softmax_row_int<256>(scores, q, 256, prunesim::hls::FixedMul{1 << 30, 31}, exp_table);
+  prunesim::hls::layernorm_row_int<256>(q, g, g, q, 256, 0);
+  prunesim::hls::lut_vec_int<256>(q, q, 256, table);
+  prunesim::hls::residual_add_int<256>(q, q, q, 256, 1 << 15, 1 << 15);
 }

@@ -98,7 +98,7 @@ RunResult simulate(const workloads::Trace& trace, const HwConfig& hw, const std:
   Accelerator top("accelerator", trace, hw);
   std::unique_ptr<FunctionalModel> functional;
   if (hw.sim.functional) {
-    functional = std::make_unique<FunctionalModel>(trace, hw.sim.functional_seed);
+    functional = std::make_unique<FunctionalModel>(trace, hw.sim.functional_seed, hw.sim.functional_numbers);
     top.controller.set_functional(functional.get());
   }
   sc_core::sc_trace_file* tf = nullptr;

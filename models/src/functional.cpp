@@ -1,16 +1,19 @@
 #include "prunesim/models/functional.h"
 
 #include <algorithm>
-#include <array>
 #include <cmath>
-#include <memory>
+#include <type_traits>
 
 #include "prunesim/hls/gemm.h"
+#include "prunesim/hls/gru_cell.h"
 #include "prunesim/hls/nonlinear.h"
+#include "prunesim/hls/nonlinear_int.h"
 #include "prunesim/hls/topk.h"
 #include "prunesim/workloads/error.h"
 #include "prunesim/workloads/forward.h"
+#include "prunesim/workloads/quant_model.h"
 #include "prunesim/workloads/rng.h"
+#include "prunesim/workloads/trace_weights.h"
 
 namespace prunesim::models {
 
@@ -21,41 +24,53 @@ using workloads::Vec;
 
 namespace {
 
-constexpr int kMaxM = 256, kMaxK = 4096, kChunkN = 64, kMaxRow = 4096, kMaxTokens = 1024;
+// Static bounds of the kernel instances the functional mode calls.
+constexpr int kMaxM = 256, kMaxK = 4096, kChunkN = 64, kMaxRow = 4096, kMaxTokens = 1024, kMaxHidden = 1024;
 
+template <class T>
+using Mat = Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+
+template <class T, class Acc>
 struct DenseCfg {
   static const int max_m = kMaxM, max_k = kMaxK, max_n = kChunkN, R = 64, Cc = 64;
-  using in_t = float;
-  using w_t = float;
-  using acc_t = float;
+  using in_t = T;
+  using w_t = T;
+  using acc_t = Acc;
 };
-template <int B>
+template <int B, class T, class Acc>
 struct SparseCfg {
   static const int max_m = kMaxM, max_k = kMaxK, max_n = kChunkN, BH = B, BW = B,
                    max_blocks = (kChunkN / B) * (kMaxK / B);
-  using in_t = float;
-  using w_t = float;
-  using acc_t = float;
+  using in_t = T;
+  using w_t = T;
+  using acc_t = Acc;
 };
 
-// Kernel buffers, allocated once (the kernels take statically sized arrays).
-struct Buffers {
-  float x[kMaxM][kMaxK];
-  float w[kChunkN][kMaxK];
-  float y[kMaxM][kChunkN];
-  float row_in[kMaxRow], row_out[kMaxRow], gamma[kMaxRow], beta[kMaxRow];
+// Kernel operands, allocated once per number type (the kernels take statically sized arrays).
+template <class T, class Acc>
+struct GemmBuffers {
+  T x[kMaxM][kMaxK];
+  T w[kChunkN][kMaxK];
+  Acc y[kMaxM][kChunkN];
 };
-Buffers& buffers() {
-  static std::unique_ptr<Buffers> b = std::make_unique<Buffers>();
+template <class T, class Acc>
+GemmBuffers<T, Acc>& gemm_buffers() {
+  static std::unique_ptr<GemmBuffers<T, Acc>> b = std::make_unique<GemmBuffers<T, Acc>>();
   return *b;
 }
 
-// y[:, cols] = x * w[cols]^T with the block-sparse kernel for block size B: only kept blocks are read.
-template <int B>
-void sparse_chunk(const workloads::Matrix& m, const RowMat& w, int rows_in, int k, int out0, int nout) {
-  static std::unique_ptr<hls::BlockSparse<SparseCfg<B>>> ws =
-      std::make_unique<hls::BlockSparse<SparseCfg<B>>>();
-  Buffers& buf = buffers();
+bool sparse_kernel_fits(const workloads::Matrix& m) {
+  const uint32_t b = m.mask.block_rows;
+  return m.format != workloads::StorageFormat::Dense && m.mask.has_bitmap && b == m.mask.block_cols &&
+         (b == 8 || b == 16 || b == 32);
+}
+
+// y[:, out0 .. out0 + nout) = x W^T with the block-sparse kernel for block size B: only kept blocks are read.
+template <int B, class T, class Acc>
+void sparse_chunk(const workloads::Matrix& m, const Mat<T>& w, int rows_in, int k, int out0, int nout) {
+  using Cfg = SparseCfg<B, T, Acc>;
+  static std::unique_ptr<hls::BlockSparse<Cfg>> ws = std::make_unique<hls::BlockSparse<Cfg>>();
+  GemmBuffers<T, Acc>& buf = gemm_buffers<T, Acc>();
   const int br0 = out0 / B, nbr = (nout + B - 1) / B;
   ws->block_rows = nbr;
   int s = 0;
@@ -66,259 +81,660 @@ void sparse_chunk(const workloads::Matrix& m, const RowMat& w, int rows_in, int 
       for (int r = 0; r < B; ++r)
         for (int cc = 0; cc < B; ++cc) {
           const int o = (br0 + b) * B + r, i = int(c) * B + cc;
-          ws->val[s][r][cc] = o < int(w.rows()) && i < k ? w(o, i) : 0.0f;
+          ws->val[s][r][cc] = o < int(w.rows()) && i < k ? w(o, i) : T(0);
         }
       ws->col[s++] = int(c);
     }
   }
   ws->row_ptr[nbr] = s;
-  hls::gemm_block_sparse_tile<SparseCfg<B>>(buf.x, *ws, buf.y, rows_in, k, nout);
+  hls::gemm_block_sparse_tile<Cfg>(buf.x, *ws, buf.y, rows_in, k, nout);
 }
 
-}  // namespace
-
-FunctionalModel::FunctionalModel(const workloads::Trace& t, uint64_t seed) : trace_(t) {
-  const std::string family = t.header.count("family") ? t.header.at("family") : "";
-  if (family != "vision" && family != "encoder")
-    throw InputError("sim.functional supports vision and encoder traces, not '" + family + "'");
-  if (t.header.count("batch") && t.header.at("batch") != "1")
-    throw InputError("sim.functional needs batch 1");
-  pre_ln_ = family == "vision";
-  for (const auto& op : t.ops) {
-    if (op.kind == OpKind::Matmul && op.name == "attn.qk" && !heads_)
-      heads_ = op.count, head_dim_ = uint32_t(op.k);
-    if (op.kind == OpKind::LayerNorm && !d_model_) d_model_ = uint32_t(op.cols);
-    if (op.kind == OpKind::TokenPrune) {
-      prune_layers_.push_back(op.layer);
-      kept_.push_back(op.tokens_kept.at(0));
-      fused_ = op.fused;
-    }
-    if (op.kind == OpKind::Gemm && op.m > kMaxTokens)
-      throw InputError("sim.functional supports up to 1024 tokens");
-  }
-  workloads::Rng rng(seed);
-  for (const auto& name : t.matrix_order) {
-    const workloads::Matrix& m = t.matrices.at(name);
-    if (m.cols > uint32_t(kMaxK)) throw InputError("sim.functional supports matrices up to 4096 columns");
-    const bool dense = m.format == workloads::StorageFormat::Dense;
-    if (!dense && (!m.mask.has_bitmap || m.mask.block_rows != m.mask.block_cols ||
-                   (m.mask.block_rows != 8 && m.mask.block_rows != 16 && m.mask.block_rows != 32)))
-      throw InputError("sim.functional supports dense matrices and square 8, 16 or 32 blocks (matrix " +
-                       name + ")");
-    RowMat w(m.rows, m.cols);
-    const float scale = 1.0f / std::sqrt(float(m.cols));
-    for (uint32_t r = 0; r < m.rows; ++r)
-      for (uint32_t c = 0; c < m.cols; ++c) {
-        const float v = float(rng.normal()) * scale;
-        w(r, c) = dense || m.mask.kept(r / m.mask.block_rows, c / m.mask.block_cols) ? v : 0.0f;
-      }
-    weights_[name] = std::move(w);
-  }
-  for (const auto& op : t.ops)
-    if (op.kind == OpKind::LayerNorm && op.layer >= 0 && !ln_.count(op.layer)) {
-      std::array<Vec, 4> p;
-      for (int i = 0; i < 4; ++i) {
-        p[size_t(i)] = Vec(d_model_);
-        for (uint32_t j = 0; j < d_model_; ++j)
-          p[size_t(i)](j) = float(i % 2 ? 0.1 * rng.normal() : 1.0 + 0.1 * rng.normal());
-      }
-      ln_[op.layer] = p;
-    }
-  uint32_t tokens = 0;
-  for (const auto& op : t.ops)
-    if (op.layer == 0 && op.kind == OpKind::Gemm) {
-      tokens = uint32_t(op.m);
-      break;
-    }
-  if (!heads_ || !d_model_ || !tokens)
-    throw InputError("sim.functional: the trace has no transformer layers");
-  x0_.resize(tokens, d_model_);
-  for (Eigen::Index r = 0; r < x0_.rows(); ++r)
-    for (Eigen::Index c = 0; c < x0_.cols(); ++c) x0_(r, c) = float(rng.normal());
-}
-
-void FunctionalModel::gemm(const WorkItem& item, const Op& op, const RowMat& in, RowMat& out) {
-  const workloads::Matrix& m = trace_.matrices.at(op.weight);
-  const RowMat& w = weights_.at(op.weight);
-  if (item.first_of_op) out = RowMat::Zero(Eigen::Index(op.m), m.rows);
-  const bool dense = m.format == workloads::StorageFormat::Dense;
-  const int row0 = int(item.first * m.mask.block_rows);
-  const int row1 = std::min<int>(int(m.rows), int(item.last * m.mask.block_rows));
-  const int k = int(m.cols);
-  Buffers& buf = buffers();
-  for (uint64_t i0 = item.m0; i0 < item.m0 + item.m; i0 += kMaxM) {
-    const int rows_in = int(std::min<uint64_t>(kMaxM, item.m0 + item.m - i0));
+// Rows [first, first + count) of `in` times output rows [row0, row1) of the weight matrix, tile by tile
+// through the dense or block-sparse kernel; `finish(row, col, acc)` stores each accumulator.
+template <class T, class Acc, class Finish>
+void gemm_rows(const workloads::Matrix* m, const Mat<T>& w, const Mat<T>& in, uint64_t first, uint64_t count,
+               int row0, int row1, Finish&& finish) {
+  GemmBuffers<T, Acc>& buf = gemm_buffers<T, Acc>();
+  const int k = int(w.cols());
+  if (k > kMaxK) throw InputError("sim.functional supports inner dimensions up to 4096");
+  const bool sparse = m && sparse_kernel_fits(*m);
+  for (uint64_t i0 = first; i0 < first + count; i0 += kMaxM) {
+    const int rows_in = int(std::min<uint64_t>(kMaxM, first + count - i0));
     for (int r = 0; r < rows_in; ++r)
       for (int c = 0; c < k; ++c) buf.x[r][c] = in(Eigen::Index(i0) + r, c);
     for (int o0 = row0; o0 < row1; o0 += kChunkN) {
       const int nout = std::min(kChunkN, row1 - o0);
-      if (dense) {
+      if (!sparse) {
         for (int o = 0; o < nout; ++o)
           for (int c = 0; c < k; ++c) buf.w[o][c] = w(o0 + o, c);
-        hls::gemm_dense_tile<DenseCfg>(buf.x, buf.w, buf.y, rows_in, k, nout);
-      } else if (m.mask.block_rows == 8) {
-        sparse_chunk<8>(m, w, rows_in, k, o0, nout);
-      } else if (m.mask.block_rows == 16) {
-        sparse_chunk<16>(m, w, rows_in, k, o0, nout);
+        hls::gemm_dense_tile<DenseCfg<T, Acc>>(buf.x, buf.w, buf.y, rows_in, k, nout);
+      } else if (m->mask.block_rows == 8) {
+        sparse_chunk<8, T, Acc>(*m, w, rows_in, k, o0, nout);
+      } else if (m->mask.block_rows == 16) {
+        sparse_chunk<16, T, Acc>(*m, w, rows_in, k, o0, nout);
       } else {
-        sparse_chunk<32>(m, w, rows_in, k, o0, nout);
+        sparse_chunk<32, T, Acc>(*m, w, rows_in, k, o0, nout);
       }
       for (int r = 0; r < rows_in; ++r)
-        for (int o = 0; o < nout; ++o) out(Eigen::Index(i0) + r, o0 + o) = buf.y[r][o];
+        for (int o = 0; o < nout; ++o) finish(Eigen::Index(i0) + r, Eigen::Index(o0 + o), buf.y[r][o]);
     }
   }
 }
 
-void FunctionalModel::layer_norm(int layer, int which) {
-  const auto& p = ln_.at(layer);
-  Buffers& buf = buffers();
-  RowMat& dst = pre_ln_ ? h_ : x_;
-  const RowMat src = x_;
+// Applies a row kernel to every row of `src`, writing `dst` (which may be `src`).
+template <class In, class Out, class Kernel>
+void each_row(const Mat<In>& src, Mat<Out>& dst, Kernel&& kernel) {
+  static In row_in[kMaxRow];
+  static Out row_out[kMaxRow];
+  if (src.cols() > kMaxRow) throw InputError("sim.functional supports rows up to 4096 values");
   dst.resize(src.rows(), src.cols());
   for (Eigen::Index r = 0; r < src.rows(); ++r) {
-    for (Eigen::Index c = 0; c < src.cols(); ++c)
-      buf.row_in[c] = src(r, c), buf.gamma[c] = p[size_t(2 * which)](c),
-      buf.beta[c] = p[size_t(2 * which + 1)](c);
-    hls::layernorm_row<kMaxRow>(buf.row_in, buf.gamma, buf.beta, buf.row_out, int(src.cols()), 1e-5f);
-    for (Eigen::Index c = 0; c < src.cols(); ++c) dst(r, c) = buf.row_out[c];
+    for (Eigen::Index c = 0; c < src.cols(); ++c) row_in[c] = src(r, c);
+    kernel(row_in, row_out, int(src.cols()), r);
+    for (Eigen::Index c = 0; c < src.cols(); ++c) dst(r, c) = row_out[c];
   }
 }
 
-void FunctionalModel::execute(const WorkItem& item, const Op& op) {
-  if (op.layer < 0) return;  // embeddings and heads are outside the check
-  if (!started_) {
-    x_ = x0_;
-    started_ = true;
+int trace_activation_bits(const workloads::Trace& t) {
+  int bits = 0;
+  for (const auto& op : t.ops)
+    if (op.layer >= 0) bits = std::max(bits, op.abits);
+  return bits;
+}
+
+std::string family_of(const workloads::Trace& t) {
+  return t.header.count("family") ? t.header.at("family") : "";
+}
+
+}  // namespace
+
+class FunctionalModel::Impl {
+ public:
+  virtual ~Impl() = default;
+  virtual void execute(const WorkItem& item, const Op& op) = 0;
+  virtual FunctionalCheck check() = 0;
+};
+
+namespace {
+
+// Transformer layers (vision, encoder, decoder) on the float (kInt = false) or int8 datapath.
+template <bool kInt>
+class TransformerExecutor : public FunctionalModel::Impl {
+  using Act = std::conditional_t<kInt, int8_t, float>;   // activations, weights, probabilities
+  using Acc = std::conditional_t<kInt, int32_t, float>;  // accumulators and attention scores
+  using ActMat = Mat<Act>;
+  using AccMat = Mat<Acc>;
+
+ public:
+  TransformerExecutor(const workloads::Trace& t, workloads::TraceWeights w, uint64_t seed, std::string source)
+      : t_(t), s_(workloads::TraceShape::of(t)), w_(std::move(w)), source_(std::move(source)) {
+    const workloads::ModelWeights& m = w_.transformer;
+    A_ = Eigen::Index(s_.heads) * s_.head_dim;
+    for (const auto& op : t.ops)
+      if (op.kind == OpKind::TokenPrune) {
+        prune_layers_.push_back(op.layer);
+        fused_ = op.fused;
+        if (op.tokens_kept.size() != s_.batch) throw InputError("token_prune op without a count per sample");
+        kept_.push_back(op.tokens_kept);
+      }
+    workloads::Rng rng(seed);
+    const uint32_t rows = s_.seq + s_.decode;
+    for (uint32_t b = 0; b < s_.batch; ++b) {
+      RowMat x(rows, s_.d_model);
+      for (Eigen::Index r = 0; r < x.rows(); ++r)
+        for (Eigen::Index c = 0; c < x.cols(); ++c) x(r, c) = float(rng.normal());
+      x0_.push_back(std::move(x));
+    }
+    if (kInt) {
+      workloads::QuantOptions opt;
+      for (const auto& [name, mat] : t.matrices) opt.wbits[name] = mat.wbits;
+      opt.per_channel =
+          t.header.count("quant") && t.header.at("quant").find("per-channel") != std::string::npos;
+      std::vector<workloads::TokenPolicy> policies;
+      for (uint32_t b = 0; b < s_.batch; ++b) policies.push_back(policy(b));
+      q_ = workloads::quantize_model(m, x0_, policies, opt);
+    }
+    for (size_t l = 0; l < m.layers.size(); ++l) {
+      const std::string p = "L" + std::to_string(l) + ".";
+      const workloads::LayerWeights& L = m.layers[l];
+      add_linear(p + "qkv", L.qkv, L.qkv_b, l, &workloads::QuantLayer::qkv);
+      add_linear(p + "proj", L.proj, L.proj_b, l, &workloads::QuantLayer::proj);
+      add_linear(p + "fc1", L.fc1, L.fc1_b, l, &workloads::QuantLayer::fc1);
+      add_linear(p + "fc2", L.fc2, L.fc2_b, l, &workloads::QuantLayer::fc2);
+    }
+    kv_.assign(s_.layers, std::vector<ActMat>(s_.batch));
+    outputs_.assign(s_.batch, ActMat(0, s_.d_model));
   }
-  Buffers& buf = buffers();
-  const Eigen::Index A = Eigen::Index(heads_) * head_dim_;
-  if (op.name == "ln1" || op.name == "ln2") {
-    layer_norm(op.layer, op.name == "ln1" ? 0 : 1);
-  } else if (op.name == "attn.qkv") {
-    gemm(item, op, pre_ln_ ? h_ : x_, qkv_);
-  } else if (op.name == "attn.proj") {
-    gemm(item, op, att_, out_);
-  } else if (op.name == "mlp.fc1") {
-    gemm(item, op, pre_ln_ ? h_ : x_, f_);
-  } else if (op.name == "mlp.fc2") {
-    gemm(item, op, f_, out_);
-  } else if (op.name == "attn.qk" || op.name == "attn.av") {
-    // Per head on the PE array through the same dense GEMM kernel: QK^T (K as the weight), then P V (V^T).
-    const bool qk = op.name == "attn.qk";
-    const int n = int(qkv_.rows()), hd = int(head_dim_);
-    if (qk)
-      scores_.assign(heads_, RowMat());
-    else
-      att_.resize(n, A);
-    for (uint32_t h = 0; h < heads_; ++h) {
-      const RowMat in = qk ? RowMat(qkv_.middleCols(h * hd, hd)) : scores_[h];
-      const RowMat w = qk ? RowMat(qkv_.middleCols(A + h * hd, hd))
-                          : RowMat(qkv_.middleCols(2 * A + h * hd, hd).transpose());
-      RowMat y(n, w.rows());
-      const int k = int(in.cols());
-      for (int i0 = 0; i0 < n; i0 += kMaxM) {
-        const int rows_in = std::min(kMaxM, n - i0);
-        for (int r = 0; r < rows_in; ++r)
-          for (int c = 0; c < k; ++c) buf.x[r][c] = in(i0 + r, c);
-        for (int o0 = 0; o0 < int(w.rows()); o0 += kChunkN) {
-          const int nout = std::min(kChunkN, int(w.rows()) - o0);
-          for (int o = 0; o < nout; ++o)
-            for (int c = 0; c < k; ++c) buf.w[o][c] = w(o0 + o, c);
-          hls::gemm_dense_tile<DenseCfg>(buf.x, buf.w, buf.y, rows_in, k, nout);
-          for (int r = 0; r < rows_in; ++r)
-            for (int o = 0; o < nout; ++o) y(i0 + r, o0 + o) = buf.y[r][o];
+
+  void execute(const WorkItem& item, const Op& op) override {
+    if (op.layer < 0) {  // embeddings and heads are outside the check; they also end a step
+      if (last_layer_ == int(s_.layers) - 1) finish_step();
+      return;
+    }
+    if (!started_) begin_step();
+    last_layer_ = op.layer;
+    const int l = op.layer;
+    if (op.name == "ln1" || op.name == "ln2") {
+      layer_norm(l, op.name == "ln1");
+    } else if (op.name == "attn.qkv") {
+      linear(item, op, pre_ln() ? h_ : x_, qkv_);
+    } else if (op.name == "attn.proj") {
+      linear(item, op, att_, o_);
+    } else if (op.name == "mlp.fc1") {
+      linear(item, op, pre_ln() ? h_ : x_, f_);
+    } else if (op.name == "mlp.fc2") {
+      linear(item, op, f_, o_);
+    } else if (op.name == "attn.qk") {
+      scores(l);
+    } else if (op.name == "attn.softmax") {
+      softmax(l);
+    } else if (op.name == "attn.av") {
+      attend(l);
+    } else if (op.name == "gelu") {
+      gelu(l);
+    } else if (op.name == "residual1" || op.name == "residual2") {
+      residual(l, op.name == "residual1");
+    } else if (op.kind == OpKind::TokenPrune) {
+      prune_tokens(op);
+    } else {
+      throw InputError("sim.functional does not know op '" + op.name + "'");
+    }
+  }
+
+  FunctionalCheck check() override {
+    FunctionalCheck c;
+    c.numbers = kInt ? "int8" : "float";
+    c.weights = source_;
+    finish_step();
+    if (step_ == 0) return c;  // no layer ran
+    c.checked = true;
+    double err2 = 0, ref2 = 0;
+    for (uint32_t b = 0; b < s_.batch; ++b) {
+      const workloads::TokenPolicy p = policy(b);
+      const RowMat ref = workloads::forward(w_.transformer, x0_[b], p).out;
+      const ActMat& got = outputs_[b];
+      c.tokens += uint32_t(got.rows());
+      if (got.rows() != ref.rows() || got.cols() != ref.cols()) {
+        c.failure = "sample " + std::to_string(b) + ": " + std::to_string(got.rows()) +
+                    " output rows, the reference has " + std::to_string(ref.rows());
+        continue;
+      }
+      c.elements += uint64_t(got.size());
+      if constexpr (kInt) {
+        const workloads::Int8Mat want =
+            workloads::forward_int(q_, workloads::quantize_tensor(x0_[b], q_.in_scale), p).out;
+        for (Eigen::Index i = 0; i < got.size(); ++i) {
+          const int d = std::abs(int(got.data()[i]) - int(want.data()[i]));
+          c.mismatches += d != 0;
+          c.max_abs_diff = std::max(c.max_abs_diff, d);
         }
+        // Token pruning may keep other tokens in int8 than in float: then only the class token's row
+        // compares.
+        const Eigen::Index rows = prune_layers_.empty() ? got.rows() : 1;
+        const RowMat deq = got.topRows(rows).template cast<float>() * q_.out_scale;
+        err2 += double((deq - ref.topRows(rows)).squaredNorm());
+        ref2 += double(ref.topRows(rows).squaredNorm());
+      } else {
+        for (Eigen::Index i = 0; i < got.size(); ++i)
+          c.max_rel_error = std::max(c.max_rel_error, double(std::fabs(got.data()[i] - ref.data()[i])) /
+                                                          (1.0 + std::fabs(ref.data()[i])));
       }
-      if (qk)
-        scores_[h] = y * (1.0f / std::sqrt(float(hd)));  // scaled dot product
+    }
+    if (kInt) c.quant_rel_error = ref2 > 0 ? std::sqrt(err2 / ref2) : 0.0;
+    c.pass = c.failure.empty() && (kInt ? c.mismatches == 0 : c.max_rel_error <= c.tolerance);
+    return c;
+  }
+
+ private:
+  struct Linear {
+    const workloads::Matrix* matrix = nullptr;
+    RowMat wf;  // float weights
+    Vec bias;
+    const workloads::QuantLinear* q = nullptr;
+  };
+
+  bool pre_ln() const { return w_.transformer.pre_ln; }
+
+  // The EViT counts of sample b, as the reference replays them.
+  workloads::TokenPolicy policy(uint32_t b) const {
+    workloads::TokenPolicy p;
+    p.layers = prune_layers_;
+    p.keep = prune_layers_.empty() ? 1.0 : 0.5;  // active; the counts come from kept_tokens
+    p.fused = fused_;
+    for (const auto& step : kept_) p.kept_tokens.push_back(step[b]);
+    return p;
+  }
+
+  void add_linear(const std::string& name, const RowMat& w, const Vec& b, size_t layer,
+                  workloads::QuantLinear workloads::QuantLayer::*member) {
+    Linear L;
+    L.matrix = &t_.matrix(name);
+    if constexpr (kInt) {
+      L.q = &(q_.layers[layer].*member);
+    } else {
+      L.wf = w, L.bias = b;
+    }
+    linears_[name] = std::move(L);
+  }
+
+  // Rows of the tensors that belong to sample b: [offset(b), offset(b) + rows_[b]).
+  Eigen::Index offset(uint32_t b) const {
+    Eigen::Index o = 0;
+    for (uint32_t i = 0; i < b; ++i) o += rows_[i];
+    return o;
+  }
+
+  void begin_step() {
+    started_ = true;
+    const bool prefill = step_ == 0;
+    const uint32_t n = prefill ? s_.seq : 1;
+    rows_.assign(s_.batch, n);
+    past_ = prefill ? 0 : s_.seq + step_ - 1;
+    x_.resize(Eigen::Index(n) * s_.batch, s_.d_model);
+    for (uint32_t b = 0; b < s_.batch; ++b) {
+      const RowMat in = x0_[b].middleRows(prefill ? 0 : s_.seq + step_ - 1, n);
+      if constexpr (kInt)
+        x_.middleRows(offset(b), n) = workloads::quantize_tensor(in, q_.in_scale);
       else
-        att_.middleCols(h * hd, hd) = y;
+        x_.middleRows(offset(b), n) = in;
     }
-  } else if (op.name == "attn.softmax") {
-    for (auto& s : scores_)
-      for (Eigen::Index r = 0; r < s.rows(); ++r) {
-        for (Eigen::Index c = 0; c < s.cols(); ++c) buf.row_in[c] = s(r, c);
-        hls::softmax_row<kMaxRow>(buf.row_in, buf.row_out, int(s.cols()));
-        for (Eigen::Index c = 0; c < s.cols(); ++c) s(r, c) = buf.row_out[c];
+  }
+
+  void finish_step() {
+    if (!started_) return;
+    for (uint32_t b = 0; b < s_.batch; ++b) {
+      ActMat& o = outputs_[b];
+      const Eigen::Index old = o.rows();
+      o.conservativeResize(old + rows_[b], Eigen::NoChange);
+      o.bottomRows(rows_[b]) = x_.middleRows(offset(b), rows_[b]);
+    }
+    started_ = false;
+    last_layer_ = -1;
+    ++step_;
+  }
+
+  void linear(const WorkItem& item, const Op& op, const ActMat& in, ActMat& out) {
+    const Linear& L = linears_.at(op.weight);
+    const workloads::Matrix& m = *L.matrix;
+    if (item.first_of_op) out.resize(Eigen::Index(op.m), m.rows);
+    const int row0 = int(item.first * m.mask.block_rows);
+    const int row1 = std::min<int>(int(m.rows), int(item.last * m.mask.block_rows));
+    if constexpr (kInt) {
+      const workloads::QuantLinear& q = *L.q;
+      gemm_rows<Act, Acc>(
+          &m, q.w, in, item.m0, item.m, row0, row1, [&](Eigen::Index r, Eigen::Index c, Acc acc) {
+            out(r, c) = hls::sat8(hls::scale_round(int64_t(acc) + q.bias[size_t(c)], q.to_out[size_t(c)]));
+          });
+    } else {
+      gemm_rows<Act, Acc>(&m, L.wf, in, item.m0, item.m, row0, row1,
+                          [&](Eigen::Index r, Eigen::Index c, Acc acc) { out(r, c) = acc + L.bias(c); });
+    }
+  }
+
+  void layer_norm(int l, bool first) {
+    const workloads::LayerWeights& L = w_.transformer.layers[size_t(l)];
+    ActMat& dst = pre_ln() ? h_ : x_;
+    const ActMat src = x_;
+    if constexpr (kInt) {
+      const workloads::QuantNorm& N = first ? q_.layers[size_t(l)].ln1 : q_.layers[size_t(l)].ln2;
+      each_row<Act, Act>(src, dst, [&](const int8_t* in, int8_t* out, int n, Eigen::Index) {
+        hls::layernorm_row_int<kMaxRow>(in, N.gamma.data(), N.beta.data(), out, n, N.eps);
+      });
+    } else {
+      const Vec& g = first ? L.ln1_g : L.ln2_g;
+      const Vec& b = first ? L.ln1_b : L.ln2_b;
+      const float eps = w_.transformer.ln_eps;
+      each_row<Act, Act>(src, dst, [&](const float* in, float* out, int n, Eigen::Index) {
+        hls::layernorm_row<kMaxRow>(in, g.data(), b.data(), out, n, eps);
+      });
+    }
+  }
+
+  // Attention operands of sample b, head h: queries of this step, keys and values of every position so far.
+  auto query(uint32_t b, uint32_t h) const {
+    return qkv_.block(offset(b), h * s_.head_dim, rows_[b], s_.head_dim);
+  }
+  auto key(int l, uint32_t b, uint32_t h) const {
+    return kv_[size_t(l)][b].middleCols(h * s_.head_dim, s_.head_dim);
+  }
+  auto value(int l, uint32_t b, uint32_t h) const {
+    return kv_[size_t(l)][b].middleCols(A_ + h * s_.head_dim, s_.head_dim);
+  }
+
+  // Q K^T per sample and head on the PE array (K as the weight); decoders append this step's keys and values
+  // to the layer's KV cache first.
+  void scores(int l) {
+    scores_.assign(size_t(s_.batch) * s_.heads, AccMat());
+    for (uint32_t b = 0; b < s_.batch; ++b) {
+      ActMat& kv = kv_[size_t(l)][b];
+      const ActMat fresh = qkv_.block(offset(b), A_, rows_[b], 2 * A_);
+      if (w_.transformer.causal && past_ > 0) {
+        kv.conservativeResize(kv.rows() + fresh.rows(), 2 * A_);
+        kv.bottomRows(fresh.rows()) = fresh;
+      } else {
+        kv = fresh;
       }
-  } else if (op.name == "gelu") {
-    for (Eigen::Index r = 0; r < f_.rows(); ++r) {
-      for (Eigen::Index c = 0; c < f_.cols(); ++c) buf.row_in[c] = f_(r, c);
-      hls::gelu_vec<kMaxRow>(buf.row_in, buf.row_out, int(f_.cols()));
-      for (Eigen::Index c = 0; c < f_.cols(); ++c) f_(r, c) = buf.row_out[c];
+      for (uint32_t h = 0; h < s_.heads; ++h) {
+        const ActMat q = query(b, h), k = key(l, b, h);
+        AccMat& s = scores_[size_t(b) * s_.heads + h];
+        s.resize(q.rows(), k.rows());
+        const float scale = 1.0f / std::sqrt(float(s_.head_dim));
+        gemm_rows<Act, Acc>(nullptr, k, q, 0, uint64_t(q.rows()), 0, int(k.rows()),
+                            [&](Eigen::Index r, Eigen::Index c, Acc acc) {
+                              if constexpr (kInt)
+                                s(r, c) = acc;  // the scale is folded into softmax's table index
+                              else
+                                s(r, c) = acc * scale;
+                            });
+      }
     }
-  } else if (op.name == "residual1" || op.name == "residual2") {
-    for (Eigen::Index r = 0; r < x_.rows(); ++r) {
-      for (Eigen::Index c = 0; c < x_.cols(); ++c) buf.row_in[c] = x_(r, c), buf.gamma[c] = out_(r, c);
-      hls::residual_add<float, kMaxRow>(buf.row_in, buf.gamma, buf.row_out, int(x_.cols()));
-      for (Eigen::Index c = 0; c < x_.cols(); ++c) x_(r, c) = buf.row_out[c];
+  }
+
+  void softmax(int l) {
+    probs_.assign(scores_.size(), ActMat());
+    static Acc in[kMaxRow];
+    static Act out[kMaxRow];
+    for (size_t i = 0; i < scores_.size(); ++i) {
+      const AccMat& s = scores_[i];
+      ActMat& p = probs_[i];
+      p = ActMat::Zero(s.rows(), s.cols());
+      if (s.cols() > kMaxRow) throw InputError("sim.functional supports attention over up to 4096 tokens");
+      for (Eigen::Index r = 0; r < s.rows(); ++r) {
+        // Causal: row r of this step sits at position past + r and sees positions 0 .. past + r.
+        const int valid = w_.transformer.causal ? int(past_ + r + 1) : int(s.cols());
+        for (int c = 0; c < valid; ++c) in[c] = s(r, c);
+        if constexpr (kInt)
+          hls::softmax_row_int<kMaxRow>(in, out, valid, q_.layers[size_t(l)].softmax_index,
+                                        q_.exp_table.data());
+        else
+          hls::softmax_row<kMaxRow>(in, out, valid);
+        for (int c = 0; c < valid; ++c) p(r, c) = out[c];
+      }
     }
-  } else if (op.kind == OpKind::TokenPrune) {
-    // Class-token attention averaged over the heads, top-k on the token-pruning unit's kernel, compaction and
-    // the fused token.
-    const uint32_t n = uint32_t(x_.rows()), total = op.tokens_kept.at(0);
-    if (total >= n) return;
-    const uint32_t k = total - 1 - (op.fused ? 1 : 0);
+  }
+
+  // P V per sample and head (V^T as the weight), into the heads' columns of the attention output.
+  void attend(int l) {
+    att_.resize(x_.rows(), A_);
+    for (uint32_t b = 0; b < s_.batch; ++b)
+      for (uint32_t h = 0; h < s_.heads; ++h) {
+        const ActMat& p = probs_[size_t(b) * s_.heads + h];
+        const ActMat vt = value(l, b, h).transpose();
+        const Eigen::Index r0 = offset(b), c0 = Eigen::Index(h) * s_.head_dim;
+        gemm_rows<Act, Acc>(nullptr, vt, p, 0, uint64_t(p.rows()), 0, int(vt.rows()),
+                            [&](Eigen::Index r, Eigen::Index c, Acc acc) {
+                              if constexpr (kInt)
+                                att_(r0 + r, c0 + c) =
+                                    hls::sat8(hls::scale_round(acc, q_.layers[size_t(l)].av_out));
+                              else
+                                att_(r0 + r, c0 + c) = acc;
+                            });
+      }
+  }
+
+  void gelu(int l) {
+    if constexpr (kInt) {
+      const auto& table = q_.layers[size_t(l)].gelu;
+      each_row<Act, Act>(f_, f_, [&](const int8_t* in, int8_t* out, int n, Eigen::Index) {
+        hls::lut_vec_int<kMaxRow>(in, out, n, table.data());
+      });
+    } else {
+      const bool tanh_form = w_.transformer.gelu_tanh;
+      each_row<Act, Act>(f_, f_, [&](const float* in, float* out, int n, Eigen::Index) {
+        hls::gelu_vec<kMaxRow>(in, out, n, tanh_form);
+      });
+    }
+  }
+
+  void residual(int l, bool first) {
+    static Act other[kMaxRow];
+    const ActMat& o = o_;
+    each_row<Act, Act>(x_, x_, [&](const Act* in, Act* out, int n, Eigen::Index r) {
+      for (int c = 0; c < n; ++c) other[c] = o(r, c);
+      if constexpr (kInt) {
+        const workloads::QuantResidual& R = first ? q_.layers[size_t(l)].res1 : q_.layers[size_t(l)].res2;
+        hls::residual_add_int<kMaxRow>(in, other, out, n, R.a, R.b);
+      } else {
+        hls::residual_add<float, kMaxRow>(in, other, out, n);
+      }
+    });
+  }
+
+  // EViT on the token-pruning unit: class-token attention summed over heads, top-k with the unit's
+  // quick-select kernel, compaction, and the dropped tokens fused with their scores as weights.
+  void prune_tokens(const Op& op) {
+    const size_t step =
+        size_t(std::find(prune_layers_.begin(), prune_layers_.end(), op.layer) - prune_layers_.begin());
+    ActMat y(0, x_.cols());
+    std::vector<uint32_t> rows(s_.batch);
     static float score[kMaxTokens];
     static int kept[kMaxTokens];
-    for (uint32_t i = 1; i < n; ++i) {
-      float s = 0;
-      for (const auto& p : scores_) s += p(0, i);
-      score[i - 1] = s / float(scores_.size());
+    for (uint32_t b = 0; b < s_.batch; ++b) {
+      const ActMat x = x_.middleRows(offset(b), rows_[b]);
+      const uint32_t n = uint32_t(x.rows()), want = kept_.at(step)[b];
+      if (n > uint32_t(kMaxTokens))
+        throw InputError("sim.functional supports token pruning of up to 1024 tokens");
+      uint32_t k = 0, total = n;
+      if (n > 2 && want < n) {
+        k = want - 1 - (fused_ && want >= 3 ? 1 : 0);
+        total = std::min(n, k + 1 + (fused_ && k < n - 1 ? 1u : 0u));
+      }
+      if (total >= n) {
+        rows[b] = n;
+        y.conservativeResize(y.rows() + n, Eigen::NoChange);
+        y.bottomRows(n) = x;
+        continue;
+      }
+      for (uint32_t i = 1; i < n; ++i) {
+        float sum = 0;  // int8 probabilities summed exactly (at most heads x 127); float ones averaged
+        for (uint32_t h = 0; h < s_.heads; ++h) sum += float(probs_[size_t(b) * s_.heads + h](0, i));
+        score[i - 1] = kInt ? sum : sum / float(s_.heads);
+      }
+      hls::topk_quickselect<kMaxTokens>(score, int(n - 1), int(k), kept);
+      ActMat z(total, x.cols());
+      z.row(0) = x.row(0);
+      std::vector<bool> chosen(n, false);
+      for (uint32_t i = 0; i < k; ++i) z.row(1 + i) = x.row(kept[i] + 1), chosen[size_t(kept[i]) + 1] = true;
+      if (total == k + 2) {
+        if constexpr (kInt) {
+          int64_t den = 0;
+          std::vector<int64_t> num(size_t(x.cols()), 0);
+          for (uint32_t i = 1; i < n; ++i)
+            if (!chosen[i]) {
+              const int64_t sc = int64_t(score[i - 1]);
+              for (Eigen::Index c = 0; c < x.cols(); ++c) num[size_t(c)] += sc * x(i, c);
+              den += sc;
+            }
+          for (Eigen::Index c = 0; c < x.cols(); ++c)
+            z(k + 1, c) = den > 0 ? hls::sat8(hls::div_round(num[size_t(c)], den)) : int8_t(0);
+        } else {
+          Eigen::RowVectorXf fused = Eigen::RowVectorXf::Zero(x.cols());
+          float weight = 0;
+          for (uint32_t i = 1; i < n; ++i)
+            if (!chosen[i]) fused += score[i - 1] * x.row(i), weight += score[i - 1];
+          z.row(k + 1) = weight > 0 ? Eigen::RowVectorXf(fused / weight) : fused;
+        }
+      }
+      rows[b] = total;
+      y.conservativeResize(y.rows() + total, Eigen::NoChange);
+      y.bottomRows(total) = z;
     }
-    hls::topk_quickselect<kMaxTokens>(score, int(n - 1), int(k), kept);
-    RowMat y(total, x_.cols());
-    y.row(0) = x_.row(0);
-    std::vector<bool> chosen(n, false);
-    for (uint32_t i = 0; i < k; ++i) y.row(1 + i) = x_.row(kept[i] + 1), chosen[size_t(kept[i]) + 1] = true;
-    if (op.fused) {
-      Eigen::RowVectorXf fused = Eigen::RowVectorXf::Zero(x_.cols());
-      float weight = 0;
-      for (uint32_t i = 1; i < n; ++i)
-        if (!chosen[i]) fused += score[i - 1] * x_.row(i), weight += score[i - 1];
-      y.row(k + 1) = weight > 0 ? Eigen::RowVectorXf(fused / weight) : fused;
-    }
-    x_ = y;
+    x_ = std::move(y);
+    rows_ = std::move(rows);
   }
+
+  const workloads::Trace& t_;
+  workloads::TraceShape s_;
+  workloads::TraceWeights w_;
+  std::string source_;
+  workloads::QuantModel q_;
+  Eigen::Index A_ = 0;
+  std::map<std::string, Linear> linears_;
+  std::vector<RowMat> x0_;  // per sample: the inputs of every step, prefill then decode
+  std::vector<int> prune_layers_;
+  std::vector<std::vector<uint32_t>> kept_;  // per pruning step, per sample
+  bool fused_ = true;
+  // The step in flight: rows per sample, positions already in the KV cache.
+  bool started_ = false;
+  uint32_t step_ = 0, past_ = 0;
+  int last_layer_ = -1;
+  std::vector<uint32_t> rows_;
+  ActMat x_, h_, qkv_, att_, o_, f_;
+  std::vector<AccMat> scores_;  // per sample and head
+  std::vector<ActMat> probs_;
+  std::vector<std::vector<ActMat>> kv_;  // per layer, per sample: keys then values of every position
+  std::vector<ActMat> outputs_;          // per sample: final hidden states of every step
+};
+
+// GRU layers (float): the gate matrix-vector products on the PE array through the GEMM kernels, the
+// element-wise steps through the GRU cell's kernels.
+class GruExecutor : public FunctionalModel::Impl {
+ public:
+  GruExecutor(const workloads::Trace& t, workloads::TraceWeights w, uint64_t seed, std::string source)
+      : t_(t), s_(workloads::TraceShape::of(t)), w_(std::move(w)), source_(std::move(source)) {
+    if (s_.gru_hidden > uint32_t(kMaxHidden))
+      throw InputError("sim.functional supports GRU hidden sizes up to 1024");
+    workloads::Rng rng(seed);
+    for (uint32_t b = 0; b < s_.batch; ++b) {
+      RowMat x(s_.seq, s_.gru_input);
+      for (Eigen::Index r = 0; r < x.rows(); ++r)
+        for (Eigen::Index c = 0; c < x.cols(); ++c) x(r, c) = float(rng.normal());
+      x0_.push_back(std::move(x));
+    }
+    out_.assign(s_.layers, std::vector<RowMat>(s_.batch, RowMat::Zero(s_.seq, s_.gru_hidden)));
+    step_.assign(s_.layers, 0);
+  }
+
+  void execute(const WorkItem& item, const Op& op) override {
+    if (op.layer < 0) return;
+    const int l = op.layer;
+    const uint32_t t = step_[size_t(l)], H = s_.gru_hidden, B = s_.batch;
+    const workloads::GruLayerWeights& L = w_.gru[size_t(l)];
+    if (op.name == "gru.ih" || op.name == "gru.hh") {
+      const bool ih = op.name == "gru.ih";
+      RowMat in(B, ih ? L.w_ih.cols() : Eigen::Index(H));
+      for (uint32_t b = 0; b < B; ++b)
+        in.row(b) = ih ? (l == 0 ? x0_[b].row(t) : out_[size_t(l) - 1][b].row(t)) : state(l, b);
+      const workloads::Matrix& m = t_.matrix(op.weight);
+      RowMat& g = ih ? gi_ : gh_;
+      if (item.first_of_op) g.resize(B, m.rows);
+      const Vec& bias = ih ? L.b_ih : L.b_hh;
+      const int row0 = int(item.first * m.mask.block_rows);
+      const int row1 = std::min<int>(int(m.rows), int(item.last * m.mask.block_rows));
+      gemm_rows<float, float>(&m, ih ? L.w_ih : L.w_hh, in, item.m0, item.m, row0, row1,
+                              [&](Eigen::Index r, Eigen::Index c, float acc) { g(r, c) = acc + bias(c); });
+    } else if (op.name == "gru.gates_rz") {
+      r_.resize(B, H), z_.resize(B, H);
+      for (uint32_t b = 0; b < B; ++b)
+        hls::gru_gates_rz<kMaxHidden>(gi_.row(b).data(), gh_.row(b).data(), r_.row(b).data(),
+                                      z_.row(b).data(), int(H));
+    } else if (op.name == "gru.candidate") {
+      n_.resize(B, H);
+      for (uint32_t b = 0; b < B; ++b)
+        hls::gru_candidate<kMaxHidden>(gi_.row(b).data(), gh_.row(b).data(), r_.row(b).data(),
+                                       n_.row(b).data(), int(H));
+    } else if (op.name == "gru.update") {
+      for (uint32_t b = 0; b < B; ++b) {
+        const Eigen::RowVectorXf h = state(l, b);
+        Eigen::RowVectorXf next(H);
+        hls::gru_update<kMaxHidden>(z_.row(b).data(), n_.row(b).data(), h.data(), next.data(), int(H));
+        out_[size_t(l)][b].row(t) = next;
+      }
+      ++step_[size_t(l)];
+      started_ = true;
+    } else {
+      throw InputError("sim.functional does not know op '" + op.name + "'");
+    }
+  }
+
+  FunctionalCheck check() override {
+    FunctionalCheck c;
+    c.numbers = "float";
+    c.weights = source_;
+    if (!started_) return c;
+    c.checked = true;
+    bool complete = true;
+    for (uint32_t b = 0; b < s_.batch; ++b) {
+      const RowMat ref = workloads::gru_forward(w_.gru, x0_[b]);
+      const RowMat& got = out_.back()[b];
+      c.tokens += uint32_t(got.rows());
+      c.elements += uint64_t(got.size());
+      for (Eigen::Index i = 0; i < got.size(); ++i)
+        c.max_rel_error = std::max(c.max_rel_error, double(std::fabs(got.data()[i] - ref.data()[i])) /
+                                                        (1.0 + std::fabs(ref.data()[i])));
+    }
+    for (uint32_t steps : step_) complete = complete && steps == s_.seq;
+    if (!complete) c.failure = "not every GRU step of every layer ran";
+    c.pass = complete && c.max_rel_error <= c.tolerance;
+    return c;
+  }
+
+ private:
+  // Hidden state of layer l, sample b before the current step (zero at the start).
+  Eigen::RowVectorXf state(int l, uint32_t b) const {
+    const uint32_t t = step_[size_t(l)];
+    return t == 0 ? Eigen::RowVectorXf::Zero(s_.gru_hidden)
+                  : Eigen::RowVectorXf(out_[size_t(l)][b].row(t - 1));
+  }
+
+  const workloads::Trace& t_;
+  workloads::TraceShape s_;
+  workloads::TraceWeights w_;
+  std::string source_;
+  std::vector<RowMat> x0_;                // per sample: seq x input
+  std::vector<std::vector<RowMat>> out_;  // per layer, per sample: hidden state at every step
+  std::vector<uint32_t> step_;            // per layer: steps done
+  RowMat gi_, gh_, r_, z_, n_;            // batch rows
+  bool started_ = false;
+};
+
+}  // namespace
+
+FunctionalNumbers FunctionalModel::resolve(const workloads::Trace& t, FunctionalNumbers requested) {
+  const bool gru = family_of(t) == "gru";
+  int wbits = 0;
+  for (const auto& [name, m] : t.matrices) wbits = std::max(wbits, int(m.wbits));
+  const int abits = trace_activation_bits(t);
+  const bool integer = t.header.count("quant") && t.header.at("quant").rfind("fp", 0) != 0 &&
+                       t.header.at("quant").find("fp16") == std::string::npos;
+  const bool int8_ok = !gru && integer && wbits <= 8 && abits == 8;
+  if (requested == FunctionalNumbers::Int8 && !int8_ok)
+    throw InputError(gru ? "sim.functional_numbers=int8 covers transformer traces; GRU traces run in float"
+                         : "sim.functional_numbers=int8 needs integer weights of at most 8 bits and 8-bit "
+                           "activations; this trace has " +
+                               std::to_string(wbits) + "-bit weights and " + std::to_string(abits) +
+                               "-bit activations (" + (t.header.count("quant") ? t.header.at("quant") : "") +
+                               ")");
+  if (requested == FunctionalNumbers::Auto)
+    return int8_ok ? FunctionalNumbers::Int8 : FunctionalNumbers::Float;
+  return requested;
 }
 
-FunctionalCheck FunctionalModel::check() const {
-  FunctionalCheck c;
-  if (!started_) return c;
-  // The reference: the same weights and layer norms, zero biases, the Eigen forward pass, the trace's counts.
-  workloads::ModelWeights ref;
-  ref.spec.heads = heads_;
-  ref.spec.head_dim = head_dim_;
-  ref.spec.d_model = d_model_;
-  ref.pre_ln = pre_ln_;
-  ref.ln_eps = 1e-5f;
-  for (int l = 0; l < trace_.num_layers(); ++l) {
-    workloads::LayerWeights L;
-    const std::string p = "L" + std::to_string(l) + ".";
-    L.qkv = weights_.at(p + "qkv"), L.proj = weights_.at(p + "proj");
-    L.fc1 = weights_.at(p + "fc1"), L.fc2 = weights_.at(p + "fc2");
-    L.qkv_b = Vec::Zero(L.qkv.rows()), L.proj_b = Vec::Zero(L.proj.rows());
-    L.fc1_b = Vec::Zero(L.fc1.rows()), L.fc2_b = Vec::Zero(L.fc2.rows());
-    const auto& ln = ln_.at(l);
-    L.ln1_g = ln[0], L.ln1_b = ln[1], L.ln2_g = ln[2], L.ln2_b = ln[3];
-    ref.layers.push_back(std::move(L));
-  }
-  ref.spec.heads = heads_;
-  workloads::TokenPolicy policy;
-  policy.layers = prune_layers_;
-  policy.keep = prune_layers_.empty() ? 1.0 : 0.5;  // active; the counts come from kept_tokens
-  policy.fused = fused_;
-  policy.kept_tokens = kept_;
-  const RowMat want = workloads::forward(ref, x0_, policy).out;
-  c.checked = true;
-  c.tokens = uint32_t(x_.rows());
-  if (want.rows() != x_.rows() || want.cols() != x_.cols()) return c;
-  for (Eigen::Index r = 0; r < want.rows(); ++r)
-    for (Eigen::Index k = 0; k < want.cols(); ++k)
-      c.max_rel_error =
-          std::max(c.max_rel_error, double(std::fabs(x_(r, k) - want(r, k))) / (1.0 + std::fabs(want(r, k))));
-  c.pass = c.max_rel_error <= c.tolerance;
-  return c;
+FunctionalModel::FunctionalModel(const workloads::Trace& t, uint64_t seed, FunctionalNumbers numbers) {
+  const std::string family = family_of(t);
+  const workloads::TraceShape shape = workloads::TraceShape::of(t);  // throws on unknown families
+  (void)shape;
+  const FunctionalNumbers n = resolve(t, numbers);
+  workloads::TraceWeights w = t.weights_path.empty() ? workloads::seeded_trace_weights(t, seed)
+                                                     : workloads::read_trace_weights(t, t.weights_path);
+  const std::string source = t.weights_path.empty() ? "seeded" : t.weights_path;
+  if (family == "gru")
+    impl_ = std::make_unique<GruExecutor>(t, std::move(w), seed, source);
+  else if (n == FunctionalNumbers::Int8)
+    impl_ = std::make_unique<TransformerExecutor<true>>(t, std::move(w), seed, source);
+  else
+    impl_ = std::make_unique<TransformerExecutor<false>>(t, std::move(w), seed, source);
+}
+
+FunctionalModel::~FunctionalModel() = default;
+
+void FunctionalModel::execute(const WorkItem& item, const Op& op) {
+  impl_->execute(item, op);
+}
+
+FunctionalCheck FunctionalModel::check() {
+  return impl_->check();
 }
 
 }  // namespace prunesim::models

@@ -3,6 +3,7 @@
 #include <unistd.h>
 #include <boost/program_options.hpp>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <iomanip>
 #include <iostream>
@@ -186,9 +187,15 @@ int cmd_run(const std::vector<std::string>& args) {
   if (!json_path.empty()) write_file_atomic(json_path, report_json_text(rep) + "\n");
   if (!csv_path.empty()) write_file_atomic(csv_path, report_csv(rep));
   if (!vm.count("quiet")) std::cout << report_text(rep);
-  if (result.functional.checked && !result.functional.pass) {
-    std::cerr << "prunesim: functional check failed: max relative error " << result.functional.max_rel_error
-              << " exceeds " << result.functional.tolerance << "\n";
+  if (const auto& f = result.functional; f.checked && !f.pass) {
+    if (!f.failure.empty())
+      std::cerr << "prunesim: functional check failed: " << f.failure << "\n";
+    else if (f.numbers == "int8")
+      std::cerr << "prunesim: functional check failed: " << f.mismatches << " of " << f.elements
+                << " int8 values differ from the integer reference (max " << f.max_abs_diff << " LSB)\n";
+    else
+      std::cerr << "prunesim: functional check failed: max relative error " << f.max_rel_error << " exceeds "
+                << f.tolerance << "\n";
     return 1;
   }
   return 0;
@@ -200,9 +207,12 @@ int cmd_compress(const std::vector<std::string>& args) {
       "quantized model.\n\nOptions");
   ConfigFlags cf;
   WorkloadFlags wf;
-  std::string out;
+  std::string out, weights_out;
   d.add_options()("help,h", "show this help")("output,o", po::value(&out), "trace file to write")(
-      "stats", "print op counts, MACs, parameters and bytes");
+      "stats", "print op counts, MACs, parameters and bytes")(
+      "write-weights", po::value(&weights_out),
+      "also write the pruned layer weights (safetensors; real weights, else seeded) for functional runs; the "
+      "trace names the file");
   cf.add_to(d);
   wf.add_to(d, false);
   auto vm = parse(args, d);
@@ -211,7 +221,16 @@ int cmd_compress(const std::vector<std::string>& args) {
   std::vector<std::string> sets = wf.as_sets();
   sets.insert(sets.end(), cf.sets.begin(), cf.sets.end());
   const RunConfig cfg = ConfigSchema().resolve(cf.files, sets);
-  const workloads::Trace t = cfg.workload.build_trace();
+  workloads::TraceWeights weights;
+  workloads::Trace t = cfg.workload.build_trace(weights_out.empty() ? nullptr : &weights);
+  if (!weights_out.empty()) {
+    if (out.empty())
+      throw InputError("compress: --write-weights needs -o FILE (the trace names the weights file)");
+    // The trace names its weights relative to its own directory, so the two move together.
+    const std::filesystem::path dir = std::filesystem::absolute(out).parent_path();
+    t.header["weights_file"] = std::filesystem::absolute(weights_out).lexically_relative(dir).string();
+    workloads::write_trace_weights(weights_out, t, weights);
+  }
   if (!out.empty()) workloads::write_trace_file(out, t);
   if (vm.count("stats")) std::cout << workloads::trace_summary(t);
   return 0;

@@ -96,12 +96,20 @@ workloads::ModelSpec WorkloadConfig::model_spec() const {
   return m;
 }
 
-workloads::Trace WorkloadConfig::build_trace() const {
-  if (weights.empty()) return workloads::compress(model_spec(), recipe());
+workloads::Trace WorkloadConfig::build_trace(workloads::TraceWeights* weights_out) const {
+  if (weights.empty()) {
+    workloads::Trace t = workloads::compress(model_spec(), recipe());
+    if (weights_out) *weights_out = workloads::seeded_trace_weights(t, seed);
+    return t;
+  }
   if (hf_config.empty())
     throw InputError("workload.weights needs workload.hf_config (the model's config.json)");
   const workloads::ModelWeights w = workloads::load_hf_model(weights, hf_config);
-  return workloads::compress(model_spec(), recipe(), &w, fidelity_inputs);
+  workloads::ModelWeights compact;
+  workloads::Trace t =
+      workloads::compress(model_spec(), recipe(), &w, fidelity_inputs, weights_out ? &compact : nullptr);
+  if (weights_out) weights_out->transformer = std::move(compact);
+  return t;
 }
 
 workloads::Recipe WorkloadConfig::recipe() const {
@@ -463,6 +471,15 @@ ConfigSchema::ConfigSchema() {
   add_u64(
       "sim.functional_seed", [](RunConfig& c) -> uint64_t& { return c.hw.sim.functional_seed; }, 0,
       UINT64_MAX, "seed of the functional mode's weights and inputs");
+  add_enum<models::FunctionalNumbers>(
+      "sim.functional_numbers",
+      [](RunConfig& c) -> models::FunctionalNumbers& { return c.hw.sim.functional_numbers; },
+      {{"auto", models::FunctionalNumbers::Auto},
+       {"float", models::FunctionalNumbers::Float},
+       {"int8", models::FunctionalNumbers::Int8}},
+      "functional arithmetic: int8 (bit-exact check against the integer reference), float (within 1e-3), "
+      "auto "
+      "(int8 for traces with <= 8-bit integer weights and 8-bit activations)");
   // [workload]
   add_str(
       "workload.trace", [](RunConfig& c) -> std::string& { return c.workload.trace; },

@@ -201,9 +201,15 @@ json report_json(const RunReport& rep, bool with_ops) {
   const auto& f = r.functional;
   if (f.checked)
     out["functional"] = {{"pass", f.pass},
+                         {"numbers", f.numbers},
+                         {"weights", f.weights},
+                         {"tokens", f.tokens},
+                         {"elements", f.elements},
                          {"max_rel_error", f.max_rel_error},
                          {"tolerance", f.tolerance},
-                         {"tokens", f.tokens}};
+                         {"mismatches", f.mismatches},
+                         {"max_abs_diff", f.max_abs_diff},
+                         {"quant_rel_error", f.quant_rel_error}};
   return out;
 }
 
@@ -280,12 +286,19 @@ std::string report_text(const RunReport& rep) {
      << "/" << hw.device.bram36 << ", URAM " << r.resources.uram << "/" << hw.device.uram;
   if (hw.device.m10k) os << ", M10K " << r.resources.m10k << "/" << hw.device.m10k;
   os << (r.resources.fits ? "  (fits)" : "  (DOES NOT FIT)") << "\n";
-  if (r.functional.checked)
-    os << "functional " << (r.functional.pass ? "PASS" : "FAIL")
-       << ": kernels on the replayed schedule vs the Eigen "
-       << "forward pass, max relative error " << std::scientific << std::setprecision(2)
-       << r.functional.max_rel_error << std::defaultfloat << " (tolerance " << r.functional.tolerance
-       << ") over " << r.functional.tokens << " tokens\n";
+  if (const auto& f = r.functional; f.checked) {
+    os << "functional " << (f.pass ? "PASS" : "FAIL") << ": " << f.numbers
+       << " kernels on the replayed schedule vs the Eigen forward pass, " << f.tokens << " tokens, "
+       << f.weights << " weights\n";
+    if (f.numbers == "int8")
+      os << "           " << f.mismatches << " of " << f.elements
+         << " values differ from the integer reference"
+         << " (max " << f.max_abs_diff << " LSB); int8 vs float model: relative error " << std::scientific
+         << std::setprecision(2) << f.quant_rel_error << std::defaultfloat << "\n";
+    else
+      os << "           max relative error " << std::scientific << std::setprecision(2) << f.max_rel_error
+         << std::defaultfloat << " (tolerance " << f.tolerance << ")\n";
+  }
   os << "\n";
   os << "per layer  " << std::setw(6) << "layer" << std::setw(14) << "cycles" << std::setw(10) << "ms"
      << std::setw(16) << "MACs" << std::setw(14) << "DDR bytes" << std::setw(14) << "stall"

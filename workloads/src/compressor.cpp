@@ -205,6 +205,7 @@ class TraceBuilder {
   // Real weights, when the trace is compressed from them, and the pruned copy built alongside.
   const ModelWeights* weights = nullptr;
   ModelWeights* pruned = nullptr;
+  ModelWeights* compact = nullptr;  // the pruned layers in the trace's shapes (heads and neurons removed)
   size_t token_steps = 0;
   // Tokens kept at each pruning step for sample s, from a forward pass of the pruned model on a seeded input
   // (run once, after every layer's matrices exist).
@@ -358,7 +359,8 @@ void fake_quantize(RowMat& w, int bits, bool per_channel) {
 // Builds one weight matrix from a subset of a real matrix's rows and columns, prunes it, and writes the
 // pruned, quantized values back into `full_out` (which starts as zeros) at their original positions.
 void real_matrix(TraceBuilder& b, const std::string& name, const std::string& kind, int l, const RowMat& full,
-                 const std::vector<uint32_t>& rows, const std::vector<uint32_t>& cols, RowMat& full_out) {
+                 const std::vector<uint32_t>& rows, const std::vector<uint32_t>& cols, RowMat& full_out,
+                 RowMat& compact_out) {
   RowMat sub(rows.size(), cols.size());
   for (size_t i = 0; i < rows.size(); ++i)
     for (size_t j = 0; j < cols.size(); ++j) sub(i, j) = full(rows[i], cols[j]);
@@ -368,6 +370,7 @@ void real_matrix(TraceBuilder& b, const std::string& name, const std::string& ki
   for (size_t i = 0; i < keep.size(); ++i)
     if (!keep[i]) sub.data()[i] = 0;
   fake_quantize(sub, m.wbits, b.per_channel());
+  compact_out = sub;
   full_out = RowMat::Zero(full.rows(), full.cols());
   for (size_t i = 0; i < rows.size(); ++i)
     for (size_t j = 0; j < cols.size(); ++j) full_out(rows[i], cols[j]) = sub(i, j);
@@ -405,10 +408,16 @@ void layer_matrices(TraceBuilder& b, const ModelSpec& m, const Recipe& r, int l)
     for (uint32_t i = 0; i < hd; ++i) attn_cols.push_back(h * hd + i);
   for (uint32_t part = 0; part < 3; ++part)
     for (uint32_t c : attn_cols) qkv_rows.push_back(part * Ad + c);
-  real_matrix(b, p + "qkv", "qkv", l, w.qkv, qkv_rows, all_d, out.qkv);
-  real_matrix(b, p + "proj", "proj", l, w.proj, all_d, attn_cols, out.proj);
-  real_matrix(b, p + "fc1", "fc1", l, w.fc1, neurons, all_d, out.fc1);
-  real_matrix(b, p + "fc2", "fc2", l, w.fc2, all_d, neurons, out.fc2);
+  LayerWeights& c = b.compact->layers[size_t(l)];
+  real_matrix(b, p + "qkv", "qkv", l, w.qkv, qkv_rows, all_d, out.qkv, c.qkv);
+  real_matrix(b, p + "proj", "proj", l, w.proj, all_d, attn_cols, out.proj, c.proj);
+  real_matrix(b, p + "fc1", "fc1", l, w.fc1, neurons, all_d, out.fc1, c.fc1);
+  real_matrix(b, p + "fc2", "fc2", l, w.fc2, all_d, neurons, out.fc2, c.fc2);
+  c.qkv_b = Vec(qkv_rows.size()), c.fc1_b = Vec(neurons.size());
+  for (size_t i = 0; i < qkv_rows.size(); ++i) c.qkv_b(Eigen::Index(i)) = w.qkv_b(qkv_rows[i]);
+  for (size_t i = 0; i < neurons.size(); ++i) c.fc1_b(Eigen::Index(i)) = w.fc1_b(neurons[i]);
+  c.proj_b = w.proj_b, c.fc2_b = w.fc2_b;
+  c.ln1_g = w.ln1_g, c.ln1_b = w.ln1_b, c.ln2_g = w.ln2_g, c.ln2_b = w.ln2_b;
 }
 
 void build_vision(TraceBuilder& b, const ModelSpec& m, const Recipe& r) {
@@ -525,11 +534,11 @@ Trace compress(const ModelSpec& model, const Recipe& recipe) {
 }
 
 Trace compress(const ModelSpec& model, const Recipe& recipe, const ModelWeights* weights,
-               uint32_t fidelity_inputs) {
+               uint32_t fidelity_inputs, ModelWeights* compact_out) {
   validate(model);
   validate_recipe(model, recipe);
   TraceBuilder b(model, recipe);
-  ModelWeights pruned;
+  ModelWeights pruned, compact;
   if (weights) {
     const ModelSpec& ws = weights->spec;
     if (model.family == Family::Gru || ws.layers != model.layers || ws.d_model != model.d_model ||
@@ -540,6 +549,11 @@ Trace compress(const ModelSpec& model, const Recipe& recipe, const ModelWeights*
     pruned.act_bits = recipe.abits;  // the dense reference keeps float activations
     b.weights = weights;
     b.pruned = &pruned;
+    compact = *weights;
+    compact.spec.seq = model.seq;
+    compact.spec.heads = heads_kept(model, recipe);
+    compact.act_bits = 32;
+    b.compact = &compact;
   } else if (recipe.tokens.active() && recipe.tokens.mode == TokenPolicy::Mode::Threshold) {
     throw InputError(
         "token_mode threshold needs real weights (--weights): its counts come from running the model");
@@ -602,6 +616,7 @@ Trace compress(const ModelSpec& model, const Recipe& recipe, const ModelWeights*
     dense.abits = recipe.abits;
     h["unpruned_macs"] = std::to_string(compress(model, dense).total_macs());
   }
+  if (compact_out && weights) *compact_out = std::move(compact);
   return t;
 }
 

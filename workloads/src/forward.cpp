@@ -46,9 +46,11 @@ float gelu(float v, bool tanh_approx) {
 }
 
 // Multi-head attention; also returns the class token's attention to every token, averaged over heads.
-RowMat attention(const ModelWeights& w, const LayerWeights& L, const RowMat& h, Vec& cls_attention) {
+RowMat attention(const ModelWeights& w, const LayerWeights& L, const RowMat& h, Vec& cls_attention, int layer,
+                 const ActivationObserver& observe) {
   const Eigen::Index n = h.rows(), A = L.proj.cols(), H = w.spec.heads, hd = A / H;
   const RowMat qkv = linear(w, h, L.qkv, L.qkv_b);
+  if (observe) observe(layer, "qkv", qkv);
   RowMat out(n, A);
   cls_attention = Vec::Zero(n);
   const float scale = 1.0f / std::sqrt(float(hd));
@@ -68,13 +70,21 @@ RowMat attention(const ModelWeights& w, const LayerWeights& L, const RowMat& h, 
     cls_attention += s.row(0).transpose() / float(H);
     out.middleCols(head * hd, hd) = s * v;
   }
-  return linear(w, out, L.proj, L.proj_b);
+  if (observe) observe(layer, "att", out);
+  RowMat y = linear(w, out, L.proj, L.proj_b);
+  if (observe) observe(layer, "proj", y);
+  return y;
 }
 
-RowMat mlp(const ModelWeights& w, const LayerWeights& L, const RowMat& h) {
+RowMat mlp(const ModelWeights& w, const LayerWeights& L, const RowMat& h, int layer,
+           const ActivationObserver& observe) {
   RowMat a = linear(w, h, L.fc1, L.fc1_b);
+  if (observe) observe(layer, "fc1", a);
   a = a.unaryExpr([&w](float v) { return gelu(v, w.gelu_tanh); });
-  return linear(w, a, L.fc2, L.fc2_b);
+  if (observe) observe(layer, "gelu", a);
+  RowMat y = linear(w, a, L.fc2, L.fc2_b);
+  if (observe) observe(layer, "fc2", y);
+  return y;
 }
 
 // EViT: keep the class token, the top-k tokens by class attention (in their original order) and one token
@@ -119,16 +129,27 @@ RowMat evit(const RowMat& x, const Vec& cls_attention, const TokenPolicy& p, siz
 
 }  // namespace
 
-ForwardResult forward(const ModelWeights& w, const RowMat& input, const TokenPolicy& tokens) {
+ForwardResult forward(const ModelWeights& w, const RowMat& input, const TokenPolicy& tokens,
+                      const ActivationObserver& observe) {
   ForwardResult r;
   RowMat x = input;
   Vec cls;
+  // The residual stream after an add and after a layernorm, seen by the observer.
+  auto residual = [&](int l, const char* point, const RowMat& v) {
+    if (observe) observe(l, point, v);
+    return v;
+  };
   for (size_t l = 0; l < w.layers.size(); ++l) {
     const LayerWeights& L = w.layers[l];
+    const int li = int(l);
     if (w.pre_ln) {
-      x += attention(w, L, layer_norm(x, L.ln1_g, L.ln1_b, w.ln_eps), cls);
+      x = residual(li, "res1",
+                   x + attention(w, L, residual(li, "ln1", layer_norm(x, L.ln1_g, L.ln1_b, w.ln_eps)), cls,
+                                 li, observe));
     } else {
-      x = layer_norm(x + attention(w, L, x, cls), L.ln1_g, L.ln1_b, w.ln_eps);
+      x = residual(li, "ln1",
+                   layer_norm(residual(li, "res1", x + attention(w, L, x, cls, li, observe)), L.ln1_g,
+                              L.ln1_b, w.ln_eps));
     }
     if (tokens.active() &&
         std::find(tokens.layers.begin(), tokens.layers.end(), int(l)) != tokens.layers.end()) {
@@ -137,13 +158,39 @@ ForwardResult forward(const ModelWeights& w, const RowMat& input, const TokenPol
       r.tokens_kept.push_back(uint32_t(x.rows()));
     }
     if (w.pre_ln) {
-      x += mlp(w, L, layer_norm(x, L.ln2_g, L.ln2_b, w.ln_eps));
+      x = residual(
+          li, "res2",
+          x + mlp(w, L, residual(li, "ln2", layer_norm(x, L.ln2_g, L.ln2_b, w.ln_eps)), li, observe));
     } else {
-      x = layer_norm(x + mlp(w, L, x), L.ln2_g, L.ln2_b, w.ln_eps);
+      x = residual(
+          li, "ln2",
+          layer_norm(residual(li, "res2", x + mlp(w, L, x, li, observe)), L.ln2_g, L.ln2_b, w.ln_eps));
     }
   }
   r.out = std::move(x);
   return r;
+}
+
+RowMat gru_forward(const std::vector<GruLayerWeights>& layers, const RowMat& x) {
+  RowMat in = x;
+  for (const GruLayerWeights& L : layers) {
+    const Eigen::Index H = L.w_hh.cols();
+    RowMat out(in.rows(), H);
+    Eigen::VectorXf h = Eigen::VectorXf::Zero(H);
+    for (Eigen::Index t = 0; t < in.rows(); ++t) {
+      const Eigen::VectorXf gi = L.w_ih * in.row(t).transpose() + L.b_ih;
+      const Eigen::VectorXf gh = L.w_hh * h + L.b_hh;
+      const auto sigmoid = [](float v) { return 1.0f / (1.0f + std::exp(-v)); };
+      const Eigen::VectorXf r = (gi.head(H) + gh.head(H)).unaryExpr(sigmoid);
+      const Eigen::VectorXf z = (gi.segment(H, H) + gh.segment(H, H)).unaryExpr(sigmoid);
+      const Eigen::VectorXf n =
+          (gi.tail(H) + r.cwiseProduct(gh.tail(H))).unaryExpr([](float v) { return std::tanh(v); });
+      h = (Eigen::VectorXf::Ones(H) - z).cwiseProduct(n) + z.cwiseProduct(h);
+      out.row(t) = h.transpose();
+    }
+    in = std::move(out);
+  }
+  return in;
 }
 
 std::vector<RowMat> seeded_inputs(uint32_t count, Eigen::Index tokens, Eigen::Index d_model, uint64_t seed) {

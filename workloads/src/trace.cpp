@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <istream>
 #include <ostream>
@@ -581,6 +582,11 @@ Trace read_trace(std::istream& is, const std::string& source) {
   }
   if (!saw_eof) lr.fail("trace is truncated: no closing 'eof' line");
   if (t.ops.empty()) lr.fail("trace has no ops");
+  if (t.header.count("weights_file")) {
+    const std::filesystem::path file = t.header.at("weights_file");
+    t.weights_path =
+        file.is_absolute() ? file.string() : (std::filesystem::path(source).parent_path() / file).string();
+  }
   return t;
 }
 

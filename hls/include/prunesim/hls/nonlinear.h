@@ -64,13 +64,18 @@ inline nl_t gelu(nl_t v) {
   return nl_t(0.5) * v * (nl_t(1) + std::erf(v * nl_t(0.70710678118654752)));
 }
 
+// GPT-2's GELU ("gelu_new"): the tanh approximation.
+inline nl_t gelu_tanh(nl_t v) {
+  return nl_t(0.5) * v * (nl_t(1) + std::tanh(nl_t(0.7978845608028654) * (v + nl_t(0.044715) * v * v * v)));
+}
+
 template <int MAX_N>
-void gelu_vec(const nl_t in[MAX_N], nl_t out[MAX_N], int n) {
+void gelu_vec(const nl_t in[MAX_N], nl_t out[MAX_N], int n, bool tanh_form = false) {
 GELU:
   for (int j = 0; j < MAX_N; ++j) {
 #pragma HLS PIPELINE II = 1
     if (j >= n) break;
-    out[j] = gelu(in[j]);
+    out[j] = tanh_form ? gelu_tanh(in[j]) : gelu(in[j]);
   }
 }
 

@@ -1,19 +1,25 @@
 #pragma once
 // Functional mode (sim.functional = true): data really flows through the replayed schedule. The PE array,
 // vector unit and token unit call the HLS kernels (hls/) on it, tile by tile as the tiling policy cut each
-// op, with seeded random weights masked by the trace's block structure; at the end the final hidden states
-// are checked against the Eigen forward pass (workloads/forward) of the same pruned model with the same token
-// counts. Timing is computed exactly as without it.
+// op; at the end the final hidden states are checked against the compressor's Eigen forward pass of the
+// same pruned (and quantized) model with the same token counts. Timing is computed exactly as without it.
 //
-// Scope: vision and encoder traces (pre- or post-LN layers), batch 1, dense or square 8/16/32 block masks;
-// embeddings and heads (layer -1 ops) are not computed: the check starts from seeded hidden states at layer
-// 0.
-#include <map>
+// Numbers (sim.functional_numbers): int8 runs the integer datapath (int8 operands, int32 accumulation,
+// per-channel requantization, integer softmax / layernorm / GELU / residual, see workloads/quant_model.h) and
+// must match workloads::forward_int bit for bit; float runs the float kernels and must match
+// workloads::forward within a relative tolerance. auto: int8 when the trace's weights and activations are
+// integers of at most 8 bits (transformers), float otherwise.
+//
+// Weights: the trace's weights file when it names one (compress --write-weights), else seeded random values
+// masked by the trace's block structure. Inputs: seeded N(0, 1) hidden states entering layer 0 (embeddings
+// and heads, the layer -1 ops, are not computed). Covers vision, encoder and decoder traces (prefill and
+// decode steps with the KV cache), GRU traces (float), any batch.
+#include <cstdint>
+#include <memory>
 #include <string>
-#include <vector>
 
+#include "prunesim/models/hw_config.h"
 #include "prunesim/models/tiling.h"
-#include "prunesim/workloads/hf_model.h"
 #include "prunesim/workloads/trace.h"
 
 namespace prunesim::models {
@@ -21,36 +27,42 @@ namespace prunesim::models {
 struct FunctionalCheck {
   bool checked = false;
   bool pass = false;
-  double max_rel_error = 0;  // max |sim - ref| / (1 + |ref|) over the final hidden states
-  double tolerance = 1e-3;   // float kernels against the Eigen reference
-  uint32_t tokens = 0;       // rows compared
+  std::string numbers;    // float or int8
+  std::string weights;    // "seeded" or the weights file
+  uint32_t tokens = 0;    // rows compared (all samples, all steps)
+  uint64_t elements = 0;  // values compared
+  // float: max |sim - ref| / (1 + |ref|) against the float reference, which must stay within the tolerance.
+  double max_rel_error = 0;
+  double tolerance = 1e-3;
+  // int8: values that differ from the integer reference (must be 0) and the largest difference in LSBs.
+  uint64_t mismatches = 0;
+  int max_abs_diff = 0;
+  // int8: what quantization costs, ||dequantized output - float reference|| / ||float reference|| (over the
+  // class token's row when token pruning is on: int8 may keep other tokens than float).
+  double quant_rel_error = 0;
+  std::string failure;  // why the comparison could not be made (empty when it was)
 };
 
 class FunctionalModel {
  public:
-  // Throws InputError when the trace is outside the supported scope.
-  FunctionalModel(const workloads::Trace& trace, uint64_t seed);
+  // Throws InputError when the trace is outside the supported scope or its weights file does not match.
+  FunctionalModel(const workloads::Trace& trace, uint64_t seed,
+                  FunctionalNumbers numbers = FunctionalNumbers::Auto);
+  ~FunctionalModel();
 
   // Computes what one work item of `op` computes (called by the unit that executes it).
   void execute(const WorkItem& item, const workloads::Op& op);
-  FunctionalCheck check() const;
+  // Ends the run and compares with the reference.
+  FunctionalCheck check();
+
+  // The number system `requested` resolves to for this trace (Auto: see above); InputError when int8 is
+  // requested for a trace it cannot run.
+  static FunctionalNumbers resolve(const workloads::Trace& trace, FunctionalNumbers requested);
+
+  class Impl;
 
  private:
-  void gemm(const WorkItem& item, const workloads::Op& op, const workloads::RowMat& in,
-            workloads::RowMat& out);
-  void layer_norm(int layer, int which);
-
-  const workloads::Trace& trace_;
-  bool pre_ln_ = true;
-  uint32_t heads_ = 0, head_dim_ = 0, d_model_ = 0;
-  std::map<std::string, workloads::RowMat> weights_;  // masked, rows x cols as in the trace
-  std::map<int, std::array<workloads::Vec, 4>> ln_;   // per layer: ln1 gamma, beta, ln2 gamma, beta
-  workloads::RowMat x0_, x_, h_, qkv_, att_, out_, f_;
-  std::vector<workloads::RowMat> scores_;  // per head: scaled Q K^T, then softmax probabilities
-  std::vector<int> prune_layers_;
-  std::vector<uint32_t> kept_;
-  bool fused_ = true;
-  bool started_ = false;
+  std::unique_ptr<Impl> impl_;
 };
 
 }  // namespace prunesim::models

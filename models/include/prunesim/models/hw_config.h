@@ -100,11 +100,15 @@ struct TilingConfig {
   bool weights_resident = true;
 };
 
+// Arithmetic of functional mode (functional.h).
+enum class FunctionalNumbers { Auto, Float, Int8 };
+
 struct SimConfig {
   bool ideal_memory = false;
   double quantum_ns = 0;    // temporal-decoupling quantum of the compute thread (0: sync after every item)
   bool functional = false;  // compute the data with the HLS kernels and check it (functional.h)
   uint64_t functional_seed = 1;
+  FunctionalNumbers functional_numbers = FunctionalNumbers::Auto;
 };
 
 struct HwConfig {

@@ -11,6 +11,7 @@
 
 #include "prunesim/models/hw_config.h"
 #include "prunesim/workloads/compressor.h"
+#include "prunesim/workloads/trace_weights.h"
 
 namespace prunesim::sim {
 
@@ -47,7 +48,9 @@ struct WorkloadConfig {
   workloads::ModelSpec model_spec() const;
   workloads::Recipe recipe() const;
   // Compresses the configured model (from the zoo, a config.json, or real weights) into a trace.
-  workloads::Trace build_trace() const;
+  // `weights_out` (optional): the pruned layer weights in the trace's shapes, from the real weights or seeded
+  // (workload.seed) when the workload has none.
+  workloads::Trace build_trace(workloads::TraceWeights* weights_out = nullptr) const;
 };
 
 struct RunConfig {

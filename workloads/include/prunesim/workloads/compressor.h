@@ -66,8 +66,10 @@ Trace compress(const ModelSpec& model, const Recipe& recipe);
 // one run `fidelity_inputs` seeded inputs and the trace header records the relative error and top-1
 // agreement.
 struct ModelWeights;
+// `compact_out` (optional) receives the pruned, quantized layers in the trace's shapes (heads and neurons
+// removed), ready for write_trace_weights.
 Trace compress(const ModelSpec& model, const Recipe& recipe, const ModelWeights* weights,
-               uint32_t fidelity_inputs);
+               uint32_t fidelity_inputs, ModelWeights* compact_out = nullptr);
 
 // The built-in default workload: DeiT-Small, 16x16 block pruning at density 0.5 on every encoder matrix,
 // EViT token pruning at layers 3, 6, 9 keeping 70 %, int8.

@@ -3,6 +3,7 @@
 // pre-LN or post-LN layers, (causal) multi-head attention, GELU MLP, and EViT token pruning that keeps the
 // top-k tokens by class-token attention averaged over heads and fuses the rest into one token.
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -16,8 +17,21 @@ struct ForwardResult {
   std::vector<uint32_t> tokens_in, tokens_kept;  // one entry per token-pruning layer
 };
 
+// Sees every activation tensor of a layer as it is produced: "qkv", "att" (attention before the
+// projection), "proj", "res1", "ln1", "fc1", "gelu", "fc2", "res2", "ln2" (calibration of static scales).
+using ActivationObserver = std::function<void(int layer, const char* point, const RowMat& value)>;
+
 // `x`: tokens x D input hidden states (class token first). `tokens`: the EViT policy (may be inactive).
-ForwardResult forward(const ModelWeights& w, const RowMat& x, const TokenPolicy& tokens);
+ForwardResult forward(const ModelWeights& w, const RowMat& x, const TokenPolicy& tokens,
+                      const ActivationObserver& observe = {});
+
+// GRU (PyTorch gate order r, z, n) over a sequence, layer after layer from a zero state; returns the last
+// layer's hidden state at every step (steps x H).
+struct GruLayerWeights {
+  RowMat w_ih, w_hh;  // 3H x in, 3H x H
+  Vec b_ih, b_hh;     // 3H
+};
+RowMat gru_forward(const std::vector<GruLayerWeights>& layers, const RowMat& x);
 
 struct Fidelity {
   uint32_t inputs = 0;

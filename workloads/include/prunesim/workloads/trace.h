@@ -90,6 +90,8 @@ struct Trace {
   std::map<std::string, Matrix> matrices;
   std::vector<std::string> matrix_order;  // declaration order, for stable output
   std::vector<Op> ops;
+  // Where header "weights_file" points, resolved against the trace's directory by read_trace (not written).
+  std::string weights_path;
 
   const Matrix& matrix(const std::string& name) const;
   uint64_t total_macs() const;

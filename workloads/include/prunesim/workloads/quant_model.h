@@ -1,0 +1,79 @@
+#pragma once
+// The int8 model of a pruned transformer, as the integer datapath runs it, and its reference forward pass.
+//
+// Post-training static quantization: weights symmetric at their trace width (per tensor or per output
+// channel), biases int32 in accumulator units; every activation tensor int8 with a static per-tensor scale
+// (max |x| / 127 over calibration inputs run through the float model; query, key and value get one scale
+// each). Non-linear ops are integer-only (hls/nonlinear_int.h): softmax through an exp table, layernorm with
+// an integer square root, GELU through an int8 table, residual adds rescaled by fixed-point factors.
+//
+// forward_int() is the reference the functional mode checks the kernels on the replayed schedule against,
+// bit for bit: it computes whole tensors with Eigen integer products, not tiles, and shares only the scalar
+// arithmetic of hls/int_arith.h (rounding shift, rounded division, square root).
+#include <array>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "prunesim/hls/int_arith.h"
+#include "prunesim/hls/nonlinear_int.h"
+#include "prunesim/workloads/forward.h"
+
+namespace prunesim::workloads {
+
+using Int8Mat = Eigen::Matrix<int8_t, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+using Int32Mat = Eigen::Matrix<int32_t, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+
+struct QuantLinear {
+  Int8Mat w;                          // out x in
+  std::vector<int32_t> bias;          // accumulator units (input scale x weight scale of the channel)
+  std::vector<hls::FixedMul> to_out;  // per output channel: accumulator -> output int8
+};
+
+struct QuantNorm {
+  std::vector<int32_t> gamma, beta;  // fixed point (hls::kLnFrac bits) in the output's scale
+  int64_t eps = 0;                   // epsilon in the units of n^2 var of the int8 input
+};
+
+struct QuantResidual {
+  int32_t a = 0, b = 0;  // operand factors into the output scale (hls::kResidualShift bits)
+};
+
+struct QuantLayer {
+  QuantLinear qkv, proj, fc1, fc2;
+  QuantNorm ln1, ln2;
+  QuantResidual res1, res2;
+  hls::FixedMul softmax_index;  // (max - score) -> exp table index
+  hls::FixedMul av_out;         // P V accumulator -> attention output int8
+  std::array<int8_t, 256> gelu{};
+};
+
+struct QuantModel {
+  uint32_t heads = 0, head_dim = 0, d_model = 0;
+  bool pre_ln = true, causal = false;
+  float in_scale = 1, out_scale = 1;  // the input and the final hidden states
+  std::array<uint16_t, hls::kExpTable> exp_table{};
+  std::vector<QuantLayer> layers;
+};
+
+struct QuantOptions {
+  std::map<std::string, int> wbits;  // per matrix ("L0.qkv", ...); 8 when absent
+  bool per_channel = false;
+};
+
+// r ~= mult * 2^-shift with mult in [2^30, 2^31); 0 for r <= 0.
+hls::FixedMul fixed_mul(double ratio);
+Int8Mat quantize_tensor(const RowMat& x, float scale);
+
+// Calibrates on `inputs` run through `w` with `policies[i]` (token counts per input) and quantizes.
+QuantModel quantize_model(const ModelWeights& w, const std::vector<RowMat>& inputs,
+                          const std::vector<TokenPolicy>& policies, const QuantOptions& options);
+
+struct IntForwardResult {
+  Int8Mat out;  // final hidden states, scale QuantModel::out_scale
+  std::vector<uint32_t> tokens_kept;
+};
+// `x`: int8 input at QuantModel::in_scale. Token counts come from tokens.kept_tokens.
+IntForwardResult forward_int(const QuantModel& q, const Int8Mat& x, const TokenPolicy& tokens);
+
+}  // namespace prunesim::workloads

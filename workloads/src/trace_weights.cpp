@@ -1,0 +1,221 @@
+#include "prunesim/workloads/trace_weights.h"
+
+#include <cmath>
+
+#include "prunesim/workloads/error.h"
+#include "prunesim/workloads/rng.h"
+#include "prunesim/workloads/safetensors.h"
+
+namespace prunesim::workloads {
+
+namespace {
+
+uint32_t header_u32(const Trace& t, const std::string& key, uint32_t fallback) {
+  const auto it = t.header.find(key);
+  return it == t.header.end() ? fallback : uint32_t(std::stoul(it->second));
+}
+
+std::string layer_prefix(int l) {
+  return "L" + std::to_string(l) + ".";
+}
+
+bool dense_or_bitmap(const Matrix& m) {
+  return m.format == StorageFormat::Dense || m.mask.has_bitmap;
+}
+
+bool kept(const Matrix& m, uint32_t r, uint32_t c) {
+  return m.format == StorageFormat::Dense || !m.mask.has_bitmap ||
+         m.mask.kept(r / m.mask.block_rows, c / m.mask.block_cols);
+}
+
+// Transformer matrices and vectors under their file names, for reading and writing alike.
+template <class Fn>
+void each_transformer_tensor(ModelWeights& w, Fn&& fn) {
+  for (size_t l = 0; l < w.layers.size(); ++l) {
+    LayerWeights& L = w.layers[l];
+    const std::string p = layer_prefix(int(l));
+    fn(p + "qkv", &L.qkv, &L.qkv_b);
+    fn(p + "proj", &L.proj, &L.proj_b);
+    fn(p + "fc1", &L.fc1, &L.fc1_b);
+    fn(p + "fc2", &L.fc2, &L.fc2_b);
+    fn(p + "ln1", nullptr, &L.ln1_g);
+    fn(p + "ln1", nullptr, &L.ln1_b);
+    fn(p + "ln2", nullptr, &L.ln2_g);
+    fn(p + "ln2", nullptr, &L.ln2_b);
+  }
+}
+
+std::string vector_name(const std::string& base, const Vec* v, const LayerWeights& L) {
+  if (v == &L.ln1_g || v == &L.ln2_g) return base + ".weight";
+  return base + ".bias";
+}
+
+}  // namespace
+
+TraceShape TraceShape::of(const Trace& t) {
+  TraceShape s;
+  s.family = t.header.count("family") ? t.header.at("family") : "";
+  s.batch = header_u32(t, "batch", 1);
+  s.decode = header_u32(t, "decode", 0);
+  s.layers = uint32_t(t.num_layers());
+  if (s.family == "gru") {
+    const auto it = t.matrices.find("L0.w_ih");
+    if (it == t.matrices.end()) throw InputError("the GRU trace has no matrix L0.w_ih");
+    s.gru_input = it->second.cols;
+    s.gru_hidden = it->second.rows / 3;
+    s.seq = header_u32(t, "seq", 0);
+    return s;
+  }
+  if (s.family != "vision" && s.family != "encoder" && s.family != "decoder")
+    throw InputError("functional mode does not know the trace family '" + s.family + "'");
+  for (const auto& op : t.ops) {
+    if (op.layer != 0) continue;
+    if (op.kind == OpKind::Gemm && op.name == "attn.qkv" && !s.seq) s.seq = uint32_t(op.m / s.batch);
+    if (op.kind == OpKind::Matmul && op.name == "attn.qk" && !s.heads)
+      s.heads = op.count / s.batch, s.head_dim = uint32_t(op.k);
+    if (op.kind == OpKind::LayerNorm && !s.d_model) s.d_model = uint32_t(op.cols);
+  }
+  if (!s.heads || !s.d_model || !s.seq) throw InputError("the trace has no transformer layer");
+  return s;
+}
+
+TraceWeights seeded_trace_weights(const Trace& t, uint64_t seed) {
+  const TraceShape s = TraceShape::of(t);
+  TraceWeights w;
+  Rng rng(seed);
+  auto matrix = [&](const std::string& name) {
+    const Matrix& m = t.matrix(name);
+    if (!dense_or_bitmap(m))
+      throw InputError("seeded functional weights need dense or block-masked matrices; " + name +
+                       " is pruned element by element (write real weights with compress --write-weights)");
+    RowMat v(m.rows, m.cols);
+    const float scale = 1.0f / std::sqrt(float(m.cols));
+    for (uint32_t r = 0; r < m.rows; ++r)
+      for (uint32_t c = 0; c < m.cols; ++c) {
+        const float x = float(rng.normal()) * scale;
+        v(r, c) = kept(m, r, c) ? x : 0.0f;
+      }
+    return v;
+  };
+  auto vec = [&](Eigen::Index n, double mean, double sd) {
+    Vec v(n);
+    for (Eigen::Index i = 0; i < n; ++i) v(i) = float(mean + sd * rng.normal());
+    return v;
+  };
+  if (s.family == "gru") {
+    for (uint32_t l = 0; l < s.layers; ++l) {
+      GruLayerWeights L;
+      L.w_ih = matrix(layer_prefix(int(l)) + "w_ih");
+      L.w_hh = matrix(layer_prefix(int(l)) + "w_hh");
+      L.b_ih = vec(L.w_ih.rows(), 0, 0.05);
+      L.b_hh = vec(L.w_hh.rows(), 0, 0.05);
+      w.gru.push_back(std::move(L));
+    }
+    return w;
+  }
+  ModelWeights& m = w.transformer;
+  m.spec.heads = s.heads;
+  m.spec.head_dim = s.head_dim;
+  m.spec.d_model = s.d_model;
+  m.spec.layers = s.layers;
+  m.pre_ln = s.family != "encoder";
+  m.causal = s.family == "decoder";
+  m.gelu_tanh = s.family == "decoder";
+  m.ln_eps = 1e-5f;
+  for (uint32_t l = 0; l < s.layers; ++l) {
+    LayerWeights L;
+    const std::string p = layer_prefix(int(l));
+    L.qkv = matrix(p + "qkv"), L.proj = matrix(p + "proj"), L.fc1 = matrix(p + "fc1"), L.fc2 = matrix(p + "fc2");
+    L.qkv_b = vec(L.qkv.rows(), 0, 0.02), L.proj_b = vec(L.proj.rows(), 0, 0.02);
+    L.fc1_b = vec(L.fc1.rows(), 0, 0.02), L.fc2_b = vec(L.fc2.rows(), 0, 0.02);
+    L.ln1_g = vec(s.d_model, 1, 0.1), L.ln1_b = vec(s.d_model, 0, 0.1);
+    L.ln2_g = vec(s.d_model, 1, 0.1), L.ln2_b = vec(s.d_model, 0, 0.1);
+    m.layers.push_back(std::move(L));
+  }
+  return w;
+}
+
+TraceWeights read_trace_weights(const Trace& t, const std::string& path) {
+  const TraceShape s = TraceShape::of(t);
+  const SafetensorsFile f = SafetensorsFile::open(path);
+  auto tensor = [&](const std::string& name, Eigen::Index rows, Eigen::Index cols) {
+    if (!f.has(name)) throw InputError(path + ": tensor '" + name + "' is missing");
+    const TensorInfo& info = f.info(name);
+    const bool is_vector = cols < 0;
+    const std::vector<int64_t> want =
+        is_vector ? std::vector<int64_t>{rows} : std::vector<int64_t>{rows, cols};
+    if (info.shape != want)
+      throw InputError(path + ": tensor '" + name + "' has the wrong shape for this trace (expected [" +
+                       std::to_string(rows) + (is_vector ? "" : ", " + std::to_string(cols)) + "])");
+    return f.floats(name);
+  };
+  auto matrix = [&](const std::string& name) {
+    const Matrix& m = t.matrix(name);
+    const std::vector<float> v = tensor(name, m.rows, m.cols);
+    RowMat out = Eigen::Map<const RowMat>(v.data(), m.rows, m.cols);
+    for (uint32_t r = 0; r < m.rows; ++r)
+      for (uint32_t c = 0; c < m.cols; ++c)
+        if (!kept(m, r, c) && out(r, c) != 0.0f)
+          throw InputError(path + ": tensor '" + name + "' is not zero at (" + std::to_string(r) + ", " +
+                           std::to_string(c) + ") where the trace's mask drops the block: not this trace's weights");
+    return out;
+  };
+  auto vec = [&](const std::string& name, Eigen::Index n) {
+    const std::vector<float> v = tensor(name, n, -1);
+    return Vec(Eigen::Map<const Vec>(v.data(), n));
+  };
+  TraceWeights w;
+  if (s.family == "gru") {
+    for (uint32_t l = 0; l < s.layers; ++l) {
+      GruLayerWeights L;
+      const std::string p = layer_prefix(int(l));
+      L.w_ih = matrix(p + "w_ih"), L.w_hh = matrix(p + "w_hh");
+      L.b_ih = vec(p + "w_ih.bias", L.w_ih.rows()), L.b_hh = vec(p + "w_hh.bias", L.w_hh.rows());
+      w.gru.push_back(std::move(L));
+    }
+    return w;
+  }
+  // The seeded model gives the structure; every tensor is then replaced by the file's.
+  ModelWeights& m = w.transformer;
+  m.spec.heads = s.heads, m.spec.head_dim = s.head_dim, m.spec.d_model = s.d_model, m.spec.layers = s.layers;
+  m.pre_ln = s.family != "encoder";
+  m.causal = s.family == "decoder";
+  m.gelu_tanh = s.family == "decoder";
+  m.ln_eps = f.has("ln_eps") ? vec("ln_eps", 1)(0) : 1e-5f;
+  m.layers.resize(s.layers);
+  each_transformer_tensor(m, [&](const std::string& base, RowMat* mat, Vec* v) {
+    const LayerWeights& L = m.layers[size_t(std::stoi(base.substr(1)))];
+    if (mat) *mat = matrix(base);
+    *v = vec(vector_name(base, v, L), mat ? mat->rows() : Eigen::Index(s.d_model));
+  });
+  m.source = path;
+  return w;
+}
+
+void write_trace_weights(const std::string& path, const Trace& t, const TraceWeights& w) {
+  std::vector<NamedTensor> out;
+  auto add_matrix = [&](const std::string& name, const RowMat& m) {
+    out.push_back({name, {m.rows(), m.cols()}, std::vector<float>(m.data(), m.data() + m.size())});
+  };
+  auto add_vec = [&](const std::string& name, const Vec& v) {
+    out.push_back({name, {v.size()}, std::vector<float>(v.data(), v.data() + v.size())});
+  };
+  if (TraceShape::of(t).family == "gru") {
+    for (size_t l = 0; l < w.gru.size(); ++l) {
+      const std::string p = layer_prefix(int(l));
+      add_matrix(p + "w_ih", w.gru[l].w_ih), add_vec(p + "w_ih.bias", w.gru[l].b_ih);
+      add_matrix(p + "w_hh", w.gru[l].w_hh), add_vec(p + "w_hh.bias", w.gru[l].b_hh);
+    }
+  } else {
+    ModelWeights m = w.transformer;
+    add_vec("ln_eps", Vec::Constant(1, m.ln_eps));
+    each_transformer_tensor(m, [&](const std::string& base, RowMat* mat, Vec* v) {
+      const LayerWeights& L = m.layers[size_t(std::stoi(base.substr(1)))];
+      if (mat) add_matrix(base, *mat);
+      add_vec(vector_name(base, v, L), *v);
+    });
+  }
+  write_safetensors(path, out);
+}
+
+}  // namespace prunesim::workloads
