@@ -357,7 +357,7 @@ class TransformerExecutor : public FunctionalModel::Impl {
   void linear(const WorkItem& item, const Op& op, const ActMat& in, ActMat& out) {
     const Linear& L = linears_.at(op.weight);
     const workloads::Matrix& m = *L.matrix;
-    if (item.first_of_op) out.resize(Eigen::Index(op.m), m.rows);
+    if (item.first_of_op) out = ActMat::Zero(Eigen::Index(op.m), m.rows);  // a skipped item shows as zeros
     const int row0 = int(item.first * m.mask.block_rows);
     const int row1 = std::min<int>(int(m.rows), int(item.last * m.mask.block_rows));
     if constexpr (kInt) {
@@ -618,7 +618,7 @@ class GruExecutor : public FunctionalModel::Impl {
         in.row(b) = ih ? (l == 0 ? x0_[b].row(t) : out_[size_t(l) - 1][b].row(t)) : state(l, b);
       const workloads::Matrix& m = t_.matrix(op.weight);
       RowMat& g = ih ? gi_ : gh_;
-      if (item.first_of_op) g.resize(B, m.rows);
+      if (item.first_of_op) g = RowMat::Zero(B, m.rows);
       const Vec& bias = ih ? L.b_ih : L.b_hh;
       const int row0 = int(item.first * m.mask.block_rows);
       const int row1 = std::min<int>(int(m.rows), int(item.last * m.mask.block_rows));
@@ -696,8 +696,7 @@ FunctionalNumbers FunctionalModel::resolve(const workloads::Trace& t, Functional
   int wbits = 0;
   for (const auto& [name, m] : t.matrices) wbits = std::max(wbits, int(m.wbits));
   const int abits = trace_activation_bits(t);
-  const bool integer = t.header.count("quant") && t.header.at("quant").rfind("fp", 0) != 0 &&
-                       t.header.at("quant").find("fp16") == std::string::npos;
+  const bool integer = t.header.count("quant") && t.header.at("quant").find("fp") == std::string::npos;
   const bool int8_ok = !gru && integer && wbits <= 8 && abits == 8;
   if (requested == FunctionalNumbers::Int8 && !int8_ok)
     throw InputError(gru ? "sim.functional_numbers=int8 covers transformer traces; GRU traces run in float"

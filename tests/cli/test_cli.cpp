@@ -260,10 +260,50 @@ TEST(Cli, FunctionalModeChecksTheDataAndLeavesTheTimingAlone) {
   EXPECT_TRUE(f["functional"]["pass"].get<bool>());
   EXPECT_FALSE(t.contains("functional"));
   for (const char* k : {"latency", "energy", "traffic", "compute", "ops"}) EXPECT_EQ(f[k], t[k]) << k;
+  EXPECT_EQ(f["functional"]["numbers"], "int8");  // the trace is int8: auto picks the integer datapath
+  EXPECT_EQ(f["functional"]["mismatches"], 0);
+  EXPECT_EQ(f["functional"]["weights"], "seeded");
+  // Decoders (prefill + decode through the KV cache) and GRUs run too; the text report says what was checked.
+  r = run_prunesim("run --model gpt2 --seq 8 --decode 2 --set workload.layers=1 --set sim.functional=true");
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_NE(r.out.find("functional PASS: int8 kernels"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("0 of 7680 values differ"), std::string::npos) << r.out;  // (8 + 2) tokens x 768
+  r = run_prunesim("run --model gru --seq 4 --set sim.functional=true");
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_NE(r.out.find("functional PASS: float kernels"), std::string::npos) << r.out;
+  // int8 asked of a trace it cannot run.
   r = run_prunesim(
-      "run -q --model gpt2 --seq 8 --set workload.layers=1 --tokens none --set sim.functional=true");
+      "run -q --model deit-tiny --quant fp16 --set workload.layers=1 --set sim.functional=true "
+      "--set sim.functional_numbers=int8");
   EXPECT_EQ(r.status, 2);
-  EXPECT_NE(r.err.find("sim.functional supports vision and encoder"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("needs integer weights of at most 8 bits"), std::string::npos) << r.err;
+}
+
+TEST(Cli, CompressWritesWeightsTheTraceNamesAndFunctionalRunsUseThem) {
+  const std::string d = tmp();
+  ASSERT_EQ(std::system(("mkdir -p " + d + "/w").c_str()), 0);
+  auto r = run_prunesim("compress --model deit-tiny --set workload.layers=2 --tokens 1 --keep 0.5 -o " + d +
+                        "/t.trace --write-weights " + d + "/w/t.safetensors");
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_NE(prunesim::test::read_file(d + "/t.trace").find("header weights_file w/t.safetensors\n"),
+            std::string::npos);
+  r = run_prunesim("run -q --trace " + d + "/t.trace --set sim.functional=true --json " + d + "/r.json");
+  ASSERT_EQ(r.status, 0) << r.err;
+  const json j = json::parse(prunesim::test::read_file(d + "/r.json"));
+  EXPECT_EQ(j["functional"]["weights"], d + "/w/t.safetensors");
+  EXPECT_TRUE(j["functional"]["pass"].get<bool>());
+  // Weights of another trace are refused, naming the file and the tensor.
+  ASSERT_EQ(
+      run_prunesim("compress --model deit-tiny --set workload.layers=2 --tokens 1 --keep 0.5 --seed 9 -o " +
+                   d + "/u.trace --write-weights " + d + "/w/t.safetensors")
+          .status,
+      0);
+  r = run_prunesim("run -q --trace " + d + "/t.trace --set sim.functional=true");
+  EXPECT_EQ(r.status, 2);
+  EXPECT_NE(r.err.find(d + "/w/t.safetensors: tensor 'L0.qkv' is not zero"), std::string::npos) << r.err;
+  r = run_prunesim("compress --model deit-tiny --write-weights " + d + "/x.safetensors --stats");
+  EXPECT_EQ(r.status, 2);
+  EXPECT_NE(r.err.find("--write-weights needs -o FILE"), std::string::npos) << r.err;
 }
 
 TEST(Cli, TemporalDecouplingLeavesEveryFigureUnchanged) {

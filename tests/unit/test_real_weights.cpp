@@ -4,11 +4,14 @@
 #include <cmath>
 #include <fstream>
 
+#include "prunesim/models/functional.h"
+#include "prunesim/models/tiling.h"
 #include "prunesim/workloads/compressor.h"
 #include "prunesim/workloads/error.h"
 #include "prunesim/workloads/forward.h"
 #include "prunesim/workloads/hf_model.h"
 #include "prunesim/workloads/safetensors.h"
+#include "prunesim/workloads/trace_weights.h"
 #include "test_util.h"
 
 using namespace prunesim;
@@ -446,4 +449,78 @@ TEST(RealWeights, ActivationQuantizationShowsInTheFidelity) {
   const double e4 = std::stod(compress(tiny_spec(d, 16), r, &w, 3).header.at("fidelity_rel_error"));
   EXPECT_GT(e8, 0.0);  // weights exact: the error is the activations' alone
   EXPECT_GT(e4, e8);
+}
+
+TEST(RealWeights, CompactWeightsAreTheTracesShapesAndRunFunctionally) {
+  const std::string d = test::temp_dir();
+  write_tiny_bert(d);
+  const ModelWeights w = load_hf_model(d + "/model.safetensors", d + "/config.json");
+  // Nothing pruned, fp32: the compact weights are the model's own.
+  Recipe exact;
+  exact.set_quant("fp32");
+  ModelWeights same;
+  compress(tiny_spec(d, 16), exact, &w, 1, &same);
+  ASSERT_EQ(same.layers.size(), 2u);
+  EXPECT_EQ(same.layers[1].qkv, w.layers[1].qkv);
+  EXPECT_EQ(same.layers[0].fc1_b, w.layers[0].fc1_b);
+  // Heads and neurons removed: the trace's shapes, the kept heads' rows, and the file drives a functional
+  // run.
+  Recipe r;
+  r.add_prune("attn=head:0.5");
+  r.add_prune("mlp=neuron:0.5");
+  r.add_prune("all=block:8x8:0.5");
+  ModelWeights compact;
+  Trace t = compress(tiny_spec(d, 16), r, &w, 1, &compact);
+  EXPECT_EQ(compact.layers[0].qkv.rows(), int(t.matrix("L0.qkv").rows));
+  EXPECT_EQ(compact.layers[0].qkv.rows(), 3 * 2 * 8);  // 2 of 4 heads of 8
+  EXPECT_EQ(compact.layers[0].fc1.rows(), 32);
+  EXPECT_EQ(compact.layers[0].qkv_b.size(), 48);
+  TraceWeights tw;
+  tw.transformer = compact;
+  write_trace_weights(d + "/pruned.safetensors", t, tw);
+  t.weights_path = d + "/pruned.safetensors";
+  for (auto numbers : {models::FunctionalNumbers::Int8, models::FunctionalNumbers::Float}) {
+    models::FunctionalModel f(t, 3, numbers);
+    const models::TilePlan plan = models::plan_tiles(t, models::HwConfig{});
+    for (const auto& item : plan.items) f.execute(item, t.ops[item.op]);
+    const models::FunctionalCheck c = f.check();
+    EXPECT_TRUE(c.pass) << c.numbers << " " << c.failure << " " << c.mismatches << " " << c.max_rel_error;
+    EXPECT_EQ(c.weights, d + "/pruned.safetensors");
+  }
+  // Structural pruning only, fp32: the compact model computes what the full-size model with the removed
+  // heads' and neurons' weights zeroed computes.
+  Recipe structural;
+  structural.add_prune("attn=head:0.5");
+  structural.add_prune("mlp=neuron:0.5");
+  structural.set_quant("fp32");
+  ModelWeights small;
+  compress(tiny_spec(d, 16), structural, &w, 1, &small);
+  ModelWeights full = w;
+  full.spec.seq = 16;
+  for (size_t l = 0; l < 2; ++l) {
+    LayerWeights& F = full.layers[l];
+    const LayerWeights& S = small.layers[l];
+    // Which original head / neuron each compact one is: its query rows / fc1 row match exactly.
+    std::vector<bool> head_kept(4, false), neuron_kept(64, false);
+    for (int h = 0; h < 2; ++h)
+      for (int o = 0; o < 4; ++o)
+        if (S.qkv.middleRows(h * 8, 8) == w.layers[l].qkv.middleRows(o * 8, 8)) head_kept[size_t(o)] = true;
+    for (int j = 0; j < 32; ++j)
+      for (int o = 0; o < 64; ++o)
+        if (S.fc1.row(j) == w.layers[l].fc1.row(o)) neuron_kept[size_t(o)] = true;
+    ASSERT_EQ(std::count(head_kept.begin(), head_kept.end(), true), 2);
+    ASSERT_EQ(std::count(neuron_kept.begin(), neuron_kept.end(), true), 32);
+    for (int o = 0; o < 4; ++o)
+      if (!head_kept[size_t(o)]) {
+        for (int part = 0; part < 3; ++part)
+          F.qkv.middleRows(part * 32 + o * 8, 8).setZero(), F.qkv_b.segment(part * 32 + o * 8, 8).setZero();
+        F.proj.middleCols(o * 8, 8).setZero();
+      }
+    for (int o = 0; o < 64; ++o)
+      if (!neuron_kept[size_t(o)]) F.fc1.row(o).setZero(), F.fc1_b(o) = 0, F.fc2.col(o).setZero();
+  }
+  small.act_bits = full.act_bits = 32;
+  const RowMat x = seeded_inputs(1, 16, 32, 2)[0];
+  const RowMat want = forward(full, x, {}).out, got = forward(small, x, {}).out;
+  EXPECT_LT((got - want).cwiseAbs().maxCoeff(), 1e-4f);
 }

@@ -23,7 +23,8 @@ float scale_of(float maxabs) {
 }
 
 int32_t to_int32(double v) {
-  const double lo = double(std::numeric_limits<int32_t>::min()), hi = double(std::numeric_limits<int32_t>::max());
+  const double lo = double(std::numeric_limits<int32_t>::min()),
+               hi = double(std::numeric_limits<int32_t>::max());
   return int32_t(std::llround(std::clamp(v, lo, hi)));
 }
 
@@ -84,8 +85,16 @@ float gelu_float(float v, bool tanh_form) {
 
 // ---- the reference forward pass: whole tensors, Eigen integer products ----
 
+// a * b of int8 operands, exactly: computed in double, whose 53-bit mantissa holds every partial sum (at most
+// 4096 x 127 x 127 < 2^26 in magnitude) without rounding; Eigen's vectorized double product is far faster
+// than its scalar int32 one.
+template <class A, class B>
+Int32Mat int_product(const A& a, const B& b) {
+  return (a.template cast<double>() * b.template cast<double>()).template cast<int32_t>();
+}
+
 Int8Mat linear_int(const Int8Mat& x, const QuantLinear& L) {
-  const Int32Mat acc = x.cast<int32_t>() * L.w.cast<int32_t>().transpose();
+  const Int32Mat acc = int_product(x, L.w.transpose());
   Int8Mat y(acc.rows(), acc.cols());
   for (Eigen::Index r = 0; r < acc.rows(); ++r)
     for (Eigen::Index c = 0; c < acc.cols(); ++c)
@@ -109,9 +118,9 @@ Int8Mat layer_norm_int(const Int8Mat& x, const QuantNorm& N) {
 }
 
 Int8Mat residual_int(const Int8Mat& a, const Int8Mat& b, const QuantResidual& R) {
-  const Eigen::Array<int64_t, Eigen::Dynamic, Eigen::Dynamic> v =
-      a.cast<int64_t>().array() * int64_t(R.a) + b.cast<int64_t>().array() * int64_t(R.b) +
-      (int64_t(1) << (hls::kResidualShift - 1));
+  const Eigen::Array<int64_t, Eigen::Dynamic, Eigen::Dynamic> v = a.cast<int64_t>().array() * int64_t(R.a) +
+                                                                  b.cast<int64_t>().array() * int64_t(R.b) +
+                                                                  (int64_t(1) << (hls::kResidualShift - 1));
   return v.unaryExpr([](int64_t e) { return sat8(e >> hls::kResidualShift); }).matrix();
 }
 
@@ -122,8 +131,8 @@ Int8Mat attention_int(const QuantModel& q, const QuantLayer& L, const Int8Mat& h
   Int8Mat att(n, A);
   cls = Eigen::VectorXi::Zero(n);
   for (Eigen::Index head = 0; head < Eigen::Index(q.heads); ++head) {
-    const Int32Mat s = qkv.middleCols(head * hd, hd).cast<int32_t>() *
-                       qkv.middleCols(A + head * hd, hd).cast<int32_t>().transpose();
+    const Int32Mat s =
+        int_product(qkv.middleCols(head * hd, hd), qkv.middleCols(A + head * hd, hd).transpose());
     Int8Mat p = Int8Mat::Zero(n, n);
     for (Eigen::Index i = 0; i < n; ++i) {
       const Eigen::Index valid = q.causal ? i + 1 : n;
@@ -135,10 +144,11 @@ Int8Mat attention_int(const QuantModel& q, const QuantLayer& L, const Int8Mat& h
         e[size_t(j)] = idx < hls::kExpTable ? q.exp_table[size_t(idx)] : 0;
         sum += e[size_t(j)];
       }
-      for (Eigen::Index j = 0; j < valid; ++j) p(i, j) = int8_t((e[size_t(j)] * hls::kProbOne + sum / 2) / sum);
+      for (Eigen::Index j = 0; j < valid; ++j)
+        p(i, j) = int8_t((e[size_t(j)] * hls::kProbOne + sum / 2) / sum);
     }
     cls += p.row(0).cast<int>().transpose();
-    const Int32Mat acc = p.cast<int32_t>() * qkv.middleCols(2 * A + head * hd, hd).cast<int32_t>();
+    const Int32Mat acc = int_product(p, qkv.middleCols(2 * A + head * hd, hd));
     att.middleCols(head * hd, hd) = acc.unaryExpr([&](int32_t v) { return sat8(scale_round(v, L.av_out)); });
   }
   return linear_int(att, L.proj);
@@ -192,7 +202,8 @@ FixedMul fixed_mul(double ratio) {
 }
 
 Int8Mat quantize_tensor(const RowMat& x, float scale) {
-  return x.unaryExpr([scale](float v) { return int8_t(std::clamp(std::round(v / scale), -kActMax, kActMax)); });
+  return x.unaryExpr(
+      [scale](float v) { return int8_t(std::clamp(std::round(v / scale), -kActMax, kActMax)); });
 }
 
 QuantModel quantize_model(const ModelWeights& w, const std::vector<RowMat>& inputs,
@@ -216,8 +227,8 @@ QuantModel quantize_model(const ModelWeights& w, const std::vector<RowMat>& inpu
   q.pre_ln = w.pre_ln, q.causal = w.causal;
   q.in_scale = scale_of(in_max);
   for (int i = 0; i < hls::kExpTable; ++i)
-    q.exp_table[size_t(i)] = uint16_t(std::lround(std::exp(-double(i) / hls::kExpStepsPerUnit) *
-                                                  double(1 << hls::kExpBits)));
+    q.exp_table[size_t(i)] =
+        uint16_t(std::lround(std::exp(-double(i) / hls::kExpStepsPerUnit) * double(1 << hls::kExpBits)));
   auto bits = [&](const std::string& name) {
     const auto it = opt.wbits.find(name);
     return it == opt.wbits.end() ? 8 : it->second;
@@ -277,7 +288,8 @@ IntForwardResult forward_int(const QuantModel& q, const Int8Mat& input, const To
     } else {
       x = layer_norm_int(residual_int(x, attention_int(q, L, x, cls), L.res1), L.ln1);
     }
-    if (tokens.active() && std::find(tokens.layers.begin(), tokens.layers.end(), int(li)) != tokens.layers.end()) {
+    if (tokens.active() &&
+        std::find(tokens.layers.begin(), tokens.layers.end(), int(li)) != tokens.layers.end()) {
       x = evit_int(x, cls, tokens, r.tokens_kept.size());
       r.tokens_kept.push_back(uint32_t(x.rows()));
     }

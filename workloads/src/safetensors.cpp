@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "prunesim/workloads/error.h"
+#include "prunesim/workloads/io.h"
 
 namespace prunesim::workloads {
 
@@ -150,18 +151,18 @@ void write_safetensors(const std::string& path, const std::vector<NamedTensor>& 
   }
   std::string header = h.dump();
   while (header.size() % 8) header += ' ';  // the format pads the header with spaces
-  std::ofstream os(path, std::ios::binary);
-  if (!os) throw InputError(path + ": cannot open for writing");
-  uint64_t n = header.size();
-  for (int i = 0; i < 8; ++i) os.put(char(n >> (8 * i) & 0xff));
-  os << header;
+  std::string out;
+  out.reserve(8 + header.size() + off);
+  const uint64_t n = header.size();
+  for (int i = 0; i < 8; ++i) out.push_back(char(n >> (8 * i) & 0xff));
+  out += header;
   for (const auto& t : tensors)
     for (float v : t.values) {
       uint32_t bits;
       std::memcpy(&bits, &v, 4);
-      for (int i = 0; i < 4; ++i) os.put(char(bits >> (8 * i) & 0xff));
+      for (int i = 0; i < 4; ++i) out.push_back(char(bits >> (8 * i) & 0xff));
     }
-  if (!os) throw InputError(path + ": write failed");
+  write_file_atomic(path, out);  // never a half-written file under the final name
 }
 
 }  // namespace prunesim::workloads

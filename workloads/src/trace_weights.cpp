@@ -125,7 +125,8 @@ TraceWeights seeded_trace_weights(const Trace& t, uint64_t seed) {
   for (uint32_t l = 0; l < s.layers; ++l) {
     LayerWeights L;
     const std::string p = layer_prefix(int(l));
-    L.qkv = matrix(p + "qkv"), L.proj = matrix(p + "proj"), L.fc1 = matrix(p + "fc1"), L.fc2 = matrix(p + "fc2");
+    L.qkv = matrix(p + "qkv"), L.proj = matrix(p + "proj"), L.fc1 = matrix(p + "fc1"),
+    L.fc2 = matrix(p + "fc2");
     L.qkv_b = vec(L.qkv.rows(), 0, 0.02), L.proj_b = vec(L.proj.rows(), 0, 0.02);
     L.fc1_b = vec(L.fc1.rows(), 0, 0.02), L.fc2_b = vec(L.fc2.rows(), 0, 0.02);
     L.ln1_g = vec(s.d_model, 1, 0.1), L.ln1_b = vec(s.d_model, 0, 0.1);
@@ -157,7 +158,8 @@ TraceWeights read_trace_weights(const Trace& t, const std::string& path) {
       for (uint32_t c = 0; c < m.cols; ++c)
         if (!kept(m, r, c) && out(r, c) != 0.0f)
           throw InputError(path + ": tensor '" + name + "' is not zero at (" + std::to_string(r) + ", " +
-                           std::to_string(c) + ") where the trace's mask drops the block: not this trace's weights");
+                           std::to_string(c) +
+                           ") where the trace's mask drops the block: not this trace's weights");
     return out;
   };
   auto vec = [&](const std::string& name, Eigen::Index n) {

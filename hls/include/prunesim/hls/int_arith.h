@@ -1,9 +1,9 @@
 #pragma once
 // Integer arithmetic of the int8 datapath, defined once for the kernels and for the integer reference
 // forward pass (workloads/quant_model): saturation, fixed-point multipliers with a rounding shift, rounded
-// division and the integer square root. Every operation is exact on integers, so the same inputs give the same
-// bits in g++ and in ap_int hardware of the same widths (arithmetic right shift of signed values, as ap_int
-// and g++ both do).
+// division and the integer square root. Every operation is exact on integers, so the same inputs give the
+// same bits in g++ and in ap_int hardware of the same widths (arithmetic right shift of signed values, as
+// ap_int and g++ both do).
 #include <cstdint>
 
 namespace prunesim {

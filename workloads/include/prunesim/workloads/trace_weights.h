@@ -23,8 +23,8 @@ struct TraceShape {
 };
 
 struct TraceWeights {
-  ModelWeights transformer;           // layers in the trace's shapes; spec.heads = heads kept
-  std::vector<GruLayerWeights> gru;   // GRU traces
+  ModelWeights transformer;          // layers in the trace's shapes; spec.heads = heads kept
+  std::vector<GruLayerWeights> gru;  // GRU traces
 };
 
 // Seeded weights: N(0, 1/cols) values where the trace's masks keep them, small biases, layernorm gains near
