@@ -92,9 +92,43 @@ void sparse_chunk(const workloads::Matrix& m, const Mat<T>& w, int rows_in, int 
 
 // Rows [first, first + count) of `in` times output rows [row0, row1) of the weight matrix, tile by tile
 // through the dense or block-sparse kernel; `finish(row, col, acc)` stores each accumulator.
+// Rows of a captured GEMM tile: enough to exercise the fold loops, small enough for a testbench header.
+constexpr int kCapturedRows = 8;
+
+template <class T, class Acc>
+void record_gemm(KernelCalls* calls, const workloads::Matrix* m, const Mat<T>& weights, bool sparse,
+                 const std::string& where, int rows_in, int k, int o0, int nout) {
+  const std::string name = sparse ? "gemm_sparse" : "gemm_dense";
+  if (!calls || calls->count(name)) return;
+  GemmBuffers<T, Acc>& buf = gemm_buffers<T, Acc>();
+  KernelCall c;
+  c.where = where;
+  const int rows = std::min(rows_in, kCapturedRows);
+  c.scalars = {{"m", rows}, {"k", k}, {"n", nout}};
+  auto& x = c.arrays["x"];
+  auto& y = c.arrays["y"];
+  for (int r = 0; r < rows; ++r)
+    for (int i = 0; i < k; ++i) x.push_back(double(buf.x[r][i]));
+  for (int r = 0; r < rows; ++r)
+    for (int o = 0; o < nout; ++o) y.push_back(double(buf.y[r][o]));
+  // The weights as a dense matrix (a block-sparse tile's dropped blocks are zero in it).
+  auto& w = c.arrays["w"];
+  for (int o = 0; o < nout; ++o)
+    for (int i = 0; i < k; ++i) w.push_back(double(weights(o0 + o, i)));
+  if (sparse) {  // and the kept blocks of the chunk's block rows
+    const uint32_t B = m->mask.block_rows, br0 = uint32_t(o0) / B, nbr = (uint32_t(nout) + B - 1) / B;
+    c.scalars["bh"] = B, c.scalars["bw"] = m->mask.block_cols;
+    auto& keep = c.arrays["keep"];
+    for (uint32_t b = 0; b < nbr; ++b)
+      for (uint32_t col = 0; col < m->mask.grid_cols; ++col) keep.push_back(m->mask.kept(br0 + b, col));
+  }
+  (*calls)[name] = std::move(c);
+}
+
 template <class T, class Acc, class Finish>
 void gemm_rows(const workloads::Matrix* m, const Mat<T>& w, const Mat<T>& in, uint64_t first, uint64_t count,
-               int row0, int row1, Finish&& finish) {
+               int row0, int row1, Finish&& finish, KernelCalls* calls = nullptr,
+               const std::string& where = "") {
   GemmBuffers<T, Acc>& buf = gemm_buffers<T, Acc>();
   const int k = int(w.cols());
   if (k > kMaxK) throw InputError("sim.functional supports inner dimensions up to 4096");
@@ -116,6 +150,7 @@ void gemm_rows(const workloads::Matrix* m, const Mat<T>& w, const Mat<T>& in, ui
       } else {
         sparse_chunk<32, T, Acc>(*m, w, rows_in, k, o0, nout);
       }
+      record_gemm<T, Acc>(calls, m, w, sparse, where, rows_in, k, o0, nout);
       for (int r = 0; r < rows_in; ++r)
         for (int o = 0; o < nout; ++o) finish(Eigen::Index(i0) + r, Eigen::Index(o0 + o), buf.y[r][o]);
     }
@@ -154,6 +189,11 @@ class FunctionalModel::Impl {
   virtual ~Impl() = default;
   virtual void execute(const WorkItem& item, const Op& op) = 0;
   virtual FunctionalCheck check() = 0;
+  KernelCalls* calls = nullptr;  // set: record the first call of each kernel
+
+ protected:
+  bool capturing(const std::string& kernel) const { return calls && !calls->count(kernel); }
+  static std::string where(const Op& op) { return op.name + " (layer " + std::to_string(op.layer) + ")"; }
 };
 
 namespace {
@@ -363,12 +403,15 @@ class TransformerExecutor : public FunctionalModel::Impl {
     if constexpr (kInt) {
       const workloads::QuantLinear& q = *L.q;
       gemm_rows<Act, Acc>(
-          &m, q.w, in, item.m0, item.m, row0, row1, [&](Eigen::Index r, Eigen::Index c, Acc acc) {
+          &m, q.w, in, item.m0, item.m, row0, row1,
+          [&](Eigen::Index r, Eigen::Index c, Acc acc) {
             out(r, c) = hls::sat8(hls::scale_round(int64_t(acc) + q.bias[size_t(c)], q.to_out[size_t(c)]));
-          });
+          },
+          calls, where(op));
     } else {
-      gemm_rows<Act, Acc>(&m, L.wf, in, item.m0, item.m, row0, row1,
-                          [&](Eigen::Index r, Eigen::Index c, Acc acc) { out(r, c) = acc + L.bias(c); });
+      gemm_rows<Act, Acc>(
+          &m, L.wf, in, item.m0, item.m, row0, row1,
+          [&](Eigen::Index r, Eigen::Index c, Acc acc) { out(r, c) = acc + L.bias(c); }, calls, where(op));
     }
   }
 
@@ -380,6 +423,7 @@ class TransformerExecutor : public FunctionalModel::Impl {
       const workloads::QuantNorm& N = first ? q_.layers[size_t(l)].ln1 : q_.layers[size_t(l)].ln2;
       each_row<Act, Act>(src, dst, [&](const int8_t* in, int8_t* out, int n, Eigen::Index) {
         hls::layernorm_row_int<kMaxRow>(in, N.gamma.data(), N.beta.data(), out, n, N.eps);
+        record_layernorm(l, first, in, N.gamma.data(), N.beta.data(), out, n, double(N.eps));
       });
     } else {
       const Vec& g = first ? L.ln1_g : L.ln2_g;
@@ -387,8 +431,23 @@ class TransformerExecutor : public FunctionalModel::Impl {
       const float eps = w_.transformer.ln_eps;
       each_row<Act, Act>(src, dst, [&](const float* in, float* out, int n, Eigen::Index) {
         hls::layernorm_row<kMaxRow>(in, g.data(), b.data(), out, n, eps);
+        record_layernorm(l, first, in, g.data(), b.data(), out, n, double(eps));
       });
     }
+  }
+
+  template <class P>
+  void record_layernorm(int l, bool first, const Act* in, const P* gamma, const P* beta, const Act* out,
+                        int n, double eps) {
+    if (!capturing("layernorm")) return;
+    KernelCall& k = (*calls)["layernorm"];
+    k.where = std::string(first ? "ln1" : "ln2") + " (layer " + std::to_string(l) + ")";
+    k.scalars["cols"] = n;
+    k.arrays["in"].assign(in, in + n);
+    k.arrays["gamma"].assign(gamma, gamma + n);
+    k.arrays["beta"].assign(beta, beta + n);
+    k.arrays["out"].assign(out, out + n);
+    k.arrays["eps"] = {eps};
   }
 
   // Attention operands of sample b, head h: queries of this step, keys and values of every position so far.
@@ -420,13 +479,15 @@ class TransformerExecutor : public FunctionalModel::Impl {
         AccMat& s = scores_[size_t(b) * s_.heads + h];
         s.resize(q.rows(), k.rows());
         const float scale = 1.0f / std::sqrt(float(s_.head_dim));
-        gemm_rows<Act, Acc>(nullptr, k, q, 0, uint64_t(q.rows()), 0, int(k.rows()),
-                            [&](Eigen::Index r, Eigen::Index c, Acc acc) {
-                              if constexpr (kInt)
-                                s(r, c) = acc;  // the scale is folded into softmax's table index
-                              else
-                                s(r, c) = acc * scale;
-                            });
+        gemm_rows<Act, Acc>(
+            nullptr, k, q, 0, uint64_t(q.rows()), 0, int(k.rows()),
+            [&](Eigen::Index r, Eigen::Index c, Acc acc) {
+              if constexpr (kInt)
+                s(r, c) = acc;  // the scale is folded into softmax's table index
+              else
+                s(r, c) = acc * scale;
+            },
+            calls, "attn.qk (layer " + std::to_string(l) + ")");
       }
     }
   }
@@ -450,6 +511,18 @@ class TransformerExecutor : public FunctionalModel::Impl {
         else
           hls::softmax_row<kMaxRow>(in, out, valid);
         for (int c = 0; c < valid; ++c) p(r, c) = out[c];
+        if (capturing("softmax")) {
+          KernelCall& k = (*calls)["softmax"];
+          k.where = "attn.softmax (layer " + std::to_string(l) + ")";
+          k.scalars["cols"] = valid;
+          k.arrays["in"].assign(in, in + valid);
+          k.arrays["out"].assign(out, out + valid);
+          if constexpr (kInt) {
+            k.scalars["mult"] = q_.layers[size_t(l)].softmax_index.mult;
+            k.scalars["shift"] = q_.layers[size_t(l)].softmax_index.shift;
+            k.arrays["table"].assign(q_.exp_table.begin(), q_.exp_table.end());
+          }
+        }
       }
     }
   }
@@ -532,6 +605,13 @@ class TransformerExecutor : public FunctionalModel::Impl {
         score[i - 1] = kInt ? sum : sum / float(s_.heads);
       }
       hls::topk_quickselect<kMaxTokens>(score, int(n - 1), int(k), kept);
+      if (capturing("topk")) {
+        KernelCall& kc = (*calls)["topk"];
+        kc.where = "evit.topk (layer " + std::to_string(op.layer) + ")";
+        kc.scalars = {{"n", n - 1}, {"k", k}};
+        kc.arrays["scores"].assign(score, score + n - 1);
+        kc.arrays["kept"].assign(kept, kept + k);
+      }
       ActMat z(total, x.cols());
       z.row(0) = x.row(0);
       std::vector<bool> chosen(n, false);
@@ -622,8 +702,9 @@ class GruExecutor : public FunctionalModel::Impl {
       const Vec& bias = ih ? L.b_ih : L.b_hh;
       const int row0 = int(item.first * m.mask.block_rows);
       const int row1 = std::min<int>(int(m.rows), int(item.last * m.mask.block_rows));
-      gemm_rows<float, float>(&m, ih ? L.w_ih : L.w_hh, in, item.m0, item.m, row0, row1,
-                              [&](Eigen::Index r, Eigen::Index c, float acc) { g(r, c) = acc + bias(c); });
+      gemm_rows<float, float>(
+          &m, ih ? L.w_ih : L.w_hh, in, item.m0, item.m, row0, row1,
+          [&](Eigen::Index r, Eigen::Index c, float acc) { g(r, c) = acc + bias(c); }, calls, where(op));
     } else if (op.name == "gru.gates_rz") {
       r_.resize(B, H), z_.resize(B, H);
       for (uint32_t b = 0; b < B; ++b)
@@ -734,6 +815,10 @@ void FunctionalModel::execute(const WorkItem& item, const Op& op) {
 
 FunctionalCheck FunctionalModel::check() {
   return impl_->check();
+}
+
+void FunctionalModel::capture(KernelCalls* calls) {
+  impl_->calls = calls;
 }
 
 }  // namespace prunesim::models

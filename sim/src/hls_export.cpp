@@ -5,12 +5,14 @@
 #include <algorithm>
 #include <cmath>
 #include <iomanip>
+#include <map>
 #include <sstream>
 
+#include "prunesim/models/functional.h"
+#include "prunesim/models/tiling.h"
 #include "prunesim/sim/hls_sources.h"
 #include "prunesim/sim/report.h"
 #include "prunesim/workloads/error.h"
-#include "prunesim/workloads/rng.h"
 
 namespace prunesim::sim {
 
@@ -27,37 +29,40 @@ void mkdirs(const std::string& path) {
 }
 
 struct Design {
-  int R, C, max_m, max_k, max_n, bh = 0, bw = 0, max_blocks = 0, topk_n = 0, comparators, d_model, number;
+  int R, C, max_m, max_k, max_n, bh = 0, bw = 0, max_blocks = 0, topk_n = 0, comparators, d_model,
+                                 softmax_cols, number;
   std::string part;
   double period_ns;
 };
 
-Design derive(const RunConfig& cfg, const workloads::Trace& t) {
+Design derive(const RunConfig& cfg, const workloads::Trace& t, const models::KernelCalls& calls, bool ints) {
   Design d;
   d.R = int(cfg.hw.pe.rows), d.C = int(cfg.hw.pe.cols);
   d.part = cfg.hw.device.part;
   d.period_ns = 1000.0 / cfg.hw.clock.mhz;
   d.comparators = int(cfg.hw.tpu.comparators);
-  d.max_m = d.max_k = d.max_n = 1;
-  d.d_model = 1;
-  int bits = 32;
+  d.max_m = d.max_k = d.max_n = d.d_model = d.softmax_cols = 1;
   for (const auto& [name, m] : t.matrices) {
     d.max_k = std::max(d.max_k, int(m.cols));
     d.max_n = std::max(d.max_n, int(m.rows));
-    bits = std::min(bits, m.wbits);
-    if (m.mask.has_bitmap && !d.bh) d.bh = int(m.mask.block_rows), d.bw = int(m.mask.block_cols);
   }
   for (const auto& op : t.ops) {
     if (op.kind == workloads::OpKind::Gemm) d.max_m = std::max<int>(d.max_m, int(op.m));
     if (op.kind == workloads::OpKind::LayerNorm) d.d_model = std::max<int>(d.d_model, int(op.cols));
+    if (op.kind == workloads::OpKind::Softmax) d.softmax_cols = std::max<int>(d.softmax_cols, int(op.cols));
     if (op.kind == workloads::OpKind::TokenPrune)
       for (auto n : op.tokens_in) d.topk_n = std::max<int>(d.topk_n, int(n) - 1);
   }
-  if (d.bh) d.max_blocks = (d.max_n / d.bh + 1) * (d.max_k / d.bw + 1);
+  // The block size the simulator's block-sparse kernel ran with.
+  if (calls.count("gemm_sparse")) {
+    d.bh = int(calls.at("gemm_sparse").scalars.at("bh"));
+    d.bw = int(calls.at("gemm_sparse").scalars.at("bw"));
+    d.max_blocks = (d.max_n / d.bh + 1) * (d.max_k / d.bw + 1);
+  }
   int p2 = 1;
   while (p2 < d.topk_n) p2 <<= 1;
   d.topk_n = d.topk_n ? p2 : 0;
-  d.number = bits <= 8 ? 1 : 0;  // int8 operands with int32 accumulation, else float
+  d.number = ints ? 1 : 0;  // int8 operands with int32 accumulation, else float
   return d;
 }
 
@@ -75,203 +80,222 @@ std::string design_header(const Design& d) {
   os << "  using in_t = prunesim::hls::data_t;\n  using w_t = prunesim::hls::data_t;\n"
      << "  using acc_t = prunesim::hls::acc_t;\n};\n\n"
      << "static const int kDModel = " << d.d_model << ";\n"
-     << "static const int kSoftmaxCols = " << std::max(d.topk_n, d.max_m) << ";\n";
+     << "static const int kSoftmaxCols = " << d.softmax_cols << ";\n";
   if (d.topk_n)
     os << "static const int kTopkN = " << d.topk_n << ";  // token scores, padded to a power of two\n"
        << "static const int kComparators = " << d.comparators << ";\n";
   return os.str();
 }
 
-// Golden data: seeded inputs and the expected outputs, as C arrays.
-template <class T>
-std::string array(const std::string& name, const std::vector<T>& v) {
+// A C array of golden values (captured as doubles, all exact) in the given element type.
+std::string array(const std::string& ctype, const std::string& name, const std::vector<double>& v) {
   std::ostringstream os;
-  os << "static const "
-     << (std::is_same<T, float>::value ? "float"
-         : std::is_same<T, int>::value ? "int"
-                                       : "long long")
-     << " " << name << "[" << v.size() << "] = {";
+  os << "static const " << ctype << " " << name << "[" << std::max<size_t>(v.size(), 1) << "] = {";
+  const bool is_float = ctype == "float";
   for (size_t i = 0; i < v.size(); ++i) {
     std::ostringstream e;
-    e << std::setprecision(9) << v[i];
-    std::string lit = e.str();
-    // A float literal needs a point or an exponent before its suffix ("24" -> "24.0f").
-    if (std::is_same<T, float>::value) lit += (lit.find_first_of(".eEn") == std::string::npos ? ".0f" : "f");
-    os << (i % 12 ? " " : "\n  ") << lit << ",";
+    if (is_float) {
+      e << std::setprecision(9) << v[i];
+      std::string lit = e.str();
+      lit += lit.find_first_of(".eEn") == std::string::npos ? ".0f" : "f";  // "24" -> "24.0f"
+      os << (i % 10 ? " " : "\n  ") << lit << ",";
+    } else {
+      os << (i % 16 ? " " : "\n  ") << (long long)v[i] << ",";
+    }
   }
   os << "\n};\n";
   return os.str();
+}
+
+// Replaces each @KEY@ in `text`.
+std::string fill(std::string text, const std::map<std::string, std::string>& values) {
+  for (const auto& [key, value] : values) {
+    const std::string mark = "@" + key + "@";
+    for (size_t at = text.find(mark); at != std::string::npos; at = text.find(mark, at + value.size()))
+      text.replace(at, mark.size(), value);
+  }
+  return text;
 }
 
 struct Kernel {
   std::string name, top, top_src, tb_src, golden;
 };
 
-Kernel gemm_kernel(const Design& d, bool sparse) {
-  workloads::Rng rng(sparse ? 2 : 1);
-  const int m = std::min(d.max_m, 13), k = std::min(d.max_k, d.bw ? 4 * d.bw + 3 : 70),
-            n = std::min(d.max_n, d.bh ? 3 * d.bh + 1 : 37);
-  const bool ints = d.number == 1;
-  auto value = [&]() -> float {
-    return ints ? float(int(rng.below(256)) - 128) : float(rng.uniform01() * 2 - 1);
-  };
-  std::vector<float> x(size_t(m) * k), w(size_t(n) * k, 0.0f);
-  for (auto& v : x) v = value();
-  std::vector<int> keep;
-  if (sparse) {
-    for (int b = 0; b < (n + d.bh - 1) / d.bh; ++b)
-      for (int c = 0; c < (k + d.bw - 1) / d.bw; ++c) keep.push_back(int(rng.below(2)));
-  }
-  const int bcols = sparse ? (k + d.bw - 1) / d.bw : 0;
+std::string golden_header(const models::KernelCall& c, const std::string& what) {
+  return "// Golden vectors from prunesim's functional run: " + what + ", " + c.where +
+         ".\n// The kernel's operands and exact results on the simulated data.\n#pragma once\n";
+}
+
+const char* kTbHead =
+    "// C-simulation testbench with golden vectors from the simulator's functional run (prunesim hls\n"
+    "// export). Returns 0 on pass.\n#include <cmath>\n#include <cstdint>\n#include <cstdio>\n\n"
+    "#include \"../design.h\"\n#include \"golden.h\"\n";
+const char* kTopHead =
+    "// Synthesis top for the configured design (prunesim hls export).\n#include <cstdint>\n\n"
+    "#include \"../design.h\"\n";
+// Integer results must match exactly; float ones to float rounding.
+const char* kCompare = "std::fabs(got - want) > (@EXACT@ ? 0.0 : 1e-4 * (1.0 + std::fabs(want)))";
+
+Kernel gemm_kernel(const Design& d, const models::KernelCall& c, bool sparse) {
+  // Trimmed to the first outputs of the captured tile (whole block rows): each output depends only on its
+  // own weight row, so the trimmed golden values stay exact.
+  const int m = int(c.scalars.at("m")), k = int(c.scalars.at("k")), n_all = int(c.scalars.at("n"));
+  const int n = sparse ? std::min(n_all, 2 * d.bh) : std::min(n_all, 32);
+  std::vector<double> w, y, keep;
   for (int o = 0; o < n; ++o)
-    for (int i = 0; i < k; ++i) {
-      const bool kept = !sparse || keep[size_t((o / d.bh) * bcols + i / d.bw)];
-      const float v = value();
-      w[size_t(o) * k + i] = kept ? v : 0.0f;
-    }
-  std::vector<float> yf;
-  std::vector<long long> yi;
-  for (int i = 0; i < m; ++i)
-    for (int o = 0; o < n; ++o) {
-      double s = 0;
-      long long si = 0;
-      for (int c = 0; c < k; ++c)
-        s += double(x[size_t(i) * k + c]) * w[size_t(o) * k + c],
-            si += (long long)x[size_t(i) * k + c] * (long long)w[size_t(o) * k + c];
-      yf.push_back(float(s));
-      yi.push_back(si);
-    }
+    for (int i = 0; i < k; ++i) w.push_back(c.arrays.at("w")[size_t(o) * k + i]);
+  for (int r = 0; r < m; ++r)
+    for (int o = 0; o < n; ++o) y.push_back(c.arrays.at("y")[size_t(r) * n_all + o]);
+  const bool ints = d.number == 1;
+  const std::string data = ints ? "int" : "float", acc = ints ? "long long" : "float";
   Kernel kn;
   kn.name = sparse ? "gemm_sparse" : "gemm_dense";
   kn.top = kn.name + "_top";
   std::ostringstream g;
-  g << "// Golden vectors: " << m << " x " << k << " by " << k << " x " << n
-    << (sparse ? ", block-sparse" : "") << ".\n#pragma once\n"
+  g << golden_header(c, std::to_string(m) + " x " + std::to_string(k) + " by " + std::to_string(k) + " x " +
+                            std::to_string(n) + (sparse ? ", block-sparse" : ""))
     << "static const int kM = " << m << ", kK = " << k << ", kN = " << n << ";\n"
-    << array("kX", x) << array("kW", w) << (ints ? array("kY", yi) : array("kY", yf));
-  if (sparse) g << array("kKeep", keep);
-  kn.golden = g.str();
-  if (!sparse) {
-    kn.top_src =
-        "// Synthesis top for the configured design (prunesim hls export).\n#include \"../design.h\"\n"
-        "#include \"prunesim/hls/gemm.h\"\n\nvoid gemm_dense_top(const DesignGemm::in_t "
-        "x[DesignGemm::max_m][DesignGemm::max_k],\n"
-        "                    const DesignGemm::w_t w[DesignGemm::max_n][DesignGemm::max_k],\n"
-        "                    DesignGemm::acc_t y[DesignGemm::max_m][DesignGemm::max_n], int m, int k, int n) "
-        "{\n"
-        "#pragma HLS INTERFACE mode = m_axi port = x offset = slave bundle = gmem0\n"
-        "#pragma HLS INTERFACE mode = m_axi port = w offset = slave bundle = gmem1\n"
-        "#pragma HLS INTERFACE mode = m_axi port = y offset = slave bundle = gmem2\n"
-        "#pragma HLS INTERFACE mode = s_axilite port = return\n"
-        "  prunesim::hls::gemm_dense_tile<DesignGemm>(x, w, y, m, k, n);\n}\n";
-    kn.tb_src =
-        "// C-simulation testbench with golden vectors (prunesim hls export). Returns 0 on pass.\n#include "
-        "<cmath>\n#include <cstdio>\n\n"
-        "#include \"../design.h\"\n#include \"golden.h\"\n\n"
-        "void gemm_dense_top(const DesignGemm::in_t x[DesignGemm::max_m][DesignGemm::max_k],\n"
-        "                    const DesignGemm::w_t w[DesignGemm::max_n][DesignGemm::max_k],\n"
-        "                    DesignGemm::acc_t y[DesignGemm::max_m][DesignGemm::max_n], int m, int k, int "
-        "n);\n\n"
-        "static DesignGemm::in_t x[DesignGemm::max_m][DesignGemm::max_k];\n"
-        "static DesignGemm::w_t w[DesignGemm::max_n][DesignGemm::max_k];\n"
-        "static DesignGemm::acc_t y[DesignGemm::max_m][DesignGemm::max_n];\n\n"
-        "int main() {\n"
-        "  for (int i = 0; i < kM; ++i)\n    for (int c = 0; c < kK; ++c) x[i][c] = DesignGemm::in_t(kX[i * "
-        "kK + c]);\n"
-        "  for (int o = 0; o < kN; ++o)\n    for (int c = 0; c < kK; ++c) w[o][c] = DesignGemm::w_t(kW[o * "
-        "kK + c]);\n"
-        "  gemm_dense_top(x, w, y, kM, kK, kN);\n  int errors = 0;\n"
-        "  for (int i = 0; i < kM; ++i)\n    for (int o = 0; o < kN; ++o) {\n"
-        "      const double want = double(kY[i * kN + o]), got = double(y[i][o]);\n"
-        "      errors += std::fabs(got - want) > 1e-4 * (1.0 + std::fabs(want));\n    }\n"
-        "  std::printf(\"gemm_dense: %s (%d mismatches)\\n\", errors ? \"FAIL\" : \"PASS\", errors);\n  "
-        "return errors ? 1 : 0;\n}\n";
-  } else {
-    kn.top_src =
-        "// Synthesis top for the configured design (prunesim hls export).\n#include \"../design.h\"\n"
-        "#include \"prunesim/hls/gemm.h\"\n\nvoid gemm_sparse_top(const DesignGemm::in_t "
-        "x[DesignGemm::max_m][DesignGemm::max_k],\n"
-        "                     const prunesim::hls::BlockSparse<DesignGemm>& w,\n"
-        "                     DesignGemm::acc_t y[DesignGemm::max_m][DesignGemm::max_n], int m, int k, int "
-        "n) {\n"
-        "#pragma HLS INTERFACE mode = s_axilite port = return\n"
-        "  prunesim::hls::gemm_block_sparse_tile<DesignGemm>(x, w, y, m, k, n);\n}\n";
-    kn.tb_src =
-        "// C-simulation testbench with golden vectors (prunesim hls export). Returns 0 on pass.\n#include "
-        "<cmath>\n#include <cstdio>\n\n"
-        "#include \"../design.h\"\n#include \"golden.h\"\n#include \"prunesim/hls/gemm.h\"\n\n"
-        "void gemm_sparse_top(const DesignGemm::in_t x[DesignGemm::max_m][DesignGemm::max_k],\n"
-        "                     const prunesim::hls::BlockSparse<DesignGemm>& w,\n"
-        "                     DesignGemm::acc_t y[DesignGemm::max_m][DesignGemm::max_n], int m, int k, int "
-        "n);\n\n"
-        "static DesignGemm::in_t x[DesignGemm::max_m][DesignGemm::max_k];\n"
-        "static DesignGemm::acc_t y[DesignGemm::max_m][DesignGemm::max_n];\n"
-        "static prunesim::hls::BlockSparse<DesignGemm> w;\n\n"
-        "int main() {\n  const int BH = DesignGemm::BH, BW = DesignGemm::BW;\n"
-        "  for (int i = 0; i < kM; ++i)\n    for (int c = 0; c < kK; ++c) x[i][c] = DesignGemm::in_t(kX[i * "
-        "kK + c]);\n"
-        "  const int brows = (kN + BH - 1) / BH, bcols = (kK + BW - 1) / BW;\n  int s = 0;\n  w.block_rows = "
-        "brows;\n"
-        "  for (int b = 0; b < brows; ++b) {\n    w.row_ptr[b] = s;\n    for (int c = 0; c < bcols; ++c) {\n"
-        "      if (!kKeep[b * bcols + c]) continue;\n      for (int r = 0; r < BH; ++r)\n        for (int cc "
-        "= 0; cc < BW; ++cc) {\n"
-        "          const int o = b * BH + r, i = c * BW + cc;\n"
-        "          w.val[s][r][cc] = DesignGemm::w_t(o < kN && i < kK ? kW[o * kK + i] : 0.0f);\n        }\n"
-        "      w.col[s++] = c;\n    }\n  }\n  w.row_ptr[brows] = s;\n"
-        "  gemm_sparse_top(x, w, y, kM, kK, kN);\n  int errors = 0;\n"
-        "  for (int i = 0; i < kM; ++i)\n    for (int o = 0; o < kN; ++o) {\n"
-        "      const double want = double(kY[i * kN + o]), got = double(y[i][o]);\n"
-        "      errors += std::fabs(got - want) > 1e-4 * (1.0 + std::fabs(want));\n    }\n"
-        "  std::printf(\"gemm_sparse: %s (%d mismatches)\\n\", errors ? \"FAIL\" : \"PASS\", errors);\n  "
-        "return errors ? 1 : 0;\n}\n";
+    << array(data, "kX", c.arrays.at("x")) << array(data, "kW", w) << array(acc, "kY", y);
+  if (sparse) {
+    const size_t bcols = size_t(k + d.bw - 1) / size_t(d.bw), brows = size_t(n + d.bh - 1) / size_t(d.bh);
+    keep.assign(c.arrays.at("keep").begin(), c.arrays.at("keep").begin() + long(brows * bcols));
+    g << array("int", "kKeep", keep);
   }
-  return kn;
-}
-
-Kernel softmax_kernel(const Design& d) {
-  workloads::Rng rng(3);
-  const int cols = std::min(d.max_m, 197);
-  std::vector<float> in(static_cast<size_t>(cols)), out;
-  double mx = -1e300, sum = 0;
-  for (auto& v : in) v = float(rng.uniform01() * 16 - 8), mx = std::max(mx, double(v));
-  for (float v : in) sum += std::exp(double(v) - mx);
-  for (float v : in) out.push_back(float(std::exp(double(v) - mx) / sum));
-  Kernel kn{"softmax", "softmax_top", "", "", ""};
-  kn.golden = "#pragma once\nstatic const int kCols = " + std::to_string(cols) + ";\n" + array("kIn", in) +
-              array("kOut", out);
-  kn.top_src =
-      "// Synthesis top for the configured design (prunesim hls export).\n#include \"../design.h\"\n"
-      "#include \"prunesim/hls/nonlinear.h\"\n\nvoid softmax_top(const float in[kSoftmaxCols], float "
-      "out[kSoftmaxCols], int cols) {\n"
-      "#pragma HLS INTERFACE mode = s_axilite port = return\n  prunesim::hls::softmax_row<kSoftmaxCols>(in, "
-      "out, cols);\n}\n";
+  kn.golden = g.str();
+  const std::string signature =
+      sparse ? "void gemm_sparse_top(const DesignGemm::in_t x[DesignGemm::max_m][DesignGemm::max_k],\n"
+               "                     const prunesim::hls::BlockSparse<DesignGemm>& w,\n"
+               "                     DesignGemm::acc_t y[DesignGemm::max_m][DesignGemm::max_n], int m, int "
+               "k, int n)"
+             : "void gemm_dense_top(const DesignGemm::in_t x[DesignGemm::max_m][DesignGemm::max_k],\n"
+               "                    const DesignGemm::w_t w[DesignGemm::max_n][DesignGemm::max_k],\n"
+               "                    DesignGemm::acc_t y[DesignGemm::max_m][DesignGemm::max_n], int m, int k, "
+               "int n)";
+  kn.top_src = std::string(kTopHead) + "#include \"prunesim/hls/gemm.h\"\n\n" + signature + " {\n" +
+               (sparse ? ""
+                       : "#pragma HLS INTERFACE mode = m_axi port = x offset = slave bundle = gmem0\n"
+                         "#pragma HLS INTERFACE mode = m_axi port = w offset = slave bundle = gmem1\n"
+                         "#pragma HLS INTERFACE mode = m_axi port = y offset = slave bundle = gmem2\n") +
+               "#pragma HLS INTERFACE mode = s_axilite port = return\n" +
+               (sparse ? "  prunesim::hls::gemm_block_sparse_tile<DesignGemm>(x, w, y, m, k, n);\n}\n"
+                       : "  prunesim::hls::gemm_dense_tile<DesignGemm>(x, w, y, m, k, n);\n}\n");
+  const std::string load_w =
+      sparse
+          ? "  const int BH = DesignGemm::BH, BW = DesignGemm::BW;\n"
+            "  const int brows = (kN + BH - 1) / BH, bcols = (kK + BW - 1) / BW;\n  int s = 0;\n"
+            "  w.block_rows = brows;\n"
+            "  for (int b = 0; b < brows; ++b) {\n    w.row_ptr[b] = s;\n    for (int c = 0; c < bcols; ++c) "
+            "{\n"
+            "      if (!kKeep[b * bcols + c]) continue;\n      for (int r = 0; r < BH; ++r)\n"
+            "        for (int cc = 0; cc < BW; ++cc) {\n          const int o = b * BH + r, i = c * BW + "
+            "cc;\n"
+            "          w.val[s][r][cc] = DesignGemm::w_t(o < kN && i < kK ? kW[o * kK + i] : 0);\n        }\n"
+            "      w.col[s++] = c;\n    }\n  }\n  w.row_ptr[brows] = s;\n"
+          : "  for (int o = 0; o < kN; ++o)\n    for (int c = 0; c < kK; ++c) w[o][c] = DesignGemm::w_t(kW[o "
+            "* kK + c]);\n";
   kn.tb_src =
-      "// C-simulation testbench with golden vectors (prunesim hls export). Returns 0 on pass.\n#include "
-      "<cmath>\n#include <cstdio>\n\n"
-      "#include \"../design.h\"\n#include \"golden.h\"\n\nvoid softmax_top(const float in[kSoftmaxCols], "
-      "float out[kSoftmaxCols], int cols);\n\n"
-      "int main() {\n  static float in[kSoftmaxCols], out[kSoftmaxCols];\n  for (int j = 0; j < kCols; ++j) "
-      "in[j] = kIn[j];\n"
-      "  softmax_top(in, out, kCols);\n  int errors = 0;\n"
-      "  for (int j = 0; j < kCols; ++j) errors += std::fabs(out[j] - kOut[j]) > 1e-6f + 1e-5f * kOut[j];\n"
-      "  std::printf(\"softmax: %s (%d mismatches)\\n\", errors ? \"FAIL\" : \"PASS\", errors);\n  return "
-      "errors ? 1 : 0;\n}\n";
+      fill(std::string(kTbHead) + (sparse ? "#include \"prunesim/hls/gemm.h\"\n" : "") + "\n" + signature +
+               ";\n\nstatic DesignGemm::in_t x[DesignGemm::max_m][DesignGemm::max_k];\n" +
+               (sparse ? "static prunesim::hls::BlockSparse<DesignGemm> w;\n"
+                       : "static DesignGemm::w_t w[DesignGemm::max_n][DesignGemm::max_k];\n") +
+               "static DesignGemm::acc_t y[DesignGemm::max_m][DesignGemm::max_n];\n\nint main() {\n"
+               "  for (int i = 0; i < kM; ++i)\n"
+               "    for (int c = 0; c < kK; ++c) x[i][c] = DesignGemm::in_t(kX[i * kK + c]);\n" +
+               load_w + "  @K@_top(x, w, y, kM, kK, kN);\n  int errors = 0;\n" +
+               "  for (int i = 0; i < kM; ++i)\n    for (int o = 0; o < kN; ++o) {\n"
+               "      const double want = double(kY[i * kN + o]), got = double(y[i][o]);\n"
+               "      errors += " +
+               kCompare +
+               ";\n    }\n"
+               "  std::printf(\"@K@: %s (%d mismatches)\\n\", errors ? \"FAIL\" : \"PASS\", errors);\n"
+               "  return errors ? 1 : 0;\n}\n",
+           {{"K", kn.name}, {"EXACT", ints ? "true" : "false"}});
   return kn;
 }
 
-Kernel topk_kernel(const Design& d) {
-  workloads::Rng rng(4);
-  const int n = d.topk_n / 2 + 3 <= d.topk_n ? d.topk_n * 3 / 4 + 1 : d.topk_n, k = std::max(1, n * 7 / 10);
-  std::vector<float> s(static_cast<size_t>(n));
-  for (auto& v : s) v = float(rng.below(32));  // ties, as attention scores quantize
-  std::vector<int> idx(static_cast<size_t>(n));
-  for (int i = 0; i < n; ++i) idx[size_t(i)] = i;
-  std::stable_sort(idx.begin(), idx.end(), [&](int a, int b) { return s[size_t(a)] > s[size_t(b)]; });
-  std::vector<int> kept(idx.begin(), idx.begin() + k);
-  std::sort(kept.begin(), kept.end());
+Kernel softmax_kernel(const Design& d, const models::KernelCall& c) {
+  const bool ints = d.number == 1;
+  Kernel kn{"softmax", "softmax_top", "", "", ""};
+  kn.golden = golden_header(c, "one row") +
+              "static const int kCols = " + std::to_string(c.scalars.at("cols")) + ";\n" +
+              array(ints ? "int" : "float", "kIn", c.arrays.at("in")) +
+              array(ints ? "int" : "float", "kOut", c.arrays.at("out"));
+  if (ints)
+    kn.golden += "static const int kMult = " + std::to_string(c.scalars.at("mult")) +
+                 ", kShift = " + std::to_string(c.scalars.at("shift")) + ";\n" +
+                 array("unsigned short", "kTable", c.arrays.at("table"));
+  const std::string signature =
+      ints ? "void softmax_top(const int32_t in[kSoftmaxCols], int8_t out[kSoftmaxCols], int cols, int mult, "
+             "int shift,\n                 const uint16_t table[prunesim::hls::kExpTable])"
+           : "void softmax_top(const float in[kSoftmaxCols], float out[kSoftmaxCols], int cols)";
+  kn.top_src =
+      std::string(kTopHead) +
+      (ints ? "#include \"prunesim/hls/nonlinear_int.h\"\n\n" : "#include \"prunesim/hls/nonlinear.h\"\n\n") +
+      signature + " {\n#pragma HLS INTERFACE mode = s_axilite port = return\n" +
+      (ints ? "  prunesim::hls::FixedMul to_index;\n  to_index.mult = mult;\n  to_index.shift = shift;\n"
+              "  prunesim::hls::softmax_row_int<kSoftmaxCols>(in, out, cols, to_index, table);\n}\n"
+            : "  prunesim::hls::softmax_row<kSoftmaxCols>(in, out, cols);\n}\n");
+  kn.tb_src = fill(
+      std::string(kTbHead) + (ints ? "#include \"prunesim/hls/nonlinear_int.h\"\n" : "") + "\n" + signature +
+          ";\n\nint main() {\n  static @T@ in[kSoftmaxCols];\n  static @O@ out[kSoftmaxCols];\n" +
+          "  for (int j = 0; j < kCols; ++j) in[j] = @T@(kIn[j]);\n" +
+          (ints ? "  static uint16_t table[prunesim::hls::kExpTable];\n"
+                  "  for (int j = 0; j < prunesim::hls::kExpTable; ++j) table[j] = kTable[j];\n"
+                  "  softmax_top(in, out, kCols, kMult, kShift, table);\n"
+                : "  softmax_top(in, out, kCols);\n") +
+          "  int errors = 0;\n  for (int j = 0; j < kCols; ++j) {\n"
+          "    const double want = double(kOut[j]), got = double(out[j]);\n"
+          "    errors += " +
+          (ints ? std::string("got != want") : "std::fabs(got - want) > 1e-6 + 1e-5 * want") +
+          ";\n  }\n  std::printf(\"softmax: %s (%d mismatches)\\n\", errors ? \"FAIL\" : \"PASS\", errors);\n"
+          "  return errors ? 1 : 0;\n}\n",
+      {{"T", ints ? "int32_t" : "float"}, {"O", ints ? "int8_t" : "float"}});
+  return kn;
+}
+
+Kernel layernorm_kernel(const Design& d, const models::KernelCall& c) {
+  const bool ints = d.number == 1;
+  Kernel kn{"layernorm", "layernorm_top", "", "", ""};
+  const std::string data = ints ? "int" : "float";
+  kn.golden = golden_header(c, "one row") +
+              "static const int kCols = " + std::to_string(c.scalars.at("cols")) + ";\n" +
+              array(data, "kIn", c.arrays.at("in")) + array(data, "kGamma", c.arrays.at("gamma")) +
+              array(data, "kBeta", c.arrays.at("beta")) + array(data, "kOut", c.arrays.at("out")) +
+              array(ints ? "long long" : "float", "kEps", c.arrays.at("eps"));
+  const std::string signature =
+      ints ? "void layernorm_top(const int8_t in[kDModel], const int32_t gamma[kDModel], const int32_t "
+             "beta[kDModel],\n                   int8_t out[kDModel], int cols, long long eps)"
+           : "void layernorm_top(const float in[kDModel], const float gamma[kDModel], const float "
+             "beta[kDModel],\n"
+             "                   float out[kDModel], int cols, float eps)";
+  kn.top_src =
+      std::string(kTopHead) +
+      (ints ? "#include \"prunesim/hls/nonlinear_int.h\"\n\n" : "#include \"prunesim/hls/nonlinear.h\"\n\n") +
+      signature + " {\n#pragma HLS INTERFACE mode = s_axilite port = return\n" +
+      (ints ? "  prunesim::hls::layernorm_row_int<kDModel>(in, gamma, beta, out, cols, eps);\n}\n"
+            : "  prunesim::hls::layernorm_row<kDModel>(in, gamma, beta, out, cols, eps);\n}\n");
+  kn.tb_src = fill(
+      std::string(kTbHead) + "\n" + signature +
+          ";\n\nint main() {\n  static @T@ in[kDModel], out[kDModel];\n  static @P@ g[kDModel], b[kDModel];\n"
+          "  for (int j = 0; j < kCols; ++j) in[j] = @T@(kIn[j]), g[j] = @P@(kGamma[j]), b[j] = "
+          "@P@(kBeta[j]);\n"
+          "  layernorm_top(in, g, b, out, kCols, kEps[0]);\n  int errors = 0;\n"
+          "  for (int j = 0; j < kCols; ++j) {\n"
+          "    const double want = double(kOut[j]), got = double(out[j]);\n    errors += " +
+          (ints ? std::string("got != want") : "std::fabs(got - want) > 1e-4 * (1.0 + std::fabs(want))") +
+          ";\n  }\n  std::printf(\"layernorm: %s (%d mismatches)\\n\", errors ? \"FAIL\" : \"PASS\", "
+          "errors);\n"
+          "  return errors ? 1 : 0;\n}\n",
+      {{"T", ints ? "int8_t" : "float"}, {"P", ints ? "int32_t" : "float"}});
+  return kn;
+}
+
+Kernel topk_kernel(const models::KernelCall& c) {
   Kernel kn{"topk", "topk_top", "", "", ""};
-  kn.golden = "#pragma once\nstatic const int kN = " + std::to_string(n) + ", kK = " + std::to_string(k) +
-              ";\n" + array("kScores", s) + array("kKept", kept);
+  kn.golden = golden_header(c, "class-token scores") +
+              "static const int kN = " + std::to_string(c.scalars.at("n")) +
+              ", kK = " + std::to_string(c.scalars.at("k")) + ";\n" +
+              array("float", "kScores", c.arrays.at("scores")) + array("int", "kKept", c.arrays.at("kept"));
   kn.top_src =
       "// Synthesis top for the configured design (prunesim hls export): top-k with kComparators parallel\n"
       "// compare-exchanges per cycle (the token-pruning unit's P).\n#include \"../design.h\"\n#include "
@@ -280,18 +304,32 @@ Kernel topk_kernel(const Design& d) {
       "#pragma HLS INTERFACE mode = s_axilite port = return\n"
       "#pragma HLS ARRAY_PARTITION variable = score cyclic factor = kComparators\n"
       "  prunesim::hls::topk_bitonic<kTopkN>(score, n, k, out);\n}\n";
-  kn.tb_src =
-      "// C-simulation testbench with golden vectors (prunesim hls export). Returns 0 on pass.\n#include "
-      "<cstdio>\n\n"
-      "#include \"../design.h\"\n#include \"golden.h\"\n\nvoid topk_top(const float score[kTopkN], int n, "
-      "int k, int out[kTopkN]);\n\n"
-      "int main() {\n  static float s[kTopkN];\n  static int out[kTopkN];\n  for (int i = 0; i < kN; ++i) "
-      "s[i] = kScores[i];\n"
-      "  topk_top(s, kN, kK, out);\n  int errors = 0;\n  for (int i = 0; i < kK; ++i) errors += out[i] != "
-      "kKept[i];\n"
-      "  std::printf(\"topk: %s (%d mismatches)\\n\", errors ? \"FAIL\" : \"PASS\", errors);\n  return "
-      "errors ? 1 : 0;\n}\n";
+  kn.tb_src = std::string(kTbHead) +
+              "\nvoid topk_top(const float score[kTopkN], int n, int k, int out[kTopkN]);\n\n"
+              "int main() {\n  static float s[kTopkN];\n  static int out[kTopkN];\n"
+              "  for (int i = 0; i < kN; ++i) s[i] = kScores[i];\n"
+              "  topk_top(s, kN, kK, out);\n  int errors = 0;\n  for (int i = 0; i < kK; ++i) errors += "
+              "out[i] != kKept[i];\n"
+              "  std::printf(\"topk: %s (%d mismatches)\\n\", errors ? \"FAIL\" : \"PASS\", errors);\n"
+              "  return errors ? 1 : 0;\n}\n";
   return kn;
+}
+
+// Runs the workload in functional mode on the configured design's schedule until every kernel has been
+// called once, recording those calls.
+models::KernelCalls capture_calls(const RunConfig& cfg, const workloads::Trace& t, bool& ints) {
+  models::FunctionalModel f(t, cfg.hw.sim.functional_seed, cfg.hw.sim.functional_numbers);
+  ints =
+      models::FunctionalModel::resolve(t, cfg.hw.sim.functional_numbers) == models::FunctionalNumbers::Int8 &&
+      t.header.count("family") && t.header.at("family") != "gru";
+  models::KernelCalls calls;
+  f.capture(&calls);
+  const models::TilePlan plan = models::plan_tiles(t, cfg.hw);
+  for (const auto& item : plan.items) {
+    f.execute(item, t.ops[item.op]);
+    if (calls.size() == 5) break;  // gemm_dense, gemm_sparse, softmax, layernorm, topk
+  }
+  return calls;
 }
 
 std::string tcl(const Kernel& k, const Design& d) {
@@ -324,23 +362,40 @@ std::string cfg_file(const Kernel& k, const Design& d) {
 
 std::vector<std::string> export_hls(const RunConfig& cfg, const workloads::Trace& trace,
                                     const std::string& out) {
-  const Design d = derive(cfg, trace);
+  bool ints = false;
+  models::KernelCalls calls;
+  try {
+    calls = capture_calls(cfg, trace, ints);
+  } catch (const InputError& e) {
+    throw InputError(
+        std::string("hls export takes its golden vectors from a functional run, which cannot run "
+                    "this workload: ") +
+        e.what());
+  }
+  const Design d = derive(cfg, trace, calls, ints);
+  std::vector<Kernel> kernels;
+  if (calls.count("gemm_dense")) kernels.push_back(gemm_kernel(d, calls.at("gemm_dense"), false));
+  if (calls.count("gemm_sparse")) kernels.push_back(gemm_kernel(d, calls.at("gemm_sparse"), true));
+  if (calls.count("softmax")) kernels.push_back(softmax_kernel(d, calls.at("softmax")));
+  if (calls.count("layernorm")) kernels.push_back(layernorm_kernel(d, calls.at("layernorm")));
+  if (calls.count("topk") && d.topk_n) kernels.push_back(topk_kernel(calls.at("topk")));
   mkdirs(out + "/include/prunesim/hls");
   for (const auto& f : kHlsHeaders) write_file_atomic(out + "/include/prunesim/hls/" + f.name, f.text);
   write_file_atomic(out + "/design.h", design_header(d));
-  std::vector<Kernel> kernels = {gemm_kernel(d, false), softmax_kernel(d)};
-  if (d.bh) kernels.push_back(gemm_kernel(d, true));
-  if (d.topk_n) kernels.push_back(topk_kernel(d));
   std::vector<std::string> names;
   std::ostringstream readme;
   readme << "# HLS project exported by prunesim\n\nDesign: " << d.part << " at " << cfg.hw.clock.mhz
          << " MHz, PE array " << d.R << " x " << d.C << ", "
-         << (d.number == 1 ? "int8 operands with int32 accumulation" : "float") << ", shapes up to "
-         << d.max_m << " x " << d.max_k << " x " << d.max_n << ".\n\n"
+         << (d.number == 1 ? "int8 operands with int32 accumulation (integer softmax and layernorm)"
+                           : "float")
+         << ", shapes up to " << d.max_m << " x " << d.max_k << " x " << d.max_n << ".\n\n"
          << "Each folder is one kernel: `<k>_top.cpp` (synthesis top), `<k>_tb.cpp` (C simulation with "
             "golden vectors,\n"
          << "returns 0 on pass), `run_hls.tcl` (vitis_hls -f run_hls.tcl) and `hls_config.cfg` (v++ --mode "
             "hls).\n"
+         << "The golden vectors are operands and results of the kernels as prunesim's functional run of the "
+            "workload\n"
+         << "called them (`prunesim run --set sim.functional=true`); golden.h names the op each comes from.\n"
          << "Without Vitis: g++ -std=c++14 -Iinclude <k>/<k>_top.cpp <k>/<k>_tb.cpp && ./a.out\n\n";
   for (const auto& k : kernels) {
     mkdirs(out + "/" + k.name);
@@ -351,7 +406,7 @@ std::vector<std::string> export_hls(const RunConfig& cfg, const workloads::Trace
     write_file_atomic(out + "/" + k.name + "/run_hls.tcl", tcl(k, d));
     write_file_atomic(out + "/" + k.name + "/hls_config.cfg", cfg_file(k, d));
     names.push_back(k.name);
-    readme << "- `" << k.name << "/`\n";
+    readme << "- `" << k.name << "/`: " << calls.at(k.name).where << "\n";
   }
   write_file_atomic(out + "/README.md", readme.str());
   return names;

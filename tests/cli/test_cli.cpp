@@ -238,11 +238,28 @@ TEST(Cli, HlsExportWritesAProjectWhoseTestbenchesBuildAndPass) {
     const std::string tcl = prunesim::test::read_file(d + "/gemm_sparse/run_hls.tcl");
     EXPECT_NE(tcl.find("set_part xcu280-fsvh2892-2L-e"), std::string::npos) << tcl;
     EXPECT_NE(tcl.find("create_clock -period 4 "), std::string::npos) << tcl;
-    for (const char* k : {"gemm_dense", "gemm_sparse", "softmax", "topk"}) {
+    // Golden vectors come from the functional run: the README and each golden.h name the op.
+    const std::string readme = prunesim::test::read_file(d + "/README.md");
+    EXPECT_NE(readme.find("`gemm_sparse/`: attn.qkv (layer 0)"), std::string::npos) << readme;
+    EXPECT_NE(readme.find("`topk/`: evit.topk (layer 3)"), std::string::npos) << readme;
+    const bool ints = quant == std::string("int8");
+    const std::string softmax = prunesim::test::read_file(d + "/softmax/golden.h");
+    EXPECT_EQ(softmax.find("kTable") != std::string::npos, ints) << "int8 designs export the integer softmax";
+    auto build_and_run = [&](const std::string& k) {
       const std::string cmd = "cd " + d + " && g++ -std=c++14 -O1 -w -Iinclude " + k + "/" + k + "_top.cpp " +
                               k + "/" + k + "_tb.cpp -o " + k + ".bin && ./" + k + ".bin >/dev/null";
-      EXPECT_EQ(std::system(cmd.c_str()), 0) << k << " (" << quant << ")";
-    }
+      return std::system(cmd.c_str());
+    };
+    for (const char* k : {"gemm_dense", "gemm_sparse", "softmax", "layernorm", "topk"})
+      EXPECT_EQ(build_and_run(k), 0) << k << " (" << quant << ")";
+    // A testbench fails when its golden output is wrong: change the first expected layernorm value.
+    std::string golden = prunesim::test::read_file(d + "/layernorm/golden.h");
+    const size_t at = golden.find("kOut[");
+    ASSERT_NE(at, std::string::npos);
+    const size_t first = golden.find("\n  ", at) + 3;
+    golden.insert(first, ints ? "1 + " : "0.5f + ");
+    prunesim::test::write_file(d + "/layernorm/golden.h", golden);
+    EXPECT_NE(build_and_run("layernorm"), 0) << quant;
   }
   EXPECT_EQ(run_prunesim("hls export").status, 2);
   EXPECT_EQ(run_prunesim("hls frobnicate --out /tmp/x").status, 2);

@@ -16,8 +16,8 @@ using namespace prunesim;
 
 TEST(IntArith, IsqrtIsTheFloorSquareRoot) {
   std::mt19937_64 gen(3);
-  std::vector<uint64_t> values = {0, 1, 2, 3, 4, 15, 16, 17, (uint64_t(1) << 32) - 1, uint64_t(1) << 62,
-                                  UINT64_MAX};
+  std::vector<uint64_t> values = {
+      0, 1, 2, 3, 4, 15, 16, 17, (uint64_t(1) << 32) - 1, uint64_t(1) << 62, UINT64_MAX};
   for (int i = 0; i < 2000; ++i) values.push_back(gen() >> (gen() % 64));
   for (uint64_t v : values) {
     const uint64_t r = hls::isqrt64(v), next = r + 1;  // r < 2^32, so r * r fits
@@ -59,7 +59,8 @@ TEST(IntKernels, SoftmaxIsWithinTheTableStepOfFloat) {
   std::uniform_int_distribution<int32_t> score(-20000, 20000);
   std::array<uint16_t, hls::kExpTable> table;
   for (int i = 0; i < hls::kExpTable; ++i)
-    table[size_t(i)] = uint16_t(std::lround(std::exp(-double(i) / hls::kExpStepsPerUnit) * (1 << hls::kExpBits)));
+    table[size_t(i)] =
+        uint16_t(std::lround(std::exp(-double(i) / hls::kExpStepsPerUnit) * (1 << hls::kExpBits)));
   const double s = 1.0 / 2048;  // real value of one score unit (scale of Q K^T over sqrt(d))
   const hls::FixedMul to_index = workloads::fixed_mul(s * hls::kExpStepsPerUnit);
   for (int cols : {1, 5, 64, 197}) {
@@ -73,7 +74,8 @@ TEST(IntKernels, SoftmaxIsWithinTheTableStepOfFloat) {
     for (int j = 0; j < cols; ++j) {
       const double want = std::exp(in[j] * s - mx) / sum;
       // Half a table step (1/32 in the exponent) of relative error, plus half an output LSB.
-      EXPECT_NEAR(out[j] / double(hls::kProbOne), want, 0.035 * want + 0.6 / hls::kProbOne) << cols << " " << j;
+      EXPECT_NEAR(out[j] / double(hls::kProbOne), want, 0.035 * want + 0.6 / hls::kProbOne)
+          << cols << " " << j;
     }
   }
 }
@@ -86,7 +88,8 @@ TEST(IntKernels, LayernormIsWithinOneLsbOfFloat) {
   for (int cols : {8, 64, 192}) {
     int8_t in[256], out[256];
     Eigen::VectorXf g(cols), b(cols), x(cols);
-    for (int j = 0; j < cols; ++j) in[j] = int8_t(q(gen)), x(j) = in[j] * s_in, g(j) = 1 + u(gen) / 4, b(j) = u(gen) / 4;
+    for (int j = 0; j < cols; ++j)
+      in[j] = int8_t(q(gen)), x(j) = in[j] * s_in, g(j) = 1 + u(gen) / 4, b(j) = u(gen) / 4;
     std::vector<int32_t> G(static_cast<size_t>(cols)), B(static_cast<size_t>(cols));
     for (int j = 0; j < cols; ++j)
       G[size_t(j)] = int32_t(std::lround(g(j) / s_out * (1 << hls::kLnFrac))),
@@ -104,7 +107,8 @@ TEST(IntKernels, LayernormIsWithinOneLsbOfFloat) {
 
 TEST(IntKernels, ResidualAndTableKernelsRescaleExactly) {
   int8_t a[256], b[256], out[256], table[256];
-  for (int j = 0; j < 256; ++j) a[j] = int8_t(j % 255 - 127), b[j] = int8_t(127 - j % 255), table[j] = int8_t(j / 3);
+  for (int j = 0; j < 256; ++j)
+    a[j] = int8_t(j % 255 - 127), b[j] = int8_t(127 - j % 255), table[j] = int8_t(j / 3);
   const double ra = 0.75, rb = 0.3;
   const int32_t ma = int32_t(std::lround(ra * (1 << hls::kResidualShift))),
                 mb = int32_t(std::lround(rb * (1 << hls::kResidualShift)));
@@ -124,9 +128,11 @@ TEST(QuantModel, TheInt8ModelTracksTheFloatModelItWasCalibratedOn) {
     const workloads::Trace t = workloads::compress(m, r);
     const workloads::TraceWeights w = workloads::seeded_trace_weights(t, 4);
     const std::vector<workloads::RowMat> x = workloads::seeded_inputs(1, m.seq, m.d_model, 8);
-    const workloads::QuantModel q = workloads::quantize_model(w.transformer, x, {workloads::TokenPolicy{}}, {});
+    const workloads::QuantModel q =
+        workloads::quantize_model(w.transformer, x, {workloads::TokenPolicy{}}, {});
     const workloads::RowMat want = workloads::forward(w.transformer, x[0], {}).out;
-    const workloads::Int8Mat got = workloads::forward_int(q, workloads::quantize_tensor(x[0], q.in_scale), {}).out;
+    const workloads::Int8Mat got =
+        workloads::forward_int(q, workloads::quantize_tensor(x[0], q.in_scale), {}).out;
     const workloads::RowMat deq = got.cast<float>() * q.out_scale;
     EXPECT_LT((deq - want).norm() / want.norm(), 0.08) << model;
   }

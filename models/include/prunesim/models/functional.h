@@ -15,6 +15,7 @@
 // and heads, the layer -1 ops, are not computed). Covers vision, encoder and decoder traces (prefill and
 // decode steps with the KV cache), GRU traces (float), any batch.
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <string>
 
@@ -43,6 +44,16 @@ struct FunctionalCheck {
   std::string failure;  // why the comparison could not be made (empty when it was)
 };
 
+// One kernel call as a functional run made it: operands and results (row-major; every int8, int32 and float
+// value is exact as a double), shapes and constants. `prunesim hls export` turns them into golden vectors.
+struct KernelCall {
+  std::string where;  // the op and layer it computed
+  std::map<std::string, std::vector<double>> arrays;
+  std::map<std::string, int64_t> scalars;
+};
+// By kernel: gemm_dense, gemm_sparse, softmax, layernorm, topk (the first call of each).
+using KernelCalls = std::map<std::string, KernelCall>;
+
 class FunctionalModel {
  public:
   // Throws InputError when the trace is outside the supported scope or its weights file does not match.
@@ -54,6 +65,9 @@ class FunctionalModel {
   void execute(const WorkItem& item, const workloads::Op& op);
   // Ends the run and compares with the reference.
   FunctionalCheck check();
+  // Records the first call of each kernel from now on into *calls (the GEMM tiles trimmed to their first
+  // rows; their outputs stay exact).
+  void capture(KernelCalls* calls);
 
   // The number system `requested` resolves to for this trace (Auto: see above); InputError when int8 is
   // requested for a trace it cannot run.
