@@ -793,8 +793,6 @@ FunctionalNumbers FunctionalModel::resolve(const workloads::Trace& t, Functional
 
 FunctionalModel::FunctionalModel(const workloads::Trace& t, uint64_t seed, FunctionalNumbers numbers) {
   const std::string family = family_of(t);
-  const workloads::TraceShape shape = workloads::TraceShape::of(t);  // throws on unknown families
-  (void)shape;
   const FunctionalNumbers n = resolve(t, numbers);
   workloads::TraceWeights w = t.weights_path.empty() ? workloads::seeded_trace_weights(t, seed)
                                                      : workloads::read_trace_weights(t, t.weights_path);

@@ -320,8 +320,7 @@ Kernel topk_kernel(const models::KernelCall& c) {
 models::KernelCalls capture_calls(const RunConfig& cfg, const workloads::Trace& t, bool& ints) {
   models::FunctionalModel f(t, cfg.hw.sim.functional_seed, cfg.hw.sim.functional_numbers);
   ints =
-      models::FunctionalModel::resolve(t, cfg.hw.sim.functional_numbers) == models::FunctionalNumbers::Int8 &&
-      t.header.count("family") && t.header.at("family") != "gru";
+      models::FunctionalModel::resolve(t, cfg.hw.sim.functional_numbers) == models::FunctionalNumbers::Int8;
   models::KernelCalls calls;
   f.capture(&calls);
   const models::TilePlan plan = models::plan_tiles(t, cfg.hw);

@@ -255,14 +255,32 @@ TEST(Functional, Int4WeightsWithInt8ActivationsAreBitExactToo) {
   expect_bit_exact(run_plan(t, HwConfig{}, FunctionalNumbers::Auto), "int4 weights per channel");
 }
 
-TEST(Functional, UnsupportedTracesAreClearErrors) {
-  const Trace u = small("deit-tiny", "all=unstructured:0.5", {}, 1);
-  try {
-    FunctionalModel f(u, 1);
-    FAIL();
-  } catch (const InputError& e) {
-    EXPECT_NE(std::string(e.what()).find("element by element"), std::string::npos) << e.what();
+TEST(Functional, ElementWisePruningGetsSeededPositionsWithTheTracesCounts) {
+  for (const char* prune : {"all=unstructured:0.5", "all=nm:2:4"}) {
+    const Trace t = small("deit-tiny", prune, {1}, 2);
+    const TraceWeights w = seeded_trace_weights(t, 5);
+    // Exactly the trace's kept count per row.
+    const Matrix& m = t.matrix("L1.fc1");
+    for (uint32_t r = 0; r < m.rows; ++r)
+      ASSERT_EQ(uint32_t((w.transformer.layers[1].fc1.row(r).array() != 0).count()), m.mask.kept_per_row[r])
+          << prune;
+    expect_bit_exact(run_plan(t, HwConfig{}, FunctionalNumbers::Int8), prune);
+    expect_close(run_plan(t, HwConfig{}, FunctionalNumbers::Float), prune);
+    // A file with more weights in a row than the trace keeps is refused.
+    const std::string d = test::temp_dir();
+    TraceWeights dense = w;
+    dense.transformer.layers[0].proj.setConstant(0.5f);
+    write_trace_weights(d + "/dense.safetensors", t, dense);
+    try {
+      read_trace_weights(t, d + "/dense.safetensors");
+      FAIL() << prune;
+    } catch (const InputError& e) {
+      EXPECT_NE(std::string(e.what()).find("non-zero blocks in block row 0"), std::string::npos) << e.what();
+    }
   }
+}
+
+TEST(Functional, UnsupportedTracesAreClearErrors) {
   Trace odd = small("deit-tiny", "all=block:16x16:0.5", {}, 1);
   odd.header["family"] = "mamba";
   EXPECT_THROW(FunctionalModel(odd, 1), InputError);

@@ -1,5 +1,6 @@
 #include "prunesim/workloads/trace_weights.h"
 
+#include <algorithm>
 #include <cmath>
 
 #include "prunesim/workloads/error.h"
@@ -19,8 +20,25 @@ std::string layer_prefix(int l) {
   return "L" + std::to_string(l) + ".";
 }
 
-bool dense_or_bitmap(const Matrix& m) {
-  return m.format == StorageFormat::Dense || m.mask.has_bitmap;
+bool counts_only(const Matrix& m) {
+  return m.format != StorageFormat::Dense && !m.mask.has_bitmap;
+}
+
+// Which blocks a counts-only mask (unstructured, N:M) keeps is not in the trace, only how many per block row:
+// seeded weights place that many, chosen uniformly without replacement.
+std::vector<uint8_t> place_counts(const Matrix& m, Rng& rng) {
+  const BlockMask& k = m.mask;
+  std::vector<uint8_t> keep(size_t(k.grid_rows) * k.grid_cols, 0);
+  std::vector<uint32_t> cols(k.grid_cols);
+  for (uint32_t br = 0; br < k.grid_rows; ++br) {
+    for (uint32_t c = 0; c < k.grid_cols; ++c) cols[c] = c;
+    const uint32_t n = std::min(k.kept_per_row.at(br), k.grid_cols);
+    for (uint32_t i = 0; i < n; ++i) {
+      std::swap(cols[i], cols[i + rng.below(k.grid_cols - i)]);
+      keep[size_t(br) * k.grid_cols + cols[i]] = 1;
+    }
+  }
+  return keep;
 }
 
 bool kept(const Matrix& m, uint32_t r, uint32_t c) {
@@ -85,15 +103,17 @@ TraceWeights seeded_trace_weights(const Trace& t, uint64_t seed) {
   Rng rng(seed);
   auto matrix = [&](const std::string& name) {
     const Matrix& m = t.matrix(name);
-    if (!dense_or_bitmap(m))
-      throw InputError("seeded functional weights need dense or block-masked matrices; " + name +
-                       " is pruned element by element (write real weights with compress --write-weights)");
+    const std::vector<uint8_t> placed = counts_only(m) ? place_counts(m, rng) : std::vector<uint8_t>{};
     RowMat v(m.rows, m.cols);
     const float scale = 1.0f / std::sqrt(float(m.cols));
     for (uint32_t r = 0; r < m.rows; ++r)
       for (uint32_t c = 0; c < m.cols; ++c) {
         const float x = float(rng.normal()) * scale;
-        v(r, c) = kept(m, r, c) ? x : 0.0f;
+        const bool keep =
+            placed.empty()
+                ? kept(m, r, c)
+                : placed[size_t(r / m.mask.block_rows) * m.mask.grid_cols + c / m.mask.block_cols] != 0;
+        v(r, c) = keep ? x : 0.0f;
       }
     return v;
   };
@@ -160,6 +180,20 @@ TraceWeights read_trace_weights(const Trace& t, const std::string& path) {
           throw InputError(path + ": tensor '" + name + "' is not zero at (" + std::to_string(r) + ", " +
                            std::to_string(c) +
                            ") where the trace's mask drops the block: not this trace's weights");
+    if (counts_only(m)) {  // no more non-zero blocks per block row than the trace keeps
+      for (uint32_t br = 0; br < m.mask.grid_rows; ++br) {
+        uint32_t nonzero = 0;
+        for (uint32_t bc = 0; bc < m.mask.grid_cols; ++bc)
+          nonzero += out.block(br * m.mask.block_rows, bc * m.mask.block_cols,
+                               std::min(m.mask.block_rows, m.rows - br * m.mask.block_rows),
+                               std::min(m.mask.block_cols, m.cols - bc * m.mask.block_cols))
+                         .any();
+        if (nonzero > m.mask.kept_per_row.at(br))
+          throw InputError(path + ": tensor '" + name + "' has " + std::to_string(nonzero) +
+                           " non-zero blocks in block row " + std::to_string(br) + ", the trace keeps " +
+                           std::to_string(m.mask.kept_per_row.at(br)) + ": not this trace's weights");
+      }
+    }
     return out;
   };
   auto vec = [&](const std::string& name, Eigen::Index n) {

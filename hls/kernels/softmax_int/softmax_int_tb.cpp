@@ -1,5 +1,5 @@
-// C-simulation testbench: integer softmax of 197 scores against a double-precision softmax, within half a table
-// step (1/32 in the exponent) of relative error plus half an output step. Returns 0 on pass.
+// C-simulation testbench: integer softmax of 197 scores against a double-precision softmax, within half a
+// table step (1/32 in the exponent) of relative error plus half an output step. Returns 0 on pass.
 #include <cmath>
 
 #include "../common/tb_util.h"
