@@ -8,6 +8,7 @@
 
 #include "prunesim/hls/gemm.h"
 #include "prunesim/hls/gru_cell.h"
+#include "prunesim/hls/gru_cell_int.h"
 #include "prunesim/hls/nonlinear.h"
 #include "prunesim/hls/nonlinear_int.h"
 #include "prunesim/hls/topk.h"
@@ -41,4 +42,9 @@ void prunesim_hls_lint(const LintGemm::in_t (&x)[8][16], const LintGemm::w_t (&w
   prunesim::hls::layernorm_row_int<256>(q, g, g, q, 256, 0);
   prunesim::hls::lut_vec_int<256>(q, q, 256, table);
   prunesim::hls::residual_add_int<256>(q, q, q, 256, 1 << 15, 1 << 15);
+  const prunesim::hls::GruIntParams gp = {1, 1, 1, 1, 1, 1, table, table, table};
+  static int8_t gi[48], r8[16], z8[16], n8[16], h8[16];
+  prunesim::hls::gru_gates_rz_int<16>(gi, gi, r8, z8, 16, gp);
+  prunesim::hls::gru_candidate_int<16>(gi, gi, r8, n8, 16, gp);
+  prunesim::hls::gru_update_int<16>(z8, n8, h8, h8, 16);
 }

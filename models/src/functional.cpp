@@ -6,6 +6,7 @@
 
 #include "prunesim/hls/gemm.h"
 #include "prunesim/hls/gru_cell.h"
+#include "prunesim/hls/gru_cell_int.h"
 #include "prunesim/hls/nonlinear.h"
 #include "prunesim/hls/nonlinear_int.h"
 #include "prunesim/hls/topk.h"
@@ -667,9 +668,15 @@ class TransformerExecutor : public FunctionalModel::Impl {
   std::vector<ActMat> outputs_;          // per sample: final hidden states of every step
 };
 
-// GRU layers (float): the gate matrix-vector products on the PE array through the GEMM kernels, the
-// element-wise steps through the GRU cell's kernels.
+// GRU layers on the float or int8 datapath: the gate matrix-vector products on the PE array through the GEMM
+// kernels, the element-wise steps through the GRU cell's kernels.
+template <bool kInt>
 class GruExecutor : public FunctionalModel::Impl {
+  using Act = std::conditional_t<kInt, int8_t, float>;
+  using Acc = std::conditional_t<kInt, int32_t, float>;
+  using ActMat = Mat<Act>;
+  using Row = Eigen::Matrix<Act, 1, Eigen::Dynamic>;
+
  public:
   GruExecutor(const workloads::Trace& t, workloads::TraceWeights w, uint64_t seed, std::string source)
       : t_(t), s_(workloads::TraceShape::of(t)), w_(std::move(w)), source_(std::move(source)) {
@@ -682,7 +689,15 @@ class GruExecutor : public FunctionalModel::Impl {
         for (Eigen::Index c = 0; c < x.cols(); ++c) x(r, c) = float(rng.normal());
       x0_.push_back(std::move(x));
     }
-    out_.assign(s_.layers, std::vector<RowMat>(s_.batch, RowMat::Zero(s_.seq, s_.gru_hidden)));
+    if constexpr (kInt) {
+      workloads::QuantOptions opt;
+      for (const auto& [name, mat] : t.matrices) opt.wbits[name] = mat.wbits;
+      opt.per_channel =
+          t.header.count("quant") && t.header.at("quant").find("per-channel") != std::string::npos;
+      q_ = workloads::quantize_gru(w_.gru, x0_, opt);
+      for (const RowMat& x : x0_) xq_.push_back(workloads::quantize_tensor(x, q_.in_scale));
+    }
+    out_.assign(s_.layers, std::vector<ActMat>(s_.batch, ActMat::Zero(s_.seq, s_.gru_hidden)));
     step_.assign(s_.layers, 0);
   }
 
@@ -690,36 +705,59 @@ class GruExecutor : public FunctionalModel::Impl {
     if (op.layer < 0) return;
     const int l = op.layer;
     const uint32_t t = step_[size_t(l)], H = s_.gru_hidden, B = s_.batch;
-    const workloads::GruLayerWeights& L = w_.gru[size_t(l)];
     if (op.name == "gru.ih" || op.name == "gru.hh") {
       const bool ih = op.name == "gru.ih";
-      RowMat in(B, ih ? L.w_ih.cols() : Eigen::Index(H));
+      const workloads::GruLayerWeights& L = w_.gru[size_t(l)];
+      ActMat in(B, ih ? L.w_ih.cols() : Eigen::Index(H));
       for (uint32_t b = 0; b < B; ++b)
-        in.row(b) = ih ? (l == 0 ? x0_[b].row(t) : out_[size_t(l) - 1][b].row(t)) : state(l, b);
+        in.row(b) = ih ? (l == 0 ? input(b).row(t) : Row(out_[size_t(l) - 1][b].row(t))) : state(l, b);
       const workloads::Matrix& m = t_.matrix(op.weight);
-      RowMat& g = ih ? gi_ : gh_;
-      if (item.first_of_op) g = RowMat::Zero(B, m.rows);
-      const Vec& bias = ih ? L.b_ih : L.b_hh;
+      ActMat& g = ih ? gi_ : gh_;
+      if (item.first_of_op) g = ActMat::Zero(B, m.rows);
       const int row0 = int(item.first * m.mask.block_rows);
       const int row1 = std::min<int>(int(m.rows), int(item.last * m.mask.block_rows));
-      gemm_rows<float, float>(
-          &m, ih ? L.w_ih : L.w_hh, in, item.m0, item.m, row0, row1,
-          [&](Eigen::Index r, Eigen::Index c, float acc) { g(r, c) = acc + bias(c); }, calls, where(op));
+      if constexpr (kInt) {
+        const workloads::QuantLinear& q = ih ? q_.layers[size_t(l)].ih : q_.layers[size_t(l)].hh;
+        gemm_rows<Act, Acc>(
+            &m, q.w, in, item.m0, item.m, row0, row1,
+            [&](Eigen::Index r, Eigen::Index c, Acc acc) {
+              g(r, c) = hls::sat8(hls::scale_round(int64_t(acc) + q.bias[size_t(c)], q.to_out[size_t(c)]));
+            },
+            calls, where(op));
+      } else {
+        const Vec& bias = ih ? L.b_ih : L.b_hh;
+        gemm_rows<Act, Acc>(
+            &m, ih ? L.w_ih : L.w_hh, in, item.m0, item.m, row0, row1,
+            [&](Eigen::Index r, Eigen::Index c, Acc acc) { g(r, c) = acc + bias(c); }, calls, where(op));
+      }
     } else if (op.name == "gru.gates_rz") {
       r_.resize(B, H), z_.resize(B, H);
-      for (uint32_t b = 0; b < B; ++b)
-        hls::gru_gates_rz<kMaxHidden>(gi_.row(b).data(), gh_.row(b).data(), r_.row(b).data(),
-                                      z_.row(b).data(), int(H));
+      for (uint32_t b = 0; b < B; ++b) {
+        if constexpr (kInt)
+          hls::gru_gates_rz_int<kMaxHidden>(gi_.row(b).data(), gh_.row(b).data(), r_.row(b).data(),
+                                            z_.row(b).data(), int(H), q_.layers[size_t(l)].params());
+        else
+          hls::gru_gates_rz<kMaxHidden>(gi_.row(b).data(), gh_.row(b).data(), r_.row(b).data(),
+                                        z_.row(b).data(), int(H));
+      }
     } else if (op.name == "gru.candidate") {
       n_.resize(B, H);
-      for (uint32_t b = 0; b < B; ++b)
-        hls::gru_candidate<kMaxHidden>(gi_.row(b).data(), gh_.row(b).data(), r_.row(b).data(),
-                                       n_.row(b).data(), int(H));
+      for (uint32_t b = 0; b < B; ++b) {
+        if constexpr (kInt)
+          hls::gru_candidate_int<kMaxHidden>(gi_.row(b).data(), gh_.row(b).data(), r_.row(b).data(),
+                                             n_.row(b).data(), int(H), q_.layers[size_t(l)].params());
+        else
+          hls::gru_candidate<kMaxHidden>(gi_.row(b).data(), gh_.row(b).data(), r_.row(b).data(),
+                                         n_.row(b).data(), int(H));
+      }
     } else if (op.name == "gru.update") {
       for (uint32_t b = 0; b < B; ++b) {
-        const Eigen::RowVectorXf h = state(l, b);
-        Eigen::RowVectorXf next(H);
-        hls::gru_update<kMaxHidden>(z_.row(b).data(), n_.row(b).data(), h.data(), next.data(), int(H));
+        const Row h = state(l, b);
+        Row next(H);
+        if constexpr (kInt)
+          hls::gru_update_int<kMaxHidden>(z_.row(b).data(), n_.row(b).data(), h.data(), next.data(), int(H));
+        else
+          hls::gru_update<kMaxHidden>(z_.row(b).data(), n_.row(b).data(), h.data(), next.data(), int(H));
         out_[size_t(l)][b].row(t) = next;
       }
       ++step_[size_t(l)];
@@ -731,61 +769,80 @@ class GruExecutor : public FunctionalModel::Impl {
 
   FunctionalCheck check() override {
     FunctionalCheck c;
-    c.numbers = "float";
+    c.numbers = kInt ? "int8" : "float";
     c.weights = source_;
     if (!started_) return c;
     c.checked = true;
-    bool complete = true;
+    double err2 = 0, ref2 = 0;
     for (uint32_t b = 0; b < s_.batch; ++b) {
       const RowMat ref = workloads::gru_forward(w_.gru, x0_[b]);
-      const RowMat& got = out_.back()[b];
+      const ActMat& got = out_.back()[b];
       c.tokens += uint32_t(got.rows());
       c.elements += uint64_t(got.size());
-      for (Eigen::Index i = 0; i < got.size(); ++i)
-        c.max_rel_error = std::max(c.max_rel_error, double(std::fabs(got.data()[i] - ref.data()[i])) /
-                                                        (1.0 + std::fabs(ref.data()[i])));
+      if constexpr (kInt) {
+        const workloads::Int8Mat want = workloads::gru_forward_int(q_, xq_[b]);
+        for (Eigen::Index i = 0; i < got.size(); ++i) {
+          const int d = std::abs(int(got.data()[i]) - int(want.data()[i]));
+          c.mismatches += d != 0;
+          c.max_abs_diff = std::max(c.max_abs_diff, d);
+        }
+        const RowMat deq = got.template cast<float>() / float(hls::kProbOne);
+        err2 += double((deq - ref).squaredNorm());
+        ref2 += double(ref.squaredNorm());
+      } else {
+        for (Eigen::Index i = 0; i < got.size(); ++i)
+          c.max_rel_error = std::max(c.max_rel_error, double(std::fabs(got.data()[i] - ref.data()[i])) /
+                                                          (1.0 + std::fabs(ref.data()[i])));
+      }
     }
+    if (kInt) c.quant_rel_error = ref2 > 0 ? std::sqrt(err2 / ref2) : 0.0;
+    bool complete = true;
     for (uint32_t steps : step_) complete = complete && steps == s_.seq;
     if (!complete) c.failure = "not every GRU step of every layer ran";
-    c.pass = complete && c.max_rel_error <= c.tolerance;
+    c.pass = complete && (kInt ? c.mismatches == 0 : c.max_rel_error <= c.tolerance);
     return c;
   }
 
  private:
+  ActMat input(uint32_t b) const {
+    if constexpr (kInt)
+      return xq_[b];
+    else
+      return x0_[b];
+  }
   // Hidden state of layer l, sample b before the current step (zero at the start).
-  Eigen::RowVectorXf state(int l, uint32_t b) const {
+  Row state(int l, uint32_t b) const {
     const uint32_t t = step_[size_t(l)];
-    return t == 0 ? Eigen::RowVectorXf::Zero(s_.gru_hidden)
-                  : Eigen::RowVectorXf(out_[size_t(l)][b].row(t - 1));
+    return t == 0 ? Row::Zero(s_.gru_hidden) : Row(out_[size_t(l)][b].row(t - 1));
   }
 
   const workloads::Trace& t_;
   workloads::TraceShape s_;
   workloads::TraceWeights w_;
   std::string source_;
+  workloads::QuantGru q_;
   std::vector<RowMat> x0_;                // per sample: seq x input
-  std::vector<std::vector<RowMat>> out_;  // per layer, per sample: hidden state at every step
+  std::vector<workloads::Int8Mat> xq_;    // int8: the same, quantized
+  std::vector<std::vector<ActMat>> out_;  // per layer, per sample: hidden state at every step
   std::vector<uint32_t> step_;            // per layer: steps done
-  RowMat gi_, gh_, r_, z_, n_;            // batch rows
+  ActMat gi_, gh_, r_, z_, n_;            // batch rows
   bool started_ = false;
 };
 
 }  // namespace
 
 FunctionalNumbers FunctionalModel::resolve(const workloads::Trace& t, FunctionalNumbers requested) {
-  const bool gru = family_of(t) == "gru";
   int wbits = 0;
   for (const auto& [name, m] : t.matrices) wbits = std::max(wbits, int(m.wbits));
   const int abits = trace_activation_bits(t);
-  const bool integer = t.header.count("quant") && t.header.at("quant").find("fp") == std::string::npos;
-  const bool int8_ok = !gru && integer && wbits <= 8 && abits == 8;
+  const std::string quant = t.header.count("quant") ? t.header.at("quant") : "";
+  const bool int8_ok = quant.find("fp") == std::string::npos && wbits <= 8 && abits == 8;
   if (requested == FunctionalNumbers::Int8 && !int8_ok)
-    throw InputError(gru ? "sim.functional_numbers=int8 covers transformer traces; GRU traces run in float"
-                         : "sim.functional_numbers=int8 needs integer weights of at most 8 bits and 8-bit "
-                           "activations; this trace has " +
-                               std::to_string(wbits) + "-bit weights and " + std::to_string(abits) +
-                               "-bit activations (" + (t.header.count("quant") ? t.header.at("quant") : "") +
-                               ")");
+    throw InputError(
+        "sim.functional_numbers=int8 needs integer weights of at most 8 bits and 8-bit activations; "
+        "this trace has " +
+        std::to_string(wbits) + "-bit weights and " + std::to_string(abits) + "-bit activations (" + quant +
+        ")");
   if (requested == FunctionalNumbers::Auto)
     return int8_ok ? FunctionalNumbers::Int8 : FunctionalNumbers::Float;
   return requested;
@@ -797,8 +854,10 @@ FunctionalModel::FunctionalModel(const workloads::Trace& t, uint64_t seed, Funct
   workloads::TraceWeights w = t.weights_path.empty() ? workloads::seeded_trace_weights(t, seed)
                                                      : workloads::read_trace_weights(t, t.weights_path);
   const std::string source = t.weights_path.empty() ? "seeded" : t.weights_path;
-  if (family == "gru")
-    impl_ = std::make_unique<GruExecutor>(t, std::move(w), seed, source);
+  if (family == "gru" && n == FunctionalNumbers::Int8)
+    impl_ = std::make_unique<GruExecutor<true>>(t, std::move(w), seed, source);
+  else if (family == "gru")
+    impl_ = std::make_unique<GruExecutor<false>>(t, std::move(w), seed, source);
   else if (n == FunctionalNumbers::Int8)
     impl_ = std::make_unique<TransformerExecutor<true>>(t, std::move(w), seed, source);
   else

@@ -285,7 +285,7 @@ TEST(Cli, FunctionalModeChecksTheDataAndLeavesTheTimingAlone) {
   ASSERT_EQ(r.status, 0) << r.err;
   EXPECT_NE(r.out.find("functional PASS: int8 kernels"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("0 of 7680 values differ"), std::string::npos) << r.out;  // (8 + 2) tokens x 768
-  r = run_prunesim("run --model gru --seq 4 --set sim.functional=true");
+  r = run_prunesim("run --model gru --seq 4 --set sim.functional=true --set sim.functional_numbers=float");
   ASSERT_EQ(r.status, 0) << r.err;
   EXPECT_NE(r.out.find("functional PASS: float kernels"), std::string::npos) << r.out;
   // int8 asked of a trace it cannot run.

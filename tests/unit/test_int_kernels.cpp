@@ -6,6 +6,7 @@
 #include <cmath>
 #include <random>
 
+#include "prunesim/hls/gru_cell_int.h"
 #include "prunesim/hls/int_arith.h"
 #include "prunesim/hls/nonlinear_int.h"
 #include "prunesim/workloads/compressor.h"
@@ -136,4 +137,28 @@ TEST(QuantModel, TheInt8ModelTracksTheFloatModelItWasCalibratedOn) {
     const workloads::RowMat deq = got.cast<float>() * q.out_scale;
     EXPECT_LT((deq - want).norm() / want.norm(), 0.08) << model;
   }
+}
+
+TEST(QuantModel, TheInt8GruTracksTheFloatGru) {
+  workloads::ModelSpec m = workloads::lookup_model("gru");
+  m.seq = 12;
+  workloads::Recipe r;
+  r.add_prune("gru=block:16x16:0.5");
+  const workloads::Trace t = workloads::compress(m, r);
+  const workloads::TraceWeights w = workloads::seeded_trace_weights(t, 6);
+  const std::vector<workloads::RowMat> x = workloads::seeded_inputs(1, m.seq, m.gru_input, 3);
+  const workloads::QuantGru q = workloads::quantize_gru(w.gru, x, {});
+  const workloads::RowMat want = workloads::gru_forward(w.gru, x[0]);
+  const workloads::Int8Mat got = workloads::gru_forward_int(q, workloads::quantize_tensor(x[0], q.in_scale));
+  ASSERT_EQ(got.rows(), want.rows());
+  const workloads::RowMat deq = got.cast<float>() / float(hls::kProbOne);
+  EXPECT_LT((deq - want).norm() / want.norm(), 0.08);
+  EXPECT_GT((deq - want).norm(), 0.0);
+}
+
+TEST(IntKernels, GruUpdateIsTheRoundedConvexCombination) {
+  int8_t z[4] = {0, 127, 64, 100}, n[4] = {100, -100, 50, -127}, h[4] = {-30, 30, -50, 127}, out[4];
+  hls::gru_update_int<4>(z, n, h, out, 4);
+  for (int j = 0; j < 4; ++j)
+    EXPECT_EQ(out[j], int8_t(std::lround(((127.0 - z[j]) * n[j] + double(z[j]) * h[j]) / 127.0))) << j;
 }

@@ -171,9 +171,10 @@ ForwardResult forward(const ModelWeights& w, const RowMat& input, const TokenPol
   return r;
 }
 
-RowMat gru_forward(const std::vector<GruLayerWeights>& layers, const RowMat& x) {
+RowMat gru_forward(const std::vector<GruLayerWeights>& layers, const RowMat& x, const GruObserver& observe) {
   RowMat in = x;
-  for (const GruLayerWeights& L : layers) {
+  for (size_t l = 0; l < layers.size(); ++l) {
+    const GruLayerWeights& L = layers[l];
     const Eigen::Index H = L.w_hh.cols();
     RowMat out(in.rows(), H);
     Eigen::VectorXf h = Eigen::VectorXf::Zero(H);
@@ -183,8 +184,15 @@ RowMat gru_forward(const std::vector<GruLayerWeights>& layers, const RowMat& x) 
       const auto sigmoid = [](float v) { return 1.0f / (1.0f + std::exp(-v)); };
       const Eigen::VectorXf r = (gi.head(H) + gh.head(H)).unaryExpr(sigmoid);
       const Eigen::VectorXf z = (gi.segment(H, H) + gh.segment(H, H)).unaryExpr(sigmoid);
-      const Eigen::VectorXf n =
-          (gi.tail(H) + r.cwiseProduct(gh.tail(H))).unaryExpr([](float v) { return std::tanh(v); });
+      const Eigen::VectorXf pre_n = gi.tail(H) + r.cwiseProduct(gh.tail(H));
+      const Eigen::VectorXf n = pre_n.unaryExpr([](float v) { return std::tanh(v); });
+      if (observe) {
+        const int li = int(l);
+        observe(li, "gi", gi), observe(li, "gh", gh);
+        observe(li, "pre_r", gi.head(H) + gh.head(H)),
+            observe(li, "pre_z", gi.segment(H, H) + gh.segment(H, H));
+        observe(li, "pre_n", pre_n);
+      }
       h = (Eigen::VectorXf::Ones(H) - z).cwiseProduct(n) + z.cwiseProduct(h);
       out.row(t) = h.transpose();
     }

@@ -304,3 +304,104 @@ IntForwardResult forward_int(const QuantModel& q, const Int8Mat& input, const To
 }
 
 }  // namespace prunesim::workloads
+
+namespace prunesim::workloads {
+
+namespace {
+
+// One table entry per int8 input: round(127 f(q * scale)).
+std::array<int8_t, 256> unit_table(float scale, float (*f)(float)) {
+  std::array<int8_t, 256> t{};
+  for (int v = -128; v < 128; ++v)
+    t[size_t(v + 128)] = sat8(std::lround(f(float(v) * scale) * hls::kProbOne));
+  return t;
+}
+
+float sigmoid_float(float v) {
+  return 1.0f / (1.0f + std::exp(-v));
+}
+
+float tanh_float(float v) {
+  return std::tanh(v);
+}
+
+int32_t residual_factor(double ratio) {
+  return to_int32(ratio * double(int64_t(1) << hls::kResidualShift));
+}
+
+}  // namespace
+
+QuantGru quantize_gru(const std::vector<GruLayerWeights>& w, const std::vector<RowMat>& inputs,
+                      const QuantOptions& opt) {
+  Calibration cal;
+  float in_max = 0;
+  for (const RowMat& x : inputs) {
+    in_max = std::max(in_max, x.size() ? x.cwiseAbs().maxCoeff() : 0.0f);
+    gru_forward(w, x, [&](int l, const char* point, const Eigen::VectorXf& v) {
+      const std::string p = point;
+      if (p == "gi" || p == "gh") {
+        const Eigen::Index H = v.size() / 3;
+        for (int part = 0; part < 3; ++part)
+          cal.see(l, p + "_" + "rzn"[part], v.segment(part * H, H).cwiseAbs().maxCoeff());
+      } else {
+        cal.see(l, p, v.cwiseAbs().maxCoeff());
+      }
+    });
+  }
+  QuantGru q;
+  q.in_scale = scale_of(in_max);
+  const float s_h = 1.0f / hls::kProbOne;
+  auto bits = [&](const std::string& name) {
+    const auto it = opt.wbits.find(name);
+    return it == opt.wbits.end() ? 8 : it->second;
+  };
+  for (size_t li = 0; li < w.size(); ++li) {
+    const int l = int(li);
+    const std::string p = "L" + std::to_string(l) + ".";
+    const Eigen::Index H = w[li].w_hh.cols();
+    const float s_x = l == 0 ? q.in_scale : s_h;
+    auto section = [&](const std::string& base) {
+      return [&cal, l, H, base](Eigen::Index r) { return cal.scale(l, base + "_" + "rzn"[r / H]); };
+    };
+    QuantGruLayer Q;
+    Q.ih = quant_linear(w[li].w_ih, w[li].b_ih, bits(p + "w_ih"), opt.per_channel, s_x, section("gi"));
+    Q.hh = quant_linear(w[li].w_hh, w[li].b_hh, bits(p + "w_hh"), opt.per_channel, s_h, section("gh"));
+    const float s_r = cal.scale(l, "pre_r"), s_z = cal.scale(l, "pre_z"), s_n = cal.scale(l, "pre_n");
+    Q.r_i = residual_factor(cal.scale(l, "gi_r") / s_r), Q.r_h = residual_factor(cal.scale(l, "gh_r") / s_r);
+    Q.z_i = residual_factor(cal.scale(l, "gi_z") / s_z), Q.z_h = residual_factor(cal.scale(l, "gh_z") / s_z);
+    Q.n_i = residual_factor(cal.scale(l, "gi_n") / s_n);
+    Q.n_h = residual_factor(cal.scale(l, "gh_n") / hls::kProbOne / s_n);  // r (1/127) times W h + b
+    Q.sigmoid_r = unit_table(s_r, sigmoid_float), Q.sigmoid_z = unit_table(s_z, sigmoid_float);
+    Q.tanh_n = unit_table(s_n, tanh_float);
+    q.layers.push_back(std::move(Q));
+  }
+  return q;
+}
+
+Int8Mat gru_forward_int(const QuantGru& q, const Int8Mat& x) {
+  Int8Mat in = x;
+  for (const QuantGruLayer& L : q.layers) {
+    const Eigen::Index H = L.hh.w.cols();
+    // The input side of every step at once; the recurrent side step by step.
+    const Int8Mat gi = linear_int(in, L.ih);
+    Int8Mat out(in.rows(), H);
+    Int8Mat h = Int8Mat::Zero(1, H);
+    for (Eigen::Index t = 0; t < in.rows(); ++t) {
+      const Int8Mat gh = linear_int(h, L.hh);
+      for (Eigen::Index j = 0; j < H; ++j) {
+        auto sum = [](int64_t a, int64_t b) { return hls::gate_sum(a, b); };
+        const int8_t r = L.sigmoid_r[size_t(sum(int64_t(gi(t, j)) * L.r_i, int64_t(gh(0, j)) * L.r_h) + 128)];
+        const int8_t z =
+            L.sigmoid_z[size_t(sum(int64_t(gi(t, H + j)) * L.z_i, int64_t(gh(0, H + j)) * L.z_h) + 128)];
+        const int8_t n = L.tanh_n[size_t(
+            sum(int64_t(gi(t, 2 * H + j)) * L.n_i, int64_t(r) * gh(0, 2 * H + j) * L.n_h) + 128)];
+        out(t, j) = sat8(div_round(int64_t(hls::kProbOne - z) * n + int64_t(z) * h(0, j), hls::kProbOne));
+      }
+      h = out.row(t);
+    }
+    in = std::move(out);
+  }
+  return in;
+}
+
+}  // namespace prunesim::workloads

@@ -31,7 +31,11 @@ struct GruLayerWeights {
   RowMat w_ih, w_hh;  // 3H x in, 3H x H
   Vec b_ih, b_hh;     // 3H
 };
-RowMat gru_forward(const std::vector<GruLayerWeights>& layers, const RowMat& x);
+// The observer sees each step's gate pre-activations (calibration): "gi" and "gh" (3H: W x + b, W h + b),
+// "pre_r", "pre_z", "pre_n" (the sums entering sigmoid, sigmoid and tanh).
+using GruObserver = std::function<void(int layer, const char* point, const Eigen::VectorXf& value)>;
+RowMat gru_forward(const std::vector<GruLayerWeights>& layers, const RowMat& x,
+                   const GruObserver& observe = {});
 
 struct Fidelity {
   uint32_t inputs = 0;

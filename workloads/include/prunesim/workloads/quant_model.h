@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "prunesim/hls/gru_cell_int.h"
 #include "prunesim/hls/int_arith.h"
 #include "prunesim/hls/nonlinear_int.h"
 #include "prunesim/workloads/forward.h"
@@ -75,5 +76,24 @@ struct IntForwardResult {
 };
 // `x`: int8 input at QuantModel::in_scale. Token counts come from tokens.kept_tokens.
 IntForwardResult forward_int(const QuantModel& q, const Int8Mat& x, const TokenPolicy& tokens);
+
+// GRU on the int8 datapath (hls/gru_cell_int.h): hidden state, r, z and n at scale 1/127 (they lie in
+// (-1, 1)), gate pre-activations int8 per gate at calibrated scales, sigmoid and tanh as tables.
+struct QuantGruLayer {
+  QuantLinear ih, hh;  // outputs: the r, z, n sections of W x + b and W h + b at their own scales
+  int32_t r_i = 0, r_h = 0, z_i = 0, z_h = 0, n_i = 0, n_h = 0;  // into the tables' input scales
+  std::array<int8_t, 256> sigmoid_r{}, sigmoid_z{}, tanh_n{};
+  hls::GruIntParams params() const {
+    return {r_i, r_h, z_i, z_h, n_i, n_h, sigmoid_r.data(), sigmoid_z.data(), tanh_n.data()};
+  }
+};
+struct QuantGru {
+  float in_scale = 1;  // the input sequence; hidden states are 1/127
+  std::vector<QuantGruLayer> layers;
+};
+QuantGru quantize_gru(const std::vector<GruLayerWeights>& w, const std::vector<RowMat>& inputs,
+                      const QuantOptions& options);
+// The last layer's hidden state at every step (steps x H, scale 1/127).
+Int8Mat gru_forward_int(const QuantGru& q, const Int8Mat& x);
 
 }  // namespace prunesim::workloads
