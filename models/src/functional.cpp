@@ -183,6 +183,51 @@ std::string family_of(const workloads::Trace& t) {
   return t.header.count("family") ? t.header.at("family") : "";
 }
 
+// Builds a FunctionalCheck sample by sample: int8 outputs against the integer reference bit for bit (and,
+// dequantized, against the float reference: what int8 costs), float outputs against the float reference.
+class Comparison {
+ public:
+  Comparison(const char* numbers, const std::string& weights) {
+    c_.numbers = numbers;
+    c_.weights = weights;
+    c_.checked = true;
+  }
+  void int8(const Mat<int8_t>& got, const workloads::Int8Mat& want, const RowMat& dequantized,
+            const RowMat& ref) {
+    count(got);
+    for (Eigen::Index i = 0; i < got.size(); ++i) {
+      const int d = std::abs(int(got.data()[i]) - int(want.data()[i]));
+      c_.mismatches += d != 0;
+      c_.max_abs_diff = std::max(c_.max_abs_diff, d);
+    }
+    err2_ += double((dequantized - ref).squaredNorm());
+    ref2_ += double(ref.squaredNorm());
+  }
+  void floats(const RowMat& got, const RowMat& ref) {
+    count(got);
+    for (Eigen::Index i = 0; i < got.size(); ++i)
+      c_.max_rel_error = std::max(c_.max_rel_error, double(std::fabs(got.data()[i] - ref.data()[i])) /
+                                                        (1.0 + std::fabs(ref.data()[i])));
+  }
+  void rows_only(uint32_t rows) { c_.tokens += rows; }  // a sample whose shape differs from the reference
+  void fail(const std::string& why) { c_.failure = why; }
+  FunctionalCheck result() {
+    const bool ints = c_.numbers == "int8";
+    if (ints) c_.quant_rel_error = ref2_ > 0 ? std::sqrt(err2_ / ref2_) : 0.0;
+    c_.pass = c_.failure.empty() && (ints ? c_.mismatches == 0 : c_.max_rel_error <= c_.tolerance);
+    return c_;
+  }
+
+ private:
+  template <class M>
+  void count(const M& got) {
+    c_.tokens += uint32_t(got.rows());
+    c_.elements += uint64_t(got.size());
+  }
+  FunctionalCheck c_;
+  double err2_ = 0, ref2_ = 0;
+};
+
 }  // namespace
 
 class FunctionalModel::Impl {
@@ -284,47 +329,34 @@ class TransformerExecutor : public FunctionalModel::Impl {
   }
 
   FunctionalCheck check() override {
-    FunctionalCheck c;
-    c.numbers = kInt ? "int8" : "float";
-    c.weights = source_;
     finish_step();
-    if (step_ == 0) return c;  // no layer ran
-    c.checked = true;
-    double err2 = 0, ref2 = 0;
+    if (step_ == 0) {  // no layer ran
+      FunctionalCheck none;
+      none.numbers = kInt ? "int8" : "float";
+      return none;
+    }
+    Comparison cmp(kInt ? "int8" : "float", source_);
     for (uint32_t b = 0; b < s_.batch; ++b) {
       const workloads::TokenPolicy p = policy(b);
       const RowMat ref = workloads::forward(w_.transformer, x0_[b], p).out;
       const ActMat& got = outputs_[b];
-      c.tokens += uint32_t(got.rows());
       if (got.rows() != ref.rows() || got.cols() != ref.cols()) {
-        c.failure = "sample " + std::to_string(b) + ": " + std::to_string(got.rows()) +
-                    " output rows, the reference has " + std::to_string(ref.rows());
+        cmp.rows_only(uint32_t(got.rows()));
+        cmp.fail("sample " + std::to_string(b) + ": " + std::to_string(got.rows()) +
+                 " output rows, the reference has " + std::to_string(ref.rows()));
         continue;
       }
-      c.elements += uint64_t(got.size());
       if constexpr (kInt) {
-        const workloads::Int8Mat want =
-            workloads::forward_int(q_, workloads::quantize_tensor(x0_[b], q_.in_scale), p).out;
-        for (Eigen::Index i = 0; i < got.size(); ++i) {
-          const int d = std::abs(int(got.data()[i]) - int(want.data()[i]));
-          c.mismatches += d != 0;
-          c.max_abs_diff = std::max(c.max_abs_diff, d);
-        }
         // Token pruning may keep other tokens in int8 than in float: then only the class token's row
-        // compares.
+        // measures what int8 costs.
         const Eigen::Index rows = prune_layers_.empty() ? got.rows() : 1;
-        const RowMat deq = got.topRows(rows).template cast<float>() * q_.out_scale;
-        err2 += double((deq - ref.topRows(rows)).squaredNorm());
-        ref2 += double(ref.topRows(rows).squaredNorm());
+        cmp.int8(got, workloads::forward_int(q_, workloads::quantize_tensor(x0_[b], q_.in_scale), p).out,
+                 got.topRows(rows).template cast<float>() * q_.out_scale, ref.topRows(rows));
       } else {
-        for (Eigen::Index i = 0; i < got.size(); ++i)
-          c.max_rel_error = std::max(c.max_rel_error, double(std::fabs(got.data()[i] - ref.data()[i])) /
-                                                          (1.0 + std::fabs(ref.data()[i])));
+        cmp.floats(got, ref);
       }
     }
-    if (kInt) c.quant_rel_error = ref2 > 0 ? std::sqrt(err2 / ref2) : 0.0;
-    c.pass = c.failure.empty() && (kInt ? c.mismatches == 0 : c.max_rel_error <= c.tolerance);
-    return c;
+    return cmp.result();
   }
 
  private:
@@ -768,39 +800,24 @@ class GruExecutor : public FunctionalModel::Impl {
   }
 
   FunctionalCheck check() override {
-    FunctionalCheck c;
-    c.numbers = kInt ? "int8" : "float";
-    c.weights = source_;
-    if (!started_) return c;
-    c.checked = true;
-    double err2 = 0, ref2 = 0;
+    if (!started_) {
+      FunctionalCheck none;
+      none.numbers = kInt ? "int8" : "float";
+      return none;
+    }
+    Comparison cmp(kInt ? "int8" : "float", source_);
     for (uint32_t b = 0; b < s_.batch; ++b) {
       const RowMat ref = workloads::gru_forward(w_.gru, x0_[b]);
       const ActMat& got = out_.back()[b];
-      c.tokens += uint32_t(got.rows());
-      c.elements += uint64_t(got.size());
-      if constexpr (kInt) {
-        const workloads::Int8Mat want = workloads::gru_forward_int(q_, xq_[b]);
-        for (Eigen::Index i = 0; i < got.size(); ++i) {
-          const int d = std::abs(int(got.data()[i]) - int(want.data()[i]));
-          c.mismatches += d != 0;
-          c.max_abs_diff = std::max(c.max_abs_diff, d);
-        }
-        const RowMat deq = got.template cast<float>() / float(hls::kProbOne);
-        err2 += double((deq - ref).squaredNorm());
-        ref2 += double(ref.squaredNorm());
-      } else {
-        for (Eigen::Index i = 0; i < got.size(); ++i)
-          c.max_rel_error = std::max(c.max_rel_error, double(std::fabs(got.data()[i] - ref.data()[i])) /
-                                                          (1.0 + std::fabs(ref.data()[i])));
-      }
+      if constexpr (kInt)
+        cmp.int8(got, workloads::gru_forward_int(q_, xq_[b]),
+                 got.template cast<float>() / float(hls::kProbOne), ref);
+      else
+        cmp.floats(got, ref);
     }
-    if (kInt) c.quant_rel_error = ref2 > 0 ? std::sqrt(err2 / ref2) : 0.0;
-    bool complete = true;
-    for (uint32_t steps : step_) complete = complete && steps == s_.seq;
-    if (!complete) c.failure = "not every GRU step of every layer ran";
-    c.pass = complete && (kInt ? c.mismatches == 0 : c.max_rel_error <= c.tolerance);
-    return c;
+    for (uint32_t steps : step_)
+      if (steps != s_.seq) cmp.fail("not every GRU step of every layer ran");
+    return cmp.result();
   }
 
  private:

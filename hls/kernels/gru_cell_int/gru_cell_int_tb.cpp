@@ -7,17 +7,18 @@
 #include "prunesim/hls/gru_cell_int.h"
 
 void gru_cell_int_top(const int8_t gi[768], const int8_t gh[768], const int8_t h[256], int8_t h_out[256],
-                      int hidden, const int32_t factors[6], const int8_t sigmoid_r[256], const int8_t sigmoid_z[256],
-                      const int8_t tanh_n[256]);
+                      int hidden, const int32_t factors[6], const int8_t sigmoid_r[256],
+                      const int8_t sigmoid_z[256], const int8_t tanh_n[256]);
 
 int PRUNESIM_TB_MAIN(int, char**) {
   namespace k = prunesim::hls;
   const int H = 200;
   const double s_i = 0.04, s_h = 0.03, s_pre = 0.06;  // scales of W x + b, W h + b and the table inputs
   const double one = 1 << k::kResidualShift;
-  const int32_t f[6] = {int32_t(std::lround(s_i / s_pre * one)),        int32_t(std::lround(s_h / s_pre * one)),
-                        int32_t(std::lround(s_i / s_pre * one)),        int32_t(std::lround(s_h / s_pre * one)),
-                        int32_t(std::lround(s_i / s_pre * one)),        int32_t(std::lround(s_h / 127 / s_pre * one))};
+  const int32_t f[6] = {
+      int32_t(std::lround(s_i / s_pre * one)), int32_t(std::lround(s_h / s_pre * one)),
+      int32_t(std::lround(s_i / s_pre * one)), int32_t(std::lround(s_h / s_pre * one)),
+      int32_t(std::lround(s_i / s_pre * one)), int32_t(std::lround(s_h / 127 / s_pre * one))};
   static int8_t sig[256], th[256], gi[768], gh[768], h[256], out[256];
   for (int v = -128; v < 128; ++v) {
     sig[v + 128] = int8_t(std::lround(127.0 / (1.0 + std::exp(-v * s_pre))));

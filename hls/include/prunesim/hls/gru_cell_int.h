@@ -25,8 +25,8 @@ inline int8_t gate_sum(int64_t a, int64_t b) {
 }
 
 template <int MAX_H>
-void gru_gates_rz_int(const int8_t gi[3 * MAX_H], const int8_t gh[3 * MAX_H], int8_t r[MAX_H], int8_t z[MAX_H],
-                      int hidden, const GruIntParams& p) {
+void gru_gates_rz_int(const int8_t gi[3 * MAX_H], const int8_t gh[3 * MAX_H], int8_t r[MAX_H],
+                      int8_t z[MAX_H], int hidden, const GruIntParams& p) {
 RZ:
   for (int j = 0; j < MAX_H; ++j) {
 #pragma HLS PIPELINE II = 1
