@@ -105,15 +105,15 @@ TraceWeights seeded_trace_weights(const Trace& t, uint64_t seed) {
     const Matrix& m = t.matrix(name);
     const std::vector<uint8_t> placed = counts_only(m) ? place_counts(m, rng) : std::vector<uint8_t>{};
     RowMat v(m.rows, m.cols);
-    const float scale = 1.0f / std::sqrt(float(m.cols));
+    // Uniform with variance 1/cols (as N(0, 1/cols), at a fraction of the cost), drawn for kept weights only.
+    const double half_width = std::sqrt(3.0 / double(m.cols));
     for (uint32_t r = 0; r < m.rows; ++r)
       for (uint32_t c = 0; c < m.cols; ++c) {
-        const float x = float(rng.normal()) * scale;
         const bool keep =
             placed.empty()
                 ? kept(m, r, c)
                 : placed[size_t(r / m.mask.block_rows) * m.mask.grid_cols + c / m.mask.block_cols] != 0;
-        v(r, c) = keep ? x : 0.0f;
+        v(r, c) = keep ? float((2 * rng.uniform01() - 1) * half_width) : 0.0f;
       }
     return v;
   };

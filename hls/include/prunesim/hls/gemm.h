@@ -36,14 +36,18 @@ FOLD_N:
       for (int i = 0; i < CFG::max_m; ++i) {
 #pragma HLS PIPELINE II = 1
         if (i >= m) break;
-        for (int c = 0; c < CFG::Cc; ++c) {
-          typename CFG::acc_t sum = 0;
-          for (int r = 0; r < CFG::R; ++r) {
-            const typename CFG::in_t xv = k0 + r < k ? x[i][k0 + r] : typename CFG::in_t(0);
-            sum += typename CFG::acc_t(xv) * typename CFG::acc_t(tile[r][c]);
-          }
-          if (n0 + c < n) y[i][n0 + c] += sum;
+        // One column sum per PE column, each over r in order (unrolled in hardware; in C simulation the
+        // column loop innermost vectorizes).
+        typename CFG::acc_t sum[CFG::Cc];
+#pragma HLS ARRAY_PARTITION variable = sum complete
+        for (int c = 0; c < CFG::Cc; ++c) sum[c] = 0;
+        for (int r = 0; r < CFG::R; ++r) {
+          const typename CFG::in_t xv = k0 + r < k ? x[i][k0 + r] : typename CFG::in_t(0);
+          for (int c = 0; c < CFG::Cc; ++c)
+            sum[c] += typename CFG::acc_t(xv) * typename CFG::acc_t(tile[r][c]);
         }
+        for (int c = 0; c < CFG::Cc; ++c)
+          if (n0 + c < n) y[i][n0 + c] += sum[c];
       }
     }
   }
