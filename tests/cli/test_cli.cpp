@@ -267,19 +267,25 @@ TEST(Cli, HlsExportWritesAProjectWhoseTestbenchesBuildAndPass) {
 
 TEST(Cli, FunctionalModeChecksTheDataAndLeavesTheTimingAlone) {
   const std::string d = tmp();
-  const std::string args = " --model deit-tiny --set workload.layers=3 --tokens 1 --keep 0.5 ";
-  auto r = run_prunesim("run -q" + args + "--set sim.functional=true --json " + d + "/f.json");
+  json f;
+  for (const std::string args : {" --model deit-tiny --set workload.layers=3 --tokens 1 --keep 0.5 ",
+                                 " --model gpt2 --seq 8 --decode 3 --set workload.layers=1 ",
+                                 " --model gru --seq 5 --batch 2 "}) {
+    auto r = run_prunesim("run -q" + args + "--set sim.functional=true --json " + d + "/f.json");
+    ASSERT_EQ(r.status, 0) << r.err;
+    r = run_prunesim("run -q" + args + "--json " + d + "/t.json");
+    ASSERT_EQ(r.status, 0) << r.err;
+    f = json::parse(prunesim::test::read_file(d + "/f.json"));
+    const json t = json::parse(prunesim::test::read_file(d + "/t.json"));
+    EXPECT_TRUE(f["functional"]["pass"].get<bool>()) << args;
+    EXPECT_FALSE(t.contains("functional"));
+    for (const char* k : {"latency", "energy", "traffic", "compute", "ops"}) EXPECT_EQ(f[k], t[k]) << k << args;
+    EXPECT_EQ(f["functional"]["numbers"], "int8") << args;  // int8 traces: auto picks the integer datapath
+    EXPECT_EQ(f["functional"]["mismatches"], 0) << args;
+    EXPECT_EQ(f["functional"]["weights"], "seeded");
+  }
+  auto r = run_prunesim("run -q --model deit-tiny --set workload.layers=1 --set sim.functional=true");
   ASSERT_EQ(r.status, 0) << r.err;
-  r = run_prunesim("run -q" + args + "--json " + d + "/t.json");
-  ASSERT_EQ(r.status, 0) << r.err;
-  json f = json::parse(prunesim::test::read_file(d + "/f.json"));
-  json t = json::parse(prunesim::test::read_file(d + "/t.json"));
-  EXPECT_TRUE(f["functional"]["pass"].get<bool>());
-  EXPECT_FALSE(t.contains("functional"));
-  for (const char* k : {"latency", "energy", "traffic", "compute", "ops"}) EXPECT_EQ(f[k], t[k]) << k;
-  EXPECT_EQ(f["functional"]["numbers"], "int8");  // the trace is int8: auto picks the integer datapath
-  EXPECT_EQ(f["functional"]["mismatches"], 0);
-  EXPECT_EQ(f["functional"]["weights"], "seeded");
   // Decoders (prefill + decode through the KV cache) and GRUs run too; the text report says what was checked.
   r = run_prunesim("run --model gpt2 --seq 8 --decode 2 --set workload.layers=1 --set sim.functional=true");
   ASSERT_EQ(r.status, 0) << r.err;
