@@ -791,6 +791,25 @@ class GruExecutor : public FunctionalModel::Impl {
         else
           hls::gru_update<kMaxHidden>(z_.row(b).data(), n_.row(b).data(), h.data(), next.data(), int(H));
         out_[size_t(l)][b].row(t) = next;
+        // The whole element-wise step (pre-activations in, next state out), at step 1: a non-zero state.
+        if (capturing("gru_cell") && t == std::min<uint32_t>(1, s_.seq - 1)) {
+          KernelCall& k = (*calls)["gru_cell"];
+          k.where = "gru.gates_rz, gru.candidate, gru.update (layer " + std::to_string(l) + ", step " +
+                    std::to_string(t) + ")";
+          k.scalars["hidden"] = H;
+          k.arrays["gi"].assign(gi_.row(b).data(), gi_.row(b).data() + 3 * H);
+          k.arrays["gh"].assign(gh_.row(b).data(), gh_.row(b).data() + 3 * H);
+          k.arrays["h"].assign(h.data(), h.data() + H);
+          k.arrays["h_out"].assign(next.data(), next.data() + H);
+          if constexpr (kInt) {
+            const workloads::QuantGruLayer& Q = q_.layers[size_t(l)];
+            k.arrays["factors"] = {double(Q.r_i), double(Q.r_h), double(Q.z_i),
+                                   double(Q.z_h), double(Q.n_i), double(Q.n_h)};
+            k.arrays["sigmoid_r"].assign(Q.sigmoid_r.begin(), Q.sigmoid_r.end());
+            k.arrays["sigmoid_z"].assign(Q.sigmoid_z.begin(), Q.sigmoid_z.end());
+            k.arrays["tanh_n"].assign(Q.tanh_n.begin(), Q.tanh_n.end());
+          }
+        }
       }
       ++step_[size_t(l)];
       started_ = true;

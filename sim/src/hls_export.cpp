@@ -30,7 +30,7 @@ void mkdirs(const std::string& path) {
 
 struct Design {
   int R, C, max_m, max_k, max_n, bh = 0, bw = 0, max_blocks = 0, topk_n = 0, comparators, d_model,
-                                 softmax_cols, number;
+                                 softmax_cols, number, gru_hidden = 0;
   std::string part;
   double period_ns;
 };
@@ -59,6 +59,7 @@ Design derive(const RunConfig& cfg, const workloads::Trace& t, const models::Ker
     d.bw = int(calls.at("gemm_sparse").scalars.at("bw"));
     d.max_blocks = (d.max_n / d.bh + 1) * (d.max_k / d.bw + 1);
   }
+  if (calls.count("gru_cell")) d.gru_hidden = int(calls.at("gru_cell").scalars.at("hidden"));
   int p2 = 1;
   while (p2 < d.topk_n) p2 <<= 1;
   d.topk_n = d.topk_n ? p2 : 0;
@@ -84,6 +85,7 @@ std::string design_header(const Design& d) {
   if (d.topk_n)
     os << "static const int kTopkN = " << d.topk_n << ";  // token scores, padded to a power of two\n"
        << "static const int kComparators = " << d.comparators << ";\n";
+  if (d.gru_hidden) os << "static const int kGruHidden = " << d.gru_hidden << ";\n";
   return os.str();
 }
 
@@ -315,6 +317,65 @@ Kernel topk_kernel(const models::KernelCall& c) {
   return kn;
 }
 
+Kernel gru_cell_kernel(const Design& d, const models::KernelCall& c) {
+  const bool ints = d.number == 1;
+  const std::string data = ints ? "int" : "float", t = ints ? "int8_t" : "float";
+  const std::string hidden = std::to_string(c.scalars.at("hidden"));
+  Kernel kn{"gru_cell", "gru_cell_top", "", "", ""};
+  kn.golden = golden_header(c, "one element-wise step of sample 0") + "static const int kHidden = " + hidden +
+              ";\n" + array(data, "kGi", c.arrays.at("gi")) + array(data, "kGh", c.arrays.at("gh")) +
+              array(data, "kH", c.arrays.at("h")) + array(data, "kHOut", c.arrays.at("h_out"));
+  if (ints)
+    kn.golden += array("int", "kFactors", c.arrays.at("factors")) +
+                 array("int", "kSigmoidR", c.arrays.at("sigmoid_r")) +
+                 array("int", "kSigmoidZ", c.arrays.at("sigmoid_z")) +
+                 array("int", "kTanhN", c.arrays.at("tanh_n"));
+  const std::string signature =
+      ints ? "void gru_cell_top(const int8_t gi[3 * kGruHidden], const int8_t gh[3 * kGruHidden], const "
+             "int8_t "
+             "h[kGruHidden],\n                  int8_t h_out[kGruHidden], int hidden, const int32_t "
+             "factors[6], "
+             "const int8_t sigmoid_r[256],\n                  const int8_t sigmoid_z[256], const int8_t "
+             "tanh_n[256])"
+           : "void gru_cell_top(const float gi[3 * kGruHidden], const float gh[3 * kGruHidden], const float "
+             "h[kGruHidden],\n                  float h_out[kGruHidden], int hidden)";
+  kn.top_src =
+      std::string(kTopHead) +
+      (ints ? "#include \"prunesim/hls/gru_cell_int.h\"\n\n" : "#include \"prunesim/hls/gru_cell.h\"\n\n") +
+      "// One GRU step's element-wise part: gates, candidate and update from the gate pre-activations.\n" +
+      signature + " {\n#pragma HLS INTERFACE mode = s_axilite port = return\n" +
+      (ints ? "  const prunesim::hls::GruIntParams p = {factors[0], factors[1], factors[2], factors[3],\n"
+              "                                         factors[4], factors[5], sigmoid_r, sigmoid_z, "
+              "tanh_n};\n"
+              "  int8_t r[kGruHidden], z[kGruHidden], n[kGruHidden];\n"
+              "  prunesim::hls::gru_gates_rz_int<kGruHidden>(gi, gh, r, z, hidden, p);\n"
+              "  prunesim::hls::gru_candidate_int<kGruHidden>(gi, gh, r, n, hidden, p);\n"
+              "  prunesim::hls::gru_update_int<kGruHidden>(z, n, h, h_out, hidden);\n}\n"
+            : "  float r[kGruHidden], z[kGruHidden], n[kGruHidden];\n"
+              "  prunesim::hls::gru_gates_rz<kGruHidden>(gi, gh, r, z, hidden);\n"
+              "  prunesim::hls::gru_candidate<kGruHidden>(gi, gh, r, n, hidden);\n"
+              "  prunesim::hls::gru_update<kGruHidden>(z, n, h, h_out, hidden);\n}\n");
+  kn.tb_src = fill(
+      std::string(kTbHead) + "\n" + signature +
+          ";\n\nint main() {\n  static @T@ gi[3 * kGruHidden], gh[3 * kGruHidden], h[kGruHidden], "
+          "out[kGruHidden];\n"
+          "  for (int j = 0; j < 3 * kHidden; ++j) gi[j] = @T@(kGi[j]), gh[j] = @T@(kGh[j]);\n"
+          "  for (int j = 0; j < kHidden; ++j) h[j] = @T@(kH[j]);\n" +
+          (ints ? "  static int32_t f[6];\n  static int8_t sr[256], sz[256], tn[256];\n"
+                  "  for (int j = 0; j < 6; ++j) f[j] = kFactors[j];\n"
+                  "  for (int j = 0; j < 256; ++j) sr[j] = int8_t(kSigmoidR[j]), sz[j] = "
+                  "int8_t(kSigmoidZ[j]), tn[j] = int8_t(kTanhN[j]);\n"
+                  "  gru_cell_top(gi, gh, h, out, kHidden, f, sr, sz, tn);\n"
+                : "  gru_cell_top(gi, gh, h, out, kHidden);\n") +
+          "  int errors = 0;\n  for (int j = 0; j < kHidden; ++j) {\n"
+          "    const double want = double(kHOut[j]), got = double(out[j]);\n    errors += " +
+          (ints ? std::string("got != want") : "std::fabs(got - want) > 1e-5 * (1.0 + std::fabs(want))") +
+          ";\n  }\n  std::printf(\"gru_cell: %s (%d mismatches)\\n\", errors ? \"FAIL\" : \"PASS\", "
+          "errors);\n  return errors ? 1 : 0;\n}\n",
+      {{"T", t}});
+  return kn;
+}
+
 // Runs the workload in functional mode on the configured design's schedule until every kernel has been
 // called once, recording those calls.
 models::KernelCalls capture_calls(const RunConfig& cfg, const workloads::Trace& t, bool& ints) {
@@ -326,7 +387,7 @@ models::KernelCalls capture_calls(const RunConfig& cfg, const workloads::Trace& 
   const models::TilePlan plan = models::plan_tiles(t, cfg.hw);
   for (const auto& item : plan.items) {
     f.execute(item, t.ops[item.op]);
-    if (calls.size() == 5) break;  // gemm_dense, gemm_sparse, softmax, layernorm, topk
+    if (calls.size() == 5) break;  // gemm_dense, gemm_sparse, softmax, layernorm, topk (transformers)
   }
   return calls;
 }
@@ -378,6 +439,7 @@ std::vector<std::string> export_hls(const RunConfig& cfg, const workloads::Trace
   if (calls.count("softmax")) kernels.push_back(softmax_kernel(d, calls.at("softmax")));
   if (calls.count("layernorm")) kernels.push_back(layernorm_kernel(d, calls.at("layernorm")));
   if (calls.count("topk") && d.topk_n) kernels.push_back(topk_kernel(calls.at("topk")));
+  if (calls.count("gru_cell")) kernels.push_back(gru_cell_kernel(d, calls.at("gru_cell")));
   mkdirs(out + "/include/prunesim/hls");
   for (const auto& f : kHlsHeaders) write_file_atomic(out + "/include/prunesim/hls/" + f.name, f.text);
   write_file_atomic(out + "/design.h", design_header(d));

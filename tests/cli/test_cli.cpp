@@ -261,6 +261,18 @@ TEST(Cli, HlsExportWritesAProjectWhoseTestbenchesBuildAndPass) {
     prunesim::test::write_file(d + "/layernorm/golden.h", golden);
     EXPECT_NE(build_and_run("layernorm"), 0) << quant;
   }
+  // A GRU design exports its gate GEMM and the element-wise GRU step, golden vectors from step 1.
+  const std::string g = tmp() + "/gru";
+  const auto r = run_prunesim("hls export --model gru --seq 4 --out " + g);
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_NE(prunesim::test::read_file(g + "/README.md")
+                .find("`gru_cell/`: gru.gates_rz, gru.candidate, gru.update (layer 0, step 1)"),
+            std::string::npos);
+  for (const char* k : {"gemm_sparse", "gru_cell"}) {
+    const std::string cmd = "cd " + g + " && g++ -std=c++14 -O1 -w -Iinclude " + k + "/" + k + "_top.cpp " +
+                            k + "/" + k + "_tb.cpp -o " + k + ".bin && ./" + k + ".bin >/dev/null";
+    EXPECT_EQ(std::system(cmd.c_str()), 0) << k;
+  }
   EXPECT_EQ(run_prunesim("hls export").status, 2);
   EXPECT_EQ(run_prunesim("hls frobnicate --out /tmp/x").status, 2);
 }
@@ -268,9 +280,9 @@ TEST(Cli, HlsExportWritesAProjectWhoseTestbenchesBuildAndPass) {
 TEST(Cli, FunctionalModeChecksTheDataAndLeavesTheTimingAlone) {
   const std::string d = tmp();
   json f;
-  for (const std::string args : {" --model deit-tiny --set workload.layers=3 --tokens 1 --keep 0.5 ",
-                                 " --model gpt2 --seq 8 --decode 3 --set workload.layers=1 ",
-                                 " --model gru --seq 5 --batch 2 "}) {
+  for (const std::string args :
+       {" --model deit-tiny --set workload.layers=3 --tokens 1 --keep 0.5 ",
+        " --model gpt2 --seq 8 --decode 3 --set workload.layers=1 ", " --model gru --seq 5 --batch 2 "}) {
     auto r = run_prunesim("run -q" + args + "--set sim.functional=true --json " + d + "/f.json");
     ASSERT_EQ(r.status, 0) << r.err;
     r = run_prunesim("run -q" + args + "--json " + d + "/t.json");
@@ -279,7 +291,8 @@ TEST(Cli, FunctionalModeChecksTheDataAndLeavesTheTimingAlone) {
     const json t = json::parse(prunesim::test::read_file(d + "/t.json"));
     EXPECT_TRUE(f["functional"]["pass"].get<bool>()) << args;
     EXPECT_FALSE(t.contains("functional"));
-    for (const char* k : {"latency", "energy", "traffic", "compute", "ops"}) EXPECT_EQ(f[k], t[k]) << k << args;
+    for (const char* k : {"latency", "energy", "traffic", "compute", "ops"})
+      EXPECT_EQ(f[k], t[k]) << k << args;
     EXPECT_EQ(f["functional"]["numbers"], "int8") << args;  // int8 traces: auto picks the integer datapath
     EXPECT_EQ(f["functional"]["mismatches"], 0) << args;
     EXPECT_EQ(f["functional"]["weights"], "seeded");

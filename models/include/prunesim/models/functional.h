@@ -51,7 +51,7 @@ struct KernelCall {
   std::map<std::string, std::vector<double>> arrays;
   std::map<std::string, int64_t> scalars;
 };
-// By kernel: gemm_dense, gemm_sparse, softmax, layernorm, topk (the first call of each).
+// By kernel: gemm_dense, gemm_sparse, softmax, layernorm, topk, gru_cell (the first call of each).
 using KernelCalls = std::map<std::string, KernelCall>;
 
 class FunctionalModel {
