@@ -524,3 +524,37 @@ TEST(RealWeights, CompactWeightsAreTheTracesShapesAndRunFunctionally) {
   const RowMat want = forward(full, x, {}).out, got = forward(small, x, {}).out;
   EXPECT_LT((got - want).cwiseAbs().maxCoeff(), 1e-4f);
 }
+
+TEST(RealWeights, HeadPrunedTokenCountsComeFromTheKeptHeadsOnly) {
+  // EViT's class attention is averaged over the heads the model still has: the counts a threshold policy
+  // records are those of a forward pass of the compact (head-pruned) model.
+  const std::string d = test::temp_dir();
+  write_tiny_bert(d);
+  const ModelWeights w = load_hf_model(d + "/model.safetensors", d + "/config.json");
+  Rng rng(4);
+  std::vector<float> v(3 * 33 * kD);
+  for (auto& x : v) x = float(rng.normal());
+  write_safetensors(d + "/inputs.safetensors", {{"inputs", {3, 33, kD}, v}});
+  ModelSpec m = tiny_spec(d, 33);
+  m.batch = 3;
+  Recipe r;
+  r.add_prune("attn=head:0.5");
+  r.set_quant("fp32");
+  r.tokens.layers = {0};
+  r.tokens.keep = 0.5;
+  r.tokens.mode = TokenPolicy::Mode::Threshold;
+  r.tokens.threshold = 1.2;
+  r.inputs_file = d + "/inputs.safetensors";
+  ModelWeights compact;
+  const Trace t = compress(m, r, &w, 3, &compact);
+  ASSERT_EQ(compact.spec.heads, 2u);
+  const Op* prune = nullptr;
+  for (const auto& op : t.ops)
+    if (op.kind == OpKind::TokenPrune) prune = &op;
+  ASSERT_NE(prune, nullptr);
+  for (int s = 0; s < 3; ++s) {
+    const RowMat x = Eigen::Map<const RowMat>(v.data() + s * 33 * kD, 33, kD);
+    TokenPolicy p = r.tokens;
+    EXPECT_EQ(prune->tokens_kept[size_t(s)], forward(compact, x, p).tokens_kept.at(0)) << s;
+  }
+}

@@ -202,10 +202,10 @@ class TraceBuilder {
     auto wb = recipe_.wbits_by_kind.find(kind);
     return wb == recipe_.wbits_by_kind.end() ? recipe_.wbits : wb->second;
   }
-  // Real weights, when the trace is compressed from them, and the pruned copy built alongside.
+  // Real weights, when the trace is compressed from them, and the pruned model built alongside in the trace's
+  // shapes (removed heads and neurons gone, so class attention averages the kept heads only).
   const ModelWeights* weights = nullptr;
-  ModelWeights* pruned = nullptr;
-  ModelWeights* compact = nullptr;  // the pruned layers in the trace's shapes (heads and neurons removed)
+  ModelWeights* compact = nullptr;
   size_t token_steps = 0;
   // Tokens kept at each pruning step for sample s, from a forward pass of the pruned model on a seeded input
   // (run once, after every layer's matrices exist).
@@ -217,7 +217,7 @@ class TraceBuilder {
               ? seeded_inputs(model_.batch, model_.seq, model_.d_model, recipe_.seed + 0x5eed)
               : read_inputs(recipe_.inputs_file, model_.seq, model_.d_model);
       for (uint32_t i = 0; i < model_.batch; ++i)
-        schedule_.push_back(forward(*pruned, xs[i % xs.size()], recipe_.tokens).tokens_kept);
+        schedule_.push_back(forward(*compact, xs[i % xs.size()], recipe_.tokens).tokens_kept);
     }
     return schedule_.at(s);
   }
@@ -356,11 +356,10 @@ void fake_quantize(RowMat& w, int bits, bool per_channel) {
   }
 }
 
-// Builds one weight matrix from a subset of a real matrix's rows and columns, prunes it, and writes the
-// pruned, quantized values back into `full_out` (which starts as zeros) at their original positions.
+// Builds one weight matrix from a subset of a real matrix's rows and columns (the kept heads or neurons),
+// prunes it and writes the pruned, quantized values to `compact_out`, in the trace's shape.
 void real_matrix(TraceBuilder& b, const std::string& name, const std::string& kind, int l, const RowMat& full,
-                 const std::vector<uint32_t>& rows, const std::vector<uint32_t>& cols, RowMat& full_out,
-                 RowMat& compact_out) {
+                 const std::vector<uint32_t>& rows, const std::vector<uint32_t>& cols, RowMat& compact_out) {
   RowMat sub(rows.size(), cols.size());
   for (size_t i = 0; i < rows.size(); ++i)
     for (size_t j = 0; j < cols.size(); ++j) sub(i, j) = full(rows[i], cols[j]);
@@ -370,10 +369,7 @@ void real_matrix(TraceBuilder& b, const std::string& name, const std::string& ki
   for (size_t i = 0; i < keep.size(); ++i)
     if (!keep[i]) sub.data()[i] = 0;
   fake_quantize(sub, m.wbits, b.per_channel());
-  compact_out = sub;
-  full_out = RowMat::Zero(full.rows(), full.cols());
-  for (size_t i = 0; i < rows.size(); ++i)
-    for (size_t j = 0; j < cols.size(); ++j) full_out(rows[i], cols[j]) = sub(i, j);
+  compact_out = std::move(sub);
 }
 
 void layer_matrices(TraceBuilder& b, const ModelSpec& m, const Recipe& r, int l) {
@@ -390,7 +386,6 @@ void layer_matrices(TraceBuilder& b, const ModelSpec& m, const Recipe& r, int l)
   // Real weights: heads and neurons ranked by the L1 norm of the weights they own (their query, key and value
   // rows and projection columns; their fc1 row and fc2 column), then block/fine masks from magnitudes.
   const LayerWeights& w = b.weights->layers[size_t(l)];
-  LayerWeights& out = b.pruned->layers[size_t(l)];
   const uint32_t H = m.heads, hd = m.head_dim;
   std::vector<double> head_score(H, 0.0), neuron_score(m.mlp, 0.0);
   for (uint32_t h = 0; h < H; ++h) {
@@ -409,10 +404,10 @@ void layer_matrices(TraceBuilder& b, const ModelSpec& m, const Recipe& r, int l)
   for (uint32_t part = 0; part < 3; ++part)
     for (uint32_t c : attn_cols) qkv_rows.push_back(part * Ad + c);
   LayerWeights& c = b.compact->layers[size_t(l)];
-  real_matrix(b, p + "qkv", "qkv", l, w.qkv, qkv_rows, all_d, out.qkv, c.qkv);
-  real_matrix(b, p + "proj", "proj", l, w.proj, all_d, attn_cols, out.proj, c.proj);
-  real_matrix(b, p + "fc1", "fc1", l, w.fc1, neurons, all_d, out.fc1, c.fc1);
-  real_matrix(b, p + "fc2", "fc2", l, w.fc2, all_d, neurons, out.fc2, c.fc2);
+  real_matrix(b, p + "qkv", "qkv", l, w.qkv, qkv_rows, all_d, c.qkv);
+  real_matrix(b, p + "proj", "proj", l, w.proj, all_d, attn_cols, c.proj);
+  real_matrix(b, p + "fc1", "fc1", l, w.fc1, neurons, all_d, c.fc1);
+  real_matrix(b, p + "fc2", "fc2", l, w.fc2, all_d, neurons, c.fc2);
   c.qkv_b = Vec(qkv_rows.size()), c.fc1_b = Vec(neurons.size());
   for (size_t i = 0; i < qkv_rows.size(); ++i) c.qkv_b(Eigen::Index(i)) = w.qkv_b(qkv_rows[i]);
   for (size_t i = 0; i < neurons.size(); ++i) c.fc1_b(Eigen::Index(i)) = w.fc1_b(neurons[i]);
@@ -538,21 +533,17 @@ Trace compress(const ModelSpec& model, const Recipe& recipe, const ModelWeights*
   validate(model);
   validate_recipe(model, recipe);
   TraceBuilder b(model, recipe);
-  ModelWeights pruned, compact;
+  ModelWeights compact;
   if (weights) {
     const ModelSpec& ws = weights->spec;
     if (model.family == Family::Gru || ws.layers != model.layers || ws.d_model != model.d_model ||
         ws.heads != model.heads || ws.mlp != model.mlp)
       throw InputError("the weights in " + weights->source + " do not match the model's dimensions");
-    pruned = *weights;
-    pruned.spec.seq = model.seq;
-    pruned.act_bits = recipe.abits;  // the dense reference keeps float activations
     b.weights = weights;
-    b.pruned = &pruned;
     compact = *weights;
     compact.spec.seq = model.seq;
     compact.spec.heads = heads_kept(model, recipe);
-    compact.act_bits = 32;
+    compact.act_bits = recipe.abits;  // the dense reference keeps float activations
     b.compact = &compact;
   } else if (recipe.tokens.active() && recipe.tokens.mode == TokenPolicy::Mode::Threshold) {
     throw InputError(
@@ -592,10 +583,9 @@ Trace compress(const ModelSpec& model, const Recipe& recipe, const ModelWeights*
     // Fidelity of the pruned, quantized model (with token pruning) against the dense one, same inputs.
     ModelWeights dense = *weights;
     dense.spec.seq = model.seq;
-    pruned.spec.seq = model.seq;
     const Fidelity f = recipe.inputs_file.empty()
-                           ? measure_fidelity(dense, pruned, recipe.tokens, fidelity_inputs, recipe.seed)
-                           : measure_fidelity(dense, pruned, recipe.tokens,
+                           ? measure_fidelity(dense, compact, recipe.tokens, fidelity_inputs, recipe.seed)
+                           : measure_fidelity(dense, compact, recipe.tokens,
                                               read_inputs(recipe.inputs_file, model.seq, model.d_model));
     std::ostringstream err, agree;
     err << std::setprecision(6) << f.rel_error;
