@@ -59,8 +59,10 @@ struct WorkloadFlags {
         "prune", po::value(&prune)->composing(),
         "KIND=SPEC, repeatable; e.g. all=block:16x16:0.5, mlp=neuron:0.6, attn=head:0.5, qkv=nm:2:4")(
         "quant", po::value(&quant),
-        "int4|int8|int16|fp16|fp32 or hybrid KIND=TYPE,... (act=TYPE for activations)")(
-        "format", po::value(&format), "sparse storage: auto|dense|bitmap|csr|bcsr|hier")(
+        "int4|int8|int16|fp16|fp32 or hybrid KIND=TYPE,... (act=TYPE for activations, act.OPKIND=TYPE for "
+        "one op "
+        "kind, e.g. act.softmax=int16)")("format", po::value(&format),
+                                         "sparse storage: auto|dense|bitmap|csr|bcsr|hier")(
         "tokens", po::value(&tokens),
         "token-pruning layers, e.g. 3,6,9 (none: off; default auto: 3,6,9 for vision models)")(
         "keep", po::value(&keep), "token keep ratio in (0, 1]")("spread", po::value(&spread),

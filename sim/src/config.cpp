@@ -509,7 +509,7 @@ ConfigSchema::ConfigSchema() {
       "space-separated KIND=SPEC items");
   add_str(
       "workload.quant", [](RunConfig& c) -> std::string& { return c.workload.quant; },
-      "int4|int8|int16|fp16|fp32 or KIND=TYPE,...");
+      "int4|int8|int16|fp16|fp32 or KIND=TYPE,... (act=TYPE activations; act.softmax=int16 one op kind)");
   add_str(
       "workload.format", [](RunConfig& c) -> std::string& { return c.workload.format; },
       "auto|dense|bitmap|csr|bcsr|hier");

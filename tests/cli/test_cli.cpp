@@ -357,3 +357,27 @@ TEST(Cli, TemporalDecouplingLeavesEveryFigureUnchanged) {
     EXPECT_EQ(b["config"]["sim.quantum"], "100000");
   }
 }
+
+TEST(Cli, ActivationWidthPerOpKindMovesThatOpsOnChipBytesOnly) {
+  const std::string d = tmp();
+  const std::string args = " --model deit-tiny --set workload.layers=1 --json ";
+  ASSERT_EQ(run_prunesim("run -q" + args + d + "/a8.json").status, 0);
+  ASSERT_EQ(
+      run_prunesim("run -q --quant all=int8,act=int8,act.softmax=int16" + args + d + "/a16.json").status, 0);
+  const json a = json::parse(prunesim::test::read_file(d + "/a8.json"));
+  const json b = json::parse(prunesim::test::read_file(d + "/a16.json"));
+  ASSERT_EQ(a["ops"].size(), b["ops"].size());
+  for (size_t i = 0; i < a["ops"].size(); ++i) {
+    const json& x = a["ops"][i];
+    const json& y = b["ops"][i];
+    const double ratio =
+        y["onchip_read_bytes"].get<double>() / std::max(1.0, x["onchip_read_bytes"].get<double>());
+    if (x["kind"] == "softmax")
+      EXPECT_NEAR(ratio, 2.0, 1e-6) << x["name"];  // 16-bit scores and probabilities
+    else
+      EXPECT_EQ(x["onchip_read_bytes"], y["onchip_read_bytes"]) << x["name"];
+  }
+  const auto r = run_prunesim("run -q --model deit-tiny --quant act.attention=int16");
+  EXPECT_EQ(r.status, 2);
+  EXPECT_NE(r.err.find("act.attention is not an op kind"), std::string::npos) << r.err;
+}

@@ -143,3 +143,37 @@ TEST(Compressor, SameSeedSameTrace) {
   const Trace b = compress(default_model(), default_recipe());
   EXPECT_EQ(a.matrix("L5.fc1").mask.bits, b.matrix("L5.fc1").mask.bits);
 }
+
+TEST(Compressor, ActivationWidthsPerOpKind) {
+  ModelSpec m = lookup_model("deit-tiny");
+  m.layers = 1;
+  Recipe r;
+  r.set_quant("all=int8,act=int8,act.softmax=int16,act.layernorm=int16");
+  const Trace t = compress(m, r);
+  int softmax = 0, gemm = 0;
+  for (const auto& op : t.ops) {
+    if (op.kind == OpKind::Softmax || op.kind == OpKind::LayerNorm) {
+      EXPECT_EQ(op.abits, 16) << op.name;
+      ++softmax;
+    }
+    if (op.kind == OpKind::Gemm || op.kind == OpKind::Gelu) {
+      EXPECT_EQ(op.abits, 8) << op.name;
+      ++gemm;
+    }
+  }
+  EXPECT_GT(softmax, 0);
+  EXPECT_GT(gemm, 0);
+  EXPECT_NE(t.header.at("quant").find("activations 8b, layernorm 16b, softmax 16b"), std::string::npos)
+      << t.header.at("quant");
+  // The same written and read back.
+  std::stringstream ss;
+  write_trace(ss, t);
+  const Trace back = read_trace(ss, "mem");
+  EXPECT_EQ(back.ops[5].abits, t.ops[5].abits);
+  try {
+    r.set_quant("act.attention=int16");
+    FAIL();
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("act.attention is not an op kind"), std::string::npos) << e.what();
+  }
+}

@@ -82,6 +82,7 @@ void Recipe::add_prune(const std::string& text) {
 void Recipe::set_quant(const std::string& text) {
   quant = text;
   wbits_by_kind.clear();
+  abits_by_op.clear();
   if (text.find('=') == std::string::npos) {
     wbits = abits = bits_of_type(text);
     return;
@@ -94,12 +95,22 @@ void Recipe::set_quant(const std::string& text) {
       throw InputError("--quant '" + text + "': expected KIND=TYPE items, got '" + item + "'");
     const std::string kind = item.substr(0, eq);
     const int bits = bits_of_type(item.substr(eq + 1));
-    if (kind == "act")
+    if (kind == "act") {
       abits = bits;
-    else if (kind == "weights")
+    } else if (kind.rfind("act.", 0) == 0) {
+      const std::string op = kind.substr(4);
+      static const std::vector<std::string> kinds = {"gemm", "matmul",   "softmax", "layernorm",
+                                                     "gelu", "residual", "eltwise"};
+      if (std::find(kinds.begin(), kinds.end(), op) == kinds.end())
+        throw InputError("--quant '" + text + "': act." + op +
+                         " is not an op kind with activations (gemm, matmul, softmax, layernorm, gelu, "
+                         "residual, eltwise)");
+      abits_by_op[op] = bits;
+    } else if (kind == "weights") {
       wbits = bits;
-    else
+    } else {
       for (const auto& k : expand_kind(kind)) wbits_by_kind[k] = bits;
+    }
   }
 }
 
@@ -151,7 +162,8 @@ class TraceBuilder {
     o.kind = kind;
     o.layer = layer;
     o.name = name;
-    o.abits = recipe_.abits;
+    const auto width = recipe_.abits_by_op.find(op_kind_name(kind));
+    o.abits = width == recipe_.abits_by_op.end() ? recipe_.abits : width->second;
     trace_.ops.push_back(std::move(o));
     return trace_.ops.back();
   }
@@ -543,7 +555,8 @@ Trace compress(const ModelSpec& model, const Recipe& recipe, const ModelWeights*
     compact = *weights;
     compact.spec.seq = model.seq;
     compact.spec.heads = heads_kept(model, recipe);
-    compact.act_bits = recipe.abits;  // the dense reference keeps float activations
+    // Linear layers' inputs at the GEMM activation width (the dense reference keeps float activations).
+    compact.act_bits = recipe.abits_by_op.count("gemm") ? recipe.abits_by_op.at("gemm") : recipe.abits;
     b.compact = &compact;
   } else if (recipe.tokens.active() && recipe.tokens.mode == TokenPolicy::Mode::Threshold) {
     throw InputError(
@@ -572,8 +585,10 @@ Trace compress(const ModelSpec& model, const Recipe& recipe, const ModelWeights*
       if (recipe.fine.count(m.kind)) present.fine[m.kind] = recipe.fine.at(m.kind);
     h["pruning"] = present.pruning_str();
   }
+  std::string op_widths;
+  for (const auto& [op, bits] : recipe.abits_by_op) op_widths += ", " + op + " " + std::to_string(bits) + "b";
   h["quant"] = recipe.quant + " (weights " + std::to_string(recipe.wbits) + "b, activations " +
-               std::to_string(recipe.abits) + "b, symmetric per-" +
+               std::to_string(recipe.abits) + "b" + op_widths + ", symmetric per-" +
                (recipe.per_channel ? "channel" : "tensor") + ")";
   h["token_policy"] = recipe.tokens.str();
   h["spread"] = recipe.spread == Spread::Uniform ? "uniform" : "skewed";

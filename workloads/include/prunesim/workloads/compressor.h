@@ -42,9 +42,12 @@ struct Recipe {
   int wbits = 8;
   int abits = 8;
   std::map<std::string, int> wbits_by_kind;  // hybrid quantization
-  std::string quant = "int8";                // human-readable scheme recorded in the header
-  std::string format = "auto";               // auto: bcsr for block methods, csr for fine-grained ones
-  bool per_channel = false;                  // quantization scales per output channel instead of per tensor
+  // Activation width per op kind (gemm, matmul, softmax, layernorm, gelu, residual, eltwise): the width of
+  // the op's activations on chip; loads, stores and the KV cache keep `abits`.
+  std::map<std::string, int> abits_by_op;
+  std::string quant = "int8";   // human-readable scheme recorded in the header
+  std::string format = "auto";  // auto: bcsr for block methods, csr for fine-grained ones
+  bool per_channel = false;     // quantization scales per output channel instead of per tensor
   std::string inputs_file;  // real weights: fidelity and token counts on these inputs (safetensors "inputs")
   Spread spread = Spread::Uniform;
   double skew = 0.5;
@@ -53,7 +56,8 @@ struct Recipe {
 
   // "KIND=SPEC"; KIND is a matrix kind or a group: attn (qkv, proj), mlp (fc1, fc2), gru, all.
   void add_prune(const std::string& kind_eq_spec);
-  // "int8", "int4", "int16", "fp16", "fp32", or hybrid "KIND=TYPE,KIND=TYPE,..." (act=TYPE sets activations).
+  // "int8", "int4", "int16", "fp16", "fp32", or hybrid "KIND=TYPE,KIND=TYPE,..." (act=TYPE sets activations,
+  // act.OPKIND=TYPE those of one op kind, e.g. act.softmax=int16).
   void set_quant(const std::string& text);
   std::string pruning_str() const;
 };
