@@ -272,7 +272,7 @@ class TransformerExecutor : public FunctionalModel::Impl {
         for (Eigen::Index c = 0; c < x.cols(); ++c) x(r, c) = float(rng.normal());
       x0_.push_back(std::move(x));
     }
-    if (kInt) {
+    if constexpr (kInt) {
       workloads::QuantOptions opt;
       for (const auto& [name, mat] : t.matrices) opt.wbits[name] = mat.wbits;
       opt.per_channel =
