@@ -31,11 +31,11 @@ constexpr int kMaxM = 256, kMaxK = 4096, kChunkN = 64, kMaxRow = 4096, kMaxToken
 template <class T>
 using Mat = Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
 
-template <class T, class Acc>
+template <class TI, class TW, class Acc>
 struct DenseCfg {
   static const int max_m = kMaxM, max_k = kMaxK, max_n = kChunkN, R = 64, Cc = 64;
-  using in_t = T;
-  using w_t = T;
+  using in_t = TI;
+  using w_t = TW;
   using acc_t = Acc;
 };
 template <int B, class T, class Acc>
@@ -47,16 +47,16 @@ struct SparseCfg {
   using acc_t = Acc;
 };
 
-// Kernel operands, allocated once per number type (the kernels take statically sized arrays).
-template <class T, class Acc>
+// Kernel operands, allocated once per number types (the kernels take statically sized arrays).
+template <class TI, class TW, class Acc>
 struct GemmBuffers {
-  T x[kMaxM][kMaxK];
-  T w[kChunkN][kMaxK];
+  TI x[kMaxM][kMaxK];
+  TW w[kChunkN][kMaxK];
   Acc y[kMaxM][kChunkN];
 };
-template <class T, class Acc>
-GemmBuffers<T, Acc>& gemm_buffers() {
-  static std::unique_ptr<GemmBuffers<T, Acc>> b = std::make_unique<GemmBuffers<T, Acc>>();
+template <class TI, class TW, class Acc>
+GemmBuffers<TI, TW, Acc>& gemm_buffers() {
+  static std::unique_ptr<GemmBuffers<TI, TW, Acc>> b = std::make_unique<GemmBuffers<TI, TW, Acc>>();
   return *b;
 }
 
@@ -71,7 +71,7 @@ template <int B, class T, class Acc>
 void sparse_chunk(const workloads::Matrix& m, const Mat<T>& w, int rows_in, int k, int out0, int nout) {
   using Cfg = SparseCfg<B, T, Acc>;
   static std::unique_ptr<hls::BlockSparse<Cfg>> ws = std::make_unique<hls::BlockSparse<Cfg>>();
-  GemmBuffers<T, Acc>& buf = gemm_buffers<T, Acc>();
+  GemmBuffers<T, T, Acc>& buf = gemm_buffers<T, T, Acc>();
   const int br0 = out0 / B, nbr = (nout + B - 1) / B;
   ws->block_rows = nbr;
   int s = 0;
@@ -91,17 +91,15 @@ void sparse_chunk(const workloads::Matrix& m, const Mat<T>& w, int rows_in, int 
   hls::gemm_block_sparse_tile<Cfg>(buf.x, *ws, buf.y, rows_in, k, nout);
 }
 
-// Rows [first, first + count) of `in` times output rows [row0, row1) of the weight matrix, tile by tile
-// through the dense or block-sparse kernel; `finish(row, col, acc)` stores each accumulator.
 // Rows of a captured GEMM tile: enough to exercise the fold loops, small enough for a testbench header.
 constexpr int kCapturedRows = 8;
 
-template <class T, class Acc>
-void record_gemm(KernelCalls* calls, const workloads::Matrix* m, const Mat<T>& weights, bool sparse,
+template <class TI, class TW, class Acc>
+void record_gemm(KernelCalls* calls, const workloads::Matrix* m, const Mat<TW>& weights, bool sparse,
                  const std::string& where, int rows_in, int k, int o0, int nout) {
   const std::string name = sparse ? "gemm_sparse" : "gemm_dense";
   if (!calls || calls->count(name)) return;
-  GemmBuffers<T, Acc>& buf = gemm_buffers<T, Acc>();
+  GemmBuffers<TI, TW, Acc>& buf = gemm_buffers<TI, TW, Acc>();
   KernelCall c;
   c.where = where;
   const int rows = std::min(rows_in, kCapturedRows);
@@ -126,14 +124,16 @@ void record_gemm(KernelCalls* calls, const workloads::Matrix* m, const Mat<T>& w
   (*calls)[name] = std::move(c);
 }
 
-template <class T, class Acc, class Finish>
-void gemm_rows(const workloads::Matrix* m, const Mat<T>& w, const Mat<T>& in, uint64_t first, uint64_t count,
-               int row0, int row1, Finish&& finish, KernelCalls* calls = nullptr,
+// Rows [first, first + count) of `in` times output rows [row0, row1) of the weight matrix, tile by tile
+// through the dense or block-sparse kernel; `finish(row, col, acc)` stores each accumulator.
+template <class TI, class Acc, class TW, class Finish>
+void gemm_rows(const workloads::Matrix* m, const Mat<TW>& w, const Mat<TI>& in, uint64_t first,
+               uint64_t count, int row0, int row1, Finish&& finish, KernelCalls* calls = nullptr,
                const std::string& where = "") {
-  GemmBuffers<T, Acc>& buf = gemm_buffers<T, Acc>();
+  GemmBuffers<TI, TW, Acc>& buf = gemm_buffers<TI, TW, Acc>();
   const int k = int(w.cols());
   if (k > kMaxK) throw InputError("sim.functional supports inner dimensions up to 4096");
-  const bool sparse = m && sparse_kernel_fits(*m);
+  const bool sparse = std::is_same_v<TI, TW> && m && sparse_kernel_fits(*m);
   for (uint64_t i0 = first; i0 < first + count; i0 += kMaxM) {
     const int rows_in = int(std::min<uint64_t>(kMaxM, first + count - i0));
     for (int r = 0; r < rows_in; ++r)
@@ -143,15 +143,16 @@ void gemm_rows(const workloads::Matrix* m, const Mat<T>& w, const Mat<T>& in, ui
       if (!sparse) {
         for (int o = 0; o < nout; ++o)
           for (int c = 0; c < k; ++c) buf.w[o][c] = w(o0 + o, c);
-        hls::gemm_dense_tile<DenseCfg<T, Acc>>(buf.x, buf.w, buf.y, rows_in, k, nout);
-      } else if (m->mask.block_rows == 8) {
-        sparse_chunk<8, T, Acc>(*m, w, rows_in, k, o0, nout);
-      } else if (m->mask.block_rows == 16) {
-        sparse_chunk<16, T, Acc>(*m, w, rows_in, k, o0, nout);
-      } else {
-        sparse_chunk<32, T, Acc>(*m, w, rows_in, k, o0, nout);
+        hls::gemm_dense_tile<DenseCfg<TI, TW, Acc>>(buf.x, buf.w, buf.y, rows_in, k, nout);
+      } else if constexpr (std::is_same_v<TI, TW>) {
+        if (m->mask.block_rows == 8)
+          sparse_chunk<8, TI, Acc>(*m, w, rows_in, k, o0, nout);
+        else if (m->mask.block_rows == 16)
+          sparse_chunk<16, TI, Acc>(*m, w, rows_in, k, o0, nout);
+        else
+          sparse_chunk<32, TI, Acc>(*m, w, rows_in, k, o0, nout);
       }
-      record_gemm<T, Acc>(calls, m, w, sparse, where, rows_in, k, o0, nout);
+      record_gemm<TI, TW, Acc>(calls, m, w, sparse, where, rows_in, k, o0, nout);
       for (int r = 0; r < rows_in; ++r)
         for (int o = 0; o < nout; ++o) finish(Eigen::Index(i0) + r, Eigen::Index(o0 + o), buf.y[r][o]);
     }
@@ -172,10 +173,11 @@ void each_row(const Mat<In>& src, Mat<Out>& dst, Kernel&& kernel) {
   }
 }
 
-int trace_activation_bits(const workloads::Trace& t) {
+// The widest activations of the layers' ops (softmax apart when `softmax` is false).
+int trace_activation_bits(const workloads::Trace& t, bool softmax) {
   int bits = 0;
   for (const auto& op : t.ops)
-    if (op.layer >= 0) bits = std::max(bits, op.abits);
+    if (op.layer >= 0 && (op.kind == OpKind::Softmax) == softmax) bits = std::max(bits, op.abits);
   return bits;
 }
 
@@ -247,10 +249,12 @@ namespace {
 // Transformer layers (vision, encoder, decoder) on the float (kInt = false) or int8 datapath.
 template <bool kInt>
 class TransformerExecutor : public FunctionalModel::Impl {
-  using Act = std::conditional_t<kInt, int8_t, float>;   // activations, weights, probabilities
-  using Acc = std::conditional_t<kInt, int32_t, float>;  // accumulators and attention scores
+  using Act = std::conditional_t<kInt, int8_t, float>;    // activations, weights, probabilities
+  using Acc = std::conditional_t<kInt, int32_t, float>;   // accumulators and attention scores
+  using Prob = std::conditional_t<kInt, int16_t, float>;  // probabilities: int8 or int16 values
   using ActMat = Mat<Act>;
   using AccMat = Mat<Acc>;
+  using ProbMat = Mat<Prob>;
 
  public:
   TransformerExecutor(const workloads::Trace& t, workloads::TraceWeights w, uint64_t seed, std::string source)
@@ -277,6 +281,8 @@ class TransformerExecutor : public FunctionalModel::Impl {
       for (const auto& [name, mat] : t.matrices) opt.wbits[name] = mat.wbits;
       opt.per_channel =
           t.header.count("quant") && t.header.at("quant").find("per-channel") != std::string::npos;
+      for (const auto& op : t.ops)
+        if (op.kind == OpKind::Softmax && op.layer >= 0) opt.prob_bits = op.abits;
       std::vector<workloads::TokenPolicy> policies;
       for (uint32_t b = 0; b < s_.batch; ++b) policies.push_back(policy(b));
       q_ = workloads::quantize_model(m, x0_, policies, opt);
@@ -526,23 +532,31 @@ class TransformerExecutor : public FunctionalModel::Impl {
   }
 
   void softmax(int l) {
-    probs_.assign(scores_.size(), ActMat());
+    probs_.assign(scores_.size(), ProbMat());
     static Acc in[kMaxRow];
-    static Act out[kMaxRow];
+    static Prob out[kMaxRow];
     for (size_t i = 0; i < scores_.size(); ++i) {
       const AccMat& s = scores_[i];
-      ActMat& p = probs_[i];
-      p = ActMat::Zero(s.rows(), s.cols());
+      ProbMat& p = probs_[i];
+      p = ProbMat::Zero(s.rows(), s.cols());
       if (s.cols() > kMaxRow) throw InputError("sim.functional supports attention over up to 4096 tokens");
       for (Eigen::Index r = 0; r < s.rows(); ++r) {
         // Causal: row r of this step sits at position past + r and sees positions 0 .. past + r.
         const int valid = w_.transformer.causal ? int(past_ + r + 1) : int(s.cols());
         for (int c = 0; c < valid; ++c) in[c] = s(r, c);
-        if constexpr (kInt)
-          hls::softmax_row_int<kMaxRow>(in, out, valid, q_.layers[size_t(l)].softmax_index,
-                                        q_.exp_table.data());
-        else
+        if constexpr (kInt) {
+          const workloads::QuantLayer& Q = q_.layers[size_t(l)];
+          if (q_.prob_one == hls::kProbOne) {  // int8 probabilities, as an 8-bit softmax unit writes them
+            static int8_t out8[kMaxRow];
+            hls::softmax_row_int<kMaxRow>(in, out8, valid, Q.softmax_index, q_.exp_table.data());
+            std::copy(out8, out8 + valid, out);
+          } else {
+            hls::softmax_row_int<kMaxRow, int16_t, hls::kProbOne16>(in, out, valid, Q.softmax_index,
+                                                                    q_.exp_table.data());
+          }
+        } else {
           hls::softmax_row<kMaxRow>(in, out, valid);
+        }
         for (int c = 0; c < valid; ++c) p(r, c) = out[c];
         if (capturing("softmax")) {
           KernelCall& k = (*calls)["softmax"];
@@ -553,6 +567,7 @@ class TransformerExecutor : public FunctionalModel::Impl {
           if constexpr (kInt) {
             k.scalars["mult"] = q_.layers[size_t(l)].softmax_index.mult;
             k.scalars["shift"] = q_.layers[size_t(l)].softmax_index.shift;
+            k.scalars["prob_one"] = q_.prob_one;
             k.arrays["table"].assign(q_.exp_table.begin(), q_.exp_table.end());
           }
         }
@@ -565,17 +580,24 @@ class TransformerExecutor : public FunctionalModel::Impl {
     att_.resize(x_.rows(), A_);
     for (uint32_t b = 0; b < s_.batch; ++b)
       for (uint32_t h = 0; h < s_.heads; ++h) {
-        const ActMat& p = probs_[size_t(b) * s_.heads + h];
+        const ProbMat& p = probs_[size_t(b) * s_.heads + h];
         const ActMat vt = value(l, b, h).transpose();
         const Eigen::Index r0 = offset(b), c0 = Eigen::Index(h) * s_.head_dim;
-        gemm_rows<Act, Acc>(nullptr, vt, p, 0, uint64_t(p.rows()), 0, int(vt.rows()),
-                            [&](Eigen::Index r, Eigen::Index c, Acc acc) {
-                              if constexpr (kInt)
-                                att_(r0 + r, c0 + c) =
-                                    hls::sat8(hls::scale_round(acc, q_.layers[size_t(l)].av_out));
-                              else
-                                att_(r0 + r, c0 + c) = acc;
-                            });
+        if constexpr (kInt) {
+          const workloads::QuantLayer& Q = q_.layers[size_t(l)];
+          auto store = [&](Eigen::Index r, Eigen::Index c, int64_t acc) {
+            att_(r0 + r, c0 + c) =
+                hls::sat8(hls::scale_round(hls::div_round(acc, int64_t(1) << Q.av_pre_shift), Q.av_out));
+          };
+          if (q_.prob_one == hls::kProbOne)  // int8 x int8 on the PE array
+            gemm_rows<int8_t, int32_t>(nullptr, vt, Mat<int8_t>(p.template cast<int8_t>()), 0,
+                                       uint64_t(p.rows()), 0, int(vt.rows()), store);
+          else  // 16-bit probabilities times int8 values, 64-bit sums
+            gemm_rows<int16_t, int64_t>(nullptr, vt, p, 0, uint64_t(p.rows()), 0, int(vt.rows()), store);
+        } else {
+          gemm_rows<Act, Acc>(nullptr, vt, p, 0, uint64_t(p.rows()), 0, int(vt.rows()),
+                              [&](Eigen::Index r, Eigen::Index c, Acc acc) { att_(r0 + r, c0 + c) = acc; });
+        }
       }
   }
 
@@ -695,7 +717,7 @@ class TransformerExecutor : public FunctionalModel::Impl {
   std::vector<uint32_t> rows_;
   ActMat x_, h_, qkv_, att_, o_, f_;
   std::vector<AccMat> scores_;  // per sample and head
-  std::vector<ActMat> probs_;
+  std::vector<ProbMat> probs_;
   std::vector<std::vector<ActMat>> kv_;  // per layer, per sample: keys then values of every position
   std::vector<ActMat> outputs_;          // per sample: final hidden states of every step
 };
@@ -870,15 +892,16 @@ class GruExecutor : public FunctionalModel::Impl {
 FunctionalNumbers FunctionalModel::resolve(const workloads::Trace& t, FunctionalNumbers requested) {
   int wbits = 0;
   for (const auto& [name, m] : t.matrices) wbits = std::max(wbits, int(m.wbits));
-  const int abits = trace_activation_bits(t);
+  const int abits = trace_activation_bits(t, false), softmax_bits = trace_activation_bits(t, true);
   const std::string quant = t.header.count("quant") ? t.header.at("quant") : "";
-  const bool int8_ok = quant.find("fp") == std::string::npos && wbits <= 8 && abits == 8;
+  const bool int8_ok = quant.find("fp") == std::string::npos && wbits <= 8 && abits == 8 &&
+                       (softmax_bits == 0 || softmax_bits == 8 || softmax_bits == 16);
   if (requested == FunctionalNumbers::Int8 && !int8_ok)
     throw InputError(
-        "sim.functional_numbers=int8 needs integer weights of at most 8 bits and 8-bit activations; "
-        "this trace has " +
-        std::to_string(wbits) + "-bit weights and " + std::to_string(abits) + "-bit activations (" + quant +
-        ")");
+        "sim.functional_numbers=int8 needs integer weights of at most 8 bits, 8-bit activations and "
+        "an 8- or 16-bit softmax; this trace has " +
+        std::to_string(wbits) + "-bit weights, " + std::to_string(abits) + "-bit activations and a " +
+        std::to_string(softmax_bits) + "-bit softmax (" + quant + ")");
   if (requested == FunctionalNumbers::Auto)
     return int8_ok ? FunctionalNumbers::Int8 : FunctionalNumbers::Float;
   return requested;

@@ -217,6 +217,9 @@ Kernel gemm_kernel(const Design& d, const models::KernelCall& c, bool sparse) {
 
 Kernel softmax_kernel(const Design& d, const models::KernelCall& c) {
   const bool ints = d.number == 1;
+  // Probabilities as the design keeps them: int8 at 1/127, or int16 at 1/32767 (a 16-bit softmax).
+  const bool wide = ints && c.scalars.at("prob_one") != 127;
+  const std::string out_t = !ints ? "float" : wide ? "int16_t" : "int8_t";
   Kernel kn{"softmax", "softmax_top", "", "", ""};
   kn.golden = golden_header(c, "one row") +
               "static const int kCols = " + std::to_string(c.scalars.at("cols")) + ";\n" +
@@ -227,15 +230,18 @@ Kernel softmax_kernel(const Design& d, const models::KernelCall& c) {
                  ", kShift = " + std::to_string(c.scalars.at("shift")) + ";\n" +
                  array("unsigned short", "kTable", c.arrays.at("table"));
   const std::string signature =
-      ints ? "void softmax_top(const int32_t in[kSoftmaxCols], int8_t out[kSoftmaxCols], int cols, int mult, "
-             "int shift,\n                 const uint16_t table[prunesim::hls::kExpTable])"
+      ints ? "void softmax_top(const int32_t in[kSoftmaxCols], " + out_t +
+                 " out[kSoftmaxCols], int cols, int mult, "
+                 "int shift,\n                 const uint16_t table[prunesim::hls::kExpTable])"
            : "void softmax_top(const float in[kSoftmaxCols], float out[kSoftmaxCols], int cols)";
   kn.top_src =
       std::string(kTopHead) +
       (ints ? "#include \"prunesim/hls/nonlinear_int.h\"\n\n" : "#include \"prunesim/hls/nonlinear.h\"\n\n") +
       signature + " {\n#pragma HLS INTERFACE mode = s_axilite port = return\n" +
       (ints ? "  prunesim::hls::FixedMul to_index;\n  to_index.mult = mult;\n  to_index.shift = shift;\n"
-              "  prunesim::hls::softmax_row_int<kSoftmaxCols>(in, out, cols, to_index, table);\n}\n"
+              "  prunesim::hls::softmax_row_int<kSoftmaxCols" +
+                  std::string(wide ? ", int16_t, prunesim::hls::kProbOne16" : "") +
+                  ">(in, out, cols, to_index, table);\n}\n"
             : "  prunesim::hls::softmax_row<kSoftmaxCols>(in, out, cols);\n}\n");
   kn.tb_src = fill(
       std::string(kTbHead) + (ints ? "#include \"prunesim/hls/nonlinear_int.h\"\n" : "") + "\n" + signature +
@@ -251,7 +257,7 @@ Kernel softmax_kernel(const Design& d, const models::KernelCall& c) {
           (ints ? std::string("got != want") : "std::fabs(got - want) > 1e-6 + 1e-5 * want") +
           ";\n  }\n  std::printf(\"softmax: %s (%d mismatches)\\n\", errors ? \"FAIL\" : \"PASS\", errors);\n"
           "  return errors ? 1 : 0;\n}\n",
-      {{"T", ints ? "int32_t" : "float"}, {"O", ints ? "int8_t" : "float"}});
+      {{"T", ints ? "int32_t" : "float"}, {"O", out_t}});
   return kn;
 }
 

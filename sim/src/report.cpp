@@ -289,8 +289,8 @@ std::string report_text(const RunReport& rep) {
   if (const auto& f = r.functional; f.checked) {
     os << "functional " << (f.pass ? "PASS" : "FAIL") << ": " << f.numbers
        << " kernels on the replayed schedule vs the Eigen forward pass, " << f.tokens
-       << (h.count("family") && h.at("family") == "gru" ? " time steps" : " tokens")
-       << " compared, " << f.weights << " weights\n";
+       << (h.count("family") && h.at("family") == "gru" ? " time steps" : " tokens") << " compared, "
+       << f.weights << " weights\n";
     if (f.numbers == "int8")
       os << "           " << f.mismatches << " of " << f.elements
          << " values differ from the integer reference"

@@ -294,3 +294,22 @@ TEST(Functional, UnsupportedTracesAreClearErrors) {
   odd.header["family"] = "mamba";
   EXPECT_THROW(FunctionalModel(odd, 1), InputError);
 }
+
+TEST(Functional, SixteenBitSoftmaxIsBitExactAndCloserToTheFloatModel) {
+  // A design that keeps softmax at 16 bits (act.softmax=int16): int16 probabilities, a 16 x 8-bit P V.
+  for (const char* model : {"deit-tiny", "gpt2"}) {
+    ModelSpec m = lookup_model(model);
+    m.layers = 3;
+    m.seq = std::min<uint32_t>(m.seq, 64);
+    m.decode = m.family == Family::Decoder ? 2 : 0;
+    Recipe r8, r16;
+    r8.add_prune("all=block:16x16:0.5");
+    r16 = r8;
+    r16.set_quant("all=int8,act=int8,act.softmax=int16");
+    const FunctionalCheck c8 = run_plan(compress(m, r8), HwConfig{}, FunctionalNumbers::Auto);
+    const FunctionalCheck c16 = run_plan(compress(m, r16), HwConfig{}, FunctionalNumbers::Auto);
+    expect_bit_exact(c8, std::string(model) + " 8-bit softmax");
+    expect_bit_exact(c16, std::string(model) + " 16-bit softmax");
+    EXPECT_LT(c16.quant_rel_error, c8.quant_rel_error) << model;
+  }
+}

@@ -10,6 +10,7 @@
 #include "prunesim/hls/int_arith.h"
 #include "prunesim/hls/nonlinear_int.h"
 #include "prunesim/workloads/compressor.h"
+#include "prunesim/workloads/error.h"
 #include "prunesim/workloads/quant_model.h"
 #include "prunesim/workloads/trace_weights.h"
 
@@ -161,4 +162,33 @@ TEST(IntKernels, GruUpdateIsTheRoundedConvexCombination) {
   hls::gru_update_int<4>(z, n, h, out, 4);
   for (int j = 0; j < 4; ++j)
     EXPECT_EQ(out[j], int8_t(std::lround(((127.0 - z[j]) * n[j] + double(z[j]) * h[j]) / 127.0))) << j;
+}
+
+TEST(IntKernels, SixteenBitSoftmaxKeepsSmallProbabilities) {
+  std::array<uint16_t, hls::kExpTable> table;
+  for (int i = 0; i < hls::kExpTable; ++i)
+    table[size_t(i)] =
+        uint16_t(std::lround(std::exp(-double(i) / hls::kExpStepsPerUnit) * (1 << hls::kExpBits)));
+  const double s = 1.0 / 2048;
+  const hls::FixedMul to_index = workloads::fixed_mul(s * hls::kExpStepsPerUnit);
+  std::mt19937 gen(8);
+  std::uniform_int_distribution<int32_t> score(-2000, 2000);  // flat attention over 197 tokens: p ~ 1/197
+  int32_t in[256];
+  int16_t out[256];
+  int8_t out8[256];
+  for (int j = 0; j < 197; ++j) in[j] = score(gen);
+  hls::softmax_row_int<256, int16_t, hls::kProbOne16>(in, out, 197, to_index, table.data());
+  hls::softmax_row_int<256>(in, out8, 197, to_index, table.data());
+  double mx = -1e30, sum = 0, err16 = 0, err8 = 0;
+  for (int j = 0; j < 197; ++j) mx = std::max(mx, in[j] * s);
+  for (int j = 0; j < 197; ++j) sum += std::exp(in[j] * s - mx);
+  for (int j = 0; j < 197; ++j) {
+    const double want = std::exp(in[j] * s - mx) / sum;
+    EXPECT_NEAR(out[j] / double(hls::kProbOne16), want, 0.035 * want + 1e-4) << j;
+    err16 += std::fabs(out[j] / double(hls::kProbOne16) - want);
+    err8 += std::fabs(out8[j] / double(hls::kProbOne) - want);
+  }
+  EXPECT_LT(err16, err8 / 4);  // 8 bits round most of these small probabilities by a large fraction
+  EXPECT_THROW(workloads::quantize_model({}, {}, {}, workloads::QuantOptions{{}, false, 12}),
+               prunesim::InputError);
 }

@@ -85,20 +85,20 @@ float gelu_float(float v, bool tanh_form) {
 
 // ---- the reference forward pass: whole tensors, Eigen integer products ----
 
-// a * b of int8 operands, exactly: computed in double, whose 53-bit mantissa holds every partial sum (at most
-// 4096 x 127 x 127 < 2^26 in magnitude) without rounding; Eigen's vectorized double product is far faster
-// than its scalar int32 one.
+// a * b of int8 / int16 operands, exactly: computed in double, whose 53-bit mantissa holds every partial sum
+// (at most 4096 x 32767 x 127 < 2^34 in magnitude) without rounding; Eigen's vectorized double product is far
+// faster than its scalar integer one.
 template <class A, class B>
-Int32Mat int_product(const A& a, const B& b) {
-  return (a.template cast<double>() * b.template cast<double>()).template cast<int32_t>();
+Int64Mat int_product(const A& a, const B& b) {
+  return (a.template cast<double>() * b.template cast<double>()).template cast<int64_t>();
 }
 
 Int8Mat linear_int(const Int8Mat& x, const QuantLinear& L) {
-  const Int32Mat acc = int_product(x, L.w.transpose());
+  const Int64Mat acc = int_product(x, L.w.transpose());
   Int8Mat y(acc.rows(), acc.cols());
   for (Eigen::Index r = 0; r < acc.rows(); ++r)
     for (Eigen::Index c = 0; c < acc.cols(); ++c)
-      y(r, c) = sat8(scale_round(int64_t(acc(r, c)) + L.bias[size_t(c)], L.to_out[size_t(c)]));
+      y(r, c) = sat8(scale_round(acc(r, c) + L.bias[size_t(c)], L.to_out[size_t(c)]));
   return y;
 }
 
@@ -131,25 +131,25 @@ Int8Mat attention_int(const QuantModel& q, const QuantLayer& L, const Int8Mat& h
   Int8Mat att(n, A);
   cls = Eigen::VectorXi::Zero(n);
   for (Eigen::Index head = 0; head < Eigen::Index(q.heads); ++head) {
-    const Int32Mat s =
+    const Int64Mat s =
         int_product(qkv.middleCols(head * hd, hd), qkv.middleCols(A + head * hd, hd).transpose());
-    Int8Mat p = Int8Mat::Zero(n, n);
+    Int32Mat p = Int32Mat::Zero(n, n);
     for (Eigen::Index i = 0; i < n; ++i) {
       const Eigen::Index valid = q.causal ? i + 1 : n;
-      const int32_t mx = s.row(i).head(valid).maxCoeff();
+      const int64_t mx = s.row(i).head(valid).maxCoeff();
       std::vector<int64_t> e(static_cast<size_t>(valid));
       int64_t sum = 0;
       for (Eigen::Index j = 0; j < valid; ++j) {
-        const int64_t idx = scale_round(int64_t(mx) - s(i, j), L.softmax_index);
+        const int64_t idx = scale_round(mx - s(i, j), L.softmax_index);
         e[size_t(j)] = idx < hls::kExpTable ? q.exp_table[size_t(idx)] : 0;
         sum += e[size_t(j)];
       }
-      for (Eigen::Index j = 0; j < valid; ++j)
-        p(i, j) = int8_t((e[size_t(j)] * hls::kProbOne + sum / 2) / sum);
+      for (Eigen::Index j = 0; j < valid; ++j) p(i, j) = int32_t((e[size_t(j)] * q.prob_one + sum / 2) / sum);
     }
     cls += p.row(0).cast<int>().transpose();
-    const Int32Mat acc = int_product(p, qkv.middleCols(2 * A + head * hd, hd));
-    att.middleCols(head * hd, hd) = acc.unaryExpr([&](int32_t v) { return sat8(scale_round(v, L.av_out)); });
+    const Int64Mat acc = int_product(p, qkv.middleCols(2 * A + head * hd, hd));
+    att.middleCols(head * hd, hd) = acc.unaryExpr(
+        [&](int64_t v) { return sat8(scale_round(div_round(v, int64_t(1) << L.av_pre_shift), L.av_out)); });
   }
   return linear_int(att, L.proj);
 }
@@ -226,6 +226,10 @@ QuantModel quantize_model(const ModelWeights& w, const std::vector<RowMat>& inpu
   q.heads = H, q.head_dim = hd, q.d_model = w.spec.d_model;
   q.pre_ln = w.pre_ln, q.causal = w.causal;
   q.in_scale = scale_of(in_max);
+  if (opt.prob_bits != 8 && opt.prob_bits != 16)
+    throw InputError("the integer datapath keeps softmax at 8 or 16 bits, not " +
+                     std::to_string(opt.prob_bits));
+  q.prob_one = opt.prob_bits == 16 ? hls::kProbOne16 : hls::kProbOne;
   for (int i = 0; i < hls::kExpTable; ++i)
     q.exp_table[size_t(i)] =
         uint16_t(std::lround(std::exp(-double(i) / hls::kExpStepsPerUnit) * double(1 << hls::kExpBits)));
@@ -256,7 +260,11 @@ QuantModel quantize_model(const ModelWeights& w, const std::vector<RowMat>& inpu
     Q.fc2 = quant_linear(L.fc2, L.fc2_b, bits(p + "fc2"), opt.per_channel, s_gelu,
                          [&](Eigen::Index) { return s_fc2; });
     Q.softmax_index = fixed_mul(double(s_q) * double(s_k) / std::sqrt(double(hd)) * hls::kExpStepsPerUnit);
-    Q.av_out = fixed_mul(double(s_v) / hls::kProbOne / double(s_att));
+    // 16-bit probabilities: P V reaches 2^34; rounding it by 2^8 first keeps the requantization product in 64
+    // bits.
+    Q.av_pre_shift = opt.prob_bits == 16 ? 8 : 0;
+    Q.av_out =
+        fixed_mul(double(s_v) / double(q.prob_one) / double(s_att) * double(int64_t(1) << Q.av_pre_shift));
     for (int v = -128; v < 128; ++v)
       Q.gelu[size_t(v + 128)] = sat8(std::lround(gelu_float(float(v) * s_fc1, w.gelu_tanh) / s_gelu));
     Q.res1 = quant_residual(s_x, s_proj, s_res1);

@@ -13,15 +13,16 @@ namespace hls {
 
 // exp(-i / kExpStepsPerUnit) for i < kExpTable, in units of 2^-kExpBits (i beyond the table: 0).
 constexpr int kExpTable = 256, kExpStepsPerUnit = 16, kExpBits = 15;
-// Probabilities leave softmax as int8 with scale 1 / kProbOne.
-constexpr int kProbOne = 127;
+// Probabilities leave softmax as int8 with scale 1 / kProbOne (kProbOne16 when softmax keeps 16 bits).
+constexpr int kProbOne = 127, kProbOne16 = 32767;
 // Layernorm's gamma and beta are fixed point with this many fraction bits; residual multipliers too.
 constexpr int kLnFrac = 10, kResidualShift = 16;
 
 // Softmax of int32 scores (accumulators of Q K^T) over `cols` columns. `to_index` maps (max - score) to a
-// table index (the score scale, 1/sqrt(d) and the table step folded together).
-template <int MAX_COLS>
-void softmax_row_int(const int32_t in[MAX_COLS], int8_t out[MAX_COLS], int cols, FixedMul to_index,
+// table index (the score scale, 1/sqrt(d) and the table step folded together). Probabilities leave with
+// scale 1 / PROB_ONE: int8 at 1/127, or int16 at 1/32767 for a design that keeps softmax at 16 bits.
+template <int MAX_COLS, class OUT = int8_t, int32_t PROB_ONE = kProbOne>
+void softmax_row_int(const int32_t in[MAX_COLS], OUT out[MAX_COLS], int cols, FixedMul to_index,
                      const uint16_t exp_table[kExpTable]) {
   int32_t mx = in[0];
 MAX:
@@ -45,7 +46,7 @@ NORM:
   for (int j = 0; j < MAX_COLS; ++j) {
 #pragma HLS PIPELINE II = 1
     if (j >= cols) break;
-    out[j] = int8_t((int64_t(e[j]) * kProbOne + sum / 2) / sum);
+    out[j] = OUT((int64_t(e[j]) * PROB_ONE + sum / 2) / sum);
   }
 }
 

@@ -4,8 +4,9 @@
 // Post-training static quantization: weights symmetric at their trace width (per tensor or per output
 // channel), biases int32 in accumulator units; every activation tensor int8 with a static per-tensor scale
 // (max |x| / 127 over calibration inputs run through the float model; query, key and value get one scale
-// each). Non-linear ops are integer-only (hls/nonlinear_int.h): softmax through an exp table, layernorm with
-// an integer square root, GELU through an int8 table, residual adds rescaled by fixed-point factors.
+// each). Non-linear ops are integer-only (hls/nonlinear_int.h): softmax through an exp table (probabilities
+// int8 at 1/127, or int16 at 1/32767 when the design keeps softmax at 16 bits), layernorm with an integer
+// square root, GELU through an int8 table, residual adds rescaled by fixed-point factors.
 //
 // forward_int() is the reference the functional mode checks the kernels on the replayed schedule against,
 // bit for bit: it computes whole tensors with Eigen integer products, not tiles, and shares only the scalar
@@ -24,6 +25,7 @@ namespace prunesim::workloads {
 
 using Int8Mat = Eigen::Matrix<int8_t, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
 using Int32Mat = Eigen::Matrix<int32_t, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+using Int64Mat = Eigen::Matrix<int64_t, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
 
 struct QuantLinear {
   Int8Mat w;                          // out x in
@@ -45,7 +47,8 @@ struct QuantLayer {
   QuantNorm ln1, ln2;
   QuantResidual res1, res2;
   hls::FixedMul softmax_index;  // (max - score) -> exp table index
-  hls::FixedMul av_out;         // P V accumulator -> attention output int8
+  hls::FixedMul av_out;         // P V accumulator (after av_pre_shift) -> attention output int8
+  int av_pre_shift = 0;         // 16-bit probabilities: P V is rounded by 2^8 first, so the product fits
   std::array<int8_t, 256> gelu{};
 };
 
@@ -53,6 +56,7 @@ struct QuantModel {
   uint32_t heads = 0, head_dim = 0, d_model = 0;
   bool pre_ln = true, causal = false;
   float in_scale = 1, out_scale = 1;  // the input and the final hidden states
+  int32_t prob_one = hls::kProbOne;   // softmax output scale 1 / prob_one (kProbOne16: 16-bit softmax)
   std::array<uint16_t, hls::kExpTable> exp_table{};
   std::vector<QuantLayer> layers;
 };
@@ -60,6 +64,7 @@ struct QuantModel {
 struct QuantOptions {
   std::map<std::string, int> wbits;  // per matrix ("L0.qkv", ...); 8 when absent
   bool per_channel = false;
+  int prob_bits = 8;  // softmax output: 8 or 16 bits
 };
 
 // r ~= mult * 2^-shift with mult in [2^30, 2^31); 0 for r <= 0.
