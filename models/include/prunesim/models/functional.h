@@ -8,7 +8,8 @@
 // per-channel requantization, integer softmax / layernorm / GELU / residual, GRU gates through tables; see
 // workloads/quant_model.h) and must match workloads::forward_int (gru_forward_int) bit for bit; float runs
 // the float kernels and must match workloads::forward (gru_forward) within a relative tolerance. auto: int8
-// when the trace's weights are integers of at most 8 bits and its activations 8 bits, float otherwise.
+// when the trace's weights are integers of at most 8 bits and its activations 8 bits (softmax 8 or 16),
+// float otherwise.
 //
 // Weights: the trace's weights file when it names one (compress --write-weights), else seeded random values
 // masked by the trace's block structure. Inputs: seeded N(0, 1) hidden states entering layer 0 (embeddings
