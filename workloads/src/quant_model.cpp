@@ -311,9 +311,7 @@ IntForwardResult forward_int(const QuantModel& q, const Int8Mat& input, const To
   return r;
 }
 
-}  // namespace prunesim::workloads
-
-namespace prunesim::workloads {
+// ---- GRU ----
 
 namespace {
 
