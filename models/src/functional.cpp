@@ -13,7 +13,6 @@
 #include "prunesim/workloads/error.h"
 #include "prunesim/workloads/forward.h"
 #include "prunesim/workloads/quant_model.h"
-#include "prunesim/workloads/rng.h"
 #include "prunesim/workloads/trace_weights.h"
 
 namespace prunesim::models {
@@ -185,6 +184,17 @@ std::string family_of(const workloads::Trace& t) {
   return t.header.count("family") ? t.header.at("family") : "";
 }
 
+// The trace's quantization as the int8 datapath needs it: weight widths per matrix, per-channel weight
+// scales, the softmax width.
+workloads::QuantOptions quant_options(const workloads::Trace& t) {
+  workloads::QuantOptions opt;
+  for (const auto& [name, mat] : t.matrices) opt.wbits[name] = mat.wbits;
+  opt.per_channel = t.header.count("quant") && t.header.at("quant").find("per-channel") != std::string::npos;
+  for (const auto& op : t.ops)
+    if (op.kind == OpKind::Softmax && op.layer >= 0) opt.prob_bits = op.abits;
+  return opt;
+}
+
 // Builds a FunctionalCheck sample by sample: int8 outputs against the integer reference bit for bit (and,
 // dequantized, against the float reference: what int8 costs), float outputs against the float reference.
 class Comparison {
@@ -268,21 +278,9 @@ class TransformerExecutor : public FunctionalModel::Impl {
         if (op.tokens_kept.size() != s_.batch) throw InputError("token_prune op without a count per sample");
         kept_.push_back(op.tokens_kept);
       }
-    workloads::Rng rng(seed);
-    const uint32_t rows = s_.seq + s_.decode;
-    for (uint32_t b = 0; b < s_.batch; ++b) {
-      RowMat x(rows, s_.d_model);
-      for (Eigen::Index r = 0; r < x.rows(); ++r)
-        for (Eigen::Index c = 0; c < x.cols(); ++c) x(r, c) = float(rng.normal());
-      x0_.push_back(std::move(x));
-    }
+    x0_ = workloads::seeded_inputs(s_.batch, s_.seq + s_.decode, s_.d_model, seed);
     if constexpr (kInt) {
-      workloads::QuantOptions opt;
-      for (const auto& [name, mat] : t.matrices) opt.wbits[name] = mat.wbits;
-      opt.per_channel =
-          t.header.count("quant") && t.header.at("quant").find("per-channel") != std::string::npos;
-      for (const auto& op : t.ops)
-        if (op.kind == OpKind::Softmax && op.layer >= 0) opt.prob_bits = op.abits;
+      const workloads::QuantOptions opt = quant_options(t);
       std::vector<workloads::TokenPolicy> policies;
       for (uint32_t b = 0; b < s_.batch; ++b) policies.push_back(policy(b));
       q_ = workloads::quantize_model(m, x0_, policies, opt);
@@ -736,19 +734,9 @@ class GruExecutor : public FunctionalModel::Impl {
       : t_(t), s_(workloads::TraceShape::of(t)), w_(std::move(w)), source_(std::move(source)) {
     if (s_.gru_hidden > uint32_t(kMaxHidden))
       throw InputError("sim.functional supports GRU hidden sizes up to 1024");
-    workloads::Rng rng(seed);
-    for (uint32_t b = 0; b < s_.batch; ++b) {
-      RowMat x(s_.seq, s_.gru_input);
-      for (Eigen::Index r = 0; r < x.rows(); ++r)
-        for (Eigen::Index c = 0; c < x.cols(); ++c) x(r, c) = float(rng.normal());
-      x0_.push_back(std::move(x));
-    }
+    x0_ = workloads::seeded_inputs(s_.batch, s_.seq, s_.gru_input, seed);
     if constexpr (kInt) {
-      workloads::QuantOptions opt;
-      for (const auto& [name, mat] : t.matrices) opt.wbits[name] = mat.wbits;
-      opt.per_channel =
-          t.header.count("quant") && t.header.at("quant").find("per-channel") != std::string::npos;
-      q_ = workloads::quantize_gru(w_.gru, x0_, opt);
+      q_ = workloads::quantize_gru(w_.gru, x0_, quant_options(t));
       for (const RowMat& x : x0_) xq_.push_back(workloads::quantize_tensor(x, q_.in_scale));
     }
     out_.assign(s_.layers, std::vector<ActMat>(s_.batch, ActMat::Zero(s_.seq, s_.gru_hidden)));
