@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <tuple>
 
 #include "prunesim/workloads/error.h"
 #include "prunesim/workloads/rng.h"
@@ -47,25 +48,24 @@ bool kept(const Matrix& m, uint32_t r, uint32_t c) {
 }
 
 // Transformer matrices and vectors under their file names, for reading and writing alike.
-template <class Fn>
-void each_transformer_tensor(ModelWeights& w, Fn&& fn) {
+// `matrix(name, m)` for each weight matrix, then `vector(name, v, length)` for its bias (length: the matrix's
+// rows, known once the matrix is) and for the layernorm parameters (length d_model). `Weights` is
+// ModelWeights or const ModelWeights.
+template <class Weights, class OnMatrix, class OnVector>
+void each_transformer_tensor(Weights& w, OnMatrix&& matrix, OnVector&& vector) {
   for (size_t l = 0; l < w.layers.size(); ++l) {
-    LayerWeights& L = w.layers[l];
+    auto& L = w.layers[l];
     const std::string p = layer_prefix(int(l));
-    fn(p + "qkv", &L.qkv, &L.qkv_b);
-    fn(p + "proj", &L.proj, &L.proj_b);
-    fn(p + "fc1", &L.fc1, &L.fc1_b);
-    fn(p + "fc2", &L.fc2, &L.fc2_b);
-    fn(p + "ln1", nullptr, &L.ln1_g);
-    fn(p + "ln1", nullptr, &L.ln1_b);
-    fn(p + "ln2", nullptr, &L.ln2_g);
-    fn(p + "ln2", nullptr, &L.ln2_b);
+    for (auto [name, m, b] :
+         {std::make_tuple("qkv", &L.qkv, &L.qkv_b), std::make_tuple("proj", &L.proj, &L.proj_b),
+          std::make_tuple("fc1", &L.fc1, &L.fc1_b), std::make_tuple("fc2", &L.fc2, &L.fc2_b)}) {
+      matrix(p + name, *m);
+      vector(p + name + ".bias", *b, m->rows());
+    }
+    const Eigen::Index d = Eigen::Index(w.spec.d_model);
+    vector(p + "ln1.weight", L.ln1_g, d), vector(p + "ln1.bias", L.ln1_b, d);
+    vector(p + "ln2.weight", L.ln2_g, d), vector(p + "ln2.bias", L.ln2_b, d);
   }
-}
-
-std::string vector_name(const std::string& base, const Vec* v, const LayerWeights& L) {
-  if (v == &L.ln1_g || v == &L.ln2_g) return base + ".weight";
-  return base + ".bias";
 }
 
 }  // namespace
@@ -211,7 +211,6 @@ TraceWeights read_trace_weights(const Trace& t, const std::string& path) {
     }
     return w;
   }
-  // The seeded model gives the structure; every tensor is then replaced by the file's.
   ModelWeights& m = w.transformer;
   m.spec.heads = s.heads, m.spec.head_dim = s.head_dim, m.spec.d_model = s.d_model, m.spec.layers = s.layers;
   m.pre_ln = s.family != "encoder";
@@ -219,11 +218,9 @@ TraceWeights read_trace_weights(const Trace& t, const std::string& path) {
   m.gelu_tanh = s.family == "decoder";
   m.ln_eps = f.has("ln_eps") ? vec("ln_eps", 1)(0) : 1e-5f;
   m.layers.resize(s.layers);
-  each_transformer_tensor(m, [&](const std::string& base, RowMat* mat, Vec* v) {
-    const LayerWeights& L = m.layers[size_t(std::stoi(base.substr(1)))];
-    if (mat) *mat = matrix(base);
-    *v = vec(vector_name(base, v, L), mat ? mat->rows() : Eigen::Index(s.d_model));
-  });
+  each_transformer_tensor(
+      m, [&](const std::string& name, RowMat& mat) { mat = matrix(name); },
+      [&](const std::string& name, Vec& v, Eigen::Index n) { v = vec(name, n); });
   m.source = path;
   return w;
 }
@@ -243,13 +240,9 @@ void write_trace_weights(const std::string& path, const Trace& t, const TraceWei
       add_matrix(p + "w_hh", w.gru[l].w_hh), add_vec(p + "w_hh.bias", w.gru[l].b_hh);
     }
   } else {
-    ModelWeights m = w.transformer;
-    add_vec("ln_eps", Vec::Constant(1, m.ln_eps));
-    each_transformer_tensor(m, [&](const std::string& base, RowMat* mat, Vec* v) {
-      const LayerWeights& L = m.layers[size_t(std::stoi(base.substr(1)))];
-      if (mat) add_matrix(base, *mat);
-      add_vec(vector_name(base, v, L), *v);
-    });
+    add_vec("ln_eps", Vec::Constant(1, w.transformer.ln_eps));
+    each_transformer_tensor(w.transformer, add_matrix,
+                            [&](const std::string& name, const Vec& v, Eigen::Index) { add_vec(name, v); });
   }
   write_safetensors(path, out);
 }
