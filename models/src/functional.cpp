@@ -366,9 +366,9 @@ class TransformerExecutor : public FunctionalModel::Impl {
  private:
   struct Linear {
     const workloads::Matrix* matrix = nullptr;
-    RowMat wf;  // float weights
-    Vec bias;
-    const workloads::QuantLinear* q = nullptr;
+    const RowMat* wf = nullptr;  // float: the weights and bias in w_
+    const Vec* bias = nullptr;
+    const workloads::QuantLinear* q = nullptr;  // int8: the quantized layer in q_
   };
 
   bool pre_ln() const { return w_.transformer.pre_ln; }
@@ -390,7 +390,7 @@ class TransformerExecutor : public FunctionalModel::Impl {
     if constexpr (kInt) {
       L.q = &(q_.layers[layer].*member);
     } else {
-      L.wf = w, L.bias = b;
+      L.wf = &w, L.bias = &b;
     }
     linears_[name] = std::move(L);
   }
@@ -410,7 +410,7 @@ class TransformerExecutor : public FunctionalModel::Impl {
     past_ = prefill ? 0 : s_.seq + step_ - 1;
     x_.resize(Eigen::Index(n) * s_.batch, s_.d_model);
     for (uint32_t b = 0; b < s_.batch; ++b) {
-      const RowMat in = x0_[b].middleRows(prefill ? 0 : s_.seq + step_ - 1, n);
+      const RowMat in = x0_[b].middleRows(past_, n);  // this step's tokens start where the cache ends
       if constexpr (kInt)
         x_.middleRows(offset(b), n) = workloads::quantize_tensor(in, q_.in_scale);
       else
@@ -447,8 +447,8 @@ class TransformerExecutor : public FunctionalModel::Impl {
           calls, where(op));
     } else {
       gemm_rows<Act, Acc>(
-          &m, L.wf, in, item.m0, item.m, row0, row1,
-          [&](Eigen::Index r, Eigen::Index c, Acc acc) { out(r, c) = acc + L.bias(c); }, calls, where(op));
+          &m, *L.wf, in, item.m0, item.m, row0, row1,
+          [&](Eigen::Index r, Eigen::Index c, Acc acc) { out(r, c) = acc + (*L.bias)(c); }, calls, where(op));
     }
   }
 
@@ -850,7 +850,7 @@ class GruExecutor : public FunctionalModel::Impl {
   }
 
  private:
-  ActMat input(uint32_t b) const {
+  const ActMat& input(uint32_t b) const {
     if constexpr (kInt)
       return xq_[b];
     else
