@@ -5,6 +5,8 @@
 #include <limits>
 #include <numeric>
 
+#include "prunesim/hls/gru_cell.h"
+#include "prunesim/hls/nonlinear.h"
 #include "prunesim/workloads/error.h"
 
 namespace prunesim::workloads {
@@ -73,14 +75,21 @@ QuantNorm quant_norm(const Vec& g, const Vec& b, float s_in, float s_out, float 
   return q;
 }
 
-QuantResidual quant_residual(float s_a, float s_b, float s_out) {
-  const double one = double(int64_t(1) << hls::kResidualShift);
-  return {to_int32(double(s_a) / double(s_out) * one), to_int32(double(s_b) / double(s_out) * one)};
+// A factor that brings an operand into another scale, with hls::kResidualShift fraction bits.
+int32_t residual_factor(double ratio) {
+  return to_int32(ratio * double(int64_t(1) << hls::kResidualShift));
 }
 
-float gelu_float(float v, bool tanh_form) {
-  if (tanh_form) return 0.5f * v * (1.0f + std::tanh(0.7978845608f * (v + 0.044715f * v * v * v)));
-  return 0.5f * v * (1.0f + std::erf(v * 0.7071067812f));
+QuantResidual quant_residual(float s_a, float s_b, float s_out) {
+  return {residual_factor(double(s_a) / double(s_out)), residual_factor(double(s_b) / double(s_out))};
+}
+
+// An int8 -> int8 table: entry v + 128 is round(f(v s_in)), saturated; f gives the result in output units.
+template <class F>
+std::array<int8_t, 256> int8_table(float s_in, F&& f) {
+  std::array<int8_t, 256> t{};
+  for (int v = -128; v < 128; ++v) t[size_t(v + 128)] = sat8(std::lround(f(float(v) * s_in)));
+  return t;
 }
 
 // ---- the reference forward pass: whole tensors, Eigen integer products ----
@@ -265,8 +274,8 @@ QuantModel quantize_model(const ModelWeights& w, const std::vector<RowMat>& inpu
     Q.av_pre_shift = opt.prob_bits == 16 ? 8 : 0;
     Q.av_out =
         fixed_mul(double(s_v) / double(q.prob_one) / double(s_att) * double(int64_t(1) << Q.av_pre_shift));
-    for (int v = -128; v < 128; ++v)
-      Q.gelu[size_t(v + 128)] = sat8(std::lround(gelu_float(float(v) * s_fc1, w.gelu_tanh) / s_gelu));
+    Q.gelu =
+        int8_table(s_fc1, [&](float v) { return (w.gelu_tanh ? hls::gelu_tanh(v) : hls::gelu(v)) / s_gelu; });
     Q.res1 = quant_residual(s_x, s_proj, s_res1);
     if (w.pre_ln) {
       Q.ln1 = quant_norm(L.ln1_g, L.ln1_b, s_x, s_ln1, w.ln_eps);
@@ -313,30 +322,6 @@ IntForwardResult forward_int(const QuantModel& q, const Int8Mat& input, const To
 
 // ---- GRU ----
 
-namespace {
-
-// One table entry per int8 input: round(127 f(q * scale)).
-std::array<int8_t, 256> unit_table(float scale, float (*f)(float)) {
-  std::array<int8_t, 256> t{};
-  for (int v = -128; v < 128; ++v)
-    t[size_t(v + 128)] = sat8(std::lround(f(float(v) * scale) * hls::kProbOne));
-  return t;
-}
-
-float sigmoid_float(float v) {
-  return 1.0f / (1.0f + std::exp(-v));
-}
-
-float tanh_float(float v) {
-  return std::tanh(v);
-}
-
-int32_t residual_factor(double ratio) {
-  return to_int32(ratio * double(int64_t(1) << hls::kResidualShift));
-}
-
-}  // namespace
-
 QuantGru quantize_gru(const std::vector<GruLayerWeights>& w, const std::vector<RowMat>& inputs,
                       const QuantOptions& opt) {
   Calibration cal;
@@ -377,8 +362,10 @@ QuantGru quantize_gru(const std::vector<GruLayerWeights>& w, const std::vector<R
     Q.z_i = residual_factor(cal.scale(l, "gi_z") / s_z), Q.z_h = residual_factor(cal.scale(l, "gh_z") / s_z);
     Q.n_i = residual_factor(cal.scale(l, "gi_n") / s_n);
     Q.n_h = residual_factor(cal.scale(l, "gh_n") / hls::kProbOne / s_n);  // r (1/127) times W h + b
-    Q.sigmoid_r = unit_table(s_r, sigmoid_float), Q.sigmoid_z = unit_table(s_z, sigmoid_float);
-    Q.tanh_n = unit_table(s_n, tanh_float);
+    // Gate values lie in (-1, 1): tables out at scale 1/127.
+    auto sigmoid = [](float v) { return hls::sigmoid(v) * hls::kProbOne; };
+    Q.sigmoid_r = int8_table(s_r, sigmoid), Q.sigmoid_z = int8_table(s_z, sigmoid);
+    Q.tanh_n = int8_table(s_n, [](float v) { return std::tanh(v) * hls::kProbOne; });
     q.layers.push_back(std::move(Q));
   }
   return q;
