@@ -552,7 +552,13 @@ Trace compress(const ModelSpec& model, const Recipe& recipe, const ModelWeights*
         ws.heads != model.heads || ws.mlp != model.mlp)
       throw InputError("the weights in " + weights->source + " do not match the model's dimensions");
     b.weights = weights;
-    compact = *weights;
+    // Everything but the layers, which layer_matrices() builds in the trace's shapes (no copy of the
+    // full-size matrices).
+    compact.spec = weights->spec;
+    compact.pre_ln = weights->pre_ln, compact.causal = weights->causal,
+    compact.gelu_tanh = weights->gelu_tanh;
+    compact.ln_eps = weights->ln_eps, compact.source = weights->source;
+    compact.layers.resize(weights->layers.size());
     compact.spec.seq = model.seq;
     compact.spec.heads = heads_kept(model, recipe);
     // Linear layers' inputs at the GEMM activation width (the dense reference keeps float activations).
