@@ -223,6 +223,12 @@ TEST(Cli, DdrCommandReportsBandwidthLatencyAndRowHits) {
 }
 
 TEST(Cli, HlsExportWritesAProjectWhoseTestbenchesBuildAndPass) {
+  // Builds kernel k's exported top and testbench in project dir with g++ and runs it (0: PASS).
+  auto build_and_run = [](const std::string& dir, const std::string& k) {
+    const std::string cmd = "cd " + dir + " && g++ -std=c++14 -O1 -w -Iinclude " + k + "/" + k + "_top.cpp " +
+                            k + "/" + k + "_tb.cpp -o " + k + ".bin && ./" + k + ".bin >/dev/null";
+    return std::system(cmd.c_str());
+  };
   for (const char* quant : {"int8", "fp32"}) {
     const std::string d = tmp() + "/hls";
     const auto r = run_prunesim(std::string("hls export --out ") + d + " --quant " + quant +
@@ -245,13 +251,8 @@ TEST(Cli, HlsExportWritesAProjectWhoseTestbenchesBuildAndPass) {
     const bool ints = quant == std::string("int8");
     const std::string softmax = prunesim::test::read_file(d + "/softmax/golden.h");
     EXPECT_EQ(softmax.find("kTable") != std::string::npos, ints) << "int8 designs export the integer softmax";
-    auto build_and_run = [&](const std::string& k) {
-      const std::string cmd = "cd " + d + " && g++ -std=c++14 -O1 -w -Iinclude " + k + "/" + k + "_top.cpp " +
-                              k + "/" + k + "_tb.cpp -o " + k + ".bin && ./" + k + ".bin >/dev/null";
-      return std::system(cmd.c_str());
-    };
     for (const char* k : {"gemm_dense", "gemm_sparse", "softmax", "layernorm", "topk"})
-      EXPECT_EQ(build_and_run(k), 0) << k << " (" << quant << ")";
+      EXPECT_EQ(build_and_run(d, k), 0) << k << " (" << quant << ")";
     // A testbench fails when its golden output is wrong: change the first expected layernorm value.
     std::string golden = prunesim::test::read_file(d + "/layernorm/golden.h");
     const size_t at = golden.find("kOut[");
@@ -259,7 +260,7 @@ TEST(Cli, HlsExportWritesAProjectWhoseTestbenchesBuildAndPass) {
     const size_t first = golden.find("\n  ", at) + 3;
     golden.insert(first, ints ? "1 + " : "0.5f + ");
     prunesim::test::write_file(d + "/layernorm/golden.h", golden);
-    EXPECT_NE(build_and_run("layernorm"), 0) << quant;
+    EXPECT_NE(build_and_run(d, "layernorm"), 0) << quant;
   }
   // A GRU design exports its gate GEMM and the element-wise GRU step, golden vectors from step 1.
   const std::string g = tmp() + "/gru";
@@ -268,11 +269,7 @@ TEST(Cli, HlsExportWritesAProjectWhoseTestbenchesBuildAndPass) {
   EXPECT_NE(prunesim::test::read_file(g + "/README.md")
                 .find("`gru_cell/`: gru.gates_rz, gru.candidate, gru.update (layer 0, step 1)"),
             std::string::npos);
-  for (const char* k : {"gemm_sparse", "gru_cell"}) {
-    const std::string cmd = "cd " + g + " && g++ -std=c++14 -O1 -w -Iinclude " + k + "/" + k + "_top.cpp " +
-                            k + "/" + k + "_tb.cpp -o " + k + ".bin && ./" + k + ".bin >/dev/null";
-    EXPECT_EQ(std::system(cmd.c_str()), 0) << k;
-  }
+  for (const char* k : {"gemm_sparse", "gru_cell"}) EXPECT_EQ(build_and_run(g, k), 0) << k;
   EXPECT_EQ(run_prunesim("hls export").status, 2);
   EXPECT_EQ(run_prunesim("hls frobnicate --out /tmp/x").status, 2);
 }
