@@ -31,10 +31,11 @@ int dominant_weight_bits(const workloads::Trace& t) {
 
 Accelerator::Accelerator(sc_core::sc_module_name name, const workloads::Trace& trace, const HwConfig& hw)
     : sc_module(name),
-      controller("controller", trace, hw, plan_tiles(trace, hw)),
+      engine(make_engine(hw)),
+      controller("controller", trace, hw, plan_tiles(trace, hw, *engine)),
       dma("dma", hw.dma, hw.ddr.org.channels, hw.cycle_ns(), unloaded_read_ns(hw.ddr), hw.sim.ideal_memory),
       dram("dram", hw.ddr, hw.sim.ideal_memory),
-      pe("pe_array", hw.pe, hw.act_buffer, hw.cycle_ns()),
+      pe("pe_array", *engine, hw.act_buffer, hw.cycle_ns()),
       vector("vector_unit", hw.nonlinear, hw.cycle_ns()),
       tpu("token_unit", hw.tpu, hw.nonlinear, hw.act_buffer, d_model_of(trace), hw.cycle_ns()) {
   controller.to_dma_load.bind(dma.target);
@@ -57,8 +58,9 @@ void Accelerator::trace_signals(sc_core::sc_trace_file* tf) {
   sc_core::sc_trace(tf, dram.queue_depth, "dram_queue_depth");
 }
 
-uint64_t roofline_cycles(uint64_t macs, uint64_t ddr_bytes, const HwConfig& hw) {
-  const double peak_macs = double(hw.pe.rows) * hw.pe.cols;
+uint64_t roofline_cycles(uint64_t macs, uint64_t ddr_bytes, uint64_t peak_macs_per_cycle,
+                         const HwConfig& hw) {
+  const double peak_macs = double(peak_macs_per_cycle);
   const double bytes_per_cycle = hw.ddr.peak_gbps_per_channel() * hw.ddr.org.channels * hw.cycle_ns();
   const double compute = double(macs) / peak_macs;
   const double memory = hw.sim.ideal_memory ? 0.0 : double(ddr_bytes) / bytes_per_cycle;
@@ -119,6 +121,22 @@ RunResult simulate(const workloads::Trace& trace, const HwConfig& hw, const std:
   r.clock_mhz = hw.clock.mhz;
   r.latency_ms = double(r.cycles) * hw.cycle_ns() * 1e-6;
   r.ops = top.controller.op_stats();
+  const uint64_t peak = top.engine->peak_macs_per_cycle();
+  r.engine = top.engine->describe();
+  r.peak_macs_per_cycle = peak;
+  {
+    std::map<std::string, bool> seen;  // one line per pattern present, in order of first use
+    for (const auto& name : trace.matrix_order) {
+      const workloads::Matrix& w = trace.matrices.at(name);
+      const std::string key =
+          pattern_name(classify(w).kind) + std::string(" ") +
+          (w.format == workloads::StorageFormat::Dense
+               ? std::string()
+               : std::to_string(w.mask.block_rows) + "x" + std::to_string(w.mask.block_cols));
+      if (seen.emplace(key, true).second) r.capabilities.emplace_back(key, top.engine->capability(w));
+    }
+  }
+  r.dense_equivalent_macs = trace.total_dense_macs();
   for (auto& op : r.ops) {
     r.macs += op.macs;
     r.ddr_read_bytes += op.ddr_read_bytes;
@@ -126,16 +144,16 @@ RunResult simulate(const workloads::Trace& trace, const HwConfig& hw, const std:
     r.onchip_read_bytes += op.onchip_read_bytes;
     r.onchip_write_bytes += op.onchip_write_bytes;
     r.vector_ops += op.vector_ops;
-    op.roofline_cycles = roofline_cycles(op.macs, op.ddr_read_bytes + op.ddr_write_bytes, hw);
-    op.utilization = op.cycles ? double(op.macs) / (double(op.cycles) * hw.pe.rows * hw.pe.cols) : 0.0;
+    op.roofline_cycles = roofline_cycles(op.macs, op.ddr_read_bytes + op.ddr_write_bytes, peak, hw);
+    op.utilization = op.cycles ? double(op.macs) / (double(op.cycles) * double(peak)) : 0.0;
   }
   r.planned_ddr_read_bytes = top.controller.plan().ddr_read_bytes;
   r.planned_ddr_write_bytes = top.controller.plan().ddr_write_bytes;
   r.dram = top.dram.total_stats();
   r.dram_requests = top.dram.requests();
   r.dma_bursts = top.dma.bursts();
-  r.utilization = r.cycles ? double(r.macs) / (double(r.cycles) * hw.pe.rows * hw.pe.cols) : 0.0;
-  r.roofline_cycles = roofline_cycles(r.macs, r.ddr_read_bytes + r.ddr_write_bytes, hw);
+  r.utilization = r.cycles ? double(r.macs) / (double(r.cycles) * double(peak)) : 0.0;
+  r.roofline_cycles = roofline_cycles(r.macs, r.ddr_read_bytes + r.ddr_write_bytes, peak, hw);
   r.energy = compute_energy(r, hw);
   if (functional) r.functional = functional->check();
   return r;

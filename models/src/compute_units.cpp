@@ -6,7 +6,6 @@
 #include "prunesim/hls/cycle_models.h"
 #include "prunesim/hls/nonlinear.h"  // pass counts of the kernels the vector unit runs
 #include "prunesim/models/functional.h"
-#include "prunesim/models/gemm_timing.h"
 #include "prunesim/models/sc_util.h"
 
 namespace prunesim::models {
@@ -26,11 +25,6 @@ ComputeCmd& command(tlm::tlm_generic_payload& tx) {
   return *cmd;
 }
 }  // namespace
-
-uint64_t matmul_cycles(const PeConfig& pe, const Op& op) {
-  return uint64_t(op.count) *
-         hls::dense_gemm_cycles(pe.dataflow, op.m, op.k, op.n, pe.rows, pe.cols, pe.overlap_preload);
-}
 
 uint64_t vector_op_cycles(const NonlinearConfig& cfg, const Op& op) {
   switch (op.kind) {
@@ -68,51 +62,45 @@ uint64_t token_prune_cycles(const TpuConfig& cfg, const NonlinearConfig& vec, co
   return cycles;
 }
 
-PeArray::PeArray(sc_core::sc_module_name name, const PeConfig& pe, const BufferConfig& act, double cycle_ns)
-    : sc_module(name), socket("socket"), pe_(pe), act_(act), cycle_ns_(cycle_ns) {
+PeArray::PeArray(sc_core::sc_module_name name, const ComputeEngine& engine, const BufferConfig& act,
+                 double cycle_ns)
+    : sc_module(name), socket("socket"), engine_(engine), act_(act), cycle_ns_(cycle_ns) {
   socket.register_b_transport(this, &PeArray::b_transport);
 }
 
 void PeArray::b_transport(tlm::tlm_generic_payload& tx, sc_core::sc_time& delay) {
   ComputeCmd& cmd = command(tx);
   const Op& op = *cmd.op;
+  GemmCost c;
   uint64_t reuse = 1;
   if (op.kind == OpKind::Gemm) {
-    const GemmTileTiming t = gemm_tile_cycles(pe_, *cmd.weight, cmd.m, cmd.first, cmd.last);
-    cmd.cycles = t.cycles;
-    if (pe_.overlap_preload && pe_.dataflow == hls::Dataflow::WeightStationary) {
-      PeConfig serial = pe_;
-      serial.overlap_preload = false;
-      cmd.preload_saved_cycles =
-          gemm_tile_cycles(serial, *cmd.weight, cmd.m, cmd.first, cmd.last).cycles - t.cycles;
-    }
-    cmd.macs = t.macs;
-    cmd.imbalance = t.imbalance;
-    const bool dense = cmd.weight->format == workloads::StorageFormat::Dense;
-    reuse = dense ? std::min<uint64_t>(pe_.cols, cmd.weight->rows)
-                  : std::min<uint64_t>(pe_.cols, cmd.weight->mask.block_rows);
+    c = engine_.gemm(*cmd.weight, cmd.m, cmd.first, cmd.last);
+    reuse = engine_.activation_reuse(*cmd.weight);
     uint64_t out_rows = 0;
     for (uint32_t r = cmd.first; r < cmd.last; ++r) out_rows += cmd.weight->block_row_height(r);
     cmd.onchip_write_bytes = bytes_of(cmd.m * out_rows, op.abits);
+    cmd.kept_weights = cmd.m ? c.macs / cmd.m : 0;
   } else {
-    cmd.cycles = matmul_cycles(pe_, op);
-    if (pe_.overlap_preload && pe_.dataflow == hls::Dataflow::WeightStationary) {
-      PeConfig serial = pe_;
-      serial.overlap_preload = false;
-      cmd.preload_saved_cycles = matmul_cycles(serial, op) - cmd.cycles;
-    }
-    cmd.macs = op.macs({});
-    reuse = std::min<uint64_t>(pe_.cols, op.n);
+    c = engine_.matmul(op);
+    reuse = engine_.matmul_reuse(op);
     cmd.onchip_write_bytes = bytes_of(uint64_t(op.count) * op.m * op.n, op.abits);
+    cmd.kept_weights = c.stored_weights;
   }
-  // Each activation read from the buffer feeds `reuse` MACs along an array row.
+  cmd.cycles = c.cycles;
+  cmd.macs = c.macs;
+  cmd.imbalance = c.imbalance;
+  cmd.preload_saved_cycles = c.preload_saved_cycles;
+  cmd.stored_weights = c.stored_weights;
+  cmd.issued_weights = c.issued_weights;
+  cmd.stall_port_cycles = c.bandwidth_stall_cycles;
+  // Each activation read from the buffer feeds `reuse` MACs.
   cmd.onchip_read_bytes = bytes_of(cmd.macs / std::max<uint64_t>(1, reuse), op.abits);
-  const double need = double(pe_.rows) * std::ceil(op.abits / 8.0);
+  const double need = engine_.act_values_per_cycle() * std::ceil(op.abits / 8.0);
   const double have = act_.bytes_per_cycle();
-  if (cmd.item && cmd.item->last_of_op && cmd.cycles) cmd.cycles += pe_.pipeline_depth;  // drain once per op
+  if (cmd.item && cmd.item->last_of_op && cmd.cycles) cmd.cycles += engine_.drain_cycles();  // once per op
   if (need > have && cmd.cycles) {
     const uint64_t slowed = uint64_t(std::ceil(double(cmd.cycles) * need / have));
-    cmd.stall_port_cycles = slowed - cmd.cycles;
+    cmd.stall_port_cycles += slowed - cmd.cycles;
     cmd.cycles = slowed;
   }
   if (cmd.functional) cmd.functional->execute(*cmd.item, op);  // data, not timing

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "prunesim/models/engine.h"
 #include "prunesim/models/payload.h"
 
 namespace prunesim::models {
@@ -38,6 +39,8 @@ Controller::Controller(sc_core::sc_module_name name, const workloads::Trace& tra
     stats_[i].layer = op.layer;
     stats_[i].name = op.name;
     stats_[i].kind = workloads::op_kind_name(op.kind);
+    if (op.kind == OpKind::Gemm)
+      stats_[i].pattern = pattern_name(classify(trace_.matrices.at(op.weight)).kind);
   }
   // One global quantum for the process (SystemC keeps it static); 0 means synchronise after every item.
   tlm_utils::tlm_quantumkeeper::set_global_quantum(sc_core::sc_time(hw.sim.quantum_ns, sc_core::SC_NS));
@@ -163,6 +166,9 @@ void Controller::compute() {
     if (op.kind == OpKind::Softmax && item.last_of_op) softmax_end_ = now_cycles();
     st.busy_cycles += cmd.cycles;
     st.macs += cmd.macs;
+    st.stored_weights += cmd.stored_weights;
+    st.issued_weights += cmd.issued_weights;
+    st.kept_weights += cmd.kept_weights;
     st.vector_ops += cmd.vector_ops;
     st.onchip_read_bytes += cmd.onchip_read_bytes;
     st.onchip_write_bytes += cmd.onchip_write_bytes;

@@ -2,6 +2,8 @@
 
 #include <cmath>
 
+#include "prunesim/models/engine.h"
+
 namespace prunesim::models {
 
 const char* memory_kind_name(MemoryKind k) {
@@ -21,7 +23,15 @@ const char* balance_name(BalancePolicy b) {
   return "?";
 }
 const char* dataflow_name(hls::Dataflow d) {
-  return d == hls::Dataflow::WeightStationary ? "ws" : "os";
+  switch (d) {
+    case hls::Dataflow::WeightStationary: return "ws";
+    case hls::Dataflow::OutputStationary: return "os";
+    case hls::Dataflow::InputStationary: return "is";
+  }
+  return "?";
+}
+const char* sparsity_name(SystolicSparsity s) {
+  return s == SystolicSparsity::None ? "none" : "block";
 }
 const char* topk_name(TopkAlgorithm a) {
   return a == TopkAlgorithm::QuickSelect ? "quickselect" : "bitonic";
@@ -46,7 +56,9 @@ uint64_t pe_dsps(const PeConfig& pe, int bits) {
 
 ResourceUse estimate_resources(const HwConfig& hw, int weight_bits) {
   ResourceUse u;
-  u.dsp = pe_dsps(hw.pe, weight_bits);
+  const auto engine = make_engine(hw);
+  u.dsp = engine->dsps(weight_bits);
+  u.lut = engine->luts(weight_bits);
   for (const BufferConfig* b : {&hw.act_buffer, &hw.weight_buffer, &hw.out_buffer}) {
     const uint64_t n = buffer_primitives(*b);
     if (b->kind == MemoryKind::Bram) u.bram36 += n;
@@ -64,6 +76,7 @@ ResourceUse estimate_resources(const HwConfig& hw, int weight_bits) {
   check("BRAM36", u.bram36, hw.device.bram36);
   check("URAM288", u.uram, hw.device.uram);
   check("M10K", u.m10k, hw.device.m10k);
+  check("LUT", u.lut, hw.device.lut);
   if (hw.clock.mhz > hw.device.max_clock_mhz && u.fits) {
     u.fits = false;
     u.overflow = "clock: design asks " + std::to_string(hw.clock.mhz) + " MHz, device allows " +

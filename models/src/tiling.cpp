@@ -1,5 +1,7 @@
 #include "prunesim/models/tiling.h"
 
+#include "prunesim/models/engine.h"
+
 #include <algorithm>
 #include <map>
 #include <set>
@@ -25,11 +27,10 @@ struct WeightTile {
   uint64_t offset, bytes;
 };
 
-std::vector<WeightTile> weight_tiles(const Matrix& w, const HwConfig& hw) {
+std::vector<WeightTile> weight_tiles(const Matrix& w, const HwConfig& hw, const ComputeEngine& engine) {
   const uint32_t rows = w.mask.grid_rows;
   const bool dense = w.format == workloads::StorageFormat::Dense;
-  const uint32_t round = dense ? std::max<uint32_t>(1, hw.pe.cols)
-                               : std::max<uint32_t>(1, hw.pe.cols / std::max<uint32_t>(1, w.mask.block_rows));
+  const uint32_t round = std::max<uint32_t>(1, engine.tile_round(w));
   std::vector<uint64_t> cum(rows + 1, 0);  // kept weights before block row r
   for (uint32_t r = 0; r < rows; ++r) cum[r + 1] = cum[r] + (dense ? w.cols : w.nnz_in_block_row(r));
   const uint64_t total = cum[rows];
@@ -57,6 +58,10 @@ std::vector<WeightTile> weight_tiles(const Matrix& w, const HwConfig& hw) {
 }  // namespace
 
 TilePlan plan_tiles(const workloads::Trace& trace, const HwConfig& hw) {
+  return plan_tiles(trace, hw, *make_engine(hw));
+}
+
+TilePlan plan_tiles(const workloads::Trace& trace, const HwConfig& hw, const ComputeEngine& engine) {
   TilePlan plan;
   // DRAM layout: weights first (each matrix 4 KiB aligned), then a streaming region for activations.
   std::map<std::string, uint64_t> base;
@@ -93,7 +98,7 @@ TilePlan plan_tiles(const workloads::Trace& trace, const HwConfig& hw) {
       case OpKind::Gemm: {
         const Matrix& w = trace.matrices.at(op.weight);
         auto it = tile_cache.find(op.weight);
-        if (it == tile_cache.end()) it = tile_cache.emplace(op.weight, weight_tiles(w, hw)).first;
+        if (it == tile_cache.end()) it = tile_cache.emplace(op.weight, weight_tiles(w, hw, engine)).first;
         const uint64_t row_bytes = std::max<uint64_t>(1, bytes_of_bits(op.k + op.n, op.abits));
         const uint64_t m_chunk = std::max<uint64_t>(1, hw.act_buffer.bytes / row_bytes);
         const bool spill = m_chunk < op.m || hw.tiling.spill == SpillPolicy::Always;

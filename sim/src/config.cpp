@@ -6,6 +6,7 @@
 #include <iomanip>
 #include <sstream>
 
+#include "prunesim/models/engine.h"
 #include "prunesim/workloads/error.h"
 #include "prunesim/workloads/hf_model.h"
 
@@ -300,14 +301,29 @@ ConfigSchema::ConfigSchema() {
       "clock.mhz", [](RunConfig& c) -> double& { return c.hw.clock.mhz; }, 1, 2000,
       "accelerator clock in MHz");
   // [pe]
+  {
+    std::string names;
+    for (const auto& e : models::engine_registry()) names += (names.empty() ? "" : "|") + e.name;
+    add_key({"pe.engine", names,
+             "compute engine timing the GEMMs (README: What each engine can skip); its own keys are in the "
+             "section of its name",
+             [](const RunConfig& c) { return c.hw.pe.engine; },
+             [names](RunConfig& c, const std::string& v) {
+               if (!models::find_engine(v))
+                 throw InputError("expected one of " + names + ", got '" + v + "'");
+               c.hw.pe.engine = v;
+             }});
+  }
   add_u32(
       "pe.rows", [](RunConfig& c) -> uint32_t& { return c.hw.pe.rows; }, 1, 1024, "PE array rows (R)");
   add_u32(
       "pe.cols", [](RunConfig& c) -> uint32_t& { return c.hw.pe.cols; }, 1, 1024, "PE array columns (C)");
   add_enum<hls::Dataflow>(
       "pe.dataflow", [](RunConfig& c) -> hls::Dataflow& { return c.hw.pe.dataflow; },
-      {{"ws", hls::Dataflow::WeightStationary}, {"os", hls::Dataflow::OutputStationary}},
-      "weight- or output-stationary");
+      {{"ws", hls::Dataflow::WeightStationary},
+       {"os", hls::Dataflow::OutputStationary},
+       {"is", hls::Dataflow::InputStationary}},
+      "systolic: weight-, output- or input-stationary (SCALE-Sim v2 mappings)");
   add_bool(
       "pe.overlap_preload", [](RunConfig& c) -> bool& { return c.hw.pe.overlap_preload; },
       "weight-stationary: preload the next fold's weights during this fold");
@@ -329,9 +345,54 @@ ConfigSchema::ConfigSchema() {
        {"row_balanced", BalancePolicy::RowBalanced},
        {"greedy", BalancePolicy::Greedy}},
       "assignment of block rows to PE column groups");
+  add_enum<SystolicSparsity>(
+      "pe.sparse", [](RunConfig& c) -> SystolicSparsity& { return c.hw.pe.sparse; },
+      {{"none", SystolicSparsity::None}, {"block", SystolicSparsity::Block}},
+      "systolic sparse support: none (only all-zero R x C tiles skipped) or block (column groups gather "
+      "the inputs their rows keep)");
+  add_u32(
+      "pe.group_cols", [](RunConfig& c) -> uint32_t& { return c.hw.pe.group_cols; }, 1, 1024,
+      "systolic block support: narrowest column group with its own activation feeder");
+  add_u32(
+      "pe.gather_elems", [](RunConfig& c) -> uint32_t& { return c.hw.pe.gather_elems; }, 1, 1024,
+      "systolic block support: activation gather granularity in elements");
+  add_key({"pe.nm", "none|N:M",
+           "systolic N:M support: PEs select N of every M activations (e.g. 2:4); none: no N:M hardware",
+           [](const RunConfig& c) {
+             return c.hw.pe.nm_m ? std::to_string(c.hw.pe.nm_n) + ":" + std::to_string(c.hw.pe.nm_m)
+                                 : std::string("none");
+           },
+           [](RunConfig& c, const std::string& v) {
+             if (v == "none") {
+               c.hw.pe.nm_n = c.hw.pe.nm_m = 0;
+               return;
+             }
+             const size_t colon = v.find(':');
+             if (colon == std::string::npos)
+               throw InputError("expected none or N:M (e.g. 2:4), got '" + v + "'");
+             const uint64_t n = parse_uint(v.substr(0, colon)), m = parse_uint(v.substr(colon + 1));
+             if (n == 0 || m == 0 || n > m || m > 64)
+               throw InputError("expected N:M with 1 <= N <= M <= 64, got '" + v + "'");
+             c.hw.pe.nm_n = uint32_t(n);
+             c.hw.pe.nm_m = uint32_t(m);
+           }});
   add_u32(
       "pe.accumulator_bits", [](RunConfig& c) -> uint32_t& { return c.hw.pe.accumulator_bits; }, 8, 64,
       "accumulator width");
+  // [<engine>]: each engine's own parameters, as it declares them (models/src/engines/*.cpp).
+  for (const auto& e : models::engine_registry())
+    for (const auto& spec : e.params) {
+      const std::string key = e.name + "." + spec.name;
+      add_key({key, spec.type_text(), spec.help,
+               [key, spec](const RunConfig& c) {
+                 const std::string* v = c.hw.engine_params.find(key);
+                 return v ? *v : spec.default_value;
+               },
+               [key, spec](RunConfig& c, const std::string& v) {
+                 spec.check(v);
+                 c.hw.engine_params.set(key, v);
+               }});
+    }
   // [buffer.*]
   add_buffer("buffer.act", [](RunConfig& c) -> BufferConfig& { return c.hw.act_buffer; });
   add_buffer("buffer.weight", [](RunConfig& c) -> BufferConfig& { return c.hw.weight_buffer; });
@@ -646,6 +707,13 @@ std::string ConfigSchema::describe() const {
 
 void validate(const RunConfig& c) {
   c.hw.ddr.validate();
+  // A key of an engine that is not the one selected would be silently ignored: refuse it.
+  for (const auto& [key, value] : c.hw.engine_params.all()) {
+    const std::string section = key.substr(0, key.find('.'));
+    if (section != c.hw.pe.engine)
+      throw InputError(key + ": a parameter of engine " + section + ", but pe.engine is " + c.hw.pe.engine +
+                       " (set pe.engine = " + section + " or drop the key)");
+  }
   if (c.hw.clock.mhz <= 0) throw InputError("clock.mhz: must be positive");
   for (auto [name, b] :
        {std::pair{"buffer.act", &c.hw.act_buffer}, std::pair{"buffer.weight", &c.hw.weight_buffer},

@@ -1,6 +1,8 @@
 // Each block alone, driven through its TLM socket by a test initiator. One SystemC elaboration per process.
 #include <gtest/gtest.h>
 
+#include "prunesim/models/engine.h"
+
 #include <tlm_utils/simple_initiator_socket.h>
 #include <tlm_utils/simple_target_socket.h>
 
@@ -42,6 +44,12 @@ struct InstantMemory : sc_core::sc_module {
   }
 };
 
+std::unique_ptr<ComputeEngine> engine_of(const PeConfig& pe) {
+  HwConfig hw;
+  hw.pe = pe;
+  return make_engine(hw);
+}
+
 Op matmul_op(uint32_t count, uint64_t m, uint64_t k, uint64_t n) {
   Op op;
   op.kind = OpKind::Matmul;
@@ -55,7 +63,8 @@ TEST(Blocks, PeArrayTimesAMatmulByTheFoldCountThroughItsSocket) {
   PeConfig pe;
   pe.rows = 32, pe.cols = 16;
   BufferConfig act{MemoryKind::Uram, 1 << 20, 32, 2, 72, false};
-  PeArray array("pe", pe, act, kCycleNs);
+  const auto engine = engine_of(pe);
+  PeArray array("pe", *engine, act, kCycleNs);
   Probe probe("probe");
   probe.socket.bind(array.socket);
   const Op op = matmul_op(3, 50, 70, 40);
@@ -74,7 +83,8 @@ TEST(Blocks, PeArrayTimesAMatmulByTheFoldCountThroughItsSocket) {
 TEST(Blocks, PeArrayStallsOnANarrowActivationBuffer) {
   PeConfig pe;  // 64 x 64: needs 64 int8 activations per cycle
   BufferConfig narrow{MemoryKind::Bram, 1 << 20, 2, 2, 64, false};  // 2 x 2 x 8 = 32 bytes per cycle
-  PeArray array("pe", pe, narrow, kCycleNs);
+  const auto engine = engine_of(pe);
+  PeArray array("pe", *engine, narrow, kCycleNs);
   Probe probe("probe");
   probe.socket.bind(array.socket);
   const Op op = matmul_op(1, 128, 64, 64);
@@ -92,7 +102,8 @@ TEST(Blocks, OverlappedPreloadSavingIsReported) {
   PeConfig pe;
   pe.overlap_preload = true;
   BufferConfig act{MemoryKind::Uram, 1 << 20, 32, 2, 72, false};
-  PeArray array("pe", pe, act, kCycleNs);
+  const auto engine = engine_of(pe);
+  PeArray array("pe", *engine, act, kCycleNs);
   Probe probe("probe");
   probe.socket.bind(array.socket);
   const Op op = matmul_op(1, 100, 256, 256);
@@ -184,7 +195,8 @@ TEST(Blocks, PeArrayDrainsItsMacPipelineOncePerOp) {
   PeConfig pe;
   pe.pipeline_depth = 5;
   BufferConfig act{MemoryKind::Uram, 1 << 20, 32, 2, 72, false};
-  PeArray array("pe", pe, act, kCycleNs);
+  const auto engine = engine_of(pe);
+  PeArray array("pe", *engine, act, kCycleNs);
   Probe probe("probe");
   probe.socket.bind(array.socket);
   const Op op = matmul_op(1, 10, 64, 64);

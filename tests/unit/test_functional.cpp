@@ -264,18 +264,19 @@ TEST(Functional, Int4WeightsWithInt8ActivationsAreBitExactToo) {
   expect_bit_exact(run_plan(t, HwConfig{}, FunctionalNumbers::Auto), "int4 weights per channel");
 }
 
-TEST(Functional, ElementWisePruningGetsSeededPositionsWithTheTracesCounts) {
+TEST(Functional, ElementWisePruningUsesTheTracesPositions) {
   for (const char* prune : {"all=unstructured:0.5", "all=nm:2:4"}) {
     const Trace t = small("deit-tiny", prune, {1}, 2);
     const TraceWeights w = seeded_trace_weights(t, 5);
-    // Exactly the trace's kept count per row.
+    // Non-zero exactly where the trace's mask keeps a weight.
     const Matrix& m = t.matrix("L1.fc1");
+    ASSERT_TRUE(m.mask.has_bitmap);
     for (uint32_t r = 0; r < m.rows; ++r)
-      ASSERT_EQ(uint32_t((w.transformer.layers[1].fc1.row(r).array() != 0).count()), m.mask.kept_per_row[r])
-          << prune;
+      for (uint32_t c = 0; c < m.cols; ++c)
+        ASSERT_EQ(w.transformer.layers[1].fc1(r, c) != 0, m.mask.kept(r, c)) << prune << " " << r << "," << c;
     expect_bit_exact(run_plan(t, HwConfig{}, FunctionalNumbers::Int8), prune);
     expect_close(run_plan(t, HwConfig{}, FunctionalNumbers::Float), prune);
-    // A file with more weights in a row than the trace keeps is refused.
+    // A file with weights where the trace drops them is refused.
     const std::string d = test::temp_dir();
     TraceWeights dense = w;
     dense.transformer.layers[0].proj.setConstant(0.5f);
@@ -284,7 +285,8 @@ TEST(Functional, ElementWisePruningGetsSeededPositionsWithTheTracesCounts) {
       read_trace_weights(t, d + "/dense.safetensors");
       FAIL() << prune;
     } catch (const InputError& e) {
-      EXPECT_NE(std::string(e.what()).find("non-zero blocks in block row 0"), std::string::npos) << e.what();
+      EXPECT_NE(std::string(e.what()).find("where the trace's mask drops the block"), std::string::npos)
+          << e.what();
     }
   }
 }

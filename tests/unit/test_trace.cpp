@@ -70,14 +70,62 @@ TEST(Trace, RoundTripIsByteIdentical) {
   EXPECT_EQ(back.ops.size(), t.ops.size());
 }
 
-TEST(Trace, UnstructuredMasksUseCountsAndRoundTrip) {
-  Recipe r;
-  r.add_prune("all=unstructured:0.3");
-  ModelSpec m = lookup_model("gru");
-  m.seq = 3;
-  const Trace t = compress(m, r);
-  EXPECT_FALSE(t.matrix("L0.w_ih").mask.has_bitmap);
-  EXPECT_EQ(to_text(from_text(to_text(t))), to_text(t));
+TEST(Trace, FineGrainedMasksCarryTheirPositionsAndRoundTrip) {
+  for (const char* prune : {"all=unstructured:0.3", "all=nm:2:4"}) {
+    Recipe r;
+    r.add_prune(prune);
+    ModelSpec m = lookup_model("gru");
+    m.seq = 3;
+    const Trace t = compress(m, r);
+    const Matrix& w = t.matrix("L0.w_ih");
+    ASSERT_TRUE(w.mask.has_bitmap) << prune;  // element positions, not only per-row counts
+    EXPECT_EQ(w.mask.block_rows, 1u);
+    EXPECT_EQ(w.mask.block_cols, 1u);
+    EXPECT_EQ(w.pattern, std::string(prune).substr(4));
+    uint64_t set = 0;
+    for (uint32_t row = 0; row < w.rows; ++row)
+      for (uint32_t c = 0; c < w.cols; ++c) set += w.mask.kept(row, c);
+    EXPECT_EQ(set, w.nnz);
+    if (std::string(prune) == "all=nm:2:4")  // exactly 2 of every 4 consecutive inputs
+      for (uint32_t g = 0; g + 4 <= w.cols; g += 4)
+        EXPECT_EQ(w.mask.kept(5, g) + w.mask.kept(5, g + 1) + w.mask.kept(5, g + 2) + w.mask.kept(5, g + 3),
+                  2);
+    const Trace back = from_text(to_text(t));
+    EXPECT_EQ(back.matrix("L0.w_ih").pattern, w.pattern);
+    EXPECT_EQ(to_text(back), to_text(t));
+  }
+}
+
+TEST(Trace, CountsOnlyFineGrainedMasksStillRead) {
+  // Traces written before masks carried positions: per-row counts only.
+  const std::string text =
+      "prunesim-trace 1\n"
+      "matrix name=w kind=fc1 layer=0 rows=2 cols=8 dense_rows=2 dense_cols=8 wbits=8 format=csr block=1x1 "
+      "nnz=5 bytes=27 mask=counts\n"
+      "counts 3,2\n"
+      "end\n"
+      "op id=0 layer=0 kind=gemm name=fc m=4 weight=w abits=8\n"
+      "eof\n";
+  const Trace t = from_text(text);
+  EXPECT_FALSE(t.matrix("w").mask.has_bitmap);
+  EXPECT_EQ(t.matrix("w").nnz, 5u);
+}
+
+TEST(Trace, BadPatternIsAnError) {
+  const std::string text =
+      "prunesim-trace 1\n"
+      "matrix name=w kind=fc1 layer=0 rows=2 cols=8 dense_rows=2 dense_cols=8 wbits=8 format=csr block=1x1 "
+      "pattern=nm:5:4 nnz=5 bytes=27 mask=counts\n"
+      "counts 3,2\n"
+      "end\n"
+      "eof\n";
+  try {
+    from_text(text);
+    FAIL();
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("test.trace:2: matrix w: pattern=nm:5:4"), std::string::npos)
+        << e.what();
+  }
 }
 
 TEST(Trace, ErrorsNameFileLineAndWhatWasExpected) {

@@ -152,6 +152,7 @@ class TraceBuilder {
     const PruneSpec spec = it == recipe_.fine.end() ? PruneSpec{} : it->second;
     m.format = choose_format(spec);
     apply_mask(m, spec, values, recipe_.spread, recipe_.skew, rng_);
+    if (spec.method != PruneMethod::Dense) m.pattern = spec.str();
     trace_.matrix_order.push_back(name);
     return trace_.matrices.emplace(name, std::move(m)).first->second;
   }

@@ -244,21 +244,35 @@ void apply_mask(Matrix& m, const PruneSpec& spec, const float* weights, Spread s
       std::fill(mask.kept_per_row.begin(), mask.kept_per_row.end(), 1);
       break;
     case PruneMethod::Unstructured: {
-      init_grid(mask, m.rows, m.cols, 1, 1, false);
+      // Fine-grained masks keep their positions (an element bitmap): what an engine can skip depends on
+      // where the zeros are, not only on how many there are.
+      init_grid(mask, m.rows, m.cols, 1, 1, true);
       const uint64_t total = std::llround(double(m.rows) * m.cols * spec.density);
       if (weights) {
         std::vector<double> s(size_t(m.rows) * m.cols);
         for (size_t i = 0; i < s.size(); ++i) s[i] = std::fabs(weights[i]);
-        for (uint32_t i : top_k(s, total)) mask.kept_per_row[i / m.cols] += 1;
+        for (uint32_t i : top_k(s, total)) keep(mask, i / m.cols, i % m.cols);
       } else {
-        mask.kept_per_row = distribute(total, m.rows, m.cols, spread, skew, rng);
+        const auto counts = distribute(total, m.rows, m.cols, spread, skew, rng);
+        for (uint32_t r = 0; r < m.rows; ++r)
+          for (uint32_t c : pick(m.cols, counts[r], rng)) keep(mask, r, c);
       }
       break;
     }
     case PruneMethod::NM: {
-      init_grid(mask, m.rows, m.cols, 1, 1, false);
-      const uint32_t full = m.cols / spec.m, tail = m.cols % spec.m;
-      std::fill(mask.kept_per_row.begin(), mask.kept_per_row.end(), full * spec.n + std::min(spec.n, tail));
+      // n of every m consecutive input weights: by magnitude, or at seeded positions within each group.
+      init_grid(mask, m.rows, m.cols, 1, 1, true);
+      for (uint32_t r = 0; r < m.rows; ++r)
+        for (uint32_t g = 0; g < m.cols; g += spec.m) {
+          const uint32_t len = std::min(spec.m, m.cols - g), n = std::min(spec.n, len);
+          if (weights) {
+            std::vector<double> s(len);
+            for (uint32_t i = 0; i < len; ++i) s[i] = std::fabs(weights[size_t(r) * m.cols + g + i]);
+            for (uint32_t i : top_k(s, n)) keep(mask, r, g + i);
+          } else {
+            for (uint32_t i : pick(len, n, rng)) keep(mask, r, g + i);
+          }
+        }
       break;
     }
     case PruneMethod::Block:
@@ -322,6 +336,12 @@ void apply_mask(Matrix& m, const PruneSpec& spec, const float* weights, Spread s
 
 std::vector<uint8_t> element_mask(const Matrix& m, const PruneSpec& spec, const float* w) {
   std::vector<uint8_t> keep(size_t(m.rows) * m.cols, 0);
+  if (m.mask.has_bitmap) {  // block masks, and fine-grained masks that carry their positions
+    for (uint32_t r = 0; r < m.rows; ++r)
+      for (uint32_t c = 0; c < m.cols; ++c)
+        keep[size_t(r) * m.cols + c] = m.mask.kept(r / m.mask.block_rows, c / m.mask.block_cols);
+    return keep;
+  }
   switch (spec.method) {
     case PruneMethod::Dense:
     case PruneMethod::Head:

@@ -1,5 +1,7 @@
 #include "prunesim/workloads/trace.h"
 
+#include "prunesim/workloads/pruning.h"
+
 #include <algorithm>
 #include <cstdio>
 #include <filesystem>
@@ -10,6 +12,7 @@
 
 #include "prunesim/workloads/error.h"
 #include "prunesim/workloads/io.h"
+#include "prunesim/workloads/pruning.h"
 
 namespace prunesim::workloads {
 
@@ -188,7 +191,8 @@ void write_trace(std::ostream& os, const Trace& t) {
     os << "matrix name=" << m.name << " kind=" << m.kind << " layer=" << m.layer << " rows=" << m.rows
        << " cols=" << m.cols << " dense_rows=" << m.dense_rows << " dense_cols=" << m.dense_cols
        << " wbits=" << m.wbits << " format=" << format_name(m.format) << " block=" << m.mask.block_rows << 'x'
-       << m.mask.block_cols << " nnz=" << m.nnz << " bytes=" << m.bytes << " mask="
+       << m.mask.block_cols << (m.pattern.empty() ? "" : " pattern=" + m.pattern) << " nnz=" << m.nnz
+       << " bytes=" << m.bytes << " mask="
        << (m.format == StorageFormat::Dense ? "none"
            : m.mask.has_bitmap              ? "bitmap"
                                             : "counts")
@@ -393,11 +397,22 @@ Matrix read_matrix(Fields& f, LineReader& lr) {
   char x = 0;
   std::istringstream bs(block);
   if (!(bs >> br >> x >> bc) || x != 'x' || br == 0 || bc == 0) lr.fail("block=" + block + ": expected RxC");
+  m.pattern = ft.str_or("pattern", "");
   m.nnz = ft.u64("nnz");
   m.bytes = ft.u64("bytes");
   std::string enc = ft.str("mask");
   ft.done();
   if (m.rows == 0 || m.cols == 0) lr.fail("matrix " + m.name + ": rows and cols must be positive");
+  if (!m.pattern.empty()) {
+    PruneSpec spec;
+    try {
+      spec = parse_prune_spec(m.pattern);
+    } catch (const InputError& e) {
+      lr.fail("matrix " + m.name + ": pattern=" + m.pattern + ": " + e.what());
+    }
+    if (spec.method == PruneMethod::NM && (br != 1 || bc != 1))
+      lr.fail("matrix " + m.name + ": pattern=" + m.pattern + " needs block=1x1");
+  }
   if (m.rows > m.dense_rows || m.cols > m.dense_cols)
     lr.fail("matrix " + m.name + ": rows/cols exceed dense_rows/dense_cols");
   if (m.wbits < 1 || m.wbits > 32) lr.fail("matrix " + m.name + ": wbits must be in [1, 32]");

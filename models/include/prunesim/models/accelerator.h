@@ -18,6 +18,7 @@ class Accelerator : public sc_core::sc_module {
  public:
   Accelerator(sc_core::sc_module_name name, const workloads::Trace& trace, const HwConfig& hw);
 
+  std::unique_ptr<ComputeEngine> engine;  // first: the tiling and the PE array use it
   Controller controller;
   Dma dma;
   DramTarget dram;
@@ -46,11 +47,15 @@ struct RunResult {
   DramStats dram;
   uint64_t dram_requests = 0;
   uint64_t dma_bursts = 0;
-  double utilization = 0;  // MACs / (cycles x R x C)
+  double utilization = 0;  // MACs / (cycles x peak MACs per cycle)
   uint64_t roofline_cycles = 0;
   EnergyBreakdown energy;
   ResourceUse resources;
-  FunctionalCheck functional;  // checked only with sim.functional
+  std::string engine;                                            // the engine's one-line description
+  uint64_t peak_macs_per_cycle = 0;                              // of the engine
+  std::vector<std::pair<std::string, Capability>> capabilities;  // per pattern present: what the engine skips
+  uint64_t dense_equivalent_macs = 0;  // MACs of the same ops with unpruned weights (GOPS both ways)
+  FunctionalCheck functional;          // checked only with sim.functional
   int weight_bits = 8;
 };
 
@@ -60,7 +65,7 @@ RunResult simulate(const workloads::Trace& trace, const HwConfig& hw, const std:
 
 // Energy of a run from its event counts and the per-event table.
 EnergyBreakdown compute_energy(const RunResult& r, const HwConfig& hw);
-// Roofline bound of one op: max(MACs / (R x C), DRAM bytes / bytes-per-cycle of all channels).
-uint64_t roofline_cycles(uint64_t macs, uint64_t ddr_bytes, const HwConfig& hw);
+// Roofline bound of one op: max(MACs / peak MACs per cycle, DRAM bytes / bytes-per-cycle of all channels).
+uint64_t roofline_cycles(uint64_t macs, uint64_t ddr_bytes, uint64_t peak_macs_per_cycle, const HwConfig& hw);
 
 }  // namespace prunesim::models

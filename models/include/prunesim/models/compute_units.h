@@ -4,23 +4,26 @@
 #include <systemc>
 #include <tlm>
 
+#include "prunesim/models/engine.h"
 #include "prunesim/models/hw_config.h"
 #include "prunesim/models/payload.h"
 
 namespace prunesim::models {
 
-// R x C systolic MAC array: dense GEMM by the fold formula, block-sparse GEMM with zero-block skipping and
-// a load-balancing policy, attention matmuls as dense GEMMs. The activation buffer feeds R values per
-// cycle; a buffer with less bandwidth slows the stream and the loss is reported as port stall.
+// The PE array: times GEMM tiles and attention matmuls with the configured compute engine (engine.h:
+// systolic, block_pe, mv, ...). The activation buffer must feed the engine's activation rate; a buffer
+// with less bandwidth slows the engine and the loss is reported as port stall, as is an mv engine's
+// weight-buffer bound.
 class PeArray : public sc_core::sc_module {
  public:
   tlm_utils::simple_target_socket<PeArray> socket;
 
-  PeArray(sc_core::sc_module_name name, const PeConfig& pe, const BufferConfig& act, double cycle_ns);
+  PeArray(sc_core::sc_module_name name, const ComputeEngine& engine, const BufferConfig& act,
+          double cycle_ns);
 
  private:
   void b_transport(tlm::tlm_generic_payload& tx, sc_core::sc_time& delay);
-  PeConfig pe_;
+  const ComputeEngine& engine_;
   BufferConfig act_;
   double cycle_ns_;
 };
@@ -58,7 +61,6 @@ class TokenUnit : public sc_core::sc_module {
 
 // Cycle models used by the units above, exposed for tests and the roofline report.
 uint64_t vector_op_cycles(const NonlinearConfig& cfg, const workloads::Op& op);
-uint64_t matmul_cycles(const PeConfig& pe, const workloads::Op& op);
 // `hideable` (optional) receives the score-and-select part that tpu.overlap may hide.
 uint64_t token_prune_cycles(const TpuConfig& cfg, const NonlinearConfig& vec, const BufferConfig& act,
                             uint64_t d_model, const workloads::Op& op, uint64_t* hideable = nullptr);

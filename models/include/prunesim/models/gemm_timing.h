@@ -1,8 +1,7 @@
 #pragma once
-// Timing of a (block-sparse) weight GEMM on the PE array, per tile of block rows. Plain C++ so it can
-// be checked against the fold formula without a simulation.
+// Timing of a weight GEMM tile on the systolic engine (models/src/engines/systolic.cpp), for tests and
+// benchmarks that time one tile without building a HwConfig. Everything else goes through make_engine().
 #include <cstdint>
-#include <vector>
 
 #include "prunesim/models/hw_config.h"
 #include "prunesim/workloads/trace.h"
@@ -15,12 +14,7 @@ struct GemmTileTiming {
   double imbalance = 1.0;  // max over mean of the per-group work
 };
 
-// Cycles for rows [m rows of X] against block rows [first, last) of W on the array.
-// Dense matrices use the textbook fold formula. Sparse ones: the array's C columns form g = C / block_rows
-// column groups, each computing one block row (output features) at a time over only its kept blocks
-// (zero blocks skipped; X columns gathered by block index). The balance policy assigns block rows to
-// groups: none (round-robin in order, groups wait for the slowest in each round), row_balanced (the same
-// in order, for masks that are balanced by construction), greedy (longest-processing-time first).
+// Cycles for m rows of X against block rows [first, last) of W on the systolic engine configured by `pe`.
 GemmTileTiming gemm_tile_cycles(const PeConfig& pe, const workloads::Matrix& w, uint64_t m, uint32_t first,
                                 uint32_t last);
 

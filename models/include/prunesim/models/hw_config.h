@@ -6,6 +6,7 @@
 
 #include "prunesim/hls/cycle_models.h"
 #include "prunesim/models/dram_config.h"
+#include "prunesim/models/params.h"
 
 namespace prunesim::models {
 
@@ -26,7 +27,15 @@ struct ClockConfig {
 
 enum class BalancePolicy { None, RowBalanced, Greedy };
 
+// What sparsity a systolic design declares it can exploit (see models/src/engines/systolic.cpp).
+enum class SystolicSparsity {
+  None,   // no sparse support: a fold is skipped only when its whole R x C weight tile is zero
+  Block,  // column groups with their own gathered activation stream skip the inputs none of their rows use
+};
+
+// [pe]: the engine choice, the DSP packing every engine uses, and the systolic engine's own keys.
 struct PeConfig {
+  std::string engine = "systolic";  // a name from engine_registry() (models/engine.h)
   uint32_t rows = 64;
   uint32_t cols = 64;
   hls::Dataflow dataflow = hls::Dataflow::WeightStationary;
@@ -39,6 +48,16 @@ struct PeConfig {
   uint32_t pipeline_depth = 0;
   BalancePolicy balance = BalancePolicy::Greedy;
   uint32_t accumulator_bits = 32;
+  SystolicSparsity sparse = SystolicSparsity::Block;
+  // Block support: the narrowest column group that has its own activation feeder (index decoder and
+  // gather); blocks shorter than this share a group and stream the union of their inputs.
+  uint32_t group_cols = 16;
+  // Block support: activations are gathered in chunks of this many elements (one buffer word: 8 int8 in
+  // the 64 data bits of a 72-bit BRAM/URAM word, UG573).
+  uint32_t gather_elems = 8;
+  // N:M support: the PEs select N of every M activations by metadata (as in 2:4 sparse tensor cores);
+  // 0 = none. A matrix pruned n:M with n <= nm_n streams ceil(K/M) x nm_n inputs per row.
+  uint32_t nm_n = 0, nm_m = 0;
 };
 
 enum class MemoryKind { Bram, Uram, M10k };
@@ -129,6 +148,9 @@ struct HwConfig {
   EnergyConfig energy;
   TilingConfig tiling;
   SimConfig sim;
+  // Parameters of the engines other than systolic, by key ("block_pe.modules"); each engine reads its own
+  // through a ParamReader against the ParamSpecs it declares.
+  ParamValues engine_params;
 
   double cycle_ns() const { return 1000.0 / clock.mhz; }
 };
@@ -137,5 +159,6 @@ const char* memory_kind_name(MemoryKind k);
 const char* balance_name(BalancePolicy b);
 const char* dataflow_name(hls::Dataflow d);
 const char* topk_name(TopkAlgorithm a);
+const char* sparsity_name(SystolicSparsity s);
 
 }  // namespace prunesim::models

@@ -13,6 +13,10 @@ struct OpStats {
   uint64_t start_cycle = 0, cycles = 0;
   uint64_t busy_cycles = 0;  // cycles a compute unit worked on this op
   uint64_t macs = 0;
+  // Weight positions of PE ops, summed over work items: all of them (the stored matrix's rows x cols), those
+  // the engine worked through (kept + zeros it could not skip), and the kept ones.
+  uint64_t stored_weights = 0, issued_weights = 0, kept_weights = 0;
+  std::string pattern;  // Gemm: the weight matrix's pruning pattern (models/engine.h classify)
   uint64_t ddr_read_bytes = 0, ddr_write_bytes = 0;
   uint64_t onchip_read_bytes = 0, onchip_write_bytes = 0;
   uint64_t vector_ops = 0;
@@ -20,10 +24,21 @@ struct OpStats {
   // token-pruning unit on the critical path (its top-k and compaction hold the layer up).
   uint64_t stall_memory = 0, stall_ports = 0, stall_writeback = 0, stall_token_unit = 0;
   uint64_t preload_saved_cycles = 0;  // saved by overlapping weight preload (pe.overlap_preload)
-  double utilization = 0;             // MACs / (cycles x R x C)
+  double utilization = 0;             // efficiency: useful MACs / (cycles x the engine's peak MACs per cycle)
   double imbalance = 1.0;             // max over mean PE-group work (Gemm; 1 when balanced)
   uint64_t roofline_cycles = 0;       // max(MACs / peak MAC rate, DRAM bytes / peak bandwidth)
   uint32_t tokens = 0;                // tokens alive after the op (token pruning), else 0
+
+  // Fraction of the stored matrix's work the engine skipped: 1 - issued / stored.
+  double work_skipped() const {
+    return stored_weights ? 1.0 - double(issued_weights) / double(stored_weights) : 0.0;
+  }
+  // Fraction of the zero weights the engine skipped: (stored - issued) / (stored - kept).
+  double zeros_skipped() const {
+    return stored_weights > kept_weights
+               ? double(stored_weights - issued_weights) / double(stored_weights - kept_weights)
+               : 1.0;
+  }
 };
 
 }  // namespace prunesim::models

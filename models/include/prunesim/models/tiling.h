@@ -2,8 +2,9 @@
 // The tiling policy: how the controller cuts each op of a trace into work items for the hardware, and
 // which bytes cross DRAM for each. Documented in README ("How to read each figure"):
 //  * Weights live in DRAM and are streamed into the weight buffer in tiles of whole block-row rounds
-//    (one round = one block row per PE column group) of at most one buffer slot (half the buffer when
-//    double-buffered); a round larger than a slot is streamed alone.
+//    (one round = the block rows the engine's parallel units cover at once, ComputeEngine::tile_round) of at
+//    most one buffer slot (half the buffer when double-buffered); a round larger than a slot is streamed
+//    alone.
 //  * Activations of a GEMM stay on chip when m x (k + n) fits the activation buffer. Otherwise the rows
 //    are split into passes that fit; each pass reads its X rows from DRAM, writes its Y rows back, and
 //    re-reads every weight tile.
@@ -39,6 +40,10 @@ struct TilePlan {
   uint64_t ddr_read_bytes = 0, ddr_write_bytes = 0;
 };
 
+class ComputeEngine;
+// Weight tiles are whole rounds of the engine (ComputeEngine::tile_round).
+TilePlan plan_tiles(const workloads::Trace& trace, const HwConfig& hw, const ComputeEngine& engine);
+// The same with the engine hw.pe.engine names.
 TilePlan plan_tiles(const workloads::Trace& trace, const HwConfig& hw);
 
 // Bytes of `elems` values of `bits` each.

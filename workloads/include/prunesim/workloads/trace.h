@@ -44,6 +44,9 @@ struct Matrix {
   int wbits = 8;
   StorageFormat format = StorageFormat::Dense;
   BlockMask mask;
+  // The pruning spec that made the mask (PruneSpec::str(), e.g. "nm:2:4"); empty when the trace does not say.
+  // Engines read it to know what structure they may exploit beyond the mask itself (N:M groups).
+  std::string pattern;
   uint64_t nnz = 0;    // kept weights (exact, edge blocks counted at their real size)
   uint64_t bytes = 0;  // exact storage bytes: values + indices + pointers
 

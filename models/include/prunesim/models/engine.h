@@ -1,0 +1,110 @@
+#pragma once
+// Compute engines: one interface, implementations registered by name (`pe.engine`). Each engine owns its
+// parameters (declared with ParamSpec beside its code), its cycle model (built on hls/cycle_models.h), its
+// resource model, and states which sparsity patterns its hardware can skip. Plain C++: the PeArray module
+// calls an engine per work item, and tests call engines directly.
+//
+// Adding an engine: one file in models/src/engines/ that defines the class and an EngineInfo, and one line
+// in engine_registry.cpp. See README "What each engine can skip".
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "prunesim/models/hw_config.h"
+#include "prunesim/models/params.h"
+#include "prunesim/workloads/trace.h"
+
+namespace prunesim::models {
+
+// What one work item (a GEMM tile of block rows, or a whole matmul op) costs on an engine.
+struct GemmCost {
+  uint64_t cycles = 0;
+  uint64_t macs = 0;            // useful MACs: m x kept weights (the closed form of the pruned workload)
+  uint64_t issued_weights = 0;  // weight positions the engine works through: kept + zeros it cannot skip
+  uint64_t stored_weights = 0;  // every weight position of the item (rows x cols of the stored matrix)
+  double imbalance = 1.0;       // max over mean work of the parallel units (1 when balanced)
+  uint64_t preload_saved_cycles = 0;    // what overlapping the stationary preload saved (systolic)
+  uint64_t index_cycles = 0;            // part of `cycles` spent on index decode / metadata (sparse formats)
+  uint64_t bandwidth_stall_cycles = 0;  // part of `cycles` lost to weight-buffer bandwidth (mv)
+};
+
+// The sparsity pattern of a weight matrix, as far as an engine cares.
+enum class Pattern { Dense, Block, RowBalanced, Hierarchical, NM, Unstructured, Structural };
+const char* pattern_name(Pattern p);
+struct MatrixPattern {
+  Pattern kind = Pattern::Dense;
+  uint32_t n = 0, m = 0;        // N:M
+  bool positions_known = true;  // false for old counts-only traces of fine-grained masks
+};
+// From the matrix's `pattern` (trace key), else inferred from its mask and format.
+MatrixPattern classify(const workloads::Matrix& w);
+
+// Needed input extent when the rows [row0, row1) of W share one activation stream that skips what none of
+// them uses, at a granularity of `chunk` input elements: `chunks` chunks with at least one kept weight,
+// `elems` their real widths (the last chunk may be narrow). Counts-only masks (no positions) need every
+// chunk.
+struct InputExtent {
+  uint64_t chunks = 0, elems = 0;
+};
+InputExtent needed_inputs(const workloads::Matrix& w, uint32_t row0, uint32_t row1, uint32_t chunk);
+
+// What an engine can do with one matrix's pattern: one line for the report and the README table.
+struct Capability {
+  bool exploits = false;  // zeros of this pattern are skipped (some or all)
+  std::string how;        // "skips whole 16x16 blocks", "no sparse support: zeros are multiplied"
+};
+
+class ComputeEngine {
+ public:
+  virtual ~ComputeEngine() = default;
+  virtual std::string name() const = 0;
+  // One line for the report's design line: "systolic 64x64 ws, block gather per 16 columns".
+  virtual std::string describe() const = 0;
+  virtual uint64_t peak_macs_per_cycle() const = 0;
+  // Activation values the engine reads from the activation buffer per cycle at full rate.
+  virtual double act_values_per_cycle() const = 0;
+  // Activation values each one read from the activation buffer feeds (reuse along the array), for on-chip
+  // traffic: a GEMM tile reads macs / reuse activation values.
+  virtual uint64_t activation_reuse(const workloads::Matrix& w) const = 0;
+  virtual uint64_t matmul_reuse(const workloads::Op& op) const = 0;
+  // Block rows of W that one round of the engine's parallel units covers; weight tiles are whole rounds.
+  virtual uint32_t tile_round(const workloads::Matrix& w) const = 0;
+  // m rows of X against block rows [first, last) of W.
+  virtual GemmCost gemm(const workloads::Matrix& w, uint64_t m, uint32_t first, uint32_t last) const = 0;
+  // `count` activation x activation products of m x k by k x n (attention), dense.
+  virtual GemmCost matmul(const workloads::Op& op) const = 0;
+  // Pipeline stages drained once at the end of each op.
+  virtual uint64_t drain_cycles() const = 0;
+  virtual uint64_t dsps(int weight_bits) const = 0;
+  // Fabric LUTs of the engine's datapath beyond the DSPs (structural estimate; see each engine).
+  virtual uint64_t luts(int weight_bits) const = 0;
+  virtual Capability capability(const workloads::Matrix& w) const = 0;
+};
+
+struct EngineInfo {
+  std::string name;
+  std::string help;
+  // Parameters under the section named like the engine ("block_pe.modules"); the systolic engine reads the
+  // [pe] keys of PeConfig instead and declares none here.
+  std::vector<ParamSpec> params;
+  std::function<std::unique_ptr<ComputeEngine>(const HwConfig&)> create;
+};
+
+// Every registered engine, in registration order (engine_registry.cpp).
+const std::vector<EngineInfo>& engine_registry();
+const EngineInfo* find_engine(const std::string& name);
+// The engine hw.pe.engine names, configured from hw. Throws InputError for an unknown name.
+std::unique_ptr<ComputeEngine> make_engine(const HwConfig& hw);
+
+// Shared by engines: DSPs for `macs` parallel multipliers at a precision (DSP packing from PeConfig).
+uint64_t dsps_for_macs(const PeConfig& pe, uint64_t macs, int bits);
+// Runs `work` items (each an amount of streamed work) on `units` parallel units under a balance policy and
+// returns the cycles, `cost` turning one unit's streamed work into cycles. None/RowBalanced: in order,
+// round by round, each round waiting for its slowest unit (sum of cost(round max)); Greedy: longest first,
+// cost(busiest unit's load). `imbalance` gets max over mean work of the units that got work.
+uint64_t schedule_units(const std::vector<uint64_t>& work, uint64_t units, BalancePolicy policy,
+                        const std::function<uint64_t(uint64_t)>& cost, double* imbalance);
+
+}  // namespace prunesim::models
