@@ -124,17 +124,12 @@ RunResult simulate(const workloads::Trace& trace, const HwConfig& hw, const std:
   const uint64_t peak = top.engine->peak_macs_per_cycle();
   r.engine = top.engine->describe();
   r.peak_macs_per_cycle = peak;
-  {
-    std::map<std::string, bool> seen;  // one line per pattern present, in order of first use
-    for (const auto& name : trace.matrix_order) {
-      const workloads::Matrix& w = trace.matrices.at(name);
-      const std::string key =
-          pattern_name(classify(w).kind) + std::string(" ") +
-          (w.format == workloads::StorageFormat::Dense
-               ? std::string()
-               : std::to_string(w.mask.block_rows) + "x" + std::to_string(w.mask.block_cols));
-      if (seen.emplace(key, true).second) r.capabilities.emplace_back(key, top.engine->capability(w));
-    }
+  for (const auto& name : trace.matrix_order) {  // one line per pattern present, in order of first use
+    const workloads::Matrix& w = trace.matrices.at(name);
+    const std::string label = pattern_label(w);
+    bool seen = false;
+    for (const auto& [l, c] : r.capabilities) seen |= l == label;
+    if (!seen) r.capabilities.emplace_back(label, top.engine->capability(w));
   }
   r.dense_equivalent_macs = trace.total_dense_macs();
   for (auto& op : r.ops) {

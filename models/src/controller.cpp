@@ -40,7 +40,7 @@ Controller::Controller(sc_core::sc_module_name name, const workloads::Trace& tra
     stats_[i].name = op.name;
     stats_[i].kind = workloads::op_kind_name(op.kind);
     if (op.kind == OpKind::Gemm)
-      stats_[i].pattern = pattern_name(classify(trace_.matrices.at(op.weight)).kind);
+      stats_[i].pattern = pattern_label(trace_.matrices.at(op.weight));
   }
   // One global quantum for the process (SystemC keeps it static); 0 means synchronise after every item.
   tlm_utils::tlm_quantumkeeper::set_global_quantum(sc_core::sc_time(hw.sim.quantum_ns, sc_core::SC_NS));

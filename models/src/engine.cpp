@@ -54,6 +54,19 @@ MatrixPattern classify(const Matrix& w) {
   return p;
 }
 
+std::string pattern_label(const Matrix& w) {
+  const MatrixPattern p = classify(w);
+  switch (p.kind) {
+    case Pattern::Dense:
+    case Pattern::Structural:
+    case Pattern::Unstructured: return pattern_name(p.kind);
+    case Pattern::NM: return "nm " + std::to_string(p.n) + ":" + std::to_string(p.m);
+    default:
+      return std::string(pattern_name(p.kind)) + " " + std::to_string(w.mask.block_rows) + "x" +
+             std::to_string(w.mask.block_cols);
+  }
+}
+
 InputExtent needed_inputs(const Matrix& w, uint32_t row0, uint32_t row1, uint32_t chunk) {
   InputExtent e;
   const uint64_t K = w.cols;

@@ -61,6 +61,10 @@ const std::vector<OpColumn>& op_columns() {
       {"stall_writeback", [](const S& s) { return json(s.stall_writeback); }},
       {"stall_token_unit", [](const S& s) { return json(s.stall_token_unit); }},
       {"imbalance", [](const S& s) { return json(round6(s.imbalance)); }},
+      {"pattern", [](const S& s) { return json(s.pattern); }},
+      {"work_skipped", [](const S& s) { return json(round6(s.work_skipped())); }},
+      {"zeros_skipped",
+       [](const S& s) { return json(round6(s.stored_weights > s.kept_weights ? s.zeros_skipped() : 0.0)); }},
       {"roofline_cycles", [](const S& s) { return json(s.roofline_cycles); }},
       {"roofline_fraction",
        [](const S& s) {
@@ -84,6 +88,28 @@ json op_json(const models::OpStats& s) {
   }
   j["stall_cycles"] = stalls;
   return j;
+}
+
+// Per pattern present: what the engine says it can do, and what the run measured it skipping.
+struct PatternRollup {
+  std::string label;
+  models::Capability capability;
+  uint64_t stored = 0, issued = 0, kept = 0;
+  double zeros_skipped() const { return stored > kept ? double(stored - issued) / double(stored - kept) : 0.0; }
+  double work_skipped() const { return stored ? 1.0 - double(issued) / double(stored) : 0.0; }
+};
+
+std::vector<PatternRollup> pattern_rollup(const models::RunResult& r) {
+  std::vector<PatternRollup> out;
+  for (const auto& [label, cap] : r.capabilities) out.push_back({label, cap});
+  for (const auto& s : r.ops)
+    for (auto& p : out)
+      if (p.label == s.pattern) p.stored += s.stored_weights, p.issued += s.issued_weights, p.kept += s.kept_weights;
+  return out;
+}
+
+double gops(uint64_t macs, double ms) {
+  return ms > 0 ? 2.0 * double(macs) / (ms * 1e-3) / 1e9 : 0.0;
 }
 
 struct LayerRollup {
@@ -143,6 +169,13 @@ json report_json(const RunReport& rep, bool with_ops) {
   json ops = json::array();
   if (with_ops)
     for (const auto& s : r.ops) ops.push_back(op_json(s));
+  json sparsity = json::array();
+  for (const auto& p : pattern_rollup(r))
+    sparsity.push_back({{"pattern", p.label},
+                        {"exploits", p.capability.exploits},
+                        {"how", p.capability.how},
+                        {"work_skipped", round6(p.work_skipped())},
+                        {"zeros_skipped", round6(p.zeros_skipped())}});
   const auto& e = r.energy;
   uint64_t unpruned = 0;
   if (rep.trace.header.count("unpruned_macs")) unpruned = std::stoull(rep.trace.header.at("unpruned_macs"));
@@ -186,15 +219,21 @@ json report_json(const RunReport& rep, bool with_ops) {
                                          ? double(r.dram.row_hits) / double(r.dram.reads + r.dram.writes)
                                          : 0.0)}}},
            {"compute",
-            {{"macs", r.macs},
+            {{"engine", r.engine},
+             {"macs", r.macs},
              {"dense_macs", unpruned},
+             {"dense_equivalent_macs", r.dense_equivalent_macs},
+             {"gops_performed", round6(gops(r.macs, r.latency_ms))},
+             {"gops_dense_equivalent", round6(gops(r.dense_equivalent_macs, r.latency_ms))},
              {"utilization", round6(r.utilization)},
-             {"peak_macs_per_cycle", uint64_t(hw.pe.rows) * hw.pe.cols}}},
+             {"peak_macs_per_cycle", r.peak_macs_per_cycle}}},
+           {"sparsity", sparsity},
            {"resources",
             {{"dsp", {{"used", r.resources.dsp}, {"available", hw.device.dsp}}},
              {"bram36", {{"used", r.resources.bram36}, {"available", hw.device.bram36}}},
              {"uram", {{"used", r.resources.uram}, {"available", hw.device.uram}}},
              {"m10k", {{"used", r.resources.m10k}, {"available", hw.device.m10k}}},
+             {"lut_engine_estimate", {{"used", r.resources.lut}, {"available", hw.device.lut}}},
              {"fits", r.resources.fits}}},
            {"layers", layers},
            {"ops", ops}};
@@ -261,8 +300,7 @@ std::string report_text(const RunReport& rep) {
      << hv("seq") << ", trace " << rep.trace_name << "\n";
   os << "           pruning " << hv("pruning") << "; tokens " << hv("token_policy") << "; quant "
      << hv("quant") << "\n";
-  os << "design     PE " << hw.pe.rows << "x" << hw.pe.cols << " " << models::dataflow_name(hw.pe.dataflow)
-     << ", balance " << models::balance_name(hw.pe.balance) << "; DRAM " << hw.ddr.preset << " x"
+  os << "design     " << r.engine << "; DRAM " << hw.ddr.preset << " x"
      << hw.ddr.org.channels << (hw.sim.ideal_memory ? " (ideal)" : "") << "\n\n";
   const double bound_pct = r.cycles ? 100.0 * double(r.roofline_cycles) / double(r.cycles) : 0;
   os << "latency    " << group(r.cycles) << " cycles = " << fixed(r.latency_ms, 4) << " ms   (roofline bound "
@@ -272,7 +310,23 @@ std::string report_text(const RunReport& rep) {
   if (unpruned)
     os << " (" << fixed(100.0 * double(r.macs) / double(unpruned), 1) << " % of the unpruned "
        << group(unpruned) << ")";
-  os << "; PE utilisation " << fixed(100.0 * r.utilization, 1) << " %\n";
+  os << "; efficiency " << fixed(100.0 * r.utilization, 1) << " % of the engine's peak\n";
+  os << "           " << fixed(gops(r.macs, r.latency_ms), 2) << " GOPS performed (2 ops per MAC done), "
+     << fixed(gops(r.dense_equivalent_macs, r.latency_ms), 2)
+     << " GOPS dense-equivalent (the same ops with unpruned weights)\n";
+  for (const auto& p : pattern_rollup(r)) {
+    if (p.label == "dense") continue;
+    // What was measured decides the verb; the engine's own statement says why.
+    const bool measured = p.stored > p.kept;
+    const double z = p.zeros_skipped();
+    const char* verb = !measured ? (p.capability.exploits ? "exploits   " : "cannot     ")
+                       : z >= 0.9 ? "exploits   "
+                       : z >= 0.1 ? "partly     "
+                                  : "cannot     ";
+    os << verb << p.label << ": " << p.capability.how;
+    if (p.stored > p.kept) os << " (" << fixed(100.0 * p.zeros_skipped(), 1) << " % of zeros skipped)";
+    os << "\n";
+  }
   const uint64_t acc = r.dram.reads + r.dram.writes;
   os << "traffic    DDR read " << mb(r.ddr_read_bytes) << ", write " << mb(r.ddr_write_bytes)
      << "; on-chip read " << mb(r.onchip_read_bytes) << ", write " << mb(r.onchip_write_bytes)

@@ -124,12 +124,21 @@ std::vector<uint32_t> distribute(uint64_t total, uint32_t rows, uint32_t cap, Sp
   return counts;
 }
 
-// Picks k distinct indices of [0, n) at random (partial Fisher-Yates), returned sorted.
-std::vector<uint32_t> pick(uint32_t n, uint32_t k, Rng& rng) {
-  std::vector<uint32_t> idx(n);
+// Picks k distinct indices of [0, n) at random (partial Fisher-Yates), in the order drawn. `fast` draws
+// with Rng::below_fast (fine-grained masks: one draw per kept weight).
+const std::vector<uint32_t>& pick_unsorted(uint32_t n, uint32_t k, Rng& rng, bool fast = false) {
+  static thread_local std::vector<uint32_t> idx;  // reused: fine-grained masks pick once per row
+  idx.resize(n);
   std::iota(idx.begin(), idx.end(), 0);
-  for (uint32_t i = 0; i < k; ++i) std::swap(idx[i], idx[i + rng.below(n - i)]);
+  for (uint32_t i = 0; i < k; ++i)
+    std::swap(idx[i], idx[i + (fast ? rng.below_fast(n - i) : rng.below(n - i))]);
   idx.resize(k);
+  return idx;
+}
+
+// The same, returned sorted.
+std::vector<uint32_t> pick(uint32_t n, uint32_t k, Rng& rng) {
+  std::vector<uint32_t> idx = pick_unsorted(n, k, rng);
   std::sort(idx.begin(), idx.end());
   return idx;
 }
@@ -255,7 +264,7 @@ void apply_mask(Matrix& m, const PruneSpec& spec, const float* weights, Spread s
       } else {
         const auto counts = distribute(total, m.rows, m.cols, spread, skew, rng);
         for (uint32_t r = 0; r < m.rows; ++r)
-          for (uint32_t c : pick(m.cols, counts[r], rng)) keep(mask, r, c);
+          for (uint32_t c : pick_unsorted(m.cols, counts[r], rng, true)) keep(mask, r, c);
       }
       break;
     }
@@ -270,7 +279,7 @@ void apply_mask(Matrix& m, const PruneSpec& spec, const float* weights, Spread s
             for (uint32_t i = 0; i < len; ++i) s[i] = std::fabs(weights[size_t(r) * m.cols + g + i]);
             for (uint32_t i : top_k(s, n)) keep(mask, r, g + i);
           } else {
-            for (uint32_t i : pick(len, n, rng)) keep(mask, r, g + i);
+            for (uint32_t i : pick_unsorted(len, n, rng, true)) keep(mask, r, g + i);
           }
         }
       break;
@@ -289,7 +298,7 @@ void apply_mask(Matrix& m, const PruneSpec& spec, const float* weights, Spread s
         } else {
           auto counts = distribute(total, gr, gc, spread, skew, rng);
           for (uint32_t r = 0; r < gr; ++r)
-            for (uint32_t c : pick(gc, counts[r], rng)) keep(mask, r, c);
+            for (uint32_t c : pick_unsorted(gc, counts[r], rng)) keep(mask, r, c);
         }
       } else if (spec.method == PruneMethod::RowBalanced) {
         const uint32_t per_row = uint32_t(std::llround(double(gc) * spec.density));
@@ -298,7 +307,7 @@ void apply_mask(Matrix& m, const PruneSpec& spec, const float* weights, Spread s
             std::vector<double> row(score.begin() + size_t(r) * gc, score.begin() + size_t(r + 1) * gc);
             for (uint32_t c : top_k(row, per_row)) keep(mask, r, c);
           } else {
-            for (uint32_t c : pick(gc, per_row, rng)) keep(mask, r, c);
+            for (uint32_t c : pick_unsorted(gc, per_row, rng)) keep(mask, r, c);
           }
         }
       } else {

@@ -181,20 +181,22 @@ class BlockPeEngine : public ComputeEngine {
   const std::vector<uint64_t>& tiles(const Matrix& w) const {
     std::lock_guard<std::mutex> lock(mutex_);
     auto it = cache_.find(&w);
-    if (it != cache_.end()) return it->second;
+    if (it != cache_.end() && it->second.first == MatrixKey::of(w)) return it->second.second;
     std::vector<uint64_t> v;
     for (uint64_t r = 0; r < w.rows; r += cfg_.b)
       v.push_back(
           needed_inputs(w, uint32_t(r), uint32_t(std::min<uint64_t>(w.rows, r + cfg_.b)), uint32_t(cfg_.b))
               .chunks);
-    return cache_.emplace(&w, std::move(v)).first->second;
+    auto& slot = cache_[&w];
+    slot = {MatrixKey::of(w), std::move(v)};
+    return slot.second;
   }
 
   PeConfig pe_;
   std::vector<ParamSpec> specs_;
   BlockPeConfig cfg_;
   mutable std::mutex mutex_;
-  mutable std::map<const Matrix*, std::vector<uint64_t>> cache_;
+  mutable std::map<const Matrix*, std::pair<MatrixKey, std::vector<uint64_t>>> cache_;
 };
 
 }  // namespace

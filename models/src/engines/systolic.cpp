@@ -137,14 +137,16 @@ class SystolicEngine : public ComputeEngine {
   const std::vector<uint64_t>& unit_inputs(const Matrix& w) const {
     std::lock_guard<std::mutex> lock(cache_mutex_);
     auto it = unit_cache_.find(&w);
-    if (it != unit_cache_.end()) return it->second;
+    if (it != unit_cache_.end() && it->second.first == MatrixKey::of(w)) return it->second.second;
     std::vector<uint64_t> v;
     const uint64_t ur = unit_rows(w);
     for (uint64_t r0 = 0; r0 < w.rows; r0 += ur)
       v.push_back(
           needed_inputs(w, uint32_t(r0), uint32_t(std::min<uint64_t>(w.rows, r0 + ur)), pe_.gather_elems)
               .elems);
-    return unit_cache_.emplace(&w, std::move(v)).first->second;
+    auto& slot = unit_cache_[&w];
+    slot = {MatrixKey::of(w), std::move(v)};
+    return slot.second;
   }
 
   GemmCost cost(const Matrix& w, uint64_t m, uint32_t first, uint32_t last, bool overlap) const {
@@ -224,7 +226,7 @@ class SystolicEngine : public ComputeEngine {
 
   PeConfig pe_;
   mutable std::mutex cache_mutex_;
-  mutable std::map<const Matrix*, std::vector<uint64_t>> unit_cache_;
+  mutable std::map<const Matrix*, std::pair<MatrixKey, std::vector<uint64_t>>> unit_cache_;
 };
 
 }  // namespace

@@ -40,6 +40,8 @@ struct MatrixPattern {
 };
 // From the matrix's `pattern` (trace key), else inferred from its mask and format.
 MatrixPattern classify(const workloads::Matrix& w);
+// "block 16x16", "nm 2:4", "unstructured", "dense": the pattern with the sizes that matter to an engine.
+std::string pattern_label(const workloads::Matrix& w);
 
 // Needed input extent when the rows [row0, row1) of W share one activation stream that skips what none of
 // them uses, at a granularity of `chunk` input elements: `chunks` chunks with at least one kept weight,
@@ -49,6 +51,20 @@ struct InputExtent {
   uint64_t chunks = 0, elems = 0;
 };
 InputExtent needed_inputs(const workloads::Matrix& w, uint32_t row0, uint32_t row1, uint32_t chunk);
+
+// Identifies a matrix for the engines' per-matrix caches (a cache keyed by address alone would serve a new
+// matrix at a reused address).
+struct MatrixKey {
+  std::string name;
+  uint32_t rows = 0, cols = 0;
+  uint64_t nnz = 0, first_word = 0;
+  static MatrixKey of(const workloads::Matrix& w) {
+    return {w.name, w.rows, w.cols, w.nnz, w.mask.bits.empty() ? 0 : w.mask.bits.front()};
+  }
+  bool operator==(const MatrixKey& o) const {
+    return name == o.name && rows == o.rows && cols == o.cols && nnz == o.nnz && first_word == o.first_word;
+  }
+};
 
 // What an engine can do with one matrix's pattern: one line for the report and the README table.
 struct Capability {

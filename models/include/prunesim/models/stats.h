@@ -16,7 +16,7 @@ struct OpStats {
   // Weight positions of PE ops, summed over work items: all of them (the stored matrix's rows x cols), those
   // the engine worked through (kept + zeros it could not skip), and the kept ones.
   uint64_t stored_weights = 0, issued_weights = 0, kept_weights = 0;
-  std::string pattern;  // Gemm: the weight matrix's pruning pattern (models/engine.h classify)
+  std::string pattern;  // Gemm: the weight matrix's pruning pattern (models/engine.h pattern_label)
   uint64_t ddr_read_bytes = 0, ddr_write_bytes = 0;
   uint64_t onchip_read_bytes = 0, onchip_write_bytes = 0;
   uint64_t vector_ops = 0;
