@@ -73,7 +73,8 @@ EnergyBreakdown compute_energy(const RunResult& r, const HwConfig& hw) {
   const double mac_pj = r.weight_bits <= 8    ? e.mac_int8_pj
                         : r.weight_bits <= 16 ? e.mac_int16_pj
                                               : e.mac_fp32_pj;
-  b.pe_mj = double(r.macs) * mac_pj * 1e-9;
+  // Every MAC the engine performs costs energy, the zeros it could not skip included (no zero gating).
+  b.pe_mj = double(r.issued_macs) * mac_pj * 1e-9;
   auto per_byte = [&e](MemoryKind k) {
     return k == MemoryKind::Uram ? e.uram_pj_per_byte : e.bram_pj_per_byte;  // M10K costed as BRAM
   };
@@ -134,6 +135,7 @@ RunResult simulate(const workloads::Trace& trace, const HwConfig& hw, const std:
   r.dense_equivalent_macs = trace.total_dense_macs();
   for (auto& op : r.ops) {
     r.macs += op.macs;
+    r.issued_macs += op.issued_macs;
     r.ddr_read_bytes += op.ddr_read_bytes;
     r.ddr_write_bytes += op.ddr_write_bytes;
     r.onchip_read_bytes += op.onchip_read_bytes;

@@ -92,6 +92,7 @@ void PeArray::b_transport(tlm::tlm_generic_payload& tx, sc_core::sc_time& delay)
   cmd.preload_saved_cycles = c.preload_saved_cycles;
   cmd.stored_weights = c.stored_weights;
   cmd.issued_weights = c.issued_weights;
+  cmd.issued_macs = op.kind == OpKind::Gemm ? cmd.m * c.issued_weights : c.macs;
   cmd.stall_port_cycles = c.bandwidth_stall_cycles;
   // Each activation read from the buffer feeds `reuse` MACs.
   cmd.onchip_read_bytes = bytes_of(cmd.macs / std::max<uint64_t>(1, reuse), op.abits);

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "prunesim/hls/nonlinear.h"
 #include "prunesim/models/engine.h"
 #include "prunesim/models/payload.h"
 
@@ -39,8 +40,7 @@ Controller::Controller(sc_core::sc_module_name name, const workloads::Trace& tra
     stats_[i].layer = op.layer;
     stats_[i].name = op.name;
     stats_[i].kind = workloads::op_kind_name(op.kind);
-    if (op.kind == OpKind::Gemm)
-      stats_[i].pattern = pattern_label(trace_.matrices.at(op.weight));
+    if (op.kind == OpKind::Gemm) stats_[i].pattern = pattern_label(trace_.matrices.at(op.weight));
   }
   // One global quantum for the process (SystemC keeps it static); 0 means synchronise after every item.
   tlm_utils::tlm_quantumkeeper::set_global_quantum(sc_core::sc_time(hw.sim.quantum_ns, sc_core::SC_NS));
@@ -156,6 +156,17 @@ void Controller::compute() {
                                (cmd.hideable_cycles > window ? cmd.hideable_cycles - window : 0);
       delay = cycles_to_time(exposed, hw_.cycle_ns());
     }
+    if (op.kind == OpKind::Softmax && hw_.nonlinear.softmax_overlap && prev_matmul_cycles_) {
+      // Row r of the scores is softmaxed while QK^T computes row r+1: the matmul covers the softmax up to
+      // its own length; the last row's passes and the pipeline are always exposed.
+      const uint64_t last_row =
+          hls::vector_cycles(1, op.cols, hw_.nonlinear.lanes, hls::kSoftmaxPasses, hw_.nonlinear.depth);
+      const uint64_t beyond = cmd.cycles > prev_matmul_cycles_ ? cmd.cycles - prev_matmul_cycles_ : 0;
+      const uint64_t exposed = std::min(cmd.cycles, std::max(beyond, last_row));
+      st.hidden_cycles += cmd.cycles - exposed;
+      delay = cycles_to_time(exposed, hw_.cycle_ns());
+    }
+    prev_matmul_cycles_ = op.kind == OpKind::Matmul ? cmd.cycles : 0;  // a matmul is one work item
     if (busy) {
       if (tracing_) sync();
       busy->write(true);
@@ -168,6 +179,7 @@ void Controller::compute() {
     st.macs += cmd.macs;
     st.stored_weights += cmd.stored_weights;
     st.issued_weights += cmd.issued_weights;
+    st.issued_macs += cmd.issued_macs;
     st.kept_weights += cmd.kept_weights;
     st.vector_ops += cmd.vector_ops;
     st.onchip_read_bytes += cmd.onchip_read_bytes;

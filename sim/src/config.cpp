@@ -496,6 +496,10 @@ ConfigSchema::ConfigSchema() {
   add_u32(
       "nonlinear.depth", [](RunConfig& c) -> uint32_t& { return c.hw.nonlinear.depth; }, 0, 256,
       "pipeline depth");
+  add_bool(
+      "nonlinear.softmax_overlap", [](RunConfig& c) -> bool& { return c.hw.nonlinear.softmax_overlap; },
+      "softmax streams behind the QK^T matmul before it: only the part beyond the matmul (at least one row) "
+      "is exposed");
   // [energy]
 #define PRUNESIM_E(field, help) \
   add_f64(                      \
@@ -715,6 +719,7 @@ void validate(const RunConfig& c) {
                        " (set pe.engine = " + section + " or drop the key)");
   }
   if (c.hw.clock.mhz <= 0) throw InputError("clock.mhz: must be positive");
+  models::make_engine(c.hw);  // the engine checks its own keys together (e.g. block_pe.pe_size <= block)
   for (auto [name, b] :
        {std::pair{"buffer.act", &c.hw.act_buffer}, std::pair{"buffer.weight", &c.hw.weight_buffer},
         std::pair{"buffer.out", &c.hw.out_buffer}})

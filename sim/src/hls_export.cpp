@@ -428,6 +428,11 @@ std::string cfg_file(const Kernel& k, const Design& d) {
 
 std::vector<std::string> export_hls(const RunConfig& cfg, const workloads::Trace& trace,
                                     const std::string& out) {
+  // The exported GEMM kernels are the systolic array's (gemm_dense/gemm_sparse with R x C constants).
+  if (cfg.hw.pe.engine != "systolic")
+    throw InputError("hls export: pe.engine = " + cfg.hw.pe.engine +
+                     " has no HLS kernel yet; the exported GEMM kernels are the systolic array's (set "
+                     "pe.engine = systolic to export them)");
   bool ints = false;
   models::KernelCalls calls;
   try {

@@ -71,6 +71,7 @@ const std::vector<OpColumn>& op_columns() {
          return json(round6(s.cycles ? double(s.roofline_cycles) / double(s.cycles) : 0.0));
        }},
       {"preload_saved_cycles", [](const S& s) { return json(s.preload_saved_cycles); }},
+      {"hidden_cycles", [](const S& s) { return json(s.hidden_cycles); }},
       {"tokens", [](const S& s) { return json(s.tokens); }},
   };
   return cols;
@@ -95,7 +96,9 @@ struct PatternRollup {
   std::string label;
   models::Capability capability;
   uint64_t stored = 0, issued = 0, kept = 0;
-  double zeros_skipped() const { return stored > kept ? double(stored - issued) / double(stored - kept) : 0.0; }
+  double zeros_skipped() const {
+    return stored > kept ? double(stored - issued) / double(stored - kept) : 0.0;
+  }
   double work_skipped() const { return stored ? 1.0 - double(issued) / double(stored) : 0.0; }
 };
 
@@ -104,7 +107,8 @@ std::vector<PatternRollup> pattern_rollup(const models::RunResult& r) {
   for (const auto& [label, cap] : r.capabilities) out.push_back({label, cap});
   for (const auto& s : r.ops)
     for (auto& p : out)
-      if (p.label == s.pattern) p.stored += s.stored_weights, p.issued += s.issued_weights, p.kept += s.kept_weights;
+      if (p.label == s.pattern)
+        p.stored += s.stored_weights, p.issued += s.issued_weights, p.kept += s.kept_weights;
   return out;
 }
 
@@ -221,6 +225,7 @@ json report_json(const RunReport& rep, bool with_ops) {
            {"compute",
             {{"engine", r.engine},
              {"macs", r.macs},
+             {"issued_macs", r.issued_macs},
              {"dense_macs", unpruned},
              {"dense_equivalent_macs", r.dense_equivalent_macs},
              {"gops_performed", round6(gops(r.macs, r.latency_ms))},
@@ -300,8 +305,8 @@ std::string report_text(const RunReport& rep) {
      << hv("seq") << ", trace " << rep.trace_name << "\n";
   os << "           pruning " << hv("pruning") << "; tokens " << hv("token_policy") << "; quant "
      << hv("quant") << "\n";
-  os << "design     " << r.engine << "; DRAM " << hw.ddr.preset << " x"
-     << hw.ddr.org.channels << (hw.sim.ideal_memory ? " (ideal)" : "") << "\n\n";
+  os << "design     " << r.engine << "; DRAM " << hw.ddr.preset << " x" << hw.ddr.org.channels
+     << (hw.sim.ideal_memory ? " (ideal)" : "") << "\n\n";
   const double bound_pct = r.cycles ? 100.0 * double(r.roofline_cycles) / double(r.cycles) : 0;
   os << "latency    " << group(r.cycles) << " cycles = " << fixed(r.latency_ms, 4) << " ms   (roofline bound "
      << group(r.roofline_cycles) << " cycles = " << fixed(bound_pct, 1) << " % of the latency)\n";
@@ -319,7 +324,7 @@ std::string report_text(const RunReport& rep) {
     // What was measured decides the verb; the engine's own statement says why.
     const bool measured = p.stored > p.kept;
     const double z = p.zeros_skipped();
-    const char* verb = !measured ? (p.capability.exploits ? "exploits   " : "cannot     ")
+    const char* verb = !measured  ? (p.capability.exploits ? "exploits   " : "cannot     ")
                        : z >= 0.9 ? "exploits   "
                        : z >= 0.1 ? "partly     "
                                   : "cannot     ";

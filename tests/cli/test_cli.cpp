@@ -378,3 +378,31 @@ TEST(Cli, ActivationWidthPerOpKindMovesThatOpsOnChipBytesOnly) {
   EXPECT_EQ(r.status, 2);
   EXPECT_NE(r.err.find("act.attention is not an op kind"), std::string::npos) << r.err;
 }
+
+TEST(Cli, HlsExportRefusesEnginesWithoutKernels) {
+  const auto r = run_prunesim("hls export --model gru --seq 4 --set pe.engine=mv --out " + tmp() + "/mv");
+  EXPECT_EQ(r.status, 2);
+  EXPECT_NE(r.err.find("pe.engine = mv has no HLS kernel yet"), std::string::npos) << r.err;
+}
+
+// The report says, per pattern, what the engine could exploit, and gives GOPS both ways.
+TEST(Cli, RunReportSaysWhatTheEngineCouldNotExploit) {
+  auto r = run_prunesim(
+      "run --model bert-base --seq 32 --set workload.layers=2 --tokens none --prune "
+      "qkv=unstructured:0.2 --prune mlp=block:16x16:0.2 --prune proj=nm:2:4");
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_NE(r.out.find("cannot     unstructured: fine-grained zeros"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("cannot     nm 2:4:"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("exploits   block 16x16: skips whole blocks"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("GOPS performed"), std::string::npos);
+  EXPECT_NE(r.out.find("GOPS dense-equivalent"), std::string::npos);
+  // With N:M hardware the same 2:4 matrix is exploited.
+  r = run_prunesim(
+      "run --model bert-base --seq 32 --set workload.layers=2 --tokens none --prune proj=nm:2:4 "
+      "--set pe.nm=2:4");
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_NE(
+      r.out.find("exploits   nm 2:4: N:M hardware streams 2 of every 4 inputs (100.0 % of zeros skipped)"),
+      std::string::npos)
+      << r.out;
+}

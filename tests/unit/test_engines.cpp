@@ -29,9 +29,9 @@ Matrix matrix(uint32_t n_out, uint32_t k_in, const std::string& spec, Spread spr
   m.rows = m.dense_rows = n_out;
   m.cols = m.dense_cols = k_in;
   const PruneSpec s = parse_prune_spec(spec);
-  m.format = s.method == PruneMethod::Dense               ? StorageFormat::Dense
+  m.format = s.method == PruneMethod::Dense           ? StorageFormat::Dense
              : s.block_rows == 1 && s.block_cols == 1 ? StorageFormat::Csr
-                                                          : StorageFormat::Bcsr;
+                                                      : StorageFormat::Bcsr;
   if (s.method == PruneMethod::Unstructured || s.method == PruneMethod::NM) m.format = StorageFormat::Csr;
   Rng rng(3);
   apply_mask(m, s, nullptr, spread, 1.0, rng);
@@ -70,12 +70,14 @@ TEST(Engines, SystolicDenseMatchesTheClosedFormInEveryDataflow) {
   struct Shape {
     uint64_t M, K, N, R, C;
   };
-  for (const Shape s : {Shape{197, 384, 1152, 64, 64}, Shape{1, 768, 3072, 32, 16}, Shape{100, 70, 50, 16, 16},
-                        Shape{7, 5, 3, 8, 8}, Shape{513, 1000, 999, 48, 24}, Shape{33, 129, 65, 17, 9}}) {
+  for (const Shape s :
+       {Shape{197, 384, 1152, 64, 64}, Shape{1, 768, 3072, 32, 16}, Shape{100, 70, 50, 16, 16},
+        Shape{7, 5, 3, 8, 8}, Shape{513, 1000, 999, 48, 24}, Shape{33, 129, 65, 17, 9}}) {
     const Matrix w = matrix(uint32_t(s.N), uint32_t(s.K), "dense");
     for (bool overlap : {false, true}) {
-      const std::vector<std::string> base = {"pe.rows=" + std::to_string(s.R), "pe.cols=" + std::to_string(s.C),
-                                             std::string("pe.overlap_preload=") + (overlap ? "true" : "false")};
+      const std::vector<std::string> base = {
+          "pe.rows=" + std::to_string(s.R), "pe.cols=" + std::to_string(s.C),
+          std::string("pe.overlap_preload=") + (overlap ? "true" : "false")};
       auto with = [&](const char* df) {
         auto sets = base;
         sets.push_back(std::string("pe.dataflow=") + df);
@@ -116,8 +118,8 @@ TEST(Engines, SystolicSkipsBlocksButNotFineGrainedZeros) {
   EXPECT_LT(double(u.stored_weights - u.issued_weights) / double(u.stored_weights - u.macs / 128), 0.05);
   // 2:4 hardware: exactly the dense fold count over half the inputs.
   const auto nm_hw = engine({"pe.nm=2:4"});
-  EXPECT_EQ(whole(*nm_hw, nm, 128).cycles, hls::dense_gemm_cycles(hls::Dataflow::WeightStationary, 128, 384, 3072,
-                                                                   64, 64, false));
+  EXPECT_EQ(whole(*nm_hw, nm, 128).cycles,
+            hls::dense_gemm_cycles(hls::Dataflow::WeightStationary, 128, 384, 3072, 64, 64, false));
   EXPECT_EQ(whole(*nm_hw, matrix(3072, 768, "nm:1:4"), 128).cycles, whole(*nm_hw, nm, 128).cycles);
   // 2:8 is not 2:4: the hardware's M must match.
   EXPECT_GT(double(whole(*nm_hw, matrix(3072, 768, "nm:2:8"), 128).cycles) / base, 0.97);
@@ -132,7 +134,8 @@ TEST(Engines, SystolicGroupsStreamTheUnionOfTheirRows) {
   uint64_t expect = 0;
   for (uint32_t u = 0; u < w.mask.grid_rows; u += 2) {  // units of two 8-row block rows
     uint64_t need = 0;
-    for (uint32_t c = 0; c < w.mask.grid_cols; ++c) need += (w.mask.kept(u, c) || w.mask.kept(u + 1, c)) ? 8 : 0;
+    for (uint32_t c = 0; c < w.mask.grid_cols; ++c)
+      need += (w.mask.kept(u, c) || w.mask.kept(u + 1, c)) ? 8 : 0;
     expect += cdiv(need, R) * (m + R + C - 2 + R);
   }
   EXPECT_EQ(whole(*sys, w, m).cycles, expect);
@@ -266,13 +269,18 @@ TEST(Engines, ParametersAreDeclaredCheckedAndOwnedByTheirEngine) {
     }
     return std::string();
   };
-  EXPECT_NE(error_of({"block_pe.modules=0"}).find("--set block_pe.modules: block_pe.modules: expected an integer in [1, 256], got '0'"),
+  EXPECT_NE(error_of({"block_pe.modules=0"})
+                .find("--set block_pe.modules: block_pe.modules: expected an integer in [1, 256], got '0'"),
             std::string::npos);
   EXPECT_NE(error_of({"mv.lanes=16"}).find("mv.lanes: a parameter of engine mv, but pe.engine is systolic"),
             std::string::npos);
-  EXPECT_NE(error_of({"pe.engine=npu"}).find("expected one of systolic|block_pe|mv, got 'npu'"), std::string::npos);
+  EXPECT_NE(error_of({"pe.engine=npu"}).find("expected one of systolic|block_pe|mv, got 'npu'"),
+            std::string::npos);
   EXPECT_NE(error_of({"pe.nm=5:4"}).find("expected N:M with 1 <= N <= M <= 64"), std::string::npos);
   EXPECT_EQ(error_of({"pe.engine=mv", "mv.lanes=16"}), "");
+  EXPECT_NE(error_of({"pe.engine=block_pe", "block_pe.pe_size=32"})
+                .find("block_pe.pe_size (32) exceeds block_pe.block (16)"),
+            std::string::npos);
   // The resolved configuration carries every engine's keys with their values.
   const auto dump = s.dump(s.resolve({}, {"pe.engine=block_pe", "block_pe.block=32"}));
   std::map<std::string, std::string> d(dump.begin(), dump.end());

@@ -17,9 +17,9 @@
 // exactly; smaller blocks and fine-grained zeros only where a whole tile happens to be empty.
 #include <algorithm>
 #include <map>
-#include <mutex>
 
 #include "prunesim/models/engine.h"
+#include "prunesim/workloads/error.h"
 
 namespace prunesim::models {
 
@@ -65,6 +65,15 @@ class BlockPeEngine : public ComputeEngine {
     cfg_.depth = r.uint("pipeline_depth");
     cfg_.mapping = r.choice("mapping");
     cfg_.balance = r.choice("balance") == "greedy" ? BalancePolicy::Greedy : BalancePolicy::None;
+    validate();
+  }
+
+  // Cross-key checks (ranges are in the ParamSpecs).
+  void validate() const {
+    if (cfg_.p > cfg_.b)
+      throw InputError("block_pe.pe_size (" + std::to_string(cfg_.p) + ") exceeds block_pe.block (" +
+                       std::to_string(cfg_.b) +
+                       "): a PE's p x p array would never be full; expected pe_size <= block");
   }
 
   std::string name() const override { return "block_pe"; }
@@ -179,9 +188,8 @@ class BlockPeEngine : public ComputeEngine {
 
   // Kept b x b tiles per output tile row, once per matrix.
   const std::vector<uint64_t>& tiles(const Matrix& w) const {
-    std::lock_guard<std::mutex> lock(mutex_);
     auto it = cache_.find(&w);
-    if (it != cache_.end() && it->second.first == MatrixKey::of(w)) return it->second.second;
+    if (it != cache_.end() && it->second.first.matches(w)) return it->second.second;
     std::vector<uint64_t> v;
     for (uint64_t r = 0; r < w.rows; r += cfg_.b)
       v.push_back(
@@ -195,7 +203,6 @@ class BlockPeEngine : public ComputeEngine {
   PeConfig pe_;
   std::vector<ParamSpec> specs_;
   BlockPeConfig cfg_;
-  mutable std::mutex mutex_;
   mutable std::map<const Matrix*, std::pair<MatrixKey, std::vector<uint64_t>>> cache_;
 };
 

@@ -14,7 +14,6 @@
 // Parameters are the [pe] keys (PeConfig).
 #include <algorithm>
 #include <map>
-#include <mutex>
 
 #include "prunesim/models/engine.h"
 #include "prunesim/models/resources.h"
@@ -135,9 +134,8 @@ class SystolicEngine : public ComputeEngine {
 
   // Streamed inputs per unit (block support), computed once per matrix.
   const std::vector<uint64_t>& unit_inputs(const Matrix& w) const {
-    std::lock_guard<std::mutex> lock(cache_mutex_);
     auto it = unit_cache_.find(&w);
-    if (it != unit_cache_.end() && it->second.first == MatrixKey::of(w)) return it->second.second;
+    if (it != unit_cache_.end() && it->second.first.matches(w)) return it->second.second;
     std::vector<uint64_t> v;
     const uint64_t ur = unit_rows(w);
     for (uint64_t r0 = 0; r0 < w.rows; r0 += ur)
@@ -225,7 +223,6 @@ class SystolicEngine : public ComputeEngine {
   }
 
   PeConfig pe_;
-  mutable std::mutex cache_mutex_;
   mutable std::map<const Matrix*, std::pair<MatrixKey, std::vector<uint64_t>>> unit_cache_;
 };
 

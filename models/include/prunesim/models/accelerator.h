@@ -40,6 +40,7 @@ struct RunResult {
   double latency_ms = 0;
   std::vector<OpStats> ops;
   uint64_t macs = 0;
+  uint64_t issued_macs = 0;  // MACs the engine performed, zeros it could not skip included
   uint64_t ddr_read_bytes = 0, ddr_write_bytes = 0;                  // as the DMA moved them
   uint64_t planned_ddr_read_bytes = 0, planned_ddr_write_bytes = 0;  // as the tiling policy requires
   uint64_t onchip_read_bytes = 0, onchip_write_bytes = 0;

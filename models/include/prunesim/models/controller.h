@@ -62,6 +62,7 @@ class Controller : public sc_core::sc_module {
   int64_t in_flight_ = 0;
   FunctionalModel* functional_ = nullptr;
   uint64_t softmax_end_ = 0;
+  uint64_t prev_matmul_cycles_ = 0;  // busy cycles of the matmul just before, for nonlinear.softmax_overlap
   tlm_utils::tlm_quantumkeeper qk_;
   bool tracing_ = false;  // cycle the latest softmax finished (tpu.overlap starts scoring there)
   sc_core::sc_event in_flight_changed_;

@@ -61,8 +61,9 @@ struct MatrixKey {
   static MatrixKey of(const workloads::Matrix& w) {
     return {w.name, w.rows, w.cols, w.nnz, w.mask.bits.empty() ? 0 : w.mask.bits.front()};
   }
-  bool operator==(const MatrixKey& o) const {
-    return name == o.name && rows == o.rows && cols == o.cols && nnz == o.nnz && first_word == o.first_word;
+  bool matches(const workloads::Matrix& w) const {  // no copy: called for every work item
+    return rows == w.rows && cols == w.cols && nnz == w.nnz &&
+           first_word == (w.mask.bits.empty() ? 0 : w.mask.bits.front()) && name == w.name;
   }
 };
 
@@ -72,6 +73,7 @@ struct Capability {
   std::string how;        // "skips whole 16x16 blocks", "no sparse support: zeros are multiplied"
 };
 
+// An engine serves one simulation (one thread); its per-matrix caches are not locked.
 class ComputeEngine {
  public:
   virtual ~ComputeEngine() = default;

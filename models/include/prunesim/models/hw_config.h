@@ -95,6 +95,10 @@ struct TpuConfig {
 struct NonlinearConfig {
   uint32_t lanes = 64;
   uint32_t depth = 16;  // pipeline stages (exp/div/sqrt units)
+  // Softmax streams behind the QK^T matmul that feeds it (a design that pipelines the scores into the
+  // softmax unit row by row): only what the softmax needs beyond the matmul, and at least its last row,
+  // stays on the critical path.
+  bool softmax_overlap = false;
 };
 
 // Per-event energy; sources cited in configs/energy/*.ini.

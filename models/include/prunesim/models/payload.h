@@ -23,6 +23,7 @@ struct ComputeCmd : tlm::tlm_extension<ComputeCmd> {
   uint64_t hideable_cycles = 0;       // token unit: the part that may overlap earlier ops (score + top-k)
   uint64_t macs = 0;
   uint64_t stored_weights = 0, issued_weights = 0, kept_weights = 0;  // weight positions (PE ops)
+  uint64_t issued_macs = 0;  // MACs the engine performs, zeros it cannot skip included (PE energy)
   uint64_t vector_ops = 0;
   uint64_t onchip_read_bytes = 0, onchip_write_bytes = 0;
   double imbalance = 1.0;

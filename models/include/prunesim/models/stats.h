@@ -16,7 +16,8 @@ struct OpStats {
   // Weight positions of PE ops, summed over work items: all of them (the stored matrix's rows x cols), those
   // the engine worked through (kept + zeros it could not skip), and the kept ones.
   uint64_t stored_weights = 0, issued_weights = 0, kept_weights = 0;
-  std::string pattern;  // Gemm: the weight matrix's pruning pattern (models/engine.h pattern_label)
+  uint64_t issued_macs = 0;  // MACs performed including zeros the engine could not skip (PE energy events)
+  std::string pattern;       // Gemm: the weight matrix's pruning pattern (models/engine.h pattern_label)
   uint64_t ddr_read_bytes = 0, ddr_write_bytes = 0;
   uint64_t onchip_read_bytes = 0, onchip_write_bytes = 0;
   uint64_t vector_ops = 0;
@@ -24,10 +25,11 @@ struct OpStats {
   // token-pruning unit on the critical path (its top-k and compaction hold the layer up).
   uint64_t stall_memory = 0, stall_ports = 0, stall_writeback = 0, stall_token_unit = 0;
   uint64_t preload_saved_cycles = 0;  // saved by overlapping weight preload (pe.overlap_preload)
-  double utilization = 0;             // efficiency: useful MACs / (cycles x the engine's peak MACs per cycle)
-  double imbalance = 1.0;             // max over mean PE-group work (Gemm; 1 when balanced)
-  uint64_t roofline_cycles = 0;       // max(MACs / peak MAC rate, DRAM bytes / peak bandwidth)
-  uint32_t tokens = 0;                // tokens alive after the op (token pruning), else 0
+  uint64_t hidden_cycles = 0;    // of busy_cycles, hidden behind the previous op (nonlinear.softmax_overlap)
+  double utilization = 0;        // efficiency: useful MACs / (cycles x the engine's peak MACs per cycle)
+  double imbalance = 1.0;        // max over mean PE-group work (Gemm; 1 when balanced)
+  uint64_t roofline_cycles = 0;  // max(MACs / peak MAC rate, DRAM bytes / peak bandwidth)
+  uint32_t tokens = 0;           // tokens alive after the op (token pruning), else 0
 
   // Fraction of the stored matrix's work the engine skipped: 1 - issued / stored.
   double work_skipped() const {
