@@ -49,12 +49,20 @@ const char* mapping_name(AddressMapping m) {
   return "?";
 }
 
+const std::vector<AddressMapping>& all_mappings() {
+  static const std::vector<AddressMapping> all = {
+      AddressMapping::RowColumnBank, AddressMapping::RowBankColumn, AddressMapping::BankGroupInterleaved,
+      AddressMapping::BankRowColumn};
+  return all;
+}
+
 AddressMapping parse_mapping(const std::string& s) {
-  for (auto m : {AddressMapping::RowColumnBank, AddressMapping::RowBankColumn,
-                 AddressMapping::BankGroupInterleaved, AddressMapping::BankRowColumn})
+  std::string names;
+  for (auto m : all_mappings()) {
     if (s == mapping_name(m)) return m;
-  throw InputError("ddr.mapping '" + s +
-                   "': expected row_column_bank, row_bank_column, bank_group_interleaved or bank_row_column");
+    names += (names.empty() ? "" : ", ") + std::string(mapping_name(m));
+  }
+  throw InputError("ddr.mapping '" + s + "': expected one of " + names);
 }
 
 static bool pow2(uint64_t v) {

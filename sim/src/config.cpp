@@ -461,10 +461,12 @@ ConfigSchema::ConfigSchema() {
       {{"open", PagePolicy::Open}, {"closed", PagePolicy::Closed}}, "row buffer policy");
   add_enum<AddressMapping>(
       "ddr.mapping", [](RunConfig& c) -> AddressMapping& { return c.hw.ddr.ctrl.mapping; },
-      {{"row_column_bank", AddressMapping::RowColumnBank},
-       {"row_bank_column", AddressMapping::RowBankColumn},
-       {"bank_row_column", AddressMapping::BankRowColumn}},
-      "address mapping (row_column_bank = Xilinx MIG default)");
+      [] {
+        std::vector<std::pair<std::string, AddressMapping>> v;
+        for (auto m : all_mappings()) v.emplace_back(mapping_name(m), m);
+        return v;
+      }(),
+      "address mapping (row_column_bank = Xilinx MIG default; bank_group_interleaved = PG313's order)");
   add_f64(
       "ddr.controller_latency_ns",
       [](RunConfig& c) -> double& { return c.hw.ddr.ctrl.controller_latency_ns; }, 0, 1000,
@@ -595,7 +597,7 @@ ConfigSchema::ConfigSchema() {
       "append a fused token");
   add_str(
       "workload.token_mode", [](RunConfig& c) -> std::string& { return c.workload.token_mode; },
-      "static|distribution");
+      "static|distribution|threshold (threshold: counts from running the model, needs real weights)");
   add_f64(
       "workload.token_stddev", [](RunConfig& c) -> double& { return c.workload.token_stddev; }, 0, 1,
       "per-sample keep stddev");

@@ -67,11 +67,18 @@ TEST(Config, ShippedDefaultDesignFileEqualsTheBuiltInDefault) {
 
 TEST(Config, EveryShippedConfigParses) {
   const ConfigSchema s;
-  for (const char* f :
-       {"configs/devices/alveo-u250.ini", "configs/devices/alveo-u280.ini", "configs/devices/zcu102.ini",
-        "configs/devices/de1-soc.ini", "configs/energy/ultrascale-plus-16nm.ini",
-        "configs/examples/bert-base-hbm.ini", "configs/examples/gru-de1soc.ini",
-        "configs/examples/deit-small-mpca.ini"}) {
+  for (const char* f : {"configs/devices/alveo-u250.ini", "configs/devices/alveo-u280.ini",
+                        "configs/devices/zcu102.ini", "configs/devices/de1-soc.ini",
+                        "configs/energy/ultrascale-plus-16nm.ini", "configs/examples/bert-base-hbm.ini",
+                        "configs/examples/gru-de1soc.ini", "configs/examples/deit-small-mpca.ini"}) {
     EXPECT_NO_THROW(s.resolve({test::source_path(f)}, {})) << f;
   }
+}
+
+// One name table per enum: every DRAM address mapping the model has can be chosen by name.
+TEST(Config, EveryAddressMappingIsReachableByName) {
+  const ConfigSchema s;
+  for (auto m : models::all_mappings())
+    EXPECT_EQ(s.resolve({}, {std::string("ddr.mapping=") + models::mapping_name(m)}).hw.ddr.ctrl.mapping, m);
+  EXPECT_NE(s.describe().find("bank_group_interleaved"), std::string::npos);
 }

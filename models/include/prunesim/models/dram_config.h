@@ -3,6 +3,7 @@
 // (DDR4) speed bins for x8 8 Gb devices; every value can be overridden key by key.
 #include <cstdint>
 #include <string>
+#include <vector>
 
 namespace prunesim::models {
 
@@ -80,6 +81,8 @@ inline ChannelAddr split_channel(const DramOrg& o, uint64_t addr) {
 // "ddr4-2400", "ddr4-3200", "hbm2" (one pseudo-channel's timing; org.channels pseudo-channels).
 DramConfig dram_preset(const std::string& name);
 const char* mapping_name(AddressMapping m);
+// Every mapping, in the order --help-config lists them: the one table the schema and parse_mapping use.
+const std::vector<AddressMapping>& all_mappings();
 AddressMapping parse_mapping(const std::string& s);
 
 }  // namespace prunesim::models
