@@ -66,6 +66,16 @@ ParamSpec ParamSpec::choice(std::string name, std::string def, std::vector<std::
   return s;
 }
 
+ParamSpec ParamSpec::text(std::string name, std::string def, std::string text_type, std::string help) {
+  ParamSpec s;
+  s.name = std::move(name);
+  s.type = Type::Text;
+  s.default_value = std::move(def);
+  s.text_type = std::move(text_type);
+  s.help = std::move(help);
+  return s;
+}
+
 std::string ParamSpec::type_text() const {
   switch (type) {
     case Type::UInt: return "integer in [" + number_text(lo) + ", " + number_text(hi) + "]";
@@ -76,6 +86,7 @@ std::string ParamSpec::type_text() const {
       for (const auto& c : choices) t += (t.empty() ? "" : "|") + c;
       return t;
     }
+    case Type::Text: return text_type;
   }
   return "?";
 }
@@ -101,6 +112,7 @@ void ParamSpec::check(const std::string& v) const {
       for (const auto& c : choices)
         if (c == v) return;
       throw InputError("expected one of " + type_text() + ", got '" + v + "'");
+    case Type::Text: return;  // the binding's setter validates
   }
 }
 

@@ -315,19 +315,6 @@ ConfigSchema::ConfigSchema() {
              }});
   }
   add_u32(
-      "pe.rows", [](RunConfig& c) -> uint32_t& { return c.hw.pe.rows; }, 1, 1024, "PE array rows (R)");
-  add_u32(
-      "pe.cols", [](RunConfig& c) -> uint32_t& { return c.hw.pe.cols; }, 1, 1024, "PE array columns (C)");
-  add_enum<hls::Dataflow>(
-      "pe.dataflow", [](RunConfig& c) -> hls::Dataflow& { return c.hw.pe.dataflow; },
-      {{"ws", hls::Dataflow::WeightStationary},
-       {"os", hls::Dataflow::OutputStationary},
-       {"is", hls::Dataflow::InputStationary}},
-      "systolic: weight-, output- or input-stationary (SCALE-Sim v2 mappings)");
-  add_bool(
-      "pe.overlap_preload", [](RunConfig& c) -> bool& { return c.hw.pe.overlap_preload; },
-      "weight-stationary: preload the next fold's weights during this fold");
-  add_u32(
       "pe.macs_per_dsp_int8", [](RunConfig& c) -> uint32_t& { return c.hw.pe.macs_per_dsp_int8; }, 1, 4,
       "int8 MACs per DSP");
   add_u32(
@@ -337,60 +324,25 @@ ConfigSchema::ConfigSchema() {
       "pe.dsp_per_mac_fp32", [](RunConfig& c) -> double& { return c.hw.pe.dsp_per_mac_fp32; }, 0.5, 16,
       "DSPs per fp32 MAC");
   add_u32(
-      "pe.pipeline_depth", [](RunConfig& c) -> uint32_t& { return c.hw.pe.pipeline_depth; }, 0, 64,
-      "MAC pipeline stages");
-  add_enum<BalancePolicy>(
-      "pe.balance", [](RunConfig& c) -> BalancePolicy& { return c.hw.pe.balance; },
-      {{"none", BalancePolicy::None},
-       {"row_balanced", BalancePolicy::RowBalanced},
-       {"greedy", BalancePolicy::Greedy}},
-      "assignment of block rows to PE column groups");
-  add_enum<SystolicSparsity>(
-      "pe.sparse", [](RunConfig& c) -> SystolicSparsity& { return c.hw.pe.sparse; },
-      {{"none", SystolicSparsity::None}, {"block", SystolicSparsity::Block}},
-      "systolic sparse support: none (only all-zero R x C tiles skipped) or block (column groups gather "
-      "the inputs their rows keep)");
-  add_u32(
-      "pe.group_cols", [](RunConfig& c) -> uint32_t& { return c.hw.pe.group_cols; }, 1, 1024,
-      "systolic block support: narrowest column group with its own activation feeder");
-  add_u32(
-      "pe.gather_elems", [](RunConfig& c) -> uint32_t& { return c.hw.pe.gather_elems; }, 1, 1024,
-      "systolic block support: activation gather granularity in elements");
-  add_key({"pe.nm", "none|N:M",
-           "systolic N:M support: PEs select N of every M activations (e.g. 2:4); none: no N:M hardware",
-           [](const RunConfig& c) {
-             return c.hw.pe.nm_m ? std::to_string(c.hw.pe.nm_n) + ":" + std::to_string(c.hw.pe.nm_m)
-                                 : std::string("none");
-           },
-           [](RunConfig& c, const std::string& v) {
-             if (v == "none") {
-               c.hw.pe.nm_n = c.hw.pe.nm_m = 0;
-               return;
-             }
-             const size_t colon = v.find(':');
-             if (colon == std::string::npos)
-               throw InputError("expected none or N:M (e.g. 2:4), got '" + v + "'");
-             const uint64_t n = parse_uint(v.substr(0, colon)), m = parse_uint(v.substr(colon + 1));
-             if (n == 0 || m == 0 || n > m || m > 64)
-               throw InputError("expected N:M with 1 <= N <= M <= 64, got '" + v + "'");
-             c.hw.pe.nm_n = uint32_t(n);
-             c.hw.pe.nm_m = uint32_t(m);
-           }});
-  add_u32(
       "pe.accumulator_bits", [](RunConfig& c) -> uint32_t& { return c.hw.pe.accumulator_bits; }, 8, 64,
       "accumulator width");
-  // [<engine>]: each engine's own parameters, as it declares them (models/src/engines/*.cpp).
+  // Each engine's own parameters, as it declares them (models/src/engines/*.cpp): the systolic engine's under
+  // [pe], bound to PeConfig; the others' under a section of their name, kept in HwConfig::engine_params.
   for (const auto& e : models::engine_registry())
     for (const auto& spec : e.params) {
-      const std::string key = e.name + "." + spec.name;
+      const std::string key = e.section + "." + spec.name;
       add_key({key, spec.type_text(), spec.help,
                [key, spec](const RunConfig& c) {
+                 if (spec.get) return spec.get(c.hw);
                  const std::string* v = c.hw.engine_params.find(key);
                  return v ? *v : spec.default_value;
                },
                [key, spec](RunConfig& c, const std::string& v) {
                  spec.check(v);
-                 c.hw.engine_params.set(key, v);
+                 if (spec.set)
+                   spec.set(c.hw, v);
+                 else
+                   c.hw.engine_params.set(key, v);
                }});
     }
   // [buffer.*]

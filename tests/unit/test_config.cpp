@@ -40,14 +40,19 @@ TEST(Config, ErrorsNameTheKeyAndWhereItCameFrom) {
   EXPECT_EQ(error_of({d + "/bad.ini"}, {}),
             d + "/bad.ini:4: unknown key 'pe.colour' (prunesim run --help-config lists every key)");
   test::write_file(d + "/range.ini", "[pe]\n\nrows = 0\n");
-  EXPECT_NE(error_of({d + "/range.ini"}, {}).find(d + "/range.ini:3: pe.rows: value 0 is out of range"),
+  EXPECT_NE(error_of({d + "/range.ini"}, {})
+                .find(d + "/range.ini:3: pe.rows: expected an integer in [1, 1024], got '0'"),
             std::string::npos);
-  EXPECT_NE(error_of({}, {"pe.rows=abc"}).find("--set pe.rows: pe.rows: expected a non-negative integer"),
+  EXPECT_NE(error_of({}, {"pe.rows=abc"})
+                .find("--set pe.rows: pe.rows: expected an integer in [1, 1024], got 'abc'"),
+            std::string::npos);
+  EXPECT_NE(error_of({}, {"pe.overlap_preload=yes"}).find("expected true or false, got 'yes'"),
             std::string::npos);
   EXPECT_NE(error_of({}, {"nosuch.key=1"}).find("unknown key 'nosuch.key'"), std::string::npos);
   EXPECT_NE(error_of({d + "/missing.ini"}, {}).find("missing.ini: cannot open config file"),
             std::string::npos);
-  EXPECT_NE(error_of({}, {"pe.dataflow=diagonal"}).find("expected one of ws|os"), std::string::npos);
+  EXPECT_NE(error_of({}, {"pe.dataflow=diagonal"}).find("expected one of ws|os|is, got 'diagonal'"),
+            std::string::npos);
   EXPECT_NE(error_of({}, {"ddr.preset=ddr9"}).find("ddr.preset 'ddr9'"), std::string::npos);
 }
 

@@ -211,7 +211,8 @@ class BlockPeEngine : public ComputeEngine {
 EngineInfo block_pe_engine_info() {
   return {kSection,
           "MPCA-style array: h compute modules of t x c PEs, each a p x p MAC array on b x b weight blocks",
-          block_pe_params(), [](const HwConfig& hw) { return std::make_unique<BlockPeEngine>(hw); }};
+          kSection, block_pe_params(),
+          [](const HwConfig& hw) { return std::make_unique<BlockPeEngine>(hw); }};
 }
 
 }  // namespace prunesim::models

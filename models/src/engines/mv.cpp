@@ -126,7 +126,7 @@ class MvEngine : public ComputeEngine {
 }  // namespace
 
 EngineInfo mv_engine_info() {
-  return {kSection, "matrix-vector lanes with adder trees for batch-1 RNN steps and decode tokens",
+  return {kSection, "matrix-vector lanes with adder trees for batch-1 RNN steps and decode tokens", kSection,
           mv_params(), [](const HwConfig& hw) { return std::make_unique<MvEngine>(hw); }};
 }
 

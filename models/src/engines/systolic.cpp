@@ -17,6 +17,7 @@
 
 #include "prunesim/models/engine.h"
 #include "prunesim/models/resources.h"
+#include "prunesim/workloads/error.h"
 
 namespace prunesim::models {
 
@@ -228,13 +229,110 @@ class SystolicEngine : public ComputeEngine {
 
 }  // namespace
 
+// The [pe] keys of the systolic engine, bound to PeConfig's fields.
+namespace {
+
+uint64_t parse_count(const std::string& v) {
+  if (v.empty() || v.size() > 9 || v.find_first_not_of("0123456789") != std::string::npos)
+    throw InputError("expected none or N:M (e.g. 2:4), got '" + v + "'");
+  return std::stoull(v);
+}
+
+template <class E>
+ParamSpec enum_param(const std::string& name, E PeConfig::*field,
+                     std::vector<std::pair<std::string, E>> names, const std::string& help) {
+  std::vector<std::string> choices;
+  std::string def;
+  for (const auto& [n, e] : names) {
+    choices.push_back(n);
+    if (e == PeConfig{}.*field) def = n;
+  }
+  ParamSpec s = ParamSpec::choice(name, def, choices, help);
+  s.bind(
+      [field, names](const HwConfig& hw) {
+        for (const auto& [n, e] : names)
+          if (e == hw.pe.*field) return n;
+        return std::string("?");
+      },
+      [field, names](HwConfig& hw, const std::string& v) {
+        for (const auto& [n, e] : names)
+          if (n == v) hw.pe.*field = e;
+      });
+  return s;
+}
+
+ParamSpec uint_param(const std::string& name, uint32_t PeConfig::*field, uint32_t lo, uint32_t hi,
+                     const std::string& help) {
+  ParamSpec s = ParamSpec::uint(name, PeConfig{}.*field, lo, hi, help);
+  s.bind([field](const HwConfig& hw) { return std::to_string(hw.pe.*field); },
+         [field](HwConfig& hw, const std::string& v) { hw.pe.*field = uint32_t(std::stoul(v)); });
+  return s;
+}
+
+std::vector<ParamSpec> systolic_params() {
+  ParamSpec preload = ParamSpec::flag("overlap_preload", PeConfig{}.overlap_preload,
+                                      "WS/IS: preload the next fold's stationary operand during this fold");
+  preload.bind([](const HwConfig& hw) { return std::string(hw.pe.overlap_preload ? "true" : "false"); },
+               [](HwConfig& hw, const std::string& v) { hw.pe.overlap_preload = v == "true"; });
+  ParamSpec nm =
+      ParamSpec::text("nm", "none", "none|N:M",
+                      "N:M support: PEs select N of every M activations (e.g. 2:4); none: no N:M hardware");
+  nm.bind(
+      [](const HwConfig& hw) {
+        return hw.pe.nm_m ? std::to_string(hw.pe.nm_n) + ":" + std::to_string(hw.pe.nm_m)
+                          : std::string("none");
+      },
+      [](HwConfig& hw, const std::string& v) {
+        if (v == "none") {
+          hw.pe.nm_n = hw.pe.nm_m = 0;
+          return;
+        }
+        const size_t colon = v.find(':');
+        if (colon == std::string::npos) throw InputError("expected none or N:M (e.g. 2:4), got '" + v + "'");
+        const uint64_t n = parse_count(v.substr(0, colon)), m = parse_count(v.substr(colon + 1));
+        if (n == 0 || m == 0 || n > m || m > 64)
+          throw InputError("expected N:M with 1 <= N <= M <= 64, got '" + v + "'");
+        hw.pe.nm_n = uint32_t(n);
+        hw.pe.nm_m = uint32_t(m);
+      });
+  return {
+      uint_param("rows", &PeConfig::rows, 1, 1024, "array rows (R)"),
+      uint_param("cols", &PeConfig::cols, 1, 1024, "array columns (C)"),
+      enum_param<hls::Dataflow>("dataflow", &PeConfig::dataflow,
+                                {{"ws", hls::Dataflow::WeightStationary},
+                                 {"os", hls::Dataflow::OutputStationary},
+                                 {"is", hls::Dataflow::InputStationary}},
+                                "weight-, output- or input-stationary (SCALE-Sim v2 mappings)"),
+      preload,
+      uint_param("pipeline_depth", &PeConfig::pipeline_depth, 0, 64,
+                 "MAC register stages beyond the systolic skew, drained once per op"),
+      enum_param<BalancePolicy>(
+          "balance", &PeConfig::balance,
+          {{"none", BalancePolicy::None},
+           {"row_balanced", BalancePolicy::RowBalanced},
+           {"greedy", BalancePolicy::Greedy}},
+          "assignment of block rows to column groups: in order (none, row_balanced) or longest "
+          "first (greedy)"),
+      enum_param<SystolicSparsity>(
+          "sparse", &PeConfig::sparse, {{"none", SystolicSparsity::None}, {"block", SystolicSparsity::Block}},
+          "sparse support: none (only all-zero R x C tiles skipped) or block (column groups "
+          "gather the inputs their rows keep)"),
+      uint_param("group_cols", &PeConfig::group_cols, 1, 1024,
+                 "block support: narrowest column group with its own activation feeder"),
+      uint_param("gather_elems", &PeConfig::gather_elems, 1, 1024,
+                 "block support: activation gather granularity in elements"),
+      nm,
+  };
+}
+
+}  // namespace
+
 EngineInfo systolic_engine_info() {
   return {
       "systolic",
-      "R x C systolic MAC array (WS/OS/IS), the [pe] keys; block-sparse support per column group (pe.sparse) "
-      "and optional N:M support (pe.nm)",
-      {},
-      [](const HwConfig& hw) { return std::make_unique<SystolicEngine>(hw); }};
+      "R x C systolic MAC array (WS/OS/IS); block-sparse support per column group (pe.sparse) and optional "
+      "N:M support (pe.nm)",
+      "pe", systolic_params(), [](const HwConfig& hw) { return std::make_unique<SystolicEngine>(hw); }};
 }
 
 }  // namespace prunesim::models

@@ -5,7 +5,7 @@
 // calls an engine per work item, and tests call engines directly.
 //
 // Adding an engine: one file in models/src/engines/ that defines the class and an EngineInfo, and one line
-// in engine_registry.cpp. See README "What each engine can skip".
+// in engine_registry.cpp (README "Compute engines").
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -104,8 +104,10 @@ class ComputeEngine {
 struct EngineInfo {
   std::string name;
   std::string help;
-  // Parameters under the section named like the engine ("block_pe.modules"); the systolic engine reads the
-  // [pe] keys of PeConfig instead and declares none here.
+  // The config section of its parameters: the engine's name ("block_pe.modules"), or "pe" for the systolic
+  // engine, whose parameters are bound to PeConfig's fields. Keys of an unbound section whose engine is not
+  // selected are errors.
+  std::string section;
   std::vector<ParamSpec> params;
   std::function<std::unique_ptr<ComputeEngine>(const HwConfig&)> create;
 };

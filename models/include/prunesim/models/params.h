@@ -5,26 +5,43 @@
 // Values are kept as the user wrote them (ParamValues) and read back typed through a ParamReader, which
 // falls back to the declared default.
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <string>
 #include <vector>
 
 namespace prunesim::models {
 
+struct HwConfig;
+
 struct ParamSpec {
-  enum class Type { UInt, Real, Bool, Choice };
+  enum class Type { UInt, Real, Bool, Choice, Text };
   std::string name;  // without the section: "modules"
   Type type = Type::UInt;
   std::string default_value;
   double lo = 0, hi = 0;             // UInt and Real: inclusive range
   std::vector<std::string> choices;  // Choice
+  std::string text_type;             // Text: how --help-config names the accepted form ("none|N:M")
   std::string help;
+  // Where the value lives. Unbound (the default), in HwConfig::engine_params under "<section>.<name>", read
+  // back with a ParamReader; an engine whose config is a struct of HwConfig (systolic: PeConfig) binds the
+  // field instead: `get` prints it, `set` parses and stores it (after check(); throws InputError).
+  std::function<std::string(const HwConfig&)> get;
+  std::function<void(HwConfig&, const std::string&)> set;
 
   static ParamSpec uint(std::string name, uint64_t def, uint64_t lo, uint64_t hi, std::string help);
   static ParamSpec real(std::string name, double def, double lo, double hi, std::string help);
   static ParamSpec flag(std::string name, bool def, std::string help);
   static ParamSpec choice(std::string name, std::string def, std::vector<std::string> choices,
                           std::string help);
+  // Free-form text validated by `set` (bound parameters only).
+  static ParamSpec text(std::string name, std::string def, std::string text_type, std::string help);
+  ParamSpec& bind(std::function<std::string(const HwConfig&)> getter,
+                  std::function<void(HwConfig&, const std::string&)> setter) {
+    get = std::move(getter);
+    set = std::move(setter);
+    return *this;
+  }
 
   std::string type_text() const;  // "integer in [1, 64]", "a|b|c", "true|false"
   // Throws InputError("expected ..., got 'v'") when `v` is not a valid value.
