@@ -98,6 +98,9 @@ RunResult simulate(const workloads::Trace& trace, const HwConfig& hw, const std:
   if (!r.resources.fits)
     throw InputError("design does not fit device " + hw.device.part + ": " + r.resources.overflow);
 
+  // One global quantum for the process (SystemC keeps it static), set before any initiator's quantum keeper
+  // reads it; 0 means synchronise after every item.
+  tlm_utils::tlm_quantumkeeper::set_global_quantum(sc_core::sc_time(hw.sim.quantum_ns, sc_core::SC_NS));
   Accelerator top("accelerator", trace, hw);
   std::unique_ptr<FunctionalModel> functional;
   if (hw.sim.functional) {

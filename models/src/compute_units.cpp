@@ -1,5 +1,7 @@
 #include "prunesim/models/compute_units.h"
 
+#include "prunesim/models/tiling.h"
+
 #include <algorithm>
 #include <cmath>
 
@@ -14,9 +16,6 @@ using workloads::Op;
 using workloads::OpKind;
 
 namespace {
-uint64_t bytes_of(uint64_t elems, int bits) {
-  return (elems * uint64_t(bits) + 7) / 8;
-}
 
 ComputeCmd& command(tlm::tlm_generic_payload& tx) {
   ComputeCmd* cmd = nullptr;
@@ -78,12 +77,12 @@ void PeArray::b_transport(tlm::tlm_generic_payload& tx, sc_core::sc_time& delay)
     reuse = engine_.activation_reuse(*cmd.weight);
     uint64_t out_rows = 0;
     for (uint32_t r = cmd.first; r < cmd.last; ++r) out_rows += cmd.weight->block_row_height(r);
-    cmd.onchip_write_bytes = bytes_of(cmd.m * out_rows, op.abits);
+    cmd.onchip_write_bytes = bytes_of_bits(cmd.m * out_rows, op.abits);
     cmd.kept_weights = cmd.m ? c.macs / cmd.m : 0;
   } else {
     c = engine_.matmul(op);
     reuse = engine_.matmul_reuse(op);
-    cmd.onchip_write_bytes = bytes_of(uint64_t(op.count) * op.m * op.n, op.abits);
+    cmd.onchip_write_bytes = bytes_of_bits(uint64_t(op.count) * op.m * op.n, op.abits);
     cmd.kept_weights = c.stored_weights;
   }
   cmd.cycles = c.cycles;
@@ -95,7 +94,7 @@ void PeArray::b_transport(tlm::tlm_generic_payload& tx, sc_core::sc_time& delay)
   cmd.issued_macs = op.kind == OpKind::Gemm ? cmd.m * c.issued_weights : c.macs;
   cmd.stall_port_cycles = c.bandwidth_stall_cycles;
   // Each activation read from the buffer feeds `reuse` MACs.
-  cmd.onchip_read_bytes = bytes_of(cmd.macs / std::max<uint64_t>(1, reuse), op.abits);
+  cmd.onchip_read_bytes = bytes_of_bits(cmd.macs / std::max<uint64_t>(1, reuse), op.abits);
   const double need = engine_.act_values_per_cycle() * std::ceil(op.abits / 8.0);
   const double have = act_.bytes_per_cycle();
   if (cmd.item && cmd.item->last_of_op && cmd.cycles) cmd.cycles += engine_.drain_cycles();  // once per op
@@ -124,8 +123,8 @@ void VectorUnit::b_transport(tlm::tlm_generic_payload& tx, sc_core::sc_time& del
                           : op.kind == OpKind::LayerNorm ? hls::kLayerNormPasses
                                                          : hls::kEltwisePasses;
   const uint64_t inputs = op.kind == OpKind::Residual ? 2 : 1;
-  cmd.onchip_read_bytes = bytes_of(elems * passes * inputs, op.abits);
-  cmd.onchip_write_bytes = bytes_of(elems, op.abits);
+  cmd.onchip_read_bytes = bytes_of_bits(elems * passes * inputs, op.abits);
+  cmd.onchip_write_bytes = bytes_of_bits(elems, op.abits);
   if (cmd.functional) cmd.functional->execute(*cmd.item, op);  // data, not timing
   delay += cycles_to_time(cmd.cycles, cycle_ns_);
   tx.set_response_status(tlm::TLM_OK_RESPONSE);
@@ -149,8 +148,8 @@ void TokenUnit::b_transport(tlm::tlm_generic_payload& tx, sc_core::sc_time& dela
   cmd.cycles = token_prune_cycles(cfg_, vec_, act_, d_model_, op, &cmd.hideable_cycles);
   uint64_t moved = 0;
   for (size_t s = 0; s < op.tokens_in.size(); ++s) moved += uint64_t(op.tokens_kept[s]) * d_model_;
-  cmd.onchip_read_bytes = bytes_of(moved, op.abits);
-  cmd.onchip_write_bytes = bytes_of(moved, op.abits);
+  cmd.onchip_read_bytes = bytes_of_bits(moved, op.abits);
+  cmd.onchip_write_bytes = bytes_of_bits(moved, op.abits);
   if (cmd.functional) cmd.functional->execute(*cmd.item, op);  // data, not timing
   delay += cycles_to_time(cmd.cycles, cycle_ns_);
   tx.set_response_status(tlm::TLM_OK_RESPONSE);

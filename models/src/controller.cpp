@@ -42,9 +42,7 @@ Controller::Controller(sc_core::sc_module_name name, const workloads::Trace& tra
     stats_[i].kind = workloads::op_kind_name(op.kind);
     if (op.kind == OpKind::Gemm) stats_[i].pattern = pattern_label(trace_.matrices.at(op.weight));
   }
-  // One global quantum for the process (SystemC keeps it static); 0 means synchronise after every item.
-  tlm_utils::tlm_quantumkeeper::set_global_quantum(sc_core::sc_time(hw.sim.quantum_ns, sc_core::SC_NS));
-  qk_.reset();
+  qk_.reset();  // the global quantum is set by whoever elaborates (simulate()), before this module exists
   SC_THREAD(loader);
   SC_THREAD(compute);
   SC_METHOD(publish_in_flight);

@@ -1,6 +1,7 @@
 #include "prunesim/models/resources.h"
 
 #include <cmath>
+#include <sstream>
 
 #include "prunesim/models/engine.h"
 
@@ -65,22 +66,26 @@ ResourceUse estimate_resources(const HwConfig& hw, int weight_bits) {
     if (b->kind == MemoryKind::Uram) u.uram += n;
     if (b->kind == MemoryKind::M10k) u.m10k += n;
   }
-  auto check = [&u](const char* what, uint64_t used, uint64_t avail) {
-    if (used > avail && u.fits) {
-      u.fits = false;
-      u.overflow = std::string(what) + ": design needs " + std::to_string(used) + ", device has " +
-                   std::to_string(avail);
-    }
+  // Every resource that overflows, so one run tells the whole story.
+  auto add = [&u](const std::string& what) {
+    u.overflow += (u.fits ? "" : "; ") + what;
+    u.fits = false;
+  };
+  auto check = [&add](const char* what, uint64_t used, uint64_t avail) {
+    if (used > avail)
+      add(std::string(what) + ": design needs " + std::to_string(used) + ", device has " +
+          std::to_string(avail));
   };
   check("DSP", u.dsp, hw.device.dsp);
   check("BRAM36", u.bram36, hw.device.bram36);
   check("URAM288", u.uram, hw.device.uram);
   check("M10K", u.m10k, hw.device.m10k);
   check("LUT", u.lut, hw.device.lut);
-  if (hw.clock.mhz > hw.device.max_clock_mhz && u.fits) {
-    u.fits = false;
-    u.overflow = "clock: design asks " + std::to_string(hw.clock.mhz) + " MHz, device allows " +
-                 std::to_string(hw.device.max_clock_mhz) + " MHz";
+  if (hw.clock.mhz > hw.device.max_clock_mhz) {
+    std::ostringstream os;
+    os << "clock: design asks " << hw.clock.mhz << " MHz, device allows " << hw.device.max_clock_mhz
+       << " MHz";
+    add(os.str());
   }
   return u;
 }

@@ -39,5 +39,19 @@ TEST(Resources, ADesignTooBigForZcu102NamesWhatOverflowed) {
   hw.device.uram = 0;
   const ResourceUse u = estimate_resources(hw, 16);  // 4096 int16 MACs need 4096 DSPs
   EXPECT_FALSE(u.fits);
-  EXPECT_EQ(u.overflow, "DSP: design needs 4096, device has 2520");
+  EXPECT_EQ(u.overflow, "DSP: design needs 4096, device has 2520; URAM288: design needs 384, device has 0");
+}
+
+TEST(Resources, EveryOverflowIsNamedWithItsNumbers) {
+  HwConfig hw;
+  hw.device.dsp = 100;
+  hw.device.uram = 10;
+  hw.device.max_clock_mhz = 250;
+  hw.clock.mhz = 1000;
+  const ResourceUse u = estimate_resources(hw, 8);
+  EXPECT_FALSE(u.fits);
+  EXPECT_EQ(
+      u.overflow,
+      "DSP: design needs 2048, device has 100; URAM288: design needs 384, device has 10; clock: design asks "
+      "1000 MHz, device allows 250 MHz");
 }

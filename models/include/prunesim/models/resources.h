@@ -11,7 +11,7 @@ struct ResourceUse {
   uint64_t dsp = 0, bram36 = 0, uram = 0, m10k = 0;
   uint64_t lut = 0;  // the engine's structural estimate of its sparse/reduction logic (not the whole design)
   bool fits = true;
-  std::string overflow;  // what overflowed, with the numbers, when !fits
+  std::string overflow;  // every resource that overflowed, with the numbers, "; "-separated, when !fits
 };
 
 // Primitives for one buffer. Geometry of the primitives: BRAM36 512 x 72 (UG573), URAM288 4096 x 72
