@@ -109,6 +109,15 @@ InputExtent needed_inputs(const Matrix& w, uint32_t row0, uint32_t row1, uint32_
   return e;
 }
 
+ParamSpec balance_param(const std::string& help) {
+  return ParamSpec::choice("balance", "greedy", {"none", "greedy"},
+                           help + ": in order, round by round (none) or longest first (greedy)");
+}
+
+BalancePolicy balance_of(const std::string& choice) {
+  return choice == "greedy" ? BalancePolicy::Greedy : BalancePolicy::None;
+}
+
 uint64_t dsps_for_macs(const PeConfig& pe, uint64_t macs, int bits) {
   if (bits <= 8) return hls::ceil_div(macs, pe.macs_per_dsp_int8);
   if (bits <= 16) return hls::ceil_div(macs, pe.macs_per_dsp_int16);

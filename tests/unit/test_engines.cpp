@@ -11,6 +11,7 @@
 #include "prunesim/sim/config.h"
 #include "prunesim/workloads/error.h"
 #include "prunesim/workloads/pruning.h"
+#include "test_matrices.h"
 #include "test_util.h"
 
 using namespace prunesim;
@@ -24,19 +25,7 @@ uint64_t cdiv(uint64_t a, uint64_t b) {
 }
 
 Matrix matrix(uint32_t n_out, uint32_t k_in, const std::string& spec, Spread spread = Spread::Uniform) {
-  Matrix m;
-  m.name = "w";
-  m.rows = m.dense_rows = n_out;
-  m.cols = m.dense_cols = k_in;
-  const PruneSpec s = parse_prune_spec(spec);
-  m.format = s.method == PruneMethod::Dense           ? StorageFormat::Dense
-             : s.block_rows == 1 && s.block_cols == 1 ? StorageFormat::Csr
-                                                      : StorageFormat::Bcsr;
-  if (s.method == PruneMethod::Unstructured || s.method == PruneMethod::NM) m.format = StorageFormat::Csr;
-  Rng rng(3);
-  apply_mask(m, s, nullptr, spread, 1.0, rng);
-  if (s.method != PruneMethod::Dense) m.pattern = s.str();
-  return m;
+  return test::pruned_matrix(n_out, k_in, spec, spread);
 }
 
 // An engine from --set style keys on the built-in default design.

@@ -3,6 +3,7 @@
 #include "prunesim/hls/cycle_models.h"
 #include "prunesim/models/gemm_timing.h"
 #include "prunesim/workloads/pruning.h"
+#include "test_matrices.h"
 
 using namespace prunesim;
 using namespace prunesim::models;
@@ -16,15 +17,7 @@ uint64_t cdiv(uint64_t a, uint64_t b) {
 }
 
 Matrix matrix(uint32_t n_out, uint32_t k_in, const std::string& spec, Spread spread = Spread::Uniform) {
-  Matrix m;
-  m.name = "w";
-  m.rows = m.dense_rows = n_out;
-  m.cols = m.dense_cols = k_in;
-  const PruneSpec s = parse_prune_spec(spec);
-  m.format = s.method == PruneMethod::Dense ? StorageFormat::Dense : StorageFormat::Bcsr;
-  Rng rng(3);
-  apply_mask(m, s, nullptr, spread, 1.5, rng);
-  return m;
+  return test::pruned_matrix(n_out, k_in, spec, spread);
 }
 
 PeConfig array(uint32_t R, uint32_t C, Dataflow df, BalancePolicy b = BalancePolicy::Greedy) {

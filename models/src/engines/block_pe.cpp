@@ -41,8 +41,7 @@ std::vector<ParamSpec> block_pe_params() {
       ParamSpec::uint("block", 16, 1, 256, "b: the weight block (tile) a PE multiplies, b x b"),
       ParamSpec::choice("mapping", "auto", {"auto", "head", "column"},
                         "head-wise, column-wise, or the cheaper one per GEMM"),
-      ParamSpec::choice("balance", "greedy", {"none", "greedy"},
-                        "assignment of tile rows to PEs/lanes: in order (none) or longest first (greedy)"),
+      balance_param("assignment of tile rows to PEs and lanes"),
       ParamSpec::uint("pipeline_depth", 0, 0, 256, "extra pipeline stages drained once per op"),
   };
 }
@@ -64,7 +63,7 @@ class BlockPeEngine : public ComputeEngine {
     cfg_.b = r.uint("block");
     cfg_.depth = r.uint("pipeline_depth");
     cfg_.mapping = r.choice("mapping");
-    cfg_.balance = r.choice("balance") == "greedy" ? BalancePolicy::Greedy : BalancePolicy::None;
+    cfg_.balance = balance_of(r.choice("balance"));
     validate();
   }
 

@@ -27,8 +27,7 @@ std::vector<ParamSpec> mv_params() {
   return {
       ParamSpec::uint("lanes", 32, 1, 4096, "L: lanes, each computing one output row at a time"),
       ParamSpec::uint("width", 8, 1, 256, "multipliers per lane feeding its adder tree"),
-      ParamSpec::choice("balance", "greedy", {"none", "greedy"},
-                        "assignment of output rows to lanes: in order (none) or longest first (greedy)"),
+      balance_param("assignment of output rows to lanes"),
       ParamSpec::uint(
           "pipeline_depth", 2, 0, 256,
           "stages beyond the adder tree (multiplier and accumulator registers), drained once per op"),
@@ -42,7 +41,7 @@ class MvEngine : public ComputeEngine {
     lanes_ = r.uint("lanes");
     width_ = r.uint("width");
     depth_ = r.uint("pipeline_depth");
-    balance_ = r.choice("balance") == "greedy" ? BalancePolicy::Greedy : BalancePolicy::None;
+    balance_ = balance_of(r.choice("balance"));
   }
 
   std::string name() const override { return "mv"; }

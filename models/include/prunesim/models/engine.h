@@ -118,6 +118,9 @@ const EngineInfo* find_engine(const std::string& name);
 // The engine hw.pe.engine names, configured from hw. Throws InputError for an unknown name.
 std::unique_ptr<ComputeEngine> make_engine(const HwConfig& hw);
 
+// Shared by engines: a `balance` parameter (none | greedy) and its reading.
+ParamSpec balance_param(const std::string& help);
+BalancePolicy balance_of(const std::string& choice);
 // Shared by engines: DSPs for `macs` parallel multipliers at a precision (DSP packing from PeConfig).
 uint64_t dsps_for_macs(const PeConfig& pe, uint64_t macs, int bits);
 // Runs `work` items (each an amount of streamed work) on `units` parallel units under a balance policy and
