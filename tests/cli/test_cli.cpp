@@ -406,3 +406,19 @@ TEST(Cli, RunReportSaysWhatTheEngineCouldNotExploit) {
       std::string::npos)
       << r.out;
 }
+
+// The README's quick start shows what `make run` prints: the block must be the binary's output, byte for byte
+// (regenerate it with `prunesim run` when a figure moves on purpose).
+TEST(Cli, ReadmeQuickStartOutputIsWhatTheBinaryPrints) {
+  const std::string readme = prunesim::test::read_file(prunesim::test::source_path("README.md"));
+  const size_t intro = readme.find("`make run` prints");
+  ASSERT_NE(intro, std::string::npos);
+  const size_t open = readme.find("```\n", intro);
+  ASSERT_NE(open, std::string::npos);
+  const size_t close = readme.find("```", open + 4);
+  ASSERT_NE(close, std::string::npos);
+  const std::string shown = readme.substr(open + 4, close - open - 4);
+  const auto r = run_prunesim("run");
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(shown, r.out);
+}
