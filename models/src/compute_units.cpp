@@ -1,7 +1,5 @@
 #include "prunesim/models/compute_units.h"
 
-#include "prunesim/models/tiling.h"
-
 #include <algorithm>
 #include <cmath>
 
@@ -9,6 +7,7 @@
 #include "prunesim/hls/nonlinear.h"  // pass counts of the kernels the vector unit runs
 #include "prunesim/models/functional.h"
 #include "prunesim/models/sc_util.h"
+#include "prunesim/models/tiling.h"  // bytes_of_bits
 
 namespace prunesim::models {
 
@@ -78,19 +77,19 @@ void PeArray::b_transport(tlm::tlm_generic_payload& tx, sc_core::sc_time& delay)
     uint64_t out_rows = 0;
     for (uint32_t r = cmd.first; r < cmd.last; ++r) out_rows += cmd.weight->block_row_height(r);
     cmd.onchip_write_bytes = bytes_of_bits(cmd.m * out_rows, op.abits);
-    cmd.kept_weights = cmd.m ? c.macs / cmd.m : 0;
+    cmd.weights.kept = cmd.m ? c.macs / cmd.m : 0;
   } else {
     c = engine_.matmul(op);
     reuse = engine_.matmul_reuse(op);
     cmd.onchip_write_bytes = bytes_of_bits(uint64_t(op.count) * op.m * op.n, op.abits);
-    cmd.kept_weights = c.stored_weights;
+    cmd.weights.kept = c.stored_weights;
   }
   cmd.cycles = c.cycles;
   cmd.macs = c.macs;
   cmd.imbalance = c.imbalance;
   cmd.preload_saved_cycles = c.preload_saved_cycles;
-  cmd.stored_weights = c.stored_weights;
-  cmd.issued_weights = c.issued_weights;
+  cmd.weights.stored = c.stored_weights;
+  cmd.weights.issued = c.issued_weights;
   cmd.issued_macs = op.kind == OpKind::Gemm ? cmd.m * c.issued_weights : c.macs;
   cmd.stall_port_cycles = c.bandwidth_stall_cycles;
   // Each activation read from the buffer feeds `reuse` MACs.

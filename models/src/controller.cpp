@@ -175,10 +175,8 @@ void Controller::compute() {
     if (op.kind == OpKind::Softmax && item.last_of_op) softmax_end_ = now_cycles();
     st.busy_cycles += cmd.cycles;
     st.macs += cmd.macs;
-    st.stored_weights += cmd.stored_weights;
-    st.issued_weights += cmd.issued_weights;
+    st.weights += cmd.weights;
     st.issued_macs += cmd.issued_macs;
-    st.kept_weights += cmd.kept_weights;
     st.vector_ops += cmd.vector_ops;
     st.onchip_read_bytes += cmd.onchip_read_bytes;
     st.onchip_write_bytes += cmd.onchip_write_bytes;

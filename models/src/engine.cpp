@@ -73,9 +73,8 @@ InputExtent needed_inputs(const Matrix& w, uint32_t row0, uint32_t row1, uint32_
   const uint64_t n_chunks = hls::ceil_div(K, chunk);
   auto chunk_width = [&](uint64_t c) { return std::min<uint64_t>(chunk, K - c * chunk); };
   if (row0 >= row1) return e;
-  const bool dense = w.format == StorageFormat::Dense && !w.mask.has_bitmap;
-  if (dense || !w.mask.has_bitmap) {  // dense, or a counts-only mask whose zeros could be anywhere
-    bool any = dense;
+  if (!w.mask.has_bitmap) {  // dense, or a counts-only mask whose zeros could be anywhere
+    bool any = w.format == StorageFormat::Dense;
     for (uint32_t r = row0 / w.mask.block_rows; !any && r <= (row1 - 1) / w.mask.block_rows; ++r)
       any = w.mask.kept_per_row[r] > 0;
     if (any) e.chunks = n_chunks, e.elems = K;
@@ -110,12 +109,13 @@ InputExtent needed_inputs(const Matrix& w, uint32_t row0, uint32_t row1, uint32_
 }
 
 ParamSpec balance_param(const std::string& help) {
-  return ParamSpec::choice("balance", "greedy", {"none", "greedy"},
+  return ParamSpec::choice("balance", balance_name(BalancePolicy::Greedy),
+                           {balance_name(BalancePolicy::None), balance_name(BalancePolicy::Greedy)},
                            help + ": in order, round by round (none) or longest first (greedy)");
 }
 
 BalancePolicy balance_of(const std::string& choice) {
-  return choice == "greedy" ? BalancePolicy::Greedy : BalancePolicy::None;
+  return choice == balance_name(BalancePolicy::Greedy) ? BalancePolicy::Greedy : BalancePolicy::None;
 }
 
 uint64_t dsps_for_macs(const PeConfig& pe, uint64_t macs, int bits) {

@@ -49,10 +49,7 @@ uint64_t buffer_primitives(const BufferConfig& b) {
 }
 
 uint64_t pe_dsps(const PeConfig& pe, int bits) {
-  const uint64_t macs = uint64_t(pe.rows) * pe.cols;
-  if (bits <= 8) return (macs + pe.macs_per_dsp_int8 - 1) / pe.macs_per_dsp_int8;
-  if (bits <= 16) return (macs + pe.macs_per_dsp_int16 - 1) / pe.macs_per_dsp_int16;
-  return uint64_t(std::ceil(double(macs) * pe.dsp_per_mac_fp32));
+  return dsps_for_macs(pe, uint64_t(pe.rows) * pe.cols, bits);
 }
 
 ResourceUse estimate_resources(const HwConfig& hw, int weight_bits) {

@@ -62,9 +62,8 @@ const std::vector<OpColumn>& op_columns() {
       {"stall_token_unit", [](const S& s) { return json(s.stall_token_unit); }},
       {"imbalance", [](const S& s) { return json(round6(s.imbalance)); }},
       {"pattern", [](const S& s) { return json(s.pattern); }},
-      {"work_skipped", [](const S& s) { return json(round6(s.work_skipped())); }},
-      {"zeros_skipped",
-       [](const S& s) { return json(round6(s.stored_weights > s.kept_weights ? s.zeros_skipped() : 0.0)); }},
+      {"work_skipped", [](const S& s) { return json(round6(s.weights.work_skipped())); }},
+      {"zeros_skipped", [](const S& s) { return json(round6(s.weights.zeros_skipped())); }},
       {"roofline_cycles", [](const S& s) { return json(s.roofline_cycles); }},
       {"roofline_fraction",
        [](const S& s) {
@@ -95,11 +94,7 @@ json op_json(const models::OpStats& s) {
 struct PatternRollup {
   std::string label;
   models::Capability capability;
-  uint64_t stored = 0, issued = 0, kept = 0;
-  double zeros_skipped() const {
-    return stored > kept ? double(stored - issued) / double(stored - kept) : 0.0;
-  }
-  double work_skipped() const { return stored ? 1.0 - double(issued) / double(stored) : 0.0; }
+  models::WeightWork work;
 };
 
 std::vector<PatternRollup> pattern_rollup(const models::RunResult& r) {
@@ -107,8 +102,7 @@ std::vector<PatternRollup> pattern_rollup(const models::RunResult& r) {
   for (const auto& [label, cap] : r.capabilities) out.push_back({label, cap});
   for (const auto& s : r.ops)
     for (auto& p : out)
-      if (p.label == s.pattern)
-        p.stored += s.stored_weights, p.issued += s.issued_weights, p.kept += s.kept_weights;
+      if (p.label == s.pattern) p.work += s.weights;
   return out;
 }
 
@@ -178,8 +172,8 @@ json report_json(const RunReport& rep, bool with_ops) {
     sparsity.push_back({{"pattern", p.label},
                         {"exploits", p.capability.exploits},
                         {"how", p.capability.how},
-                        {"work_skipped", round6(p.work_skipped())},
-                        {"zeros_skipped", round6(p.zeros_skipped())}});
+                        {"work_skipped", round6(p.work.work_skipped())},
+                        {"zeros_skipped", round6(p.work.zeros_skipped())}});
   const auto& e = r.energy;
   uint64_t unpruned = 0;
   if (rep.trace.header.count("unpruned_macs")) unpruned = std::stoull(rep.trace.header.at("unpruned_macs"));
@@ -322,14 +316,14 @@ std::string report_text(const RunReport& rep) {
   for (const auto& p : pattern_rollup(r)) {
     if (p.label == "dense") continue;
     // What was measured decides the verb; the engine's own statement says why.
-    const bool measured = p.stored > p.kept;
-    const double z = p.zeros_skipped();
+    const bool measured = p.work.has_zeros();
+    const double z = p.work.zeros_skipped();
     const char* verb = !measured  ? (p.capability.exploits ? "exploits   " : "cannot     ")
                        : z >= 0.9 ? "exploits   "
                        : z >= 0.1 ? "partly     "
                                   : "cannot     ";
     os << verb << p.label << ": " << p.capability.how;
-    if (p.stored > p.kept) os << " (" << fixed(100.0 * p.zeros_skipped(), 1) << " % of zeros skipped)";
+    if (measured) os << " (" << fixed(100.0 * z, 1) << " % of zeros skipped)";
     os << "\n";
   }
   const uint64_t acc = r.dram.reads + r.dram.writes;

@@ -323,8 +323,8 @@ TEST_P(EngineInvariants, HoldOnAPrunedModel) {
   EXPECT_GE(res.issued_macs, res.macs);
   EXPECT_NEAR(res.energy.pe_mj, double(res.issued_macs) * cfg.hw.energy.mac_int8_pj * 1e-9, 1e-12);
   for (const auto& op : res.ops) {
-    EXPECT_LE(op.issued_weights, op.stored_weights) << op.name;
-    EXPECT_GE(op.issued_weights, op.kept_weights) << op.name;  // never skips a kept weight
+    EXPECT_LE(op.weights.issued, op.weights.stored) << op.name;
+    EXPECT_GE(op.weights.issued, op.weights.kept) << op.name;  // never skips a kept weight
   }
 }
 

@@ -54,8 +54,9 @@ struct BlockPeConfig {
 
 class BlockPeEngine : public ComputeEngine {
  public:
-  explicit BlockPeEngine(const HwConfig& hw) : pe_(hw.pe), specs_(block_pe_params()) {
-    const ParamReader r(kSection, specs_, hw.engine_params);
+  explicit BlockPeEngine(const HwConfig& hw) : pe_(hw.pe) {
+    const std::vector<ParamSpec> specs = block_pe_params();
+    const ParamReader r(kSection, specs, hw.engine_params);
     cfg_.h = r.uint("modules");
     cfg_.t = r.uint("pe_rows");
     cfg_.c = r.uint("pe_cols");
@@ -155,14 +156,16 @@ class BlockPeEngine : public ComputeEngine {
     g.stored_weights = g.issued_weights = uint64_t(op.count) * op.k * op.n;
     const uint64_t tiles = ceil_div(op.n, cfg_.b) * ceil_div(op.k, cfg_.b);
     const uint64_t snap = hls::block_snapshot_cycles(op.m, cfg_.b, cfg_.p);
-    const uint64_t head = ceil_div(op.count, cfg_.h) * ceil_div(tiles, cfg_.t * cfg_.c) * snap +
-                          (cfg_.c > 1 ? hls::adder_tree_depth(cfg_.c) : 0);
+    const uint64_t head =
+        ceil_div(op.count, cfg_.h) * ceil_div(tiles, cfg_.t * cfg_.c) * snap + reduce_cycles();
     const uint64_t col = uint64_t(op.count) * ceil_div(tiles, pes()) * snap;
     g.cycles = cfg_.mapping == "column" ? col : cfg_.mapping == "head" ? head : std::min(head, col);
     return g;
   }
 
  private:
+  // Head-wise: the adder tree over a lane's c partial sums (ceil(log2 c) levels), paid once per item.
+  uint64_t reduce_cycles() const { return hls::adder_tree_depth(cfg_.c); }
   uint64_t column_wise(const std::vector<uint64_t>& kept, uint64_t snap, double* imb) const {
     return schedule_units(
         kept, pes(), cfg_.balance, [&](uint64_t load) { return load * snap; }, imb);
@@ -182,27 +185,24 @@ class BlockPeEngine : public ComputeEngine {
     }
     const double mean = double(total) / double(pes());
     *imb = mean > 0 ? double(max_load) / mean : 1.0;
-    return worst ? worst + (cfg_.c > 1 ? hls::adder_tree_depth(cfg_.c) : 0) : 0;
+    return worst ? worst + reduce_cycles() : 0;
   }
 
   // Kept b x b tiles per output tile row, once per matrix.
   const std::vector<uint64_t>& tiles(const Matrix& w) const {
-    auto it = cache_.find(&w);
-    if (it != cache_.end() && it->second.first.matches(w)) return it->second.second;
-    std::vector<uint64_t> v;
-    for (uint64_t r = 0; r < w.rows; r += cfg_.b)
-      v.push_back(
-          needed_inputs(w, uint32_t(r), uint32_t(std::min<uint64_t>(w.rows, r + cfg_.b)), uint32_t(cfg_.b))
-              .chunks);
-    auto& slot = cache_[&w];
-    slot = {MatrixKey::of(w), std::move(v)};
-    return slot.second;
+    return tiles_.get(w, [this](const Matrix& m) {
+      std::vector<uint64_t> v;
+      for (uint64_t r = 0; r < m.rows; r += cfg_.b)
+        v.push_back(
+            needed_inputs(m, uint32_t(r), uint32_t(std::min<uint64_t>(m.rows, r + cfg_.b)), uint32_t(cfg_.b))
+                .chunks);
+      return v;
+    });
   }
 
   PeConfig pe_;
-  std::vector<ParamSpec> specs_;
   BlockPeConfig cfg_;
-  mutable std::map<const Matrix*, std::pair<MatrixKey, std::vector<uint64_t>>> cache_;
+  PerMatrix<std::vector<uint64_t>> tiles_;
 };
 
 }  // namespace

@@ -36,8 +36,9 @@ std::vector<ParamSpec> mv_params() {
 
 class MvEngine : public ComputeEngine {
  public:
-  explicit MvEngine(const HwConfig& hw) : pe_(hw.pe), weight_buffer_(hw.weight_buffer), specs_(mv_params()) {
-    const ParamReader r(kSection, specs_, hw.engine_params);
+  explicit MvEngine(const HwConfig& hw) : pe_(hw.pe), weight_buffer_(hw.weight_buffer) {
+    const std::vector<ParamSpec> specs = mv_params();
+    const ParamReader r(kSection, specs, hw.engine_params);
     lanes_ = r.uint("lanes");
     width_ = r.uint("width");
     depth_ = r.uint("pipeline_depth");
@@ -101,7 +102,6 @@ class MvEngine : public ComputeEngine {
     const uint64_t bytes = w.nnz ? uint64_t(double(w.bytes) * double(nnz) / double(w.nnz) + 0.5) : 0;
     const uint64_t feed = uint64_t(std::ceil(double(bytes) / weight_buffer_.bytes_per_cycle()));
     g.cycles = std::max(compute, feed);
-    g.index_cycles = 0;
     g.bandwidth_stall_cycles = g.cycles - compute;
     return g;
   }
@@ -117,7 +117,6 @@ class MvEngine : public ComputeEngine {
  private:
   PeConfig pe_;
   BufferConfig weight_buffer_;
-  std::vector<ParamSpec> specs_;
   uint64_t lanes_, width_, depth_;
   BalancePolicy balance_;
 };

@@ -37,9 +37,9 @@ class SystolicEngine : public ComputeEngine {
   std::string describe() const override {
     std::string d = "systolic " + std::to_string(pe_.rows) + "x" + std::to_string(pe_.cols) + " " +
                     dataflow_name(pe_.dataflow) + ", balance " + balance_name(pe_.balance) + ", sparse ";
-    d += pe_.sparse == SystolicSparsity::Block
-             ? "block (groups of " + std::to_string(std::min(pe_.group_cols, pe_.cols)) + " columns)"
-             : "none";
+    d += sparsity_name(pe_.sparse);
+    if (pe_.sparse == SystolicSparsity::Block)
+      d += " (groups of " + std::to_string(std::min(pe_.group_cols, pe_.cols)) + " columns)";
     if (pe_.nm_m) d += ", N:M " + std::to_string(pe_.nm_n) + ":" + std::to_string(pe_.nm_m);
     return d;
   }
@@ -135,17 +135,15 @@ class SystolicEngine : public ComputeEngine {
 
   // Streamed inputs per unit (block support), computed once per matrix.
   const std::vector<uint64_t>& unit_inputs(const Matrix& w) const {
-    auto it = unit_cache_.find(&w);
-    if (it != unit_cache_.end() && it->second.first.matches(w)) return it->second.second;
-    std::vector<uint64_t> v;
-    const uint64_t ur = unit_rows(w);
-    for (uint64_t r0 = 0; r0 < w.rows; r0 += ur)
-      v.push_back(
-          needed_inputs(w, uint32_t(r0), uint32_t(std::min<uint64_t>(w.rows, r0 + ur)), pe_.gather_elems)
-              .elems);
-    auto& slot = unit_cache_[&w];
-    slot = {MatrixKey::of(w), std::move(v)};
-    return slot.second;
+    return unit_inputs_.get(w, [this](const Matrix& m) {
+      std::vector<uint64_t> v;
+      const uint64_t ur = unit_rows(m);
+      for (uint64_t r0 = 0; r0 < m.rows; r0 += ur)
+        v.push_back(
+            needed_inputs(m, uint32_t(r0), uint32_t(std::min<uint64_t>(m.rows, r0 + ur)), pe_.gather_elems)
+                .elems);
+      return v;
+    });
   }
 
   GemmCost cost(const Matrix& w, uint64_t m, uint32_t first, uint32_t last, bool overlap) const {
@@ -224,7 +222,7 @@ class SystolicEngine : public ComputeEngine {
   }
 
   PeConfig pe_;
-  mutable std::map<const Matrix*, std::pair<MatrixKey, std::vector<uint64_t>>> unit_cache_;
+  PerMatrix<std::vector<uint64_t>> unit_inputs_;
 };
 
 }  // namespace
@@ -238,26 +236,18 @@ uint64_t parse_count(const std::string& v) {
   return std::stoull(v);
 }
 
+// An enum key whose names come from the enum's one name function (hw_config.h: dataflow_name, ...).
 template <class E>
-ParamSpec enum_param(const std::string& name, E PeConfig::*field,
-                     std::vector<std::pair<std::string, E>> names, const std::string& help) {
+ParamSpec enum_param(const std::string& name, E PeConfig::*field, std::vector<E> values,
+                     const char* (*name_of)(E), const std::string& help) {
   std::vector<std::string> choices;
-  std::string def;
-  for (const auto& [n, e] : names) {
-    choices.push_back(n);
-    if (e == PeConfig{}.*field) def = n;
-  }
-  ParamSpec s = ParamSpec::choice(name, def, choices, help);
-  s.bind(
-      [field, names](const HwConfig& hw) {
-        for (const auto& [n, e] : names)
-          if (e == hw.pe.*field) return n;
-        return std::string("?");
-      },
-      [field, names](HwConfig& hw, const std::string& v) {
-        for (const auto& [n, e] : names)
-          if (n == v) hw.pe.*field = e;
-      });
+  for (E e : values) choices.push_back(name_of(e));
+  ParamSpec s = ParamSpec::choice(name, name_of(PeConfig{}.*field), choices, help);
+  s.bind([field, name_of](const HwConfig& hw) { return std::string(name_of(hw.pe.*field)); },
+         [field, values, name_of](HwConfig& hw, const std::string& v) {
+           for (E e : values)
+             if (v == name_of(e)) hw.pe.*field = e;
+         });
   return s;
 }
 
@@ -298,23 +288,20 @@ std::vector<ParamSpec> systolic_params() {
   return {
       uint_param("rows", &PeConfig::rows, 1, 1024, "array rows (R)"),
       uint_param("cols", &PeConfig::cols, 1, 1024, "array columns (C)"),
-      enum_param<hls::Dataflow>("dataflow", &PeConfig::dataflow,
-                                {{"ws", hls::Dataflow::WeightStationary},
-                                 {"os", hls::Dataflow::OutputStationary},
-                                 {"is", hls::Dataflow::InputStationary}},
-                                "weight-, output- or input-stationary (SCALE-Sim v2 mappings)"),
+      enum_param<hls::Dataflow>(
+          "dataflow", &PeConfig::dataflow,
+          {hls::Dataflow::WeightStationary, hls::Dataflow::OutputStationary, hls::Dataflow::InputStationary},
+          dataflow_name, "weight-, output- or input-stationary (SCALE-Sim v2 mappings)"),
       preload,
       uint_param("pipeline_depth", &PeConfig::pipeline_depth, 0, 64,
                  "MAC register stages beyond the systolic skew, drained once per op"),
       enum_param<BalancePolicy>(
           "balance", &PeConfig::balance,
-          {{"none", BalancePolicy::None},
-           {"row_balanced", BalancePolicy::RowBalanced},
-           {"greedy", BalancePolicy::Greedy}},
+          {BalancePolicy::None, BalancePolicy::RowBalanced, BalancePolicy::Greedy}, balance_name,
           "assignment of block rows to column groups: in order (none, row_balanced) or longest "
           "first (greedy)"),
       enum_param<SystolicSparsity>(
-          "sparse", &PeConfig::sparse, {{"none", SystolicSparsity::None}, {"block", SystolicSparsity::Block}},
+          "sparse", &PeConfig::sparse, {SystolicSparsity::None, SystolicSparsity::Block}, sparsity_name,
           "sparse support: none (only all-zero R x C tiles skipped) or block (column groups "
           "gather the inputs their rows keep)"),
       uint_param("group_cols", &PeConfig::group_cols, 1, 1024,

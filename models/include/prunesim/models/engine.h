@@ -8,6 +8,7 @@
 // in engine_registry.cpp (README "Compute engines").
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -26,7 +27,6 @@ struct GemmCost {
   uint64_t stored_weights = 0;  // every weight position of the item (rows x cols of the stored matrix)
   double imbalance = 1.0;       // max over mean work of the parallel units (1 when balanced)
   uint64_t preload_saved_cycles = 0;    // what overlapping the stationary preload saved (systolic)
-  uint64_t index_cycles = 0;            // part of `cycles` spent on index decode / metadata (sparse formats)
   uint64_t bandwidth_stall_cycles = 0;  // part of `cycles` lost to weight-buffer bandwidth (mv)
 };
 
@@ -52,19 +52,34 @@ struct InputExtent {
 };
 InputExtent needed_inputs(const workloads::Matrix& w, uint32_t row0, uint32_t row1, uint32_t chunk);
 
-// Identifies a matrix for the engines' per-matrix caches (a cache keyed by address alone would serve a new
-// matrix at a reused address).
-struct MatrixKey {
-  std::string name;
-  uint32_t rows = 0, cols = 0;
-  uint64_t nnz = 0, first_word = 0;
-  static MatrixKey of(const workloads::Matrix& w) {
-    return {w.name, w.rows, w.cols, w.nnz, w.mask.bits.empty() ? 0 : w.mask.bits.front()};
+// Something an engine derives once per weight matrix (work per unit, kept tiles per row), looked up for every
+// work item. Keyed by address and checked against the matrix's identity, so a new matrix at a reused address
+// (tests build them on the stack) is derived again rather than served stale.
+template <class V>
+class PerMatrix {
+ public:
+  template <class Derive>
+  const V& get(const workloads::Matrix& w, Derive&& derive) const {
+    Entry& e = entries_[&w];
+    if (!e.valid || !e.is(w)) e = {true, w.name, w.rows, w.cols, w.nnz, first_word(w), derive(w)};
+    return e.value;
   }
-  bool matches(const workloads::Matrix& w) const {  // no copy: called for every work item
-    return rows == w.rows && cols == w.cols && nnz == w.nnz &&
-           first_word == (w.mask.bits.empty() ? 0 : w.mask.bits.front()) && name == w.name;
+
+ private:
+  static uint64_t first_word(const workloads::Matrix& w) {
+    return w.mask.bits.empty() ? 0 : w.mask.bits.front();
   }
+  struct Entry {
+    bool valid = false;
+    std::string name;
+    uint32_t rows = 0, cols = 0;
+    uint64_t nnz = 0, word = 0;
+    V value{};
+    bool is(const workloads::Matrix& w) const {  // no copy: called for every work item
+      return rows == w.rows && cols == w.cols && nnz == w.nnz && word == first_word(w) && name == w.name;
+    }
+  };
+  mutable std::map<const workloads::Matrix*, Entry> entries_;
 };
 
 // What an engine can do with one matrix's pattern: one line for the report and the README table.

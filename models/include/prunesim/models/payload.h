@@ -2,6 +2,7 @@
 // What the controller asks a compute unit to do, carried as a TLM-2.0 extension on the generic payload.
 #include <tlm>
 
+#include "prunesim/models/stats.h"
 #include "prunesim/workloads/trace.h"
 
 namespace prunesim::models {
@@ -22,7 +23,7 @@ struct ComputeCmd : tlm::tlm_extension<ComputeCmd> {
   uint64_t preload_saved_cycles = 0;  // what overlapping weight preload with streaming saved
   uint64_t hideable_cycles = 0;       // token unit: the part that may overlap earlier ops (score + top-k)
   uint64_t macs = 0;
-  uint64_t stored_weights = 0, issued_weights = 0, kept_weights = 0;  // weight positions (PE ops)
+  WeightWork weights;        // weight positions (PE ops)
   uint64_t issued_macs = 0;  // MACs the engine performs, zeros it cannot skip included (PE energy)
   uint64_t vector_ops = 0;
   uint64_t onchip_read_bytes = 0, onchip_write_bytes = 0;

@@ -6,6 +6,24 @@
 
 namespace prunesim::models {
 
+// Weight positions a PE op works on, summed over its work items: all of them (the stored matrix's rows x
+// cols), those the engine worked through (kept + zeros it could not skip), and the kept ones.
+struct WeightWork {
+  uint64_t stored = 0, issued = 0, kept = 0;
+
+  WeightWork& operator+=(const WeightWork& o) {
+    stored += o.stored, issued += o.issued, kept += o.kept;
+    return *this;
+  }
+  // Fraction of the stored matrix's work the engine skipped: 1 - issued / stored.
+  double work_skipped() const { return stored ? 1.0 - double(issued) / double(stored) : 0.0; }
+  // Fraction of the zero weights the engine skipped (0 when there are none).
+  double zeros_skipped() const {
+    return stored > kept ? double(stored - issued) / double(stored - kept) : 0.0;
+  }
+  bool has_zeros() const { return stored > kept; }
+};
+
 struct OpStats {
   uint32_t id = 0;
   int layer = -1;
@@ -13,9 +31,7 @@ struct OpStats {
   uint64_t start_cycle = 0, cycles = 0;
   uint64_t busy_cycles = 0;  // cycles a compute unit worked on this op
   uint64_t macs = 0;
-  // Weight positions of PE ops, summed over work items: all of them (the stored matrix's rows x cols), those
-  // the engine worked through (kept + zeros it could not skip), and the kept ones.
-  uint64_t stored_weights = 0, issued_weights = 0, kept_weights = 0;
+  WeightWork weights;        // PE ops
   uint64_t issued_macs = 0;  // MACs performed including zeros the engine could not skip (PE energy events)
   std::string pattern;       // Gemm: the weight matrix's pruning pattern (models/engine.h pattern_label)
   uint64_t ddr_read_bytes = 0, ddr_write_bytes = 0;
@@ -30,17 +46,6 @@ struct OpStats {
   double imbalance = 1.0;        // max over mean PE-group work (Gemm; 1 when balanced)
   uint64_t roofline_cycles = 0;  // max(MACs / peak MAC rate, DRAM bytes / peak bandwidth)
   uint32_t tokens = 0;           // tokens alive after the op (token pruning), else 0
-
-  // Fraction of the stored matrix's work the engine skipped: 1 - issued / stored.
-  double work_skipped() const {
-    return stored_weights ? 1.0 - double(issued_weights) / double(stored_weights) : 0.0;
-  }
-  // Fraction of the zero weights the engine skipped: (stored - issued) / (stored - kept).
-  double zeros_skipped() const {
-    return stored_weights > kept_weights
-               ? double(stored_weights - issued_weights) / double(stored_weights - kept_weights)
-               : 1.0;
-  }
 };
 
 }  // namespace prunesim::models
