@@ -358,10 +358,8 @@ std::vector<uint8_t> element_mask(const Matrix& m, const PruneSpec& spec, const 
     case PruneMethod::Block:
     case PruneMethod::RowBalanced:
     case PruneMethod::Hierarchical:
-      for (uint32_t r = 0; r < m.rows; ++r)
-        for (uint32_t c = 0; c < m.cols; ++c)
-          keep[size_t(r) * m.cols + c] = m.mask.kept(r / m.mask.block_rows, c / m.mask.block_cols);
-      break;
+      // Read from the bitmap above; a block mask without one has lost which blocks it keeps.
+      throw InputError("element_mask: matrix " + m.name + " has a block mask without its bitmap");
     case PruneMethod::Unstructured: {
       if (!w) throw InputError("element_mask: unstructured masks need the weights");
       std::vector<double> s(keep.size());

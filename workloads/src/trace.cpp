@@ -1,7 +1,5 @@
 #include "prunesim/workloads/trace.h"
 
-#include "prunesim/workloads/pruning.h"
-
 #include <algorithm>
 #include <cstdio>
 #include <filesystem>
