@@ -10,11 +10,6 @@
 namespace prunesim::models {
 
 namespace {
-uint64_t d_model_of(const workloads::Trace& t) {
-  for (const auto& op : t.ops)
-    if (op.kind == workloads::OpKind::LayerNorm) return op.cols;
-  return 0;
-}
 double unloaded_read_ns(const DramConfig& d) {
   return d.ctrl.controller_latency_ns + (d.timing.tRCD + d.timing.CL + d.timing.BL / 2) * d.timing.tck_ns;
 }
@@ -37,7 +32,7 @@ Accelerator::Accelerator(sc_core::sc_module_name name, const workloads::Trace& t
       dram("dram", hw.ddr, hw.sim.ideal_memory),
       pe("pe_array", *engine, hw.act_buffer, hw.cycle_ns()),
       vector("vector_unit", hw.nonlinear, hw.cycle_ns()),
-      tpu("token_unit", hw.tpu, hw.nonlinear, hw.act_buffer, d_model_of(trace), hw.cycle_ns()) {
+      tpu("token_unit", hw.tpu, hw.nonlinear, hw.act_buffer, trace.shape().d_model, hw.cycle_ns()) {
   controller.to_dma_load.bind(dma.target);
   controller.to_dma_store.bind(dma.target);
   controller.to_pe.bind(pe.socket);
@@ -91,7 +86,8 @@ EnergyBreakdown compute_energy(const RunResult& r, const HwConfig& hw) {
   return b;
 }
 
-RunResult simulate(const workloads::Trace& trace, const HwConfig& hw, const std::string& vcd_path) {
+RunResult simulate(const workloads::Trace& trace, const HwConfig& hw, const std::string& vcd_path,
+                   const std::vector<ScheduleObserver*>& observers) {
   RunResult r;
   r.weight_bits = dominant_weight_bits(trace);
   r.resources = estimate_resources(hw, r.weight_bits);
@@ -102,11 +98,7 @@ RunResult simulate(const workloads::Trace& trace, const HwConfig& hw, const std:
   // reads it; 0 means synchronise after every item.
   tlm_utils::tlm_quantumkeeper::set_global_quantum(sc_core::sc_time(hw.sim.quantum_ns, sc_core::SC_NS));
   Accelerator top("accelerator", trace, hw);
-  std::unique_ptr<FunctionalModel> functional;
-  if (hw.sim.functional) {
-    functional = std::make_unique<FunctionalModel>(trace, hw.sim.functional_seed, hw.sim.functional_numbers);
-    top.controller.set_functional(functional.get());
-  }
+  for (ScheduleObserver* o : observers) top.controller.add_observer(o);
   sc_core::sc_trace_file* tf = nullptr;
   if (!vcd_path.empty()) {
     std::string base = vcd_path;
@@ -155,7 +147,6 @@ RunResult simulate(const workloads::Trace& trace, const HwConfig& hw, const std:
   r.utilization = r.cycles ? double(r.macs) / (double(r.cycles) * double(peak)) : 0.0;
   r.roofline_cycles = roofline_cycles(r.macs, r.ddr_read_bytes + r.ddr_write_bytes, peak, hw);
   r.energy = compute_energy(r, hw);
-  if (functional) r.functional = functional->check();
   return r;
 }
 

@@ -5,7 +5,6 @@
 
 #include "prunesim/hls/cycle_models.h"
 #include "prunesim/hls/nonlinear.h"  // pass counts of the kernels the vector unit runs
-#include "prunesim/models/functional.h"
 #include "prunesim/models/sc_util.h"
 #include "prunesim/models/tiling.h"  // bytes_of_bits
 
@@ -102,7 +101,6 @@ void PeArray::b_transport(tlm::tlm_generic_payload& tx, sc_core::sc_time& delay)
     cmd.stall_port_cycles += slowed - cmd.cycles;
     cmd.cycles = slowed;
   }
-  if (cmd.functional) cmd.functional->execute(*cmd.item, op);  // data, not timing
   delay += cycles_to_time(cmd.cycles, cycle_ns_);
   tx.set_response_status(tlm::TLM_OK_RESPONSE);
 }
@@ -124,7 +122,6 @@ void VectorUnit::b_transport(tlm::tlm_generic_payload& tx, sc_core::sc_time& del
   const uint64_t inputs = op.kind == OpKind::Residual ? 2 : 1;
   cmd.onchip_read_bytes = bytes_of_bits(elems * passes * inputs, op.abits);
   cmd.onchip_write_bytes = bytes_of_bits(elems, op.abits);
-  if (cmd.functional) cmd.functional->execute(*cmd.item, op);  // data, not timing
   delay += cycles_to_time(cmd.cycles, cycle_ns_);
   tx.set_response_status(tlm::TLM_OK_RESPONSE);
 }
@@ -149,7 +146,6 @@ void TokenUnit::b_transport(tlm::tlm_generic_payload& tx, sc_core::sc_time& dela
   for (size_t s = 0; s < op.tokens_in.size(); ++s) moved += uint64_t(op.tokens_kept[s]) * d_model_;
   cmd.onchip_read_bytes = bytes_of_bits(moved, op.abits);
   cmd.onchip_write_bytes = bytes_of_bits(moved, op.abits);
-  if (cmd.functional) cmd.functional->execute(*cmd.item, op);  // data, not timing
   delay += cycles_to_time(cmd.cycles, cycle_ns_);
   tx.set_response_status(tlm::TLM_OK_RESPONSE);
 }

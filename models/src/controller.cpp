@@ -102,8 +102,7 @@ void Controller::advance(const sc_core::sc_time& delay) {
 }
 
 void Controller::compute() {
-  int tokens =
-      int(trace_.ops.empty() ? 0 : std::stoul(trace_.header.count("seq") ? trace_.header.at("seq") : "0"));
+  int tokens = int(std::min<uint32_t>(trace_.header.facts().seq, INT32_MAX));
   tokens_alive.write(tokens);
   for (size_t n = 0; n < plan_.items.size(); ++n) {
     const WorkItem& item = plan_.items[n];
@@ -128,7 +127,6 @@ void Controller::compute() {
 
     ComputeCmd cmd;
     cmd.op = &op;
-    cmd.functional = functional_;
     cmd.item = &item;  // the units need it for the op boundary (pipeline drain) and functional mode
     if (op.kind == OpKind::Gemm) cmd.weight = &trace_.matrices.at(op.weight);
     cmd.m = item.m;
@@ -146,6 +144,8 @@ void Controller::compute() {
       case ItemKind::Transfer: break;
     }
     tx.clear_extension(&cmd);
+    if (item.kind != ItemKind::Transfer)
+      for (ScheduleObserver* o : observers_) o->executed(item, op);
     if (item.kind == ItemKind::TokenPrune && hw_.tpu.overlap) {
       // The unit began scoring when the layer's softmax finished; only what A*V, the projection and the
       // residual did not cover is still to wait for.

@@ -184,12 +184,18 @@ int cmd_run(const std::vector<std::string>& args) {
   if (vm.count("print-config")) return std::cout << to_ini(schema.dump(cfg)), 0;
   std::string name, text;
   const workloads::Trace trace = load_workload(cfg, name, text);
-  const models::RunResult result = models::simulate(trace, cfg.hw, vcd_path);
+  std::unique_ptr<FunctionalModel> functional;  // observes the schedule; the timing is the same without it
+  if (cfg.hw.sim.functional)
+    functional = std::make_unique<FunctionalModel>(trace, cfg.hw.sim.functional_seed, cfg.hw.sim.functional_numbers);
+  std::vector<models::ScheduleObserver*> observers;
+  if (functional) observers.push_back(functional.get());
+  const models::RunResult result = models::simulate(trace, cfg.hw, vcd_path, observers);
   RunReport rep{cfg, schema, trace, name, sha256_hex(text), result};
+  if (functional) rep.functional = functional->check();
   if (!json_path.empty()) write_file_atomic(json_path, report_json_text(rep) + "\n");
   if (!csv_path.empty()) write_file_atomic(csv_path, report_csv(rep));
   if (!vm.count("quiet")) std::cout << report_text(rep);
-  if (const auto& f = result.functional; f.checked && !f.pass) {
+  if (const auto& f = rep.functional; f.checked && !f.pass) {
     if (!f.failure.empty())
       std::cerr << "prunesim: functional check failed: " << f.failure << "\n";
     else if (f.numbers == "int8")
@@ -230,7 +236,7 @@ int cmd_compress(const std::vector<std::string>& args) {
       throw InputError("compress: --write-weights needs -o FILE (the trace names the weights file)");
     // The trace names its weights relative to its own directory, so the two move together.
     const std::filesystem::path dir = std::filesystem::absolute(out).parent_path();
-    t.header["weights_file"] = std::filesystem::absolute(weights_out).lexically_relative(dir).string();
+    t.header.set("weights_file", std::filesystem::absolute(weights_out).lexically_relative(dir).string());
     workloads::write_trace_weights(weights_out, t, weights);
   }
   if (!out.empty()) workloads::write_trace_file(out, t);

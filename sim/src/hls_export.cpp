@@ -8,7 +8,7 @@
 #include <map>
 #include <sstream>
 
-#include "prunesim/models/functional.h"
+#include "prunesim/sim/functional.h"
 #include "prunesim/models/tiling.h"
 #include "prunesim/sim/hls_sources.h"
 #include "prunesim/sim/report.h"
@@ -35,7 +35,7 @@ struct Design {
   double period_ns;
 };
 
-Design derive(const RunConfig& cfg, const workloads::Trace& t, const models::KernelCalls& calls, bool ints) {
+Design derive(const RunConfig& cfg, const workloads::Trace& t, const KernelCalls& calls, bool ints) {
   Design d;
   d.R = int(cfg.hw.pe.rows), d.C = int(cfg.hw.pe.cols);
   d.part = cfg.hw.device.part;
@@ -123,7 +123,7 @@ struct Kernel {
   std::string name, top, top_src, tb_src, golden;
 };
 
-std::string golden_header(const models::KernelCall& c, const std::string& what) {
+std::string golden_header(const KernelCall& c, const std::string& what) {
   return "// Golden vectors from prunesim's functional run: " + what + ", " + c.where +
          ".\n// The kernel's operands and exact results on the simulated data.\n#pragma once\n";
 }
@@ -138,7 +138,7 @@ const char* kTopHead =
 // Integer results must match exactly; float ones to float rounding.
 const char* kCompare = "std::fabs(got - want) > (@EXACT@ ? 0.0 : 1e-4 * (1.0 + std::fabs(want)))";
 
-Kernel gemm_kernel(const Design& d, const models::KernelCall& c, bool sparse) {
+Kernel gemm_kernel(const Design& d, const KernelCall& c, bool sparse) {
   // Trimmed to the first outputs of the captured tile (whole block rows): each output depends only on its
   // own weight row, so the trimmed golden values stay exact.
   const int m = int(c.scalars.at("m")), k = int(c.scalars.at("k")), n_all = int(c.scalars.at("n"));
@@ -215,7 +215,7 @@ Kernel gemm_kernel(const Design& d, const models::KernelCall& c, bool sparse) {
   return kn;
 }
 
-Kernel softmax_kernel(const Design& d, const models::KernelCall& c) {
+Kernel softmax_kernel(const Design& d, const KernelCall& c) {
   const bool ints = d.number == 1;
   // Probabilities as the design keeps them: int8 at 1/127, or int16 at 1/32767 (a 16-bit softmax).
   const bool wide = ints && c.scalars.at("prob_one") != 127;
@@ -261,7 +261,7 @@ Kernel softmax_kernel(const Design& d, const models::KernelCall& c) {
   return kn;
 }
 
-Kernel layernorm_kernel(const Design& d, const models::KernelCall& c) {
+Kernel layernorm_kernel(const Design& d, const KernelCall& c) {
   const bool ints = d.number == 1;
   Kernel kn{"layernorm", "layernorm_top", "", "", ""};
   const std::string data = ints ? "int" : "float";
@@ -298,7 +298,7 @@ Kernel layernorm_kernel(const Design& d, const models::KernelCall& c) {
   return kn;
 }
 
-Kernel topk_kernel(const models::KernelCall& c) {
+Kernel topk_kernel(const KernelCall& c) {
   Kernel kn{"topk", "topk_top", "", "", ""};
   kn.golden = golden_header(c, "class-token scores") +
               "static const int kN = " + std::to_string(c.scalars.at("n")) +
@@ -323,7 +323,7 @@ Kernel topk_kernel(const models::KernelCall& c) {
   return kn;
 }
 
-Kernel gru_cell_kernel(const Design& d, const models::KernelCall& c) {
+Kernel gru_cell_kernel(const Design& d, const KernelCall& c) {
   const bool ints = d.number == 1;
   const std::string data = ints ? "int" : "float", t = ints ? "int8_t" : "float";
   const std::string hidden = std::to_string(c.scalars.at("hidden"));
@@ -384,11 +384,11 @@ Kernel gru_cell_kernel(const Design& d, const models::KernelCall& c) {
 
 // Runs the workload in functional mode on the configured design's schedule until every kernel has been
 // called once, recording those calls.
-models::KernelCalls capture_calls(const RunConfig& cfg, const workloads::Trace& t, bool& ints) {
-  models::FunctionalModel f(t, cfg.hw.sim.functional_seed, cfg.hw.sim.functional_numbers);
+KernelCalls capture_calls(const RunConfig& cfg, const workloads::Trace& t, bool& ints) {
+  FunctionalModel f(t, cfg.hw.sim.functional_seed, cfg.hw.sim.functional_numbers);
   ints =
-      models::FunctionalModel::resolve(t, cfg.hw.sim.functional_numbers) == models::FunctionalNumbers::Int8;
-  models::KernelCalls calls;
+      FunctionalModel::resolve(t, cfg.hw.sim.functional_numbers) == models::FunctionalNumbers::Int8;
+  KernelCalls calls;
   f.capture(&calls);
   const models::TilePlan plan = models::plan_tiles(t, cfg.hw);
   for (const auto& item : plan.items) {
@@ -434,7 +434,7 @@ std::vector<std::string> export_hls(const RunConfig& cfg, const workloads::Trace
                      " has no HLS kernel yet; the exported GEMM kernels are the systolic array's (set "
                      "pe.engine = systolic to export them)");
   bool ints = false;
-  models::KernelCalls calls;
+  KernelCalls calls;
   try {
     calls = capture_calls(cfg, trace, ints);
   } catch (const InputError& e) {

@@ -175,16 +175,15 @@ json report_json(const RunReport& rep, bool with_ops) {
                         {"work_skipped", round6(p.work.work_skipped())},
                         {"zeros_skipped", round6(p.work.zeros_skipped())}});
   const auto& e = r.energy;
-  uint64_t unpruned = 0;
-  if (rep.trace.header.count("unpruned_macs")) unpruned = std::stoull(rep.trace.header.at("unpruned_macs"));
+  const uint64_t unpruned = rep.trace.header.facts().unpruned_macs;
   json out =
       json{{"prunesim_version", PRUNESIM_VERSION},
            {"config", cfg},
            {"workload",
-            {{"model", rep.trace.header.count("model") ? rep.trace.header.at("model") : ""},
+            {{"model", rep.trace.header.facts().model},
              {"trace", rep.trace_name},
              {"trace_sha256", rep.trace_sha256},
-             {"header", rep.trace.header}}},
+             {"header", rep.trace.header.entries()}}},
            {"latency",
             {{"cycles", r.cycles},
              {"ms", round6(r.latency_ms)},
@@ -236,7 +235,7 @@ json report_json(const RunReport& rep, bool with_ops) {
              {"fits", r.resources.fits}}},
            {"layers", layers},
            {"ops", ops}};
-  const auto& f = r.functional;
+  const auto& f = rep.functional;
   if (f.checked)
     out["functional"] = {{"pass", f.pass},
                          {"numbers", f.numbers},
@@ -252,7 +251,7 @@ json report_json(const RunReport& rep, bool with_ops) {
 }
 
 std::string report_json_text(const RunReport& rep) {
-  if (rep.result.functional.checked) return report_json(rep).dump(2);  // small runs only: no need to stream
+  if (rep.functional.checked) return report_json(rep).dump(2);  // small runs only: no need to stream
   json j = report_json(rep, false);
   const std::string placeholder = "\n  \"ops\": []";
   std::string text = j.dump(2);
@@ -291,7 +290,7 @@ std::string report_text(const RunReport& rep) {
   const auto& r = rep.result;
   const auto& hw = rep.config.hw;
   const auto& h = rep.trace.header;
-  auto hv = [&h](const char* k) { return h.count(k) ? h.at(k) : std::string("-"); };
+  auto hv = [&h](const char* k) { return h.get(k, "-"); };
   std::ostringstream os;
   os << "prunesim " << PRUNESIM_VERSION << ": " << hv("model") << " on " << hw.device.part << " @ "
      << fixed(hw.clock.mhz, 0) << " MHz\n\n";
@@ -304,7 +303,7 @@ std::string report_text(const RunReport& rep) {
   const double bound_pct = r.cycles ? 100.0 * double(r.roofline_cycles) / double(r.cycles) : 0;
   os << "latency    " << group(r.cycles) << " cycles = " << fixed(r.latency_ms, 4) << " ms   (roofline bound "
      << group(r.roofline_cycles) << " cycles = " << fixed(bound_pct, 1) << " % of the latency)\n";
-  uint64_t unpruned = h.count("unpruned_macs") ? std::stoull(h.at("unpruned_macs")) : 0;
+  const uint64_t unpruned = h.facts().unpruned_macs;
   os << "compute    " << group(r.macs) << " MACs";
   if (unpruned)
     os << " (" << fixed(100.0 * double(r.macs) / double(unpruned), 1) << " % of the unpruned "
@@ -339,10 +338,10 @@ std::string report_text(const RunReport& rep) {
      << "/" << hw.device.bram36 << ", URAM " << r.resources.uram << "/" << hw.device.uram;
   if (hw.device.m10k) os << ", M10K " << r.resources.m10k << "/" << hw.device.m10k;
   os << (r.resources.fits ? "  (fits)" : "  (DOES NOT FIT)") << "\n";
-  if (const auto& f = r.functional; f.checked) {
+  if (const auto& f = rep.functional; f.checked) {
     os << "functional " << (f.pass ? "PASS" : "FAIL") << ": " << f.numbers
        << " kernels on the replayed schedule vs the Eigen forward pass, " << f.tokens
-       << (h.count("family") && h.at("family") == "gru" ? " time steps" : " tokens") << " compared, "
+       << (h.facts().family == "gru" ? " time steps" : " tokens") << " compared, "
        << f.weights << " weights\n";
     if (f.numbers == "int8")
       os << "           " << f.mismatches << " of " << f.elements

@@ -422,3 +422,25 @@ TEST(Accelerator, UnskippedZerosCostMacEnergy) {
   EXPECT_NEAR(sys.energy.pe_mj, double(sys.issued_macs) * 0.2e-9, 1e-12);  // int8: 0.2 pJ per MAC
   EXPECT_GT(double(sys.issued_macs), 2.0 * double(sys.macs));
 }
+
+TEST(Accelerator, ObserversSeeEveryComputeItemInPlanOrderAndDoNotChangeTheTiming) {
+  // What the functional check relies on: the schedule it is shown is the plan the controller replays, every
+  // compute item once, in order, DMA-only items apart.
+  struct Recorder : ScheduleObserver {
+    std::vector<std::pair<uint32_t, uint32_t>> seen;  // op, first block row
+    void executed(const WorkItem& item, const Op& op) override { seen.emplace_back(op.id, item.first); }
+  } rec;
+  ModelSpec m = lookup_model("deit-tiny");
+  m.layers = 2;
+  Recipe recipe = default_recipe();
+  recipe.tokens.layers = {1};
+  const Trace t = compress(m, recipe);
+  HwConfig hw;
+  const RunResult r = simulate(t, hw, "", {&rec});
+  const TilePlan plan = plan_tiles(t, hw);
+  std::vector<std::pair<uint32_t, uint32_t>> want;
+  for (const auto& item : plan.items)
+    if (item.kind != ItemKind::Transfer) want.emplace_back(t.ops[item.op].id, item.first);
+  EXPECT_EQ(rec.seen, want);
+  EXPECT_EQ(r.macs, t.total_macs());
+}

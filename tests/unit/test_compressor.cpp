@@ -28,7 +28,7 @@ TEST(Compressor, DeitSmallDenseLayerMacsMatchHandDerivation) {
   EXPECT_EQ(layer_macs(t, 0), 378391296u);
   EXPECT_EQ(encoder_layer_macs(197, 384, 1536), 378391296u);
   for (int l = 0; l < 12; ++l) EXPECT_EQ(layer_macs(t, l), 378391296u);
-  EXPECT_EQ(t.total_macs(), std::stoull(t.header.at("unpruned_macs")));
+  EXPECT_EQ(t.total_macs(), t.header.facts().unpruned_macs);
 }
 
 TEST(Compressor, BertBaseDenseLayerMacs) {
@@ -163,8 +163,8 @@ TEST(Compressor, ActivationWidthsPerOpKind) {
   }
   EXPECT_GT(softmax, 0);
   EXPECT_GT(gemm, 0);
-  EXPECT_NE(t.header.at("quant").find("activations 8b, layernorm 16b, softmax 16b"), std::string::npos)
-      << t.header.at("quant");
+  EXPECT_NE(t.header.get("quant").find("activations 8b, layernorm 16b, softmax 16b"), std::string::npos)
+      << t.header.get("quant");
   // The same written and read back.
   std::stringstream ss;
   write_trace(ss, t);

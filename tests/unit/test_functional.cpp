@@ -3,7 +3,7 @@
 // bit; float must match the float reference within its tolerance.
 #include <gtest/gtest.h>
 
-#include "prunesim/models/functional.h"
+#include "prunesim/sim/functional.h"
 #include "prunesim/models/tiling.h"
 #include "prunesim/workloads/compressor.h"
 #include "prunesim/workloads/error.h"
@@ -14,6 +14,7 @@
 using namespace prunesim;
 using namespace prunesim::models;
 using namespace prunesim::workloads;
+using namespace prunesim::sim;
 
 namespace {
 
@@ -293,7 +294,7 @@ TEST(Functional, ElementWisePruningUsesTheTracesPositions) {
 
 TEST(Functional, UnsupportedTracesAreClearErrors) {
   Trace odd = small("deit-tiny", "all=block:16x16:0.5", {}, 1);
-  odd.header["family"] = "mamba";
+  odd.header.set("family", "mamba");
   EXPECT_THROW(FunctionalModel(odd, 1), InputError);
 }
 

@@ -4,7 +4,7 @@
 #include <cmath>
 #include <fstream>
 
-#include "prunesim/models/functional.h"
+#include "prunesim/sim/functional.h"
 #include "prunesim/models/tiling.h"
 #include "prunesim/workloads/compressor.h"
 #include "prunesim/workloads/error.h"
@@ -173,7 +173,7 @@ TEST(RealWeights, BlockMasksKeepTheLargestMagnitudeBlocks) {
     }
   EXPECT_GT(min_kept, max_dropped);
   EXPECT_EQ(m.mask.kept_blocks(), 16u);
-  EXPECT_EQ(t.header.at("source"), "weights:" + d + "/model.safetensors");
+  EXPECT_EQ(t.header.get("source"), "weights:" + d + "/model.safetensors");
 }
 
 TEST(RealWeights, DenseModelFidelityErrorIsZero) {
@@ -183,14 +183,14 @@ TEST(RealWeights, DenseModelFidelityErrorIsZero) {
   Recipe r;
   r.set_quant("fp32");
   const Trace t = compress(tiny_spec(d, 16), r, &w, 3);
-  EXPECT_EQ(t.header.at("fidelity_rel_error"), "0");
-  EXPECT_EQ(t.header.at("fidelity_top1_agreement"), "1");
+  EXPECT_EQ(t.header.get("fidelity_rel_error"), "0");
+  EXPECT_EQ(t.header.get("fidelity_top1_agreement"), "1");
   // Pruning and int4 weights move the output.
   Recipe p;
   p.add_prune("all=block:8x8:0.5");
   p.set_quant("int4");
   const Trace tp = compress(tiny_spec(d, 16), p, &w, 3);
-  EXPECT_GT(std::stod(tp.header.at("fidelity_rel_error")), 0.01);
+  EXPECT_GT(std::stod(tp.header.get("fidelity_rel_error")), 0.01);
 }
 
 namespace {
@@ -320,7 +320,7 @@ TEST(HfModel, Gpt2ConvWeightsAreTransposedAndVitNamesLoad) {
   r.add_prune("mlp=neuron:0.5");
   const Trace t = compress(m, r, &w, 2);
   EXPECT_EQ(t.matrix("L0.fc1").rows, 64u);
-  EXPECT_GT(std::stod(t.header.at("fidelity_rel_error")), 0.0);
+  EXPECT_GT(std::stod(t.header.get("fidelity_rel_error")), 0.0);
 
   std::vector<NamedTensor> v;
   const std::string p = "vit.encoder.layer.0.";
@@ -385,9 +385,9 @@ TEST(RealWeights, PerChannelScalesQuantizeMoreFaithfullyThanOnePerTensor) {
   Recipe channel = tensor;
   channel.per_channel = true;
   const double e_tensor =
-      std::stod(compress(tiny_spec(d, 16), tensor, &w, 4).header.at("fidelity_rel_error"));
+      std::stod(compress(tiny_spec(d, 16), tensor, &w, 4).header.get("fidelity_rel_error"));
   const double e_channel =
-      std::stod(compress(tiny_spec(d, 16), channel, &w, 4).header.at("fidelity_rel_error"));
+      std::stod(compress(tiny_spec(d, 16), channel, &w, 4).header.get("fidelity_rel_error"));
   EXPECT_GT(e_tensor, 0.0);
   EXPECT_LT(e_channel, e_tensor);
 }
@@ -409,7 +409,7 @@ TEST(RealWeights, UserInputsDriveFidelityAndTokenCounts) {
   r.tokens.mode = TokenPolicy::Mode::Threshold;
   r.inputs_file = d + "/inputs.safetensors";
   const Trace t = compress(m, r, &w, 4);
-  EXPECT_EQ(t.header.at("fidelity_inputs"), "2 inputs from " + r.inputs_file);
+  EXPECT_EQ(t.header.get("fidelity_inputs"), "2 inputs from " + r.inputs_file);
   // With no weight pruning the pruned model is the dense one: each sample's count is what a forward pass on
   // the user's sample keeps.
   Recipe keep_weights = r;
@@ -430,7 +430,7 @@ TEST(RealWeights, UserInputsDriveFidelityAndTokenCounts) {
   dense.set_quant("fp32");
   dense.inputs_file = r.inputs_file;
   const Trace td = compress(tiny_spec(d, 33), dense, &w, 4);
-  EXPECT_EQ(td.header.at("fidelity_rel_error"), "0");
+  EXPECT_EQ(td.header.get("fidelity_rel_error"), "0");
   // A file of the wrong shape is a clear error.
   write_safetensors(d + "/bad.safetensors", {{"inputs", {2, 10, kD}, std::vector<float>(2 * 10 * kD)}});
   dense.inputs_file = d + "/bad.safetensors";
@@ -444,9 +444,9 @@ TEST(RealWeights, ActivationQuantizationShowsInTheFidelity) {
   const ModelWeights w = load_hf_model(d + "/model.safetensors", d + "/config.json");
   Recipe r;
   r.set_quant("weights=fp32,act=int8");
-  const double e8 = std::stod(compress(tiny_spec(d, 16), r, &w, 3).header.at("fidelity_rel_error"));
+  const double e8 = std::stod(compress(tiny_spec(d, 16), r, &w, 3).header.get("fidelity_rel_error"));
   r.set_quant("weights=fp32,act=int4");
-  const double e4 = std::stod(compress(tiny_spec(d, 16), r, &w, 3).header.at("fidelity_rel_error"));
+  const double e4 = std::stod(compress(tiny_spec(d, 16), r, &w, 3).header.get("fidelity_rel_error"));
   EXPECT_GT(e8, 0.0);  // weights exact: the error is the activations' alone
   EXPECT_GT(e4, e8);
 }
@@ -480,10 +480,10 @@ TEST(RealWeights, CompactWeightsAreTheTracesShapesAndRunFunctionally) {
   write_trace_weights(d + "/pruned.safetensors", t, tw);
   t.weights_path = d + "/pruned.safetensors";
   for (auto numbers : {models::FunctionalNumbers::Int8, models::FunctionalNumbers::Float}) {
-    models::FunctionalModel f(t, 3, numbers);
+    sim::FunctionalModel f(t, 3, numbers);
     const models::TilePlan plan = models::plan_tiles(t, models::HwConfig{});
     for (const auto& item : plan.items) f.execute(item, t.ops[item.op]);
-    const models::FunctionalCheck c = f.check();
+    const sim::FunctionalCheck c = f.check();
     EXPECT_TRUE(c.pass) << c.numbers << " " << c.failure << " " << c.mismatches << " " << c.max_rel_error;
     EXPECT_EQ(c.weights, d + "/pruned.safetensors");
   }

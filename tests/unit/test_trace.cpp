@@ -155,3 +155,76 @@ TEST(Trace, ErrorsNameFileLineAndWhatWasExpected) {
   missing.replace(missing.find("weight=w"), 8, "weight=nope");
   expect_error(missing, "no matrix named 'nope'");
 }
+
+TEST(Trace, HeaderKeysTheToolsActOnAreTypedOnceAndStillWrittenAsRead) {
+  std::string text = kOneGemm;
+  text.insert(text.find("header model"),
+              "header seq 197\nheader batch 2\nheader quant int8 (weights 8b, activations 8b, symmetric "
+              "per-channel)\nheader note free text stays text\n");
+  const Trace t = from_text(text);
+  EXPECT_EQ(t.header.facts().seq, 197u);
+  EXPECT_EQ(t.header.facts().batch, 2u);
+  EXPECT_EQ(t.header.facts().model, "hand");
+  EXPECT_EQ(t.header.facts().quant.scheme, "int8");
+  EXPECT_TRUE(t.header.facts().quant.per_channel);
+  EXPECT_FALSE(t.header.facts().quant.floating);
+  EXPECT_EQ(t.header.get("note"), "free text stays text");
+  EXPECT_EQ(from_text(to_text(t)).header.entries(), t.header.entries());
+
+  Trace fp = t;
+  fp.header.set("quant", "fp16 (weights 16b, activations 16b, symmetric per-tensor)");
+  EXPECT_TRUE(fp.header.facts().quant.floating);
+  EXPECT_FALSE(fp.header.facts().quant.per_channel);
+}
+
+TEST(Trace, AHeaderNumberThatIsNotOneIsAnErrorWithItsLine) {
+  for (const char* bad : {"header seq abc\n", "header seq -5\n", "header batch 4294967296\n",
+                          "header unpruned_macs 18446744073709551616\n", "header seq 12x\n"}) {
+    std::string text = kOneGemm;
+    text.insert(text.find("header model"), bad);
+    try {
+      from_text(text);
+      ADD_FAILURE() << "accepted " << bad;
+    } catch (const InputError& e) {
+      const std::string msg = e.what();
+      EXPECT_NE(msg.find("test.trace:3"), std::string::npos) << msg;
+      EXPECT_NE(msg.find("expected an integer"), std::string::npos) << msg;
+    }
+  }
+}
+
+TEST(Trace, OpRolesComeFromTheNamesTheCompressorGivesAndSurviveARoundTrip) {
+  ModelSpec m = lookup_model("deit-tiny");
+  m.layers = 1;
+  Recipe r = default_recipe();
+  r.tokens.layers = {0};
+  const Trace t = compress(m, r);
+  std::vector<OpRole> roles;
+  for (const auto& op : t.ops)
+    if (op.layer == 0) roles.push_back(op.role);
+  const std::vector<OpRole> want = {OpRole::Ln1,       OpRole::AttnQkv, OpRole::AttnQk,    OpRole::AttnSoftmax,
+                                    OpRole::AttnAv,    OpRole::AttnProj, OpRole::Residual1, OpRole::TokenTopk,
+                                    OpRole::Ln2,       OpRole::MlpFc1,  OpRole::Gelu,      OpRole::MlpFc2,
+                                    OpRole::Residual2};
+  EXPECT_EQ(roles, want);
+  const Trace back = from_text(to_text(t));
+  for (size_t i = 0; i < t.ops.size(); ++i) EXPECT_EQ(back.ops[i].role, t.ops[i].role) << t.ops[i].name;
+  // An op named as nothing the compressor builds is timed by its kind and has no role.
+  EXPECT_EQ(from_text(kOneGemm).ops[0].role, OpRole::Other);
+  EXPECT_EQ(op_role_of(op_role_name(OpRole::GruUpdate)), OpRole::GruUpdate);
+}
+
+TEST(Trace, ShapeComesFromTheHeaderAndTheFirstLayer) {
+  ModelSpec m = lookup_model("deit-small");
+  m.layers = 2;
+  Recipe r = default_recipe();
+  r.tokens.layers = {1};
+  const TraceShape s = compress(m, r).shape();
+  EXPECT_EQ(s.family, "vision");
+  EXPECT_EQ(s.seq, 197u);
+  EXPECT_EQ(s.heads, 6u);
+  EXPECT_EQ(s.head_dim, 64u);
+  EXPECT_EQ(s.d_model, 384u);
+  EXPECT_EQ(s.layers, 2u);
+  EXPECT_EQ(from_text(kOneGemm).shape().d_model, 0u);  // no layernorm: unknown, not guessed
+}

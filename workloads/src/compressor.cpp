@@ -129,6 +129,15 @@ std::string Recipe::pruning_str() const {
 
 namespace {
 
+// An op's name: its role's (op_role_name) for the ops of a layer, free text for the others.
+struct OpName {
+  OpName(OpRole r) : role(r), text(op_role_name(r)) {}  // NOLINT: roles and names convert alike
+  OpName(const char* n) : role(op_role_of(n)), text(n) {}         // NOLINT
+  OpName(const std::string& n) : role(op_role_of(n)), text(n) {}  // NOLINT
+  OpRole role;
+  std::string text;
+};
+
 class TraceBuilder {
  public:
   TraceBuilder(const ModelSpec& model, const Recipe& recipe)
@@ -157,19 +166,20 @@ class TraceBuilder {
     return trace_.matrices.emplace(name, std::move(m)).first->second;
   }
 
-  Op& op(OpKind kind, int layer, const std::string& name) {
+  Op& op(OpKind kind, int layer, const OpName& name) {
     Op o;
     o.id = uint32_t(trace_.ops.size());
     o.kind = kind;
     o.layer = layer;
-    o.name = name;
+    o.name = name.text;
+    o.role = name.role;
     const auto width = recipe_.abits_by_op.find(op_kind_name(kind));
     o.abits = width == recipe_.abits_by_op.end() ? recipe_.abits : width->second;
     trace_.ops.push_back(std::move(o));
     return trace_.ops.back();
   }
 
-  Op& gemm(int layer, const std::string& name, uint64_t m, const std::string& weight) {
+  Op& gemm(int layer, const OpName& name, uint64_t m, const std::string& weight) {
     Op& o = op(OpKind::Gemm, layer, name);
     o.m = m;
     o.weight = weight;
@@ -179,7 +189,7 @@ class TraceBuilder {
     return o;
   }
 
-  Op& matmul(int layer, const std::string& name, uint32_t count, uint64_t m, uint64_t k, uint64_t n) {
+  Op& matmul(int layer, const OpName& name, uint32_t count, uint64_t m, uint64_t k, uint64_t n) {
     Op& o = op(OpKind::Matmul, layer, name);
     o.count = count;
     o.m = m;
@@ -188,7 +198,7 @@ class TraceBuilder {
     return o;
   }
 
-  Op& rowwise(OpKind kind, int layer, const std::string& name, uint32_t count, uint64_t rows, uint64_t cols) {
+  Op& rowwise(OpKind kind, int layer, const OpName& name, uint32_t count, uint64_t rows, uint64_t cols) {
     Op& o = op(kind, layer, name);
     o.count = count;
     o.rows = rows;
@@ -196,7 +206,7 @@ class TraceBuilder {
     return o;
   }
 
-  Op& elementwise(OpKind kind, int layer, const std::string& name, uint64_t elems,
+  Op& elementwise(OpKind kind, int layer, const OpName& name, uint64_t elems,
                   const std::string& func = "") {
     Op& o = op(kind, layer, name);
     o.elems = elems;
@@ -280,17 +290,17 @@ void attention(TraceBuilder& b, int layer, const Tokens& tok, uint32_t heads, ui
   bool first = true;
   for (const auto& [t, samples] : groups) {
     const uint64_t ctx = t + context_extra;
-    Op& qk = b.matmul(layer, "attn.qk", samples * heads, t, hd, ctx);
+    Op& qk = b.matmul(layer, OpRole::AttnQk, samples * heads, t, hd, ctx);
     if (first) qk.ddr_read_bytes = kv_read_bytes / 2;  // K cache
-    b.rowwise(OpKind::Softmax, layer, "attn.softmax", samples * heads, t, ctx);
-    Op& av = b.matmul(layer, "attn.av", samples * heads, t, ctx, hd);
+    b.rowwise(OpKind::Softmax, layer, OpRole::AttnSoftmax, samples * heads, t, ctx);
+    Op& av = b.matmul(layer, OpRole::AttnAv, samples * heads, t, ctx, hd);
     if (first) av.ddr_read_bytes = kv_read_bytes - kv_read_bytes / 2;  // V cache
     first = false;
   }
 }
 
 void token_prune(TraceBuilder& b, int layer, Tokens& tok, const TokenPolicy& p, uint32_t heads) {
-  Op& o = b.op(OpKind::TokenPrune, layer, "evit.topk");
+  Op& o = b.op(OpKind::TokenPrune, layer, OpRole::TokenTopk);
   o.heads = heads;
   o.fused = p.fused;
   const size_t step = b.token_steps++;
@@ -321,23 +331,23 @@ void transformer_layer(TraceBuilder& b, const ModelSpec& m, const Recipe& r, int
   const uint32_t H = heads_kept(m, r), hd = m.head_dim, A = H * hd, D = m.d_model, F = mlp_kept(m, r);
   const std::string p = "L" + std::to_string(l) + ".";
   uint64_t M = tok.total();
-  if (pre_ln) b.rowwise(OpKind::LayerNorm, l, "ln1", 1, M, D);
-  Op& qkv = b.gemm(l, "attn.qkv", M, p + "qkv");
+  if (pre_ln) b.rowwise(OpKind::LayerNorm, l, OpRole::Ln1, 1, M, D);
+  Op& qkv = b.gemm(l, OpRole::AttnQkv, M, p + "qkv");
   qkv.ddr_write_bytes = kv_write;
   attention(b, l, tok, H, hd, context_extra, kv_read);
-  b.gemm(l, "attn.proj", M, p + "proj");
-  b.elementwise(OpKind::Residual, l, "residual1", M * D);
-  if (!pre_ln) b.rowwise(OpKind::LayerNorm, l, "ln1", 1, M, D);
+  b.gemm(l, OpRole::AttnProj, M, p + "proj");
+  b.elementwise(OpKind::Residual, l, OpRole::Residual1, M * D);
+  if (!pre_ln) b.rowwise(OpKind::LayerNorm, l, OpRole::Ln1, 1, M, D);
   if (prunes_at(r.tokens, l)) {
     token_prune(b, l, tok, r.tokens, H);
     M = tok.total();
   }
-  if (pre_ln) b.rowwise(OpKind::LayerNorm, l, "ln2", 1, M, D);
-  b.gemm(l, "mlp.fc1", M, p + "fc1");
-  b.elementwise(OpKind::Gelu, l, "gelu", M * F);
-  b.gemm(l, "mlp.fc2", M, p + "fc2");
-  b.elementwise(OpKind::Residual, l, "residual2", M * D);
-  if (!pre_ln) b.rowwise(OpKind::LayerNorm, l, "ln2", 1, M, D);
+  if (pre_ln) b.rowwise(OpKind::LayerNorm, l, OpRole::Ln2, 1, M, D);
+  b.gemm(l, OpRole::MlpFc1, M, p + "fc1");
+  b.elementwise(OpKind::Gelu, l, OpRole::Gelu, M * F);
+  b.gemm(l, OpRole::MlpFc2, M, p + "fc2");
+  b.elementwise(OpKind::Residual, l, OpRole::Residual2, M * D);
+  if (!pre_ln) b.rowwise(OpKind::LayerNorm, l, OpRole::Ln2, 1, M, D);
   (void)A;
 }
 
@@ -506,11 +516,11 @@ void build_gru(TraceBuilder& b, const ModelSpec& m) {
   for (uint32_t l = 0; l < m.layers; ++l) {
     const std::string p = "L" + std::to_string(l) + ".";
     for (uint32_t t = 0; t < m.seq; ++t) {
-      b.gemm(int(l), "gru.ih", B, p + "w_ih");
-      b.gemm(int(l), "gru.hh", B, p + "w_hh");
-      b.elementwise(OpKind::Eltwise, int(l), "gru.gates_rz", B * 2 * H, "sigmoid");
-      b.elementwise(OpKind::Eltwise, int(l), "gru.candidate", B * H, "tanh");
-      b.elementwise(OpKind::Eltwise, int(l), "gru.update", B * 3 * H, "mul_add");
+      b.gemm(int(l), OpRole::GruIh, B, p + "w_ih");
+      b.gemm(int(l), OpRole::GruHh, B, p + "w_hh");
+      b.elementwise(OpKind::Eltwise, int(l), OpRole::GruGatesRz, B * 2 * H, "sigmoid");
+      b.elementwise(OpKind::Eltwise, int(l), OpRole::GruCandidate, B * H, "tanh");
+      b.elementwise(OpKind::Eltwise, int(l), OpRole::GruUpdate, B * 3 * H, "mul_add");
     }
   }
   Op& out = b.op(OpKind::Store, -1, "output.hidden");
@@ -577,31 +587,31 @@ Trace compress(const ModelSpec& model, const Recipe& recipe, const ModelWeights*
   }
   Trace t = b.take();
   auto& h = t.header;
-  h["model"] = model.name;
-  h["family"] = family_name(model.family);
-  h["source"] = "dims";
-  h["batch"] = std::to_string(model.batch);
-  h["seq"] = std::to_string(model.seq);
-  h["layers"] = std::to_string(model.layers);
-  if (model.family == Family::Decoder) h["decode"] = std::to_string(model.decode);
+  h.set("model", model.name);
+  h.set("family", family_name(model.family));
+  h.set("source", "dims");
+  h.set("batch", std::to_string(model.batch));
+  h.set("seq", std::to_string(model.seq));
+  h.set("layers", std::to_string(model.layers));
+  if (model.family == Family::Decoder) h.set("decode", std::to_string(model.decode));
   {
     // Name only the matrix kinds this model has (an "all=" recipe also lists GRU kinds, say).
     Recipe present = recipe;
     present.fine.clear();
     for (const auto& [name, m] : t.matrices)
       if (recipe.fine.count(m.kind)) present.fine[m.kind] = recipe.fine.at(m.kind);
-    h["pruning"] = present.pruning_str();
+    h.set("pruning", present.pruning_str());
   }
   std::string op_widths;
   for (const auto& [op, bits] : recipe.abits_by_op) op_widths += ", " + op + " " + std::to_string(bits) + "b";
-  h["quant"] = recipe.quant + " (weights " + std::to_string(recipe.wbits) + "b, activations " +
+  h.set("quant", recipe.quant + " (weights " + std::to_string(recipe.wbits) + "b, activations " +
                std::to_string(recipe.abits) + "b" + op_widths + ", symmetric per-" +
-               (recipe.per_channel ? "channel" : "tensor") + ")";
-  h["token_policy"] = recipe.tokens.str();
-  h["spread"] = recipe.spread == Spread::Uniform ? "uniform" : "skewed";
-  h["seed"] = std::to_string(recipe.seed);
+               (recipe.per_channel ? "channel" : "tensor") + ")");
+  h.set("token_policy", recipe.tokens.str());
+  h.set("spread", recipe.spread == Spread::Uniform ? "uniform" : "skewed");
+  h.set("seed", std::to_string(recipe.seed));
   if (weights) {
-    h["source"] = "weights:" + weights->source;
+    h.set("source", "weights:" + weights->source);
     // Fidelity of the pruned, quantized model (with token pruning) against the dense one, same inputs.
     ModelWeights dense = *weights;
     dense.spec.seq = model.seq;
@@ -612,21 +622,21 @@ Trace compress(const ModelSpec& model, const Recipe& recipe, const ModelWeights*
     std::ostringstream err, agree;
     err << std::setprecision(6) << f.rel_error;
     agree << std::setprecision(6) << f.top1_agreement;
-    h["fidelity_inputs"] = std::to_string(f.inputs) + (recipe.inputs_file.empty()
+    h.set("fidelity_inputs", std::to_string(f.inputs) + (recipe.inputs_file.empty()
                                                            ? std::string(" seeded N(0,1) hidden-state inputs")
-                                                           : " inputs from " + recipe.inputs_file);
-    h["fidelity_rel_error"] = err.str();
-    h["fidelity_top1_agreement"] = agree.str();
+                                                           : " inputs from " + recipe.inputs_file));
+    h.set("fidelity_rel_error", err.str());
+    h.set("fidelity_top1_agreement", agree.str());
   }
   // The unpruned reference: same model, no weight, head, neuron or token pruning.
   if (recipe.fine.empty() && recipe.heads.method == PruneMethod::Dense &&
       recipe.neurons.method == PruneMethod::Dense && !recipe.tokens.active()) {
-    h["unpruned_macs"] = std::to_string(t.total_macs());
+    h.set("unpruned_macs", std::to_string(t.total_macs()));
   } else {
     Recipe dense;
     dense.wbits = recipe.wbits;
     dense.abits = recipe.abits;
-    h["unpruned_macs"] = std::to_string(compress(model, dense).total_macs());
+    h.set("unpruned_macs", std::to_string(compress(model, dense).total_macs()));
   }
   if (compact_out && weights) *compact_out = std::move(compact);
   return t;

@@ -8,9 +8,9 @@ namespace prunesim::workloads {
 
 std::string trace_summary(const Trace& t) {
   std::ostringstream os;
-  os << "trace of " << (t.header.count("model") ? t.header.at("model") : "?") << ": " << t.ops.size()
+  os << "trace of " << t.header.get("model", "?") << ": " << t.ops.size()
      << " ops, " << t.matrices.size() << " weight matrices, " << t.num_layers() << " layers\n";
-  for (const auto& [k, v] : t.header) os << "  " << std::left << std::setw(14) << k << v << "\n";
+  for (const auto& [k, v] : t.header.entries()) os << "  " << std::left << std::setw(14) << k << v << "\n";
 
   std::map<std::string, std::pair<uint64_t, uint64_t>> macs;  // kind -> (pruned, weight-dense)
   std::map<std::string, uint64_t> count;

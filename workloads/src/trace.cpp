@@ -50,6 +50,46 @@ const char* op_kind_name(OpKind k) {
   return "?";
 }
 
+namespace {
+struct RoleName {
+  OpRole role;
+  const char* name;
+};
+// The one table of role names (a trace's op names).
+constexpr RoleName kRoleNames[] = {
+    {OpRole::Ln1, "ln1"},
+    {OpRole::AttnQkv, "attn.qkv"},
+    {OpRole::AttnQk, "attn.qk"},
+    {OpRole::AttnSoftmax, "attn.softmax"},
+    {OpRole::AttnAv, "attn.av"},
+    {OpRole::AttnProj, "attn.proj"},
+    {OpRole::Residual1, "residual1"},
+    {OpRole::TokenTopk, "evit.topk"},
+    {OpRole::Ln2, "ln2"},
+    {OpRole::MlpFc1, "mlp.fc1"},
+    {OpRole::Gelu, "gelu"},
+    {OpRole::MlpFc2, "mlp.fc2"},
+    {OpRole::Residual2, "residual2"},
+    {OpRole::GruIh, "gru.ih"},
+    {OpRole::GruHh, "gru.hh"},
+    {OpRole::GruGatesRz, "gru.gates_rz"},
+    {OpRole::GruCandidate, "gru.candidate"},
+    {OpRole::GruUpdate, "gru.update"},
+};
+}  // namespace
+
+const char* op_role_name(OpRole r) {
+  for (const auto& e : kRoleNames)
+    if (e.role == r) return e.name;
+  return "";
+}
+
+OpRole op_role_of(const std::string& op_name) {
+  for (const auto& e : kRoleNames)
+    if (op_name == e.name) return e.role;
+  return OpRole::Other;
+}
+
 OpKind parse_op_kind(const std::string& s) {
   for (auto k : {OpKind::Load, OpKind::Store, OpKind::Gemm, OpKind::Matmul, OpKind::Softmax,
                  OpKind::LayerNorm, OpKind::Gelu, OpKind::Residual, OpKind::Eltwise, OpKind::TokenPrune})
@@ -158,6 +198,81 @@ int Trace::num_layers() const {
   return n;
 }
 
+TraceShape Trace::shape() const {
+  const HeaderFacts& h = header.facts();
+  TraceShape s;
+  s.family = h.family;
+  s.batch = h.batch;
+  s.decode = h.decode;
+  s.layers = uint32_t(num_layers());
+  if (s.family == "gru") {
+    if (const auto it = matrices.find("L0.w_ih"); it != matrices.end())
+      s.gru_input = it->second.cols, s.gru_hidden = it->second.rows / 3;
+    s.seq = h.seq;
+    return s;
+  }
+  for (const auto& op : ops) {
+    if (op.kind == OpKind::LayerNorm && !s.d_model) s.d_model = uint32_t(op.cols);  // embeddings' or layer 0's
+    if (op.layer != 0) continue;  // layer 0 has the shapes every later layer repeats (before token pruning)
+    if (op.role == OpRole::AttnQkv && !s.seq && s.batch) s.seq = uint32_t(op.m / s.batch);
+    if (op.role == OpRole::AttnQk && !s.heads && s.batch)
+      s.heads = op.count / s.batch, s.head_dim = uint32_t(op.k);
+  }
+  return s;
+}
+
+// ---------------------------------------------------------------- header
+
+namespace {
+
+uint64_t header_number(const std::string& key, const std::string& value, uint64_t max) {
+  uint64_t v = 0;
+  bool ok = !value.empty();
+  for (char c : value) {
+    if (c < '0' || c > '9' || v > (max - uint64_t(c - '0')) / 10) {
+      ok = false;
+      break;
+    }
+    v = v * 10 + uint64_t(c - '0');
+  }
+  if (!ok)
+    throw InputError("header " + key + " '" + value + "': expected an integer from 0 to " + std::to_string(max));
+  return v;
+}
+
+// "int8 (weights 8b, activations 8b, symmetric per-channel)": the scheme before the parenthesis, the
+// scale granularity inside it (the compressor writes it so).
+QuantFacts parse_quant(const std::string& value) {
+  QuantFacts q;
+  q.scheme = value.substr(0, value.find(" ("));
+  q.floating = q.scheme.find("fp") != std::string::npos;
+  q.per_channel = value.find("per-channel") != std::string::npos;
+  return q;
+}
+
+}  // namespace
+
+void TraceHeader::set(const std::string& key, const std::string& value) {
+  HeaderFacts& f = facts_;
+  if (key == "model") f.model = value;
+  else if (key == "family") f.family = value;
+  else if (key == "source") f.source = value;
+  else if (key == "batch") f.batch = uint32_t(header_number(key, value, UINT32_MAX));
+  else if (key == "seq") f.seq = uint32_t(header_number(key, value, UINT32_MAX));
+  else if (key == "layers") f.layers = uint32_t(header_number(key, value, UINT32_MAX));
+  else if (key == "decode") f.decode = uint32_t(header_number(key, value, UINT32_MAX));
+  else if (key == "seed") f.seed = header_number(key, value, UINT64_MAX);
+  else if (key == "unpruned_macs") f.unpruned_macs = header_number(key, value, UINT64_MAX);
+  else if (key == "quant") f.quant = parse_quant(value);
+  else if (key == "weights_file") f.weights_file = value;
+  text_[key] = value;
+}
+
+std::string TraceHeader::get(const std::string& key, const std::string& fallback) const {
+  const auto it = text_.find(key);
+  return it == text_.end() ? fallback : it->second;
+}
+
 // ---------------------------------------------------------------- writer
 
 static std::string join(const std::vector<uint32_t>& v) {
@@ -183,7 +298,7 @@ static void write_row_bitmap(std::ostream& os, const BlockMask& mask, uint32_t r
 
 void write_trace(std::ostream& os, const Trace& t) {
   os << "prunesim-trace " << Trace::kVersion << '\n';
-  for (const auto& [key, value] : t.header) os << "header " << key << ' ' << value << '\n';
+  for (const auto& [key, value] : t.header.entries()) os << "header " << key << ' ' << value << '\n';
   for (const auto& name : t.matrix_order) {
     const Matrix& m = t.matrices.at(name);
     os << "matrix name=" << m.name << " kind=" << m.kind << " layer=" << m.layer << " rows=" << m.rows
@@ -484,6 +599,7 @@ Op read_op(Fields& f, const Trace& t, const LineReader& lr) {
     lr.fail(e.what());
   }
   op.name = ft.str("name");
+  op.role = op_role_of(op.name);
   switch (op.kind) {
     case OpKind::Gemm: {
       op.m = ft.u64("m");
@@ -574,7 +690,11 @@ Trace read_trace(std::istream& is, const std::string& source) {
       std::getline(ss, value);
       value.erase(0, value.find_first_not_of(' '));
       if (key.empty()) lr.fail("header line without a key");
-      t.header[key] = value;
+      try {
+        t.header.set(key, value);
+      } catch (const InputError& e) {
+        lr.fail(e.what());
+      }
       continue;
     }
     Fields f = split_fields(line, lr);
@@ -595,8 +715,8 @@ Trace read_trace(std::istream& is, const std::string& source) {
   }
   if (!saw_eof) lr.fail("trace is truncated: no closing 'eof' line");
   if (t.ops.empty()) lr.fail("trace has no ops");
-  if (t.header.count("weights_file")) {
-    const std::filesystem::path file = t.header.at("weights_file");
+  if (!t.header.facts().weights_file.empty()) {
+    const std::filesystem::path file = t.header.facts().weights_file;
     t.weights_path =
         file.is_absolute() ? file.string() : (std::filesystem::path(source).parent_path() / file).string();
   }

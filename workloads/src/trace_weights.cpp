@@ -12,11 +12,6 @@ namespace prunesim::workloads {
 
 namespace {
 
-uint32_t header_u32(const Trace& t, const std::string& key, uint32_t fallback) {
-  const auto it = t.header.find(key);
-  return it == t.header.end() ? fallback : uint32_t(std::stoul(it->second));
-}
-
 std::string layer_prefix(int l) {
   return "L" + std::to_string(l) + ".";
 }
@@ -70,35 +65,20 @@ void each_transformer_tensor(Weights& w, OnMatrix&& matrix, OnVector&& vector) {
 
 }  // namespace
 
-TraceShape TraceShape::of(const Trace& t) {
-  TraceShape s;
-  s.family = t.header.count("family") ? t.header.at("family") : "";
-  s.batch = header_u32(t, "batch", 1);
-  s.decode = header_u32(t, "decode", 0);
-  s.layers = uint32_t(t.num_layers());
+TraceShape covered_shape(const Trace& t) {
+  const TraceShape s = t.shape();
   if (s.family == "gru") {
-    const auto it = t.matrices.find("L0.w_ih");
-    if (it == t.matrices.end()) throw InputError("the GRU trace has no matrix L0.w_ih");
-    s.gru_input = it->second.cols;
-    s.gru_hidden = it->second.rows / 3;
-    s.seq = header_u32(t, "seq", 0);
+    if (!s.gru_hidden) throw InputError("the GRU trace has no matrix L0.w_ih");
     return s;
   }
   if (s.family != "vision" && s.family != "encoder" && s.family != "decoder")
     throw InputError("functional mode does not know the trace family '" + s.family + "'");
-  for (const auto& op : t.ops) {
-    if (op.layer != 0) continue;
-    if (op.kind == OpKind::Gemm && op.name == "attn.qkv" && !s.seq) s.seq = uint32_t(op.m / s.batch);
-    if (op.kind == OpKind::Matmul && op.name == "attn.qk" && !s.heads)
-      s.heads = op.count / s.batch, s.head_dim = uint32_t(op.k);
-    if (op.kind == OpKind::LayerNorm && !s.d_model) s.d_model = uint32_t(op.cols);
-  }
   if (!s.heads || !s.d_model || !s.seq) throw InputError("the trace has no transformer layer");
   return s;
 }
 
 TraceWeights seeded_trace_weights(const Trace& t, uint64_t seed) {
-  const TraceShape s = TraceShape::of(t);
+  const TraceShape s = covered_shape(t);
   TraceWeights w;
   Rng rng(seed);
   auto matrix = [&](const std::string& name) {
@@ -157,7 +137,7 @@ TraceWeights seeded_trace_weights(const Trace& t, uint64_t seed) {
 }
 
 TraceWeights read_trace_weights(const Trace& t, const std::string& path) {
-  const TraceShape s = TraceShape::of(t);
+  const TraceShape s = covered_shape(t);
   const SafetensorsFile f = SafetensorsFile::open(path);
   auto tensor = [&](const std::string& name, Eigen::Index rows, Eigen::Index cols) {
     if (!f.has(name)) throw InputError(path + ": tensor '" + name + "' is missing");
@@ -233,7 +213,7 @@ void write_trace_weights(const std::string& path, const Trace& t, const TraceWei
   auto add_vec = [&](const std::string& name, const Vec& v) {
     out.push_back({name, {v.size()}, std::vector<float>(v.data(), v.data() + v.size())});
   };
-  if (TraceShape::of(t).family == "gru") {
+  if (covered_shape(t).family == "gru") {
     for (size_t l = 0; l < w.gru.size(); ++l) {
       const std::string p = layer_prefix(int(l));
       add_matrix(p + "w_ih", w.gru[l].w_ih), add_vec(p + "w_ih.bias", w.gru[l].b_ih);

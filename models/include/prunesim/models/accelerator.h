@@ -9,7 +9,7 @@
 #include "prunesim/models/controller.h"
 #include "prunesim/models/dma.h"
 #include "prunesim/models/dram_target.h"
-#include "prunesim/models/functional.h"
+#include "prunesim/models/schedule_observer.h"
 #include "prunesim/models/resources.h"
 
 namespace prunesim::models {
@@ -56,13 +56,14 @@ struct RunResult {
   uint64_t peak_macs_per_cycle = 0;                              // of the engine
   std::vector<std::pair<std::string, Capability>> capabilities;  // per pattern present: what the engine skips
   uint64_t dense_equivalent_macs = 0;  // MACs of the same ops with unpruned weights (GOPS both ways)
-  FunctionalCheck functional;          // checked only with sim.functional
   int weight_bits = 8;
 };
 
 // Elaborates, simulates and collects. Call once per process (SystemC elaborates once).
-// `vcd_path` (without extension handling: written exactly there) may be empty.
-RunResult simulate(const workloads::Trace& trace, const HwConfig& hw, const std::string& vcd_path = "");
+// `vcd_path` (without extension handling: written exactly there) may be empty. `observers` are told of every
+// compute work item as the controller executes it (the functional check is one, sim/functional.h).
+RunResult simulate(const workloads::Trace& trace, const HwConfig& hw, const std::string& vcd_path = "",
+                   const std::vector<ScheduleObserver*>& observers = {});
 
 // Energy of a run from its event counts and the per-event table.
 EnergyBreakdown compute_energy(const RunResult& r, const HwConfig& hw);

@@ -10,13 +10,13 @@
 
 #include "prunesim/models/hw_config.h"
 #include "prunesim/models/sc_util.h"
+#include "prunesim/models/schedule_observer.h"
 #include "prunesim/models/stats.h"
 #include "prunesim/models/tiling.h"
 #include "prunesim/workloads/trace.h"
 
 namespace prunesim::models {
 
-class FunctionalModel;
 
 class Controller : public sc_core::sc_module {
  public:
@@ -39,7 +39,8 @@ class Controller : public sc_core::sc_module {
   uint64_t end_cycle() const { return end_cycle_; }
   bool finished() const { return finished_; }
   const TilePlan& plan() const { return plan_; }
-  void set_functional(FunctionalModel* f) { functional_ = f; }
+  // Told of every compute work item once it has executed (functional checks, tracers); not owned.
+  void add_observer(ScheduleObserver* o) { observers_.push_back(o); }
   void set_tracing(bool on) { tracing_ = on; }  // traced signals need synchronised writes
 
  private:
@@ -60,7 +61,7 @@ class Controller : public sc_core::sc_module {
   uint64_t end_cycle_ = 0;
   bool finished_ = false;
   int64_t in_flight_ = 0;
-  FunctionalModel* functional_ = nullptr;
+  std::vector<ScheduleObserver*> observers_;
   uint64_t softmax_end_ = 0;
   uint64_t prev_matmul_cycles_ = 0;  // busy cycles of the matmul just before, for nonlinear.softmax_overlap
   tlm_utils::tlm_quantumkeeper qk_;

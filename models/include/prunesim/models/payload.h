@@ -7,11 +7,9 @@
 
 namespace prunesim::models {
 
-class FunctionalModel;
 struct WorkItem;
 
 struct ComputeCmd : tlm::tlm_extension<ComputeCmd> {
-  FunctionalModel* functional = nullptr;  // set in functional mode: the unit computes the data too
   const WorkItem* item = nullptr;
   const workloads::Op* op = nullptr;
   const workloads::Matrix* weight = nullptr;  // Gemm only

@@ -6,6 +6,7 @@
 
 #include "prunesim/models/accelerator.h"
 #include "prunesim/sim/config.h"
+#include "prunesim/sim/functional.h"
 #include "prunesim/workloads/io.h"
 
 namespace prunesim::sim {
@@ -17,6 +18,7 @@ struct RunReport {
   std::string trace_name;    // file path or "built-in:<model>"
   std::string trace_sha256;  // of the trace's text form
   const models::RunResult& result;
+  FunctionalCheck functional = {};  // checked only with sim.functional
 };
 
 nlohmann::json report_json(const RunReport& r);

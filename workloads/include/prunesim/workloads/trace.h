@@ -62,11 +62,40 @@ enum class OpKind { Load, Store, Gemm, Matmul, Softmax, LayerNorm, Gelu, Residua
 const char* op_kind_name(OpKind k);
 OpKind parse_op_kind(const std::string& s);  // throws InputError
 
+// What an op computes in its layer, beyond its kind (a gemm may be the QKV or the FC2 projection). The
+// compressor names the ops of the layers it builds after their role (op_role_name) and read_trace recovers
+// the role from the name, so the functional model and the shape derivation switch on a typed value. Any
+// other op (embeddings, heads, hand-written traces) is Other: timed by its kind, not computed functionally.
+enum class OpRole {
+  Other,
+  Ln1,
+  AttnQkv,
+  AttnQk,
+  AttnSoftmax,
+  AttnAv,
+  AttnProj,
+  Residual1,
+  TokenTopk,
+  Ln2,
+  MlpFc1,
+  Gelu,
+  MlpFc2,
+  Residual2,
+  GruIh,
+  GruHh,
+  GruGatesRz,
+  GruCandidate,
+  GruUpdate,
+};
+const char* op_role_name(OpRole r);  // the op name that carries the role ("" for Other)
+OpRole op_role_of(const std::string& op_name);
+
 struct Op {
   uint32_t id = 0;
   int layer = -1;  // -1: outside the transformer/GRU layers (embeddings, head)
   std::string name;
   OpKind kind = OpKind::Eltwise;
+  OpRole role = OpRole::Other;  // from the name (op_role_of)
   // Gemm: Y[m x n] = X[m x k] * W^T, W = matrices[weight] (n x k). Matmul: `count` independent
   // activation x activation products of m x k by k x n (attention heads x batch).
   uint64_t m = 0, k = 0, n = 0;
@@ -87,9 +116,51 @@ struct Op {
   uint64_t dense_macs(const std::map<std::string, Matrix>& matrices) const;
 };
 
+// The header's quant line, as the datapath needs it.
+struct QuantFacts {
+  std::string scheme;        // what --quant said: int8, fp16, gru_ih=int8,gru_hh=int4, ...
+  bool floating = false;     // some values are floating point (the scheme names an fp type)
+  bool per_channel = false;  // weight scales per output channel, not per tensor
+};
+
+// The header keys the tools act on, typed. The others (pruning, token_policy, fidelity_*, ...) are for people
+// and reports and stay text.
+struct HeaderFacts {
+  std::string model, family, source;  // family: vision, encoder, decoder, gru (or what a hand trace says)
+  uint32_t batch = 1, seq = 0, layers = 0, decode = 0;
+  uint64_t seed = 0, unpruned_macs = 0;  // unpruned_macs 0: not known
+  QuantFacts quant;
+  std::string weights_file;  // as written: relative to the trace's directory
+};
+
+// `header key value` lines: kept as written, so write_trace reproduces them byte for byte, and parsed once
+// into HeaderFacts when set, so nobody re-parses them later. A key the tools act on must hold a value of its
+// type: set() throws InputError naming the key and what was expected (read_trace adds the line).
+class TraceHeader {
+ public:
+  void set(const std::string& key, const std::string& value);
+  bool has(const std::string& key) const { return text_.count(key) != 0; }
+  std::string get(const std::string& key, const std::string& fallback = "") const;  // as written
+  const std::map<std::string, std::string>& entries() const { return text_; }  // sorted by key
+  const HeaderFacts& facts() const { return facts_; }
+
+ private:
+  std::map<std::string, std::string> text_;
+  HeaderFacts facts_;
+};
+
+// What a trace says of its model's structure: the header's facts and the layer ops' shapes. Fields the
+// trace cannot tell stay 0 (d_model without a layernorm, heads without attention).
+struct TraceShape {
+  std::string family;  // vision, encoder, decoder, gru
+  uint32_t batch = 1, seq = 0, decode = 0, layers = 0;
+  uint32_t heads = 0, head_dim = 0, d_model = 0;  // transformers: heads kept per sample
+  uint32_t gru_input = 0, gru_hidden = 0;         // GRU: from L0.w_ih
+};
+
 struct Trace {
   static constexpr int kVersion = 1;
-  std::map<std::string, std::string> header;  // model, family, source, pruning, quant, token_policy, seed...
+  TraceHeader header;
   std::map<std::string, Matrix> matrices;
   std::vector<std::string> matrix_order;  // declaration order, for stable output
   std::vector<Op> ops;
@@ -100,6 +171,7 @@ struct Trace {
   uint64_t total_macs() const;
   uint64_t total_dense_macs() const;
   int num_layers() const;  // 1 + highest layer index used
+  TraceShape shape() const;
 };
 
 // Writes the text form; deterministic byte for byte.

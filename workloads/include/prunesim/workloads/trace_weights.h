@@ -12,15 +12,9 @@
 
 namespace prunesim::workloads {
 
-// What a trace says of its model's structure (derived from its header, matrices and ops).
-struct TraceShape {
-  std::string family;  // vision, encoder, decoder, gru
-  uint32_t batch = 1, seq = 0, decode = 0, layers = 0;
-  uint32_t heads = 0, head_dim = 0, d_model = 0;  // transformers: heads kept per sample
-  uint32_t gru_input = 0, gru_hidden = 0;         // GRU
-  // Transformers: rows of sample s entering layer 0 (seq; decoders: the prefill).
-  static TraceShape of(const Trace& t);  // throws InputError when the trace has no layer the check covers
-};
+// The trace's shape (Trace::shape) when functional runs cover it: a GRU with L0.w_ih, or a vision, encoder or
+// decoder transformer with attention and layernorm in layer 0; InputError otherwise.
+TraceShape covered_shape(const Trace& t);
 
 struct TraceWeights {
   ModelWeights transformer;          // layers in the trace's shapes; spec.heads = heads kept

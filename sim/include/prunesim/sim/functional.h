@@ -1,7 +1,8 @@
 #pragma once
-// Functional mode (sim.functional = true): data really flows through the replayed schedule. The PE array,
-// vector unit and token unit call the HLS kernels (hls/) on it, tile by tile as the tiling policy cut each
-// op; at the end the final hidden states are checked against the compressor's Eigen forward pass of the
+// Functional mode (sim.functional = true): data really flows through the replayed schedule. The model
+// observes the controller's schedule (models::ScheduleObserver: each work item as it executes) and runs the
+// HLS kernels (hls/) on it, tile by tile as the tiling policy cut each op; the timing units know nothing of
+// it. It dispatches on the ops' roles (workloads::OpRole), not their names. At the end the final hidden states are checked against the compressor's Eigen forward pass of the
 // same pruned (and quantized) model with the same token counts. Timing is computed exactly as without it.
 //
 // Numbers (sim.functional_numbers): int8 runs the integer datapath (int8 operands, int32 accumulation,
@@ -21,10 +22,13 @@
 #include <string>
 
 #include "prunesim/models/hw_config.h"
+#include "prunesim/models/schedule_observer.h"
 #include "prunesim/models/tiling.h"
 #include "prunesim/workloads/trace.h"
 
-namespace prunesim::models {
+namespace prunesim::sim {
+
+using models::FunctionalNumbers;
 
 struct FunctionalCheck {
   bool checked = false;
@@ -55,15 +59,16 @@ struct KernelCall {
 // By kernel: gemm_dense, gemm_sparse, softmax, layernorm, topk, gru_cell (the first call of each).
 using KernelCalls = std::map<std::string, KernelCall>;
 
-class FunctionalModel {
+class FunctionalModel : public models::ScheduleObserver {
  public:
   // Throws InputError when the trace is outside the supported scope or its weights file does not match.
   FunctionalModel(const workloads::Trace& trace, uint64_t seed,
                   FunctionalNumbers numbers = FunctionalNumbers::Auto);
-  ~FunctionalModel();
+  ~FunctionalModel() override;
 
-  // Computes what one work item of `op` computes (called by the unit that executes it).
-  void execute(const WorkItem& item, const workloads::Op& op);
+  // Computes what one work item of `op` computes.
+  void execute(const models::WorkItem& item, const workloads::Op& op);
+  void executed(const models::WorkItem& item, const workloads::Op& op) override { execute(item, op); }
   // Ends the run and compares with the reference.
   FunctionalCheck check();
   // Records the first call of each kernel from now on into *calls (the GEMM tiles trimmed to their first
@@ -80,4 +85,4 @@ class FunctionalModel {
   std::unique_ptr<Impl> impl_;
 };
 
-}  // namespace prunesim::models
+}  // namespace prunesim::sim

@@ -1,4 +1,4 @@
-#include "prunesim/models/functional.h"
+#include "prunesim/sim/functional.h"
 
 #include <algorithm>
 #include <cmath>
@@ -15,9 +15,12 @@
 #include "prunesim/workloads/quant_model.h"
 #include "prunesim/workloads/trace_weights.h"
 
-namespace prunesim::models {
+namespace prunesim::sim {
 
+using models::FunctionalNumbers;
+using models::WorkItem;
 using workloads::Op;
+using workloads::OpRole;
 using workloads::OpKind;
 using workloads::RowMat;
 using workloads::Vec;
@@ -180,16 +183,13 @@ int trace_activation_bits(const workloads::Trace& t, bool softmax) {
   return bits;
 }
 
-std::string family_of(const workloads::Trace& t) {
-  return t.header.count("family") ? t.header.at("family") : "";
-}
 
 // The trace's quantization as the int8 datapath needs it: weight widths per matrix, per-channel weight
 // scales, the softmax width.
 workloads::QuantOptions quant_options(const workloads::Trace& t) {
   workloads::QuantOptions opt;
   for (const auto& [name, mat] : t.matrices) opt.wbits[name] = mat.wbits;
-  opt.per_channel = t.header.count("quant") && t.header.at("quant").find("per-channel") != std::string::npos;
+  opt.per_channel = t.header.facts().quant.per_channel;
   for (const auto& op : t.ops)
     if (op.kind == OpKind::Softmax && op.layer >= 0) opt.prob_bits = op.abits;
   return opt;
@@ -268,7 +268,7 @@ class TransformerExecutor : public FunctionalModel::Impl {
 
  public:
   TransformerExecutor(const workloads::Trace& t, workloads::TraceWeights w, uint64_t seed, std::string source)
-      : t_(t), s_(workloads::TraceShape::of(t)), w_(std::move(w)), source_(std::move(source)) {
+      : t_(t), s_(workloads::covered_shape(t)), w_(std::move(w)), source_(std::move(source)) {
     const workloads::ModelWeights& m = w_.transformer;
     A_ = Eigen::Index(s_.heads) * s_.head_dim;
     for (const auto& op : t.ops)
@@ -305,30 +305,23 @@ class TransformerExecutor : public FunctionalModel::Impl {
     if (!started_) begin_step();
     last_layer_ = op.layer;
     const int l = op.layer;
-    if (op.name == "ln1" || op.name == "ln2") {
-      layer_norm(l, op.name == "ln1");
-    } else if (op.name == "attn.qkv") {
-      linear(item, op, pre_ln() ? h_ : x_, qkv_);
-    } else if (op.name == "attn.proj") {
-      linear(item, op, att_, o_);
-    } else if (op.name == "mlp.fc1") {
-      linear(item, op, pre_ln() ? h_ : x_, f_);
-    } else if (op.name == "mlp.fc2") {
-      linear(item, op, f_, o_);
-    } else if (op.name == "attn.qk") {
-      scores(l);
-    } else if (op.name == "attn.softmax") {
-      softmax(l);
-    } else if (op.name == "attn.av") {
-      attend(l);
-    } else if (op.name == "gelu") {
-      gelu(l);
-    } else if (op.name == "residual1" || op.name == "residual2") {
-      residual(l, op.name == "residual1");
-    } else if (op.kind == OpKind::TokenPrune) {
-      prune_tokens(op);
-    } else {
-      throw InputError("sim.functional does not know op '" + op.name + "'");
+    switch (op.role) {
+      case OpRole::Ln1: return layer_norm(l, true);
+      case OpRole::Ln2: return layer_norm(l, false);
+      case OpRole::AttnQkv: return linear(item, op, pre_ln() ? h_ : x_, qkv_);
+      case OpRole::AttnProj: return linear(item, op, att_, o_);
+      case OpRole::MlpFc1: return linear(item, op, pre_ln() ? h_ : x_, f_);
+      case OpRole::MlpFc2: return linear(item, op, f_, o_);
+      case OpRole::AttnQk: return scores(l);
+      case OpRole::AttnSoftmax: return softmax(l);
+      case OpRole::AttnAv: return attend(l);
+      case OpRole::Gelu: return gelu(l);
+      case OpRole::Residual1: return residual(l, true);
+      case OpRole::Residual2: return residual(l, false);
+      case OpRole::TokenTopk: return prune_tokens(op);
+      default:
+        if (op.kind == OpKind::TokenPrune) return prune_tokens(op);
+        throw InputError("sim.functional does not know op '" + op.name + "'");
     }
   }
 
@@ -731,7 +724,7 @@ class GruExecutor : public FunctionalModel::Impl {
 
  public:
   GruExecutor(const workloads::Trace& t, workloads::TraceWeights w, uint64_t seed, std::string source)
-      : t_(t), s_(workloads::TraceShape::of(t)), w_(std::move(w)), source_(std::move(source)) {
+      : t_(t), s_(workloads::covered_shape(t)), w_(std::move(w)), source_(std::move(source)) {
     if (s_.gru_hidden > uint32_t(kMaxHidden))
       throw InputError("sim.functional supports GRU hidden sizes up to 1024");
     x0_ = workloads::seeded_inputs(s_.batch, s_.seq, s_.gru_input, seed);
@@ -747,8 +740,8 @@ class GruExecutor : public FunctionalModel::Impl {
     if (op.layer < 0) return;
     const int l = op.layer;
     const uint32_t t = step_[size_t(l)], H = s_.gru_hidden, B = s_.batch;
-    if (op.name == "gru.ih" || op.name == "gru.hh") {
-      const bool ih = op.name == "gru.ih";
+    if (op.role == OpRole::GruIh || op.role == OpRole::GruHh) {
+      const bool ih = op.role == OpRole::GruIh;
       const workloads::GruLayerWeights& L = w_.gru[size_t(l)];
       ActMat in(B, ih ? L.w_ih.cols() : Eigen::Index(H));
       for (uint32_t b = 0; b < B; ++b)
@@ -772,7 +765,7 @@ class GruExecutor : public FunctionalModel::Impl {
             &m, ih ? L.w_ih : L.w_hh, in, item.m0, item.m, row0, row1,
             [&](Eigen::Index r, Eigen::Index c, Acc acc) { g(r, c) = acc + bias(c); }, calls, where(op));
       }
-    } else if (op.name == "gru.gates_rz") {
+    } else if (op.role == OpRole::GruGatesRz) {
       r_.resize(B, H), z_.resize(B, H);
       for (uint32_t b = 0; b < B; ++b) {
         if constexpr (kInt)
@@ -782,7 +775,7 @@ class GruExecutor : public FunctionalModel::Impl {
           hls::gru_gates_rz<kMaxHidden>(gi_.row(b).data(), gh_.row(b).data(), r_.row(b).data(),
                                         z_.row(b).data(), int(H));
       }
-    } else if (op.name == "gru.candidate") {
+    } else if (op.role == OpRole::GruCandidate) {
       n_.resize(B, H);
       for (uint32_t b = 0; b < B; ++b) {
         if constexpr (kInt)
@@ -792,7 +785,7 @@ class GruExecutor : public FunctionalModel::Impl {
           hls::gru_candidate<kMaxHidden>(gi_.row(b).data(), gh_.row(b).data(), r_.row(b).data(),
                                          n_.row(b).data(), int(H));
       }
-    } else if (op.name == "gru.update") {
+    } else if (op.role == OpRole::GruUpdate) {
       for (uint32_t b = 0; b < B; ++b) {
         const Row h = state(l, b);
         Row next(H);
@@ -881,22 +874,21 @@ FunctionalNumbers FunctionalModel::resolve(const workloads::Trace& t, Functional
   int wbits = 0;
   for (const auto& [name, m] : t.matrices) wbits = std::max(wbits, int(m.wbits));
   const int abits = trace_activation_bits(t, false), softmax_bits = trace_activation_bits(t, true);
-  const std::string quant = t.header.count("quant") ? t.header.at("quant") : "";
-  const bool int8_ok = quant.find("fp") == std::string::npos && wbits <= 8 && abits == 8 &&
+  const bool int8_ok = !t.header.facts().quant.floating && wbits <= 8 && abits == 8 &&
                        (softmax_bits == 0 || softmax_bits == 8 || softmax_bits == 16);
   if (requested == FunctionalNumbers::Int8 && !int8_ok)
     throw InputError(
         "sim.functional_numbers=int8 needs integer weights of at most 8 bits, 8-bit activations and "
         "an 8- or 16-bit softmax; this trace has " +
         std::to_string(wbits) + "-bit weights, " + std::to_string(abits) + "-bit activations and a " +
-        std::to_string(softmax_bits) + "-bit softmax (" + quant + ")");
+        std::to_string(softmax_bits) + "-bit softmax (" + t.header.get("quant") + ")");
   if (requested == FunctionalNumbers::Auto)
     return int8_ok ? FunctionalNumbers::Int8 : FunctionalNumbers::Float;
   return requested;
 }
 
 FunctionalModel::FunctionalModel(const workloads::Trace& t, uint64_t seed, FunctionalNumbers numbers) {
-  const std::string family = family_of(t);
+  const std::string family = t.header.facts().family;
   const FunctionalNumbers n = resolve(t, numbers);
   workloads::TraceWeights w = t.weights_path.empty() ? workloads::seeded_trace_weights(t, seed)
                                                      : workloads::read_trace_weights(t, t.weights_path);
@@ -925,4 +917,4 @@ void FunctionalModel::capture(KernelCalls* calls) {
   impl_->calls = calls;
 }
 
-}  // namespace prunesim::models
+}  // namespace prunesim::sim
