@@ -27,18 +27,31 @@ int dominant_weight_bits(const workloads::Trace& t) {
 Accelerator::Accelerator(sc_core::sc_module_name name, const workloads::Trace& trace, const HwConfig& hw)
     : sc_module(name),
       engine(make_engine(hw)),
-      controller("controller", trace, hw, plan_tiles(trace, hw, *engine)),
-      dma("dma", hw.dma, hw.ddr.org.channels, hw.cycle_ns(), unloaded_read_ns(hw.ddr), hw.sim.ideal_memory),
+      plan(plan_tiles(trace, hw, *engine)),
+      stats(trace.ops.size()),
+      controller("controller", trace, hw, plan, stats),
+      dma("dma", hw.dma, hw.ddr.org.channels, hw.cycle_ns(), unloaded_read_ns(hw.ddr), hw.sim.ideal_memory,
+          hw.weight_buffer.slot_bytes(), hw.act_buffer.physical_bytes()),
       dram("dram", hw.ddr, hw.sim.ideal_memory),
-      pe("pe_array", *engine, hw.act_buffer, hw.cycle_ns()),
-      vector("vector_unit", hw.nonlinear, hw.cycle_ns()),
-      tpu("token_unit", hw.tpu, hw.nonlinear, hw.act_buffer, trace.shape().d_model, hw.cycle_ns()) {
+      weight_buffer("weight_buffer", hw.weight_buffer, hw.cycle_ns()),
+      act_buffer("act_buffer", hw.act_buffer, hw.cycle_ns()),
+      pe("pe_array", *engine, trace, plan, stats, hw.act_buffer.physical_bytes(), hw.weight_buffer.slot_bytes(),
+         hw.cycle_ns()),
+      vector("vector_unit", hw.nonlinear, trace, plan, stats, hw.act_buffer.physical_bytes(), hw.cycle_ns()),
+      tpu("token_unit", hw.tpu, hw.nonlinear, trace, plan, stats, trace.shape().d_model,
+          hw.act_buffer.physical_bytes(), hw.cycle_ns()) {
   controller.to_dma_load.bind(dma.target);
   controller.to_dma_store.bind(dma.target);
   controller.to_pe.bind(pe.socket);
   controller.to_vector.bind(vector.socket);
   controller.to_tpu.bind(tpu.socket);
   dma.to_dram.bind(dram.socket);
+  dma.to_weight_buffer.bind(weight_buffer.socket);
+  dma.to_act_buffer.bind(act_buffer.socket);
+  pe.to_weight_buffer.bind(weight_buffer.socket);
+  pe.to_act_buffer.bind(act_buffer.socket);
+  vector.to_act_buffer.bind(act_buffer.socket);
+  tpu.to_act_buffer.bind(act_buffer.socket);
 }
 
 void Accelerator::trace_signals(sc_core::sc_trace_file* tf) {
@@ -116,7 +129,7 @@ RunResult simulate(const workloads::Trace& trace, const HwConfig& hw, const std:
   r.cycles = top.controller.end_cycle();
   r.clock_mhz = hw.clock.mhz;
   r.latency_ms = double(r.cycles) * hw.cycle_ns() * 1e-6;
-  r.ops = top.controller.op_stats();
+  r.ops = top.stats.ops();
   const uint64_t peak = top.engine->peak_macs_per_cycle();
   r.engine = top.engine->describe();
   r.peak_macs_per_cycle = peak;
@@ -129,18 +142,14 @@ RunResult simulate(const workloads::Trace& trace, const HwConfig& hw, const std:
   }
   r.dense_equivalent_macs = trace.total_dense_macs();
   for (auto& op : r.ops) {
-    r.macs += op.macs;
-    r.issued_macs += op.issued_macs;
+    static_cast<WorkCounts&>(r) += op;
     r.ddr_read_bytes += op.ddr_read_bytes;
     r.ddr_write_bytes += op.ddr_write_bytes;
-    r.onchip_read_bytes += op.onchip_read_bytes;
-    r.onchip_write_bytes += op.onchip_write_bytes;
-    r.vector_ops += op.vector_ops;
     op.roofline_cycles = roofline_cycles(op.macs, op.ddr_read_bytes + op.ddr_write_bytes, peak, hw);
     op.utilization = op.cycles ? double(op.macs) / (double(op.cycles) * double(peak)) : 0.0;
   }
-  r.planned_ddr_read_bytes = top.controller.plan().ddr_read_bytes;
-  r.planned_ddr_write_bytes = top.controller.plan().ddr_write_bytes;
+  r.planned_ddr_read_bytes = top.plan.ddr_read_bytes;
+  r.planned_ddr_write_bytes = top.plan.ddr_write_bytes;
   r.dram = top.dram.total_stats();
   r.dram_requests = top.dram.requests();
   r.dma_bursts = top.dma.bursts();

@@ -5,23 +5,13 @@
 
 #include "prunesim/hls/cycle_models.h"
 #include "prunesim/hls/nonlinear.h"  // pass counts of the kernels the vector unit runs
+#include "prunesim/models/buffer.h"
 #include "prunesim/models/sc_util.h"
-#include "prunesim/models/tiling.h"  // bytes_of_bits
 
 namespace prunesim::models {
 
 using workloads::Op;
 using workloads::OpKind;
-
-namespace {
-
-ComputeCmd& command(tlm::tlm_generic_payload& tx) {
-  ComputeCmd* cmd = nullptr;
-  tx.get_extension(cmd);
-  sc_assert(cmd && cmd->op);
-  return *cmd;
-}
-}  // namespace
 
 uint64_t vector_op_cycles(const NonlinearConfig& cfg, const Op& op) {
   switch (op.kind) {
@@ -38,116 +28,214 @@ uint64_t vector_op_cycles(const NonlinearConfig& cfg, const Op& op) {
   }
 }
 
-uint64_t token_prune_cycles(const TpuConfig& cfg, const NonlinearConfig& vec, const BufferConfig& act,
-                            uint64_t d_model, const Op& op, uint64_t* hideable) {
-  uint64_t cycles = 0, select = 0;
+namespace {
+// Class-attention score per token averaged over heads (heads x (n-1) adds on the vector lanes), then top-k.
+uint64_t select_cycles(const TpuConfig& cfg, const NonlinearConfig& vec, uint32_t heads, uint64_t n) {
+  return hls::ceil_div(uint64_t(heads) * (n - 1), vec.lanes) +
+         (cfg.algorithm == TopkAlgorithm::Bitonic ? hls::bitonic_topk_cycles(n - 1, cfg.comparators)
+                                                  : hls::quickselect_topk_cycles(n - 1, cfg.comparators));
+}
+// Fused token: attention-weighted sum of the dropped tokens, one MAC per element per lane.
+uint64_t fused_cycles(const NonlinearConfig& vec, const Op& op, uint64_t n, uint64_t kept, uint64_t d_model) {
+  return op.fused && n > kept ? hls::ceil_div((n - kept) * d_model, vec.lanes) : 0;
+}
+}  // namespace
+
+TokenPruneCost token_prune_cost(const TpuConfig& cfg, const NonlinearConfig& vec, const BufferConfig& act,
+                                uint64_t d_model, const Op& op) {
+  TokenPruneCost c;
   for (size_t s = 0; s < op.tokens_in.size(); ++s) {
     const uint64_t n = op.tokens_in[s], kept = op.tokens_kept[s];
-    // Class-attention score per token averaged over heads: heads x (n-1) adds on the vector lanes.
-    const uint64_t sel =
-        hls::ceil_div(uint64_t(op.heads) * (n - 1), vec.lanes) +
-        (cfg.algorithm == TopkAlgorithm::Bitonic ? hls::bitonic_topk_cycles(n - 1, cfg.comparators)
-                                                 : hls::quickselect_topk_cycles(n - 1, cfg.comparators));
-    select += sel;
-    cycles += sel;
+    c.select_cycles += select_cycles(cfg, vec, op.heads, n);
     // Compaction: kept tokens copied through the activation buffer at its bandwidth.
-    cycles += uint64_t(std::ceil(double(kept * d_model) / act.bytes_per_cycle()));
-    // Fused token: attention-weighted sum of the dropped tokens, one MAC per element per lane.
-    if (op.fused && n > kept) cycles += hls::ceil_div((n - kept) * d_model, vec.lanes);
+    c.compaction_cycles += uint64_t(std::ceil(double(kept * d_model) / act.bytes_per_cycle()));
+    c.fused_cycles += fused_cycles(vec, op, n, kept, d_model);
   }
-  if (hideable) *hideable = select;
-  return cycles;
+  return c;
 }
 
-PeArray::PeArray(sc_core::sc_module_name name, const ComputeEngine& engine, const BufferConfig& act,
-                 double cycle_ns)
-    : sc_module(name), socket("socket"), engine_(engine), act_(act), cycle_ns_(cycle_ns) {
-  socket.register_b_transport(this, &PeArray::b_transport);
+// ---------------------------------------------------------------- the unit frame
+
+ComputeUnit::ComputeUnit(sc_core::sc_module_name name, const workloads::Trace& trace, const TilePlan& plan,
+                         OpStatsBoard& stats, double cycle_ns)
+    : sc_module(name),
+      socket("socket"),
+      to_act_buffer("to_act_buffer"),
+      trace_(trace),
+      plan_(plan),
+      cycle_ns_(cycle_ns),
+      stats_(stats) {
+  socket.register_b_transport(this, &ComputeUnit::b_transport);
+  socket.register_transport_dbg(this, &ComputeUnit::transport_dbg);
 }
 
-void PeArray::b_transport(tlm::tlm_generic_payload& tx, sc_core::sc_time& delay) {
-  ComputeCmd& cmd = command(tx);
-  const Op& op = *cmd.op;
-  GemmCost c;
-  uint64_t reuse = 1;
-  if (op.kind == OpKind::Gemm) {
-    c = engine_.gemm(*cmd.weight, cmd.m, cmd.first, cmd.last);
-    reuse = engine_.activation_reuse(*cmd.weight);
-    uint64_t out_rows = 0;
-    for (uint32_t r = cmd.first; r < cmd.last; ++r) out_rows += cmd.weight->block_row_height(r);
-    cmd.onchip_write_bytes = bytes_of_bits(cmd.m * out_rows, op.abits);
-    cmd.weights.kept = cmd.m ? c.macs / cmd.m : 0;
-  } else {
-    c = engine_.matmul(op);
-    reuse = engine_.matmul_reuse(op);
-    cmd.onchip_write_bytes = bytes_of_bits(uint64_t(op.count) * op.m * op.n, op.abits);
-    cmd.weights.kept = c.stored_weights;
+void ComputeUnit::b_transport(tlm::tlm_generic_payload& tx, sc_core::sc_time& delay) {
+  const WorkDescriptor* d = descriptor_of<WorkDescriptor>(tx);
+  if (!d) return;
+  if (d->item >= plan_.items.size()) {
+    tx.set_response_status(tlm::TLM_ADDRESS_ERROR_RESPONSE);
+    return;
   }
-  cmd.cycles = c.cycles;
-  cmd.macs = c.macs;
-  cmd.imbalance = c.imbalance;
-  cmd.preload_saved_cycles = c.preload_saved_cycles;
-  cmd.weights.stored = c.stored_weights;
-  cmd.weights.issued = c.issued_weights;
-  cmd.issued_macs = op.kind == OpKind::Gemm ? cmd.m * c.issued_weights : c.macs;
-  cmd.stall_port_cycles = c.bandwidth_stall_cycles;
-  // Each activation read from the buffer feeds `reuse` MACs.
-  cmd.onchip_read_bytes = bytes_of_bits(cmd.macs / std::max<uint64_t>(1, reuse), op.abits);
-  const double need = engine_.act_values_per_cycle() * std::ceil(op.abits / 8.0);
-  const double have = act_.bytes_per_cycle();
-  if (cmd.item && cmd.item->last_of_op && cmd.cycles) cmd.cycles += engine_.drain_cycles();  // once per op
-  if (need > have && cmd.cycles) {
-    const uint64_t slowed = uint64_t(std::ceil(double(cmd.cycles) * need / have));
-    cmd.stall_port_cycles += slowed - cmd.cycles;
-    cmd.cycles = slowed;
-  }
-  delay += cycles_to_time(cmd.cycles, cycle_ns_);
+  last_ = *d;
+  const WorkItem& item = plan_.items[d->item];
+  UnitStats s;
+  const uint64_t cycles = run(*d, item, trace_.ops[item.op], delay, s);
+  stats_.record(item.op, s);
+  delay += cycles_to_time(cycles, cycle_ns_);
   tx.set_response_status(tlm::TLM_OK_RESPONSE);
 }
 
-VectorUnit::VectorUnit(sc_core::sc_module_name name, const NonlinearConfig& cfg, double cycle_ns)
-    : sc_module(name), socket("socket"), cfg_(cfg), cycle_ns_(cycle_ns) {
-  socket.register_b_transport(this, &VectorUnit::b_transport);
+unsigned int ComputeUnit::transport_dbg(tlm::tlm_generic_payload& tx) {
+  // Reads back the descriptor of the item the unit ran last (what a debugger sees in its command register).
+  if (!tx.is_read() || tx.get_address() != 0 || !tx.get_data_ptr()) return 0;
+  const unsigned n = std::min<unsigned>(tx.get_data_length(), sizeof(last_));
+  std::copy_n(reinterpret_cast<const unsigned char*>(&last_), n, tx.get_data_ptr());
+  return n;
 }
 
-void VectorUnit::b_transport(tlm::tlm_generic_payload& tx, sc_core::sc_time& delay) {
-  ComputeCmd& cmd = command(tx);
-  const Op& op = *cmd.op;
-  cmd.cycles = vector_op_cycles(cfg_, op);
+uint64_t ComputeUnit::act_access(tlm::tlm_command cmd, uint64_t bytes, uint64_t window,
+                                 const sc_core::sc_time& start) {
+  sc_core::sc_time t = start;
+  buffer_access(to_act_buffer, cmd, 0, bytes, window, t);
+  return time_to_cycles(t - start, cycle_ns_);
+}
+
+// ---------------------------------------------------------------- PE array
+
+PeArray::PeArray(sc_core::sc_module_name name, const ComputeEngine& engine, const workloads::Trace& trace,
+                 const TilePlan& plan, OpStatsBoard& stats, uint64_t act_window, uint64_t weight_slot,
+                 double cycle_ns)
+    : ComputeUnit(name, trace, plan, stats, cycle_ns),
+      to_weight_buffer("to_weight_buffer"),
+      engine_(engine),
+      act_window_(act_window),
+      weight_slot_(weight_slot) {}
+
+uint64_t PeArray::run(const WorkDescriptor&, const WorkItem& item, const Op& op, const sc_core::sc_time& delay,
+                      UnitStats& s) {
+  GemmCost c;
+  uint64_t reuse = 1, x_bytes = 0;
+  if (op.kind == OpKind::Gemm) {
+    const workloads::Matrix& w = trace_.matrices.at(op.weight);
+    c = engine_.gemm(w, item.m, item.first, item.last);
+    reuse = engine_.activation_reuse(w);
+    uint64_t out_rows = 0;
+    for (uint32_t r = item.first; r < item.last; ++r) out_rows += w.block_row_height(r);
+    s.onchip_write_bytes = bytes_of_bits(item.m * out_rows, op.abits);
+    s.weights.kept = item.m ? c.macs / item.m : 0;
+    x_bytes = bytes_of_bits(item.m * op.k, op.abits);
+  } else {
+    c = engine_.matmul(op);
+    reuse = engine_.matmul_reuse(op);
+    s.onchip_write_bytes = bytes_of_bits(uint64_t(op.count) * op.m * op.n, op.abits);
+    s.weights.kept = c.stored_weights;
+    x_bytes = bytes_of_bits(uint64_t(op.count) * op.m * op.k, op.abits);
+  }
+  uint64_t cycles = c.cycles;
+  s.macs = c.macs;
+  s.imbalance = c.imbalance;
+  s.preload_saved_cycles = c.preload_saved_cycles;
+  s.weights.stored = c.stored_weights;
+  s.weights.issued = c.issued_weights;
+  s.issued_macs = op.kind == OpKind::Gemm ? item.m * c.issued_weights : c.macs;
+  s.stall_ports = c.bandwidth_stall_cycles;
+  // Each activation read from the buffer feeds `reuse` MACs.
+  s.onchip_read_bytes = bytes_of_bits(s.macs / std::max<uint64_t>(1, reuse), op.abits);
+  if (item.last_of_op && cycles) cycles += engine_.drain_cycles();  // once per op
+  if (cycles) {
+    // The activation feeders pull the engine's rate for as long as it works, re-streaming the resident
+    // operand tile fold after fold; the weight tile is read from its slot; results go back to the activation
+    // buffer. Each runs alongside the compute; a port slower than the engine holds it up.
+    const uint64_t feed = uint64_t(std::ceil(double(cycles) * engine_.act_values_per_cycle() *
+                                             std::ceil(op.abits / 8.0)));
+    uint64_t port = act_access(tlm::TLM_READ_COMMAND, feed, std::min(x_bytes, act_window_), delay);
+    port = std::max(port, act_access(tlm::TLM_WRITE_COMMAND, s.onchip_write_bytes, act_window_, delay));
+    if (item.weight_bytes) {
+      sc_core::sc_time t = delay;
+      buffer_access(to_weight_buffer, tlm::TLM_READ_COMMAND, item.weight_buffer_addr, item.weight_bytes,
+                    weight_slot_, t);
+      port = std::max(port, time_to_cycles(t - delay, cycle_ns_));
+    }
+    if (port > cycles) s.stall_ports += port - cycles, cycles = port;
+  }
+  s.busy_cycles = cycles;
+  return cycles;
+}
+
+// ---------------------------------------------------------------- vector unit
+
+VectorUnit::VectorUnit(sc_core::sc_module_name name, const NonlinearConfig& cfg, const workloads::Trace& trace,
+                       const TilePlan& plan, OpStatsBoard& stats, uint64_t act_window, double cycle_ns)
+    : ComputeUnit(name, trace, plan, stats, cycle_ns), cfg_(cfg), act_window_(act_window) {}
+
+uint64_t VectorUnit::run(const WorkDescriptor& d, const WorkItem&, const Op& op, const sc_core::sc_time& delay,
+                         UnitStats& s) {
+  uint64_t cycles = vector_op_cycles(cfg_, op);
   const uint64_t elems = op.elems ? op.elems : uint64_t(op.count) * op.rows * op.cols;
-  cmd.vector_ops = elems;
+  s.vector_ops = elems;
   const uint64_t passes = op.kind == OpKind::Softmax     ? hls::kSoftmaxPasses
                           : op.kind == OpKind::LayerNorm ? hls::kLayerNormPasses
                                                          : hls::kEltwisePasses;
   const uint64_t inputs = op.kind == OpKind::Residual ? 2 : 1;
-  cmd.onchip_read_bytes = bytes_of_bits(elems * passes * inputs, op.abits);
-  cmd.onchip_write_bytes = bytes_of_bits(elems, op.abits);
-  delay += cycles_to_time(cmd.cycles, cycle_ns_);
-  tx.set_response_status(tlm::TLM_OK_RESPONSE);
+  s.onchip_read_bytes = bytes_of_bits(elems * passes * inputs, op.abits);
+  s.onchip_write_bytes = bytes_of_bits(elems, op.abits);
+  // Each pass streams its rows from the activation buffer and the results go back, alongside the lanes.
+  const uint64_t port = std::max(act_access(tlm::TLM_READ_COMMAND, s.onchip_read_bytes, act_window_, delay),
+                                 act_access(tlm::TLM_WRITE_COMMAND, s.onchip_write_bytes, act_window_, delay));
+  if (port > cycles) s.stall_ports = port - cycles, cycles = port;
+  s.busy_cycles = cycles;
+  if (d.may_overlap && op.kind == OpKind::Softmax) {
+    // Row r of the scores is softmaxed while QK^T computes row r+1: the matmul covers the softmax up to
+    // its own length; the last row's passes and the pipeline are always exposed.
+    const uint64_t last_row = hls::vector_cycles(1, op.cols, cfg_.lanes, hls::kSoftmaxPasses, cfg_.depth);
+    const uint64_t beyond = cycles > d.overlap_window ? cycles - d.overlap_window : 0;
+    const uint64_t exposed = std::min(cycles, std::max(beyond, last_row));
+    s.hidden_cycles = cycles - exposed;
+    return exposed;
+  }
+  return cycles;
 }
+
+// ---------------------------------------------------------------- token unit
 
 TokenUnit::TokenUnit(sc_core::sc_module_name name, const TpuConfig& cfg, const NonlinearConfig& vec,
-                     const BufferConfig& act, uint64_t d_model, double cycle_ns)
-    : sc_module(name),
-      socket("socket"),
+                     const workloads::Trace& trace, const TilePlan& plan, OpStatsBoard& stats, uint64_t d_model,
+                     uint64_t act_window, double cycle_ns)
+    : ComputeUnit(name, trace, plan, stats, cycle_ns),
       cfg_(cfg),
       vec_(vec),
-      act_(act),
       d_model_(d_model),
-      cycle_ns_(cycle_ns) {
-  socket.register_b_transport(this, &TokenUnit::b_transport);
-}
+      act_window_(act_window) {}
 
-void TokenUnit::b_transport(tlm::tlm_generic_payload& tx, sc_core::sc_time& delay) {
-  ComputeCmd& cmd = command(tx);
-  const Op& op = *cmd.op;
-  cmd.cycles = token_prune_cycles(cfg_, vec_, act_, d_model_, op, &cmd.hideable_cycles);
-  uint64_t moved = 0;
-  for (size_t s = 0; s < op.tokens_in.size(); ++s) moved += uint64_t(op.tokens_kept[s]) * d_model_;
-  cmd.onchip_read_bytes = bytes_of_bits(moved, op.abits);
-  cmd.onchip_write_bytes = bytes_of_bits(moved, op.abits);
-  delay += cycles_to_time(cmd.cycles, cycle_ns_);
-  tx.set_response_status(tlm::TLM_OK_RESPONSE);
+uint64_t TokenUnit::run(const WorkDescriptor& d, const WorkItem&, const Op& op, const sc_core::sc_time& delay,
+                        UnitStats& s) {
+  uint64_t select = 0, rest = 0, moved = 0;
+  sc_core::sc_time t = delay;
+  for (size_t i = 0; i < op.tokens_in.size(); ++i) {
+    const uint64_t n = op.tokens_in[i], kept = op.tokens_kept[i];
+    const uint64_t sel = select_cycles(cfg_, vec_, op.heads, n);
+    select += sel;
+    t += cycles_to_time(sel, cycle_ns_);
+    // Compaction: the kept tokens copied through the activation buffer (read and write side by side).
+    const uint64_t copy = std::max(act_access(tlm::TLM_READ_COMMAND, kept * d_model_, act_window_, t),
+                                   act_access(tlm::TLM_WRITE_COMMAND, kept * d_model_, act_window_, t));
+    const uint64_t tail = copy + fused_cycles(vec_, op, n, kept, d_model_);
+    rest += tail;
+    t += cycles_to_time(tail, cycle_ns_);
+    moved += kept * d_model_;
+  }
+  s.onchip_read_bytes = bytes_of_bits(moved, op.abits);
+  s.onchip_write_bytes = bytes_of_bits(moved, op.abits);
+  const uint64_t cycles = select + rest;
+  s.busy_cycles = cycles;
+  uint64_t exposed = cycles;
+  if (d.may_overlap) {
+    // The unit began scoring when the layer's softmax finished; only what A*V, the projection and the
+    // residual did not cover is still to wait for.
+    exposed = rest + (select > d.overlap_window ? select - d.overlap_window : 0);
+  }
+  s.stall_token_unit = exposed;
+  return exposed;
 }
 
 }  // namespace prunesim::models

@@ -83,12 +83,21 @@ TilePlan plan_tiles(const workloads::Trace& trace, const HwConfig& hw, const Com
   for (const auto& [name, m] : trace.matrices) all_weights += m.bytes;
   const bool resident = hw.tiling.weights_resident && all_weights <= hw.weight_buffer.physical_bytes();
   std::set<std::string> loaded;
+  // Weight-buffer addresses: resident matrices side by side; streamed tiles in the slots, in turn, as the
+  // loader fills them (one slot per item that reads DRAM).
+  std::map<std::string, uint64_t> resident_base;
+  uint64_t resident_at = 0;
+  for (const auto& name : trace.matrix_order)
+    resident_base[name] = resident_at, resident_at += trace.matrices.at(name).bytes;
+  const uint64_t slots = hw.weight_buffer.double_buffered ? 2 : 1;
+  uint64_t fills = 0;
 
   for (uint32_t i = 0; i < trace.ops.size(); ++i) {
     const Op& op = trace.ops[i];
     const size_t first_item = plan.items.size();
     auto add = [&](WorkItem w) {
       w.op = i;
+      if (w.read_bytes) ++fills;
       plan.ddr_read_bytes += w.read_bytes;
       plan.ddr_write_bytes += w.write_bytes;
       plan.items.push_back(w);
@@ -115,7 +124,11 @@ TilePlan plan_tiles(const workloads::Trace& trace, const HwConfig& hw, const Com
             item.last = tiles[t].last;
             item.read_addr = base[op.weight] + tiles[t].offset;
             item.read_bytes = fetch && (m0 == 0 || !resident) ? tiles[t].bytes : 0;
+            item.read_weight_bytes = item.read_bytes;
             if (spill && t == 0) item.read_bytes += bytes_of_bits(mc * op.k, op.abits);  // this pass's X rows
+            item.weight_bytes = tiles[t].bytes;
+            item.weight_buffer_addr = resident ? resident_base[op.weight] + tiles[t].offset
+                                               : (fills % slots) * hw.weight_buffer.slot_bytes();
             if (spill && t + 1 == tiles.size()) {
               item.write_bytes = bytes_of_bits(mc * op.n, op.abits);  // this pass's Y rows
               item.write_addr = act_addr(item.write_bytes);

@@ -1,10 +1,16 @@
 #pragma once
-// The accelerator top: controller, DMA, DRAM, PE array, vector unit and token unit wired by TLM-2.0
-// sockets, and the run that elaborates it once, simulates a trace and gathers the results.
+// The accelerator top and the run that elaborates it once, simulates a trace and gathers the results. Its
+// blocks meet through TLM-2.0 sockets as the hardware's do:
+//
+//   controller --(DMA descriptors)--> dma --> dram
+//                                      \---> weight_buffer, act_buffer (loads fill them, stores drain)
+//   controller --(work descriptors)--> pe_array, vector_unit, token_unit --> act_buffer (pe_array: and
+//                                                                            weight_buffer)
 #include <memory>
 #include <string>
 #include <systemc>
 
+#include "prunesim/models/buffer.h"
 #include "prunesim/models/compute_units.h"
 #include "prunesim/models/controller.h"
 #include "prunesim/models/dma.h"
@@ -18,10 +24,15 @@ class Accelerator : public sc_core::sc_module {
  public:
   Accelerator(sc_core::sc_module_name name, const workloads::Trace& trace, const HwConfig& hw);
 
-  std::unique_ptr<ComputeEngine> engine;  // first: the tiling and the PE array use it
+  // First, in this order: the tiling uses the engine; the controller and the units share plan and stats.
+  std::unique_ptr<ComputeEngine> engine;
+  TilePlan plan;
+  OpStatsBoard stats;
   Controller controller;
   Dma dma;
   DramTarget dram;
+  OnChipBuffer weight_buffer;
+  OnChipBuffer act_buffer;
   PeArray pe;
   VectorUnit vector;
   TokenUnit tpu;
@@ -34,17 +45,14 @@ struct EnergyBreakdown {
   double total() const { return pe_mj + onchip_mj + ddr_mj + vector_mj + static_mj; }
 };
 
-struct RunResult {
+// The counts (WorkCounts) are the run's totals over its ops.
+struct RunResult : WorkCounts {
   uint64_t cycles = 0;
   double clock_mhz = 0;
   double latency_ms = 0;
   std::vector<OpStats> ops;
-  uint64_t macs = 0;
-  uint64_t issued_macs = 0;  // MACs the engine performed, zeros it could not skip included
   uint64_t ddr_read_bytes = 0, ddr_write_bytes = 0;                  // as the DMA moved them
   uint64_t planned_ddr_read_bytes = 0, planned_ddr_write_bytes = 0;  // as the tiling policy requires
-  uint64_t onchip_read_bytes = 0, onchip_write_bytes = 0;
-  uint64_t vector_ops = 0;
   DramStats dram;
   uint64_t dram_requests = 0;
   uint64_t dma_bursts = 0;

@@ -1,7 +1,10 @@
 #pragma once
-// Replays a trace: a loader thread fetches each work item's DRAM data through the DMA up to
-// `slots` items ahead (double buffering), and a compute thread runs the items in program order on the
-// PE array, vector unit or token unit, writing results back through the DMA. One SystemC event per item.
+// Replays a trace: a loader thread programs the DMA to fetch each work item's DRAM data into the buffers up
+// to `slots` items ahead (double buffering), and a compute thread hands the items in program order to the PE
+// array, vector unit or token unit (a WorkDescriptor written to the unit's command port), then programs the
+// write-back. One SystemC event per item. The compute thread is temporally decoupled: it passes its local time
+// through every b_transport and synchronises through a quantum keeper (sim.quantum), and always before it
+// meets the loader or writes a traced signal.
 #include <tlm_utils/simple_initiator_socket.h>
 #include <tlm_utils/tlm_quantumkeeper.h>
 #include <systemc>
@@ -9,6 +12,7 @@
 #include <vector>
 
 #include "prunesim/models/hw_config.h"
+#include "prunesim/models/payload.h"
 #include "prunesim/models/sc_util.h"
 #include "prunesim/models/schedule_observer.h"
 #include "prunesim/models/stats.h"
@@ -20,8 +24,8 @@ namespace prunesim::models {
 
 class Controller : public sc_core::sc_module {
  public:
-  tlm_utils::simple_initiator_socket<Controller> to_dma_load;
-  tlm_utils::simple_initiator_socket<Controller> to_dma_store;
+  tlm_utils::simple_initiator_socket<Controller> to_dma_load;   // the loader's path to the DMA
+  tlm_utils::simple_initiator_socket<Controller> to_dma_store;  // the compute thread's
   tlm_utils::simple_initiator_socket<Controller> to_pe;
   tlm_utils::simple_initiator_socket<Controller> to_vector;
   tlm_utils::simple_initiator_socket<Controller> to_tpu;
@@ -33,9 +37,10 @@ class Controller : public sc_core::sc_module {
   sc_core::sc_signal<int> dma_bytes_in_flight;  // loads and stores under way
 
   PRUNESIM_MODULE_PROCESSES(Controller);
-  Controller(sc_core::sc_module_name name, const workloads::Trace& trace, const HwConfig& hw, TilePlan plan);
+  // `plan` and `stats` outlive the controller (the accelerator owns them, the units read and write them too).
+  Controller(sc_core::sc_module_name name, const workloads::Trace& trace, const HwConfig& hw,
+             const TilePlan& plan, OpStatsBoard& stats);
 
-  const std::vector<OpStats>& op_stats() const { return stats_; }
   uint64_t end_cycle() const { return end_cycle_; }
   bool finished() const { return finished_; }
   const TilePlan& plan() const { return plan_; }
@@ -46,7 +51,10 @@ class Controller : public sc_core::sc_module {
  private:
   void loader();
   void compute();
-  void transfer(tlm_utils::simple_initiator_socket<Controller>& s, bool write, uint64_t addr, uint64_t bytes);
+  // Programs the DMA and waits for it; `local` is the calling thread's time beyond the kernel's.
+  void transfer(tlm_utils::simple_initiator_socket<Controller>& s, DmaDescriptor d, sc_core::sc_time& local);
+  // Hands item n to a unit; returns its time.
+  sc_core::sc_time execute(tlm_utils::simple_initiator_socket<Controller>& s, WorkDescriptor d);
   uint64_t now_cycles() const;
   void advance(const sc_core::sc_time& delay);
   void sync();
@@ -54,18 +62,18 @@ class Controller : public sc_core::sc_module {
 
   const workloads::Trace& trace_;
   HwConfig hw_;
-  TilePlan plan_;
-  std::vector<OpStats> stats_;
+  const TilePlan& plan_;
+  OpStatsBoard& stats_;
   sc_core::sc_fifo<size_t> ready_;
   sc_core::sc_semaphore free_slots_;
   uint64_t end_cycle_ = 0;
   bool finished_ = false;
   int64_t in_flight_ = 0;
   std::vector<ScheduleObserver*> observers_;
-  uint64_t softmax_end_ = 0;
+  uint64_t softmax_end_ = 0;         // cycle the latest softmax finished (tpu.overlap starts scoring there)
   uint64_t prev_matmul_cycles_ = 0;  // busy cycles of the matmul just before, for nonlinear.softmax_overlap
-  tlm_utils::tlm_quantumkeeper qk_;
-  bool tracing_ = false;  // cycle the latest softmax finished (tpu.overlap starts scoring there)
+  tlm_utils::tlm_quantumkeeper qk_;  // the compute thread's
+  bool tracing_ = false;
   sc_core::sc_event in_flight_changed_;
 };
 

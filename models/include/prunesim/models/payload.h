@@ -1,36 +1,64 @@
 #pragma once
-// What the controller asks a compute unit to do, carried as a TLM-2.0 extension on the generic payload.
+// What initiators write to the command ports of the DMA and the compute units: descriptors, carried as the
+// data of a TLM-2.0 write (address 0, length sizeof the descriptor), as a driver programs a real DMA engine
+// or accelerator. The target answers with its time as the b_transport delay and records what it did as stats
+// events (stats.h); nothing is written back into the request.
 #include <tlm>
 
-#include "prunesim/models/stats.h"
-#include "prunesim/workloads/trace.h"
+#include <cstdint>
 
 namespace prunesim::models {
 
-struct WorkItem;
-
-struct ComputeCmd : tlm::tlm_extension<ComputeCmd> {
-  const WorkItem* item = nullptr;
-  const workloads::Op* op = nullptr;
-  const workloads::Matrix* weight = nullptr;  // Gemm only
-  uint64_t m = 0;                             // rows of X in this tile (Gemm)
-  uint32_t first = 0, last = 0;               // block rows of W in this tile (Gemm)
-  // Results, filled by the unit.
-  uint64_t cycles = 0;
-  uint64_t stall_port_cycles = 0;     // part of `cycles` lost to buffer-port bandwidth
-  uint64_t preload_saved_cycles = 0;  // what overlapping weight preload with streaming saved
-  uint64_t hideable_cycles = 0;       // token unit: the part that may overlap earlier ops (score + top-k)
-  uint64_t macs = 0;
-  WeightWork weights;        // weight positions (PE ops)
-  uint64_t issued_macs = 0;  // MACs the engine performs, zeros it cannot skip included (PE energy)
-  uint64_t vector_ops = 0;
-  uint64_t onchip_read_bytes = 0, onchip_write_bytes = 0;
-  double imbalance = 1.0;
-
-  tlm::tlm_extension_base* clone() const override { return new ComputeCmd(*this); }
-  void copy_from(const tlm::tlm_extension_base& other) override {
-    *this = static_cast<const ComputeCmd&>(other);
-  }
+// A transfer between DRAM and the on-chip buffers. Loads: `bytes` from DRAM at `dram_addr`; the first
+// `weight_bytes` land in the weight buffer at `weight_buffer_addr`, the rest (activations, KV cache) in the
+// activation buffer. Stores: `bytes` from the activation buffer to DRAM at `dram_addr`.
+struct DmaDescriptor {
+  bool store = false;
+  uint64_t dram_addr = 0, bytes = 0;
+  uint64_t weight_bytes = 0, weight_buffer_addr = 0;
 };
+
+// One work item of the plan for a compute unit (the unit holds the plan, as an accelerator holds its
+// program). `weight_buffer_addr`: where the item's weight tile sits (PE items). `overlap_window`: cycles the
+// unit may hide its work behind what ran before it: for the token unit, since the layer's softmax ended
+// (tpu.overlap); for a softmax on the vector unit, the preceding QK^T's busy cycles (softmax_overlap).
+struct WorkDescriptor {
+  uint32_t item = 0;
+  uint64_t weight_buffer_addr = 0;
+  uint64_t overlap_window = 0;
+  bool may_overlap = false;
+};
+
+// Fills a write of `d` to a command port (address 0).
+template <class Descriptor>
+void set_descriptor_write(tlm::tlm_generic_payload& tx, Descriptor& d) {
+  tx.set_command(tlm::TLM_WRITE_COMMAND);
+  tx.set_address(0);
+  tx.set_data_ptr(reinterpret_cast<unsigned char*>(&d));
+  tx.set_data_length(sizeof(Descriptor));
+  tx.set_streaming_width(sizeof(Descriptor));
+  tx.set_byte_enable_ptr(nullptr);
+  tx.set_dmi_allowed(false);
+  tx.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
+}
+
+// The descriptor a command-port write carries, or null (and the payload's error response set) when the
+// write is not one: wrong command, address or length.
+template <class Descriptor>
+const Descriptor* descriptor_of(tlm::tlm_generic_payload& tx) {
+  if (tx.get_command() != tlm::TLM_WRITE_COMMAND) {
+    tx.set_response_status(tlm::TLM_COMMAND_ERROR_RESPONSE);
+    return nullptr;
+  }
+  if (tx.get_address() != 0) {
+    tx.set_response_status(tlm::TLM_ADDRESS_ERROR_RESPONSE);
+    return nullptr;
+  }
+  if (tx.get_data_length() != sizeof(Descriptor) || !tx.get_data_ptr()) {
+    tx.set_response_status(tlm::TLM_BURST_ERROR_RESPONSE);
+    return nullptr;
+  }
+  return reinterpret_cast<const Descriptor*>(tx.get_data_ptr());
+}
 
 }  // namespace prunesim::models

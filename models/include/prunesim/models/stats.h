@@ -24,28 +24,65 @@ struct WeightWork {
   bool has_zeros() const { return stored > kept; }
 };
 
-struct OpStats {
+// What compute work did, whoever sums it: a unit for one work item, an op over its items, a run over its ops.
+struct WorkCounts {
+  uint64_t macs = 0;
+  uint64_t issued_macs = 0;  // MACs performed including zeros the engine could not skip (PE energy events)
+  WeightWork weights;        // PE ops
+  uint64_t vector_ops = 0;
+  uint64_t onchip_read_bytes = 0, onchip_write_bytes = 0;  // activation values read and results written
+
+  WorkCounts& operator+=(const WorkCounts& o) {
+    macs += o.macs, issued_macs += o.issued_macs, weights += o.weights, vector_ops += o.vector_ops;
+    onchip_read_bytes += o.onchip_read_bytes, onchip_write_bytes += o.onchip_write_bytes;
+    return *this;
+  }
+};
+
+// A compute unit's stats event for one work item: its counts and where its cycles went.
+struct UnitStats : WorkCounts {
+  uint64_t busy_cycles = 0;           // cycles the unit worked (hidden ones included)
+  uint64_t stall_ports = 0;           // part of busy_cycles lost to buffer-port bandwidth
+  uint64_t preload_saved_cycles = 0;  // saved by overlapping weight preload (pe.overlap_preload)
+  uint64_t hidden_cycles = 0;         // of busy_cycles, hidden behind the previous op (nonlinear.softmax_overlap)
+  uint64_t stall_token_unit = 0;      // token unit: cycles it held the layer up (what tpu.overlap left exposed)
+  double imbalance = 1.0;             // max over mean PE-group work (Gemm; 1 when balanced)
+
+  UnitStats& operator+=(const UnitStats& o) {
+    WorkCounts::operator+=(o);
+    busy_cycles += o.busy_cycles, stall_ports += o.stall_ports, preload_saved_cycles += o.preload_saved_cycles;
+    hidden_cycles += o.hidden_cycles, stall_token_unit += o.stall_token_unit;
+    imbalance = imbalance > o.imbalance ? imbalance : o.imbalance;
+    return *this;
+  }
+};
+
+struct OpStats : UnitStats {
   uint32_t id = 0;
   int layer = -1;
   std::string name, kind;
   uint64_t start_cycle = 0, cycles = 0;
-  uint64_t busy_cycles = 0;  // cycles a compute unit worked on this op
-  uint64_t macs = 0;
-  WeightWork weights;        // PE ops
-  uint64_t issued_macs = 0;  // MACs performed including zeros the engine could not skip (PE energy events)
-  std::string pattern;       // Gemm: the weight matrix's pruning pattern (models/engine.h pattern_label)
+  std::string pattern;  // Gemm: the weight matrix's pruning pattern (models/engine.h pattern_label)
   uint64_t ddr_read_bytes = 0, ddr_write_bytes = 0;
-  uint64_t onchip_read_bytes = 0, onchip_write_bytes = 0;
-  uint64_t vector_ops = 0;
-  // Stall cycles by cause: waiting for DRAM data, buffer-port bandwidth, write-back to DRAM, and the
-  // token-pruning unit on the critical path (its top-k and compaction hold the layer up).
-  uint64_t stall_memory = 0, stall_ports = 0, stall_writeback = 0, stall_token_unit = 0;
-  uint64_t preload_saved_cycles = 0;  // saved by overlapping weight preload (pe.overlap_preload)
-  uint64_t hidden_cycles = 0;    // of busy_cycles, hidden behind the previous op (nonlinear.softmax_overlap)
+  // Stall cycles the controller saw: waiting for DRAM data and for write-back to DRAM (the units' own stalls,
+  // port bandwidth and the token unit, are in UnitStats).
+  uint64_t stall_memory = 0, stall_writeback = 0;
   double utilization = 0;        // efficiency: useful MACs / (cycles x the engine's peak MACs per cycle)
-  double imbalance = 1.0;        // max over mean PE-group work (Gemm; 1 when balanced)
   uint64_t roofline_cycles = 0;  // max(MACs / peak MAC rate, DRAM bytes / peak bandwidth)
   uint32_t tokens = 0;           // tokens alive after the op (token pruning), else 0
+};
+
+// Per-op stats of a run: the controller and the compute units record into it (units by stats events, keyed by
+// op), the run reads it at the end.
+class OpStatsBoard {
+ public:
+  explicit OpStatsBoard(size_t ops) : ops_(ops) {}
+  OpStats& op(size_t i) { return ops_[i]; }
+  void record(size_t op, const UnitStats& s) { ops_[op] += s; }
+  const std::vector<OpStats>& ops() const { return ops_; }
+
+ private:
+  std::vector<OpStats> ops_;
 };
 
 }  // namespace prunesim::models

@@ -31,7 +31,11 @@ struct WorkItem {
   uint64_t m0 = 0;                           // Gemm: first X row of this item (activation passes)
   uint32_t first = 0, last = 0;              // Gemm: block rows of W
   uint64_t read_addr = 0, read_bytes = 0;    // fetched by the loader before the item may start
+  uint64_t read_weight_bytes = 0;            // of read_bytes, the weight tile (the rest: activations)
   uint64_t write_addr = 0, write_bytes = 0;  // written back after the item's compute
+  // Gemm: the weight tile the item computes with, fetched now or resident, and where it sits in the weight
+  // buffer (its slot, or its place among the resident matrices).
+  uint64_t weight_bytes = 0, weight_buffer_addr = 0;
   bool first_of_op = false, last_of_op = false;
 };
 
