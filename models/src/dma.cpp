@@ -78,8 +78,7 @@ void Dma::b_transport(int, tlm::tlm_generic_payload& tx, sc_core::sc_time& delay
   // law).
   const uint64_t rounds = (bursts + cfg_.outstanding - 1) / cfg_.outstanding;
   const sc_core::sc_time latency_bound(double(rounds) * round_trip_ns_, sc_core::SC_NS);
-  delay = std::max({mem_delay, delay + fabric, delay + latency_bound});
-  (void)weights_done, (void)acts_done;
+  delay = std::max({mem_delay, delay + fabric, delay + latency_bound, weights_done, acts_done});
 }
 
 unsigned int Dma::transport_dbg(int, tlm::tlm_generic_payload& tx) {

@@ -322,6 +322,15 @@ TEST(Blocks, DmaWithFewOutstandingBurstsIsLatencyBound) {
   EXPECT_NEAR(b.probe.delay.to_seconds() * 1e9, 64 * 500.0, 1e-3);  // one 4 KiB burst per round trip
 }
 
+TEST(Blocks, DmaIntoABufferSlowerThanTheFabricIsBoundByTheBufferPorts) {
+  DmaConfig cfg;  // 64 bytes per cycle on the fabric side
+  const BufferConfig slow{MemoryKind::Bram, 1 << 20, 1, 2, 64, false};  // 16 bytes per cycle
+  DmaBench b(cfg, 1.0, slow);
+  b.probe.send_dma({false, 0, 1 << 20, 1 << 20, 0});
+  sc_core::sc_start();
+  EXPECT_EQ(b.probe.cycles(), uint64_t(1 << 20) / 16);
+}
+
 TEST(Blocks, DmaMovesTransfersLargerThanATlmLengthWhole) {
   DmaConfig cfg;
   DmaBench b(cfg, 1.0);
