@@ -1,11 +1,13 @@
 #include "prunesim/models/accelerator.h"
 
+#include "prunesim/models/param_fields.h"
+
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <memory>
 
-#include "prunesim/workloads/error.h"
+#include "prunesim/common/error.h"
 
 namespace prunesim::models {
 
@@ -35,8 +37,8 @@ Accelerator::Accelerator(sc_core::sc_module_name name, const workloads::Trace& t
       dram("dram", hw.ddr, hw.sim.ideal_memory),
       weight_buffer("weight_buffer", hw.weight_buffer, hw.cycle_ns()),
       act_buffer("act_buffer", hw.act_buffer, hw.cycle_ns()),
-      pe("pe_array", *engine, trace, plan, stats, hw.act_buffer.physical_bytes(), hw.weight_buffer.slot_bytes(),
-         hw.cycle_ns()),
+      pe("pe_array", *engine, trace, plan, stats, hw.act_buffer.physical_bytes(),
+         hw.weight_buffer.slot_bytes(), hw.cycle_ns()),
       vector("vector_unit", hw.nonlinear, trace, plan, stats, hw.act_buffer.physical_bytes(), hw.cycle_ns()),
       tpu("token_unit", hw.tpu, hw.nonlinear, trace, plan, stats, trace.shape().d_model,
           hw.act_buffer.physical_bytes(), hw.cycle_ns()) {
@@ -157,6 +159,36 @@ RunResult simulate(const workloads::Trace& trace, const HwConfig& hw, const std:
   r.roofline_cycles = roofline_cycles(r.macs, r.ddr_read_bytes + r.ddr_write_bytes, peak, hw);
   r.energy = compute_energy(r, hw);
   return r;
+}
+
+// [energy]: the per-event table compute_energy() reads (sources in configs/energy/*.ini).
+ConfigSection energy_section() {
+  auto pj = [](const char* name, double EnergyConfig::*field, const char* help) {
+    return real_field(
+        name, [field](HwConfig& h) -> double& { return h.energy.*field; }, 0, 1e6, help);
+  };
+  return {"energy",
+          {pj("mac_int8_pj", &EnergyConfig::mac_int8_pj, "energy per int8 MAC (pJ)"),
+           pj("mac_int16_pj", &EnergyConfig::mac_int16_pj, "energy per int16 MAC (pJ)"),
+           pj("mac_fp32_pj", &EnergyConfig::mac_fp32_pj, "energy per fp32 MAC (pJ)"),
+           pj("bram_pj_per_byte", &EnergyConfig::bram_pj_per_byte, "BRAM access energy per byte (pJ)"),
+           pj("uram_pj_per_byte", &EnergyConfig::uram_pj_per_byte, "URAM access energy per byte (pJ)"),
+           pj("ddr_pj_per_bit", &EnergyConfig::ddr_pj_per_bit, "DRAM energy per bit moved, incl. I/O (pJ)"),
+           pj("ddr_activate_nj", &EnergyConfig::ddr_activate_nj, "DRAM energy per activate+precharge (nJ)"),
+           pj("vector_op_pj", &EnergyConfig::vector_op_pj, "energy per vector-unit element op (pJ)")},
+          {}};
+}
+
+// [sim]: what simulate() reads (the functional check's keys are declared by it, sim/functional.h).
+ConfigSection sim_section() {
+  return {
+      "sim",
+      {flag_field(
+           "ideal_memory", [](HwConfig& h) -> bool& { return h.sim.ideal_memory; }, "memory never stalls"),
+       real_field(
+           "quantum", [](HwConfig& h) -> double& { return h.sim.quantum_ns; }, 0, 1e9,
+           "temporal-decoupling quantum in ns for the compute thread (0: synchronise after every item)")},
+      {}};
 }
 
 }  // namespace prunesim::models

@@ -1,5 +1,8 @@
 #include "prunesim/models/buffer.h"
 
+#include "prunesim/common/error.h"
+#include "prunesim/models/param_fields.h"
+
 #include <algorithm>
 #include <cmath>
 
@@ -44,6 +47,33 @@ unsigned int OnChipBuffer::transport_dbg(int, tlm::tlm_generic_payload& tx) {
   if (!in_range(tx)) return 0;
   if (tx.is_read() && tx.get_data_ptr()) std::fill_n(tx.get_data_ptr(), tx.get_data_length(), 0);
   return tx.get_data_length();
+}
+
+// [buffer.act], [buffer.weight], [buffer.out]: one BufferConfig each.
+ConfigSection buffer_section(const std::string& name, HwField<BufferConfig> f) {
+  return {
+      name,
+      {enum_field<MemoryKind>(
+           "kind", [f](HwConfig& h) -> MemoryKind& { return f(h).kind; },
+           "memory primitive: BRAM36, URAM288 or Intel M10K"),
+       uint_field(
+           "bytes", [f](HwConfig& h) -> uint64_t& { return f(h).bytes; }, 1024, uint64_t(1) << 34,
+           "capacity one tile may use, in bytes (double buffering adds a second copy)"),
+       uint_field(
+           "banks", [f](HwConfig& h) -> uint32_t& { return f(h).banks; }, 1, 4096, "independent banks"),
+       uint_field(
+           "ports", [f](HwConfig& h) -> uint32_t& { return f(h).ports; }, 1, 2, "ports per bank (1 or 2)"),
+       uint_field(
+           "width_bits", [f](HwConfig& h) -> uint32_t& { return f(h).width_bits; }, 8, 4096,
+           "bank word width in bits"),
+       flag_field(
+           "double_buffered", [f](HwConfig& h) -> bool& { return f(h).double_buffered; },
+           "split into two halves so loading overlaps use")},
+      [f, name](const HwConfig& h) {
+        const BufferConfig& b = f(const_cast<HwConfig&>(h));
+        if (b.bytes < uint64_t(b.banks) * b.width_bits / 8)
+          throw InputError(name + ".bytes: smaller than one word per bank");
+      }};
 }
 
 }  // namespace prunesim::models

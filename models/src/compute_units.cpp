@@ -1,5 +1,7 @@
 #include "prunesim/models/compute_units.h"
 
+#include "prunesim/models/param_fields.h"
+
 #include <algorithm>
 #include <cmath>
 
@@ -111,8 +113,8 @@ PeArray::PeArray(sc_core::sc_module_name name, const ComputeEngine& engine, cons
       act_window_(act_window),
       weight_slot_(weight_slot) {}
 
-uint64_t PeArray::run(const WorkDescriptor&, const WorkItem& item, const Op& op, const sc_core::sc_time& delay,
-                      UnitStats& s) {
+uint64_t PeArray::run(const WorkDescriptor&, const WorkItem& item, const Op& op,
+                      const sc_core::sc_time& delay, UnitStats& s) {
   GemmCost c;
   uint64_t reuse = 1, x_bytes = 0;
   if (op.kind == OpKind::Gemm) {
@@ -146,8 +148,8 @@ uint64_t PeArray::run(const WorkDescriptor&, const WorkItem& item, const Op& op,
     // The activation feeders pull the engine's rate for as long as it works, re-streaming the resident
     // operand tile fold after fold; the weight tile is read from its slot; results go back to the activation
     // buffer. Each runs alongside the compute; a port slower than the engine holds it up.
-    const uint64_t feed = uint64_t(std::ceil(double(cycles) * engine_.act_values_per_cycle() *
-                                             std::ceil(op.abits / 8.0)));
+    const uint64_t feed =
+        uint64_t(std::ceil(double(cycles) * engine_.act_values_per_cycle() * std::ceil(op.abits / 8.0)));
     uint64_t port = act_access(tlm::TLM_READ_COMMAND, feed, std::min(x_bytes, act_window_), delay);
     port = std::max(port, act_access(tlm::TLM_WRITE_COMMAND, s.onchip_write_bytes, act_window_, delay));
     if (item.weight_bytes) {
@@ -164,12 +166,13 @@ uint64_t PeArray::run(const WorkDescriptor&, const WorkItem& item, const Op& op,
 
 // ---------------------------------------------------------------- vector unit
 
-VectorUnit::VectorUnit(sc_core::sc_module_name name, const NonlinearConfig& cfg, const workloads::Trace& trace,
-                       const TilePlan& plan, OpStatsBoard& stats, uint64_t act_window, double cycle_ns)
+VectorUnit::VectorUnit(sc_core::sc_module_name name, const NonlinearConfig& cfg,
+                       const workloads::Trace& trace, const TilePlan& plan, OpStatsBoard& stats,
+                       uint64_t act_window, double cycle_ns)
     : ComputeUnit(name, trace, plan, stats, cycle_ns), cfg_(cfg), act_window_(act_window) {}
 
-uint64_t VectorUnit::run(const WorkDescriptor& d, const WorkItem&, const Op& op, const sc_core::sc_time& delay,
-                         UnitStats& s) {
+uint64_t VectorUnit::run(const WorkDescriptor& d, const WorkItem&, const Op& op,
+                         const sc_core::sc_time& delay, UnitStats& s) {
   uint64_t cycles = vector_op_cycles(cfg_, op);
   const uint64_t elems = op.elems ? op.elems : uint64_t(op.count) * op.rows * op.cols;
   s.vector_ops = elems;
@@ -180,8 +183,9 @@ uint64_t VectorUnit::run(const WorkDescriptor& d, const WorkItem&, const Op& op,
   s.onchip_read_bytes = bytes_of_bits(elems * passes * inputs, op.abits);
   s.onchip_write_bytes = bytes_of_bits(elems, op.abits);
   // Each pass streams its rows from the activation buffer and the results go back, alongside the lanes.
-  const uint64_t port = std::max(act_access(tlm::TLM_READ_COMMAND, s.onchip_read_bytes, act_window_, delay),
-                                 act_access(tlm::TLM_WRITE_COMMAND, s.onchip_write_bytes, act_window_, delay));
+  const uint64_t port =
+      std::max(act_access(tlm::TLM_READ_COMMAND, s.onchip_read_bytes, act_window_, delay),
+               act_access(tlm::TLM_WRITE_COMMAND, s.onchip_write_bytes, act_window_, delay));
   if (port > cycles) s.stall_ports = port - cycles, cycles = port;
   s.busy_cycles = cycles;
   if (d.may_overlap && op.kind == OpKind::Softmax) {
@@ -199,8 +203,8 @@ uint64_t VectorUnit::run(const WorkDescriptor& d, const WorkItem&, const Op& op,
 // ---------------------------------------------------------------- token unit
 
 TokenUnit::TokenUnit(sc_core::sc_module_name name, const TpuConfig& cfg, const NonlinearConfig& vec,
-                     const workloads::Trace& trace, const TilePlan& plan, OpStatsBoard& stats, uint64_t d_model,
-                     uint64_t act_window, double cycle_ns)
+                     const workloads::Trace& trace, const TilePlan& plan, OpStatsBoard& stats,
+                     uint64_t d_model, uint64_t act_window, double cycle_ns)
     : ComputeUnit(name, trace, plan, stats, cycle_ns),
       cfg_(cfg),
       vec_(vec),
@@ -236,6 +240,33 @@ uint64_t TokenUnit::run(const WorkDescriptor& d, const WorkItem&, const Op& op, 
   }
   s.stall_token_unit = exposed;
   return exposed;
+}
+
+// [tpu] and [nonlinear]: the token unit's and the vector unit's.
+ConfigSection tpu_section() {
+  return {"tpu",
+          {uint_field(
+               "comparators", [](HwConfig& h) -> uint32_t& { return h.tpu.comparators; }, 1, 4096,
+               "compare-exchange units"),
+           enum_field<TopkAlgorithm>(
+               "algorithm", [](HwConfig& h) -> TopkAlgorithm& { return h.tpu.algorithm; }, "top-k algorithm"),
+           flag_field(
+               "overlap", [](HwConfig& h) -> bool& { return h.tpu.overlap; },
+               "hide score averaging and top-k behind A*V, projection and residual")},
+          {}};
+}
+
+ConfigSection nonlinear_section() {
+  return {"nonlinear",
+          {uint_field(
+               "lanes", [](HwConfig& h) -> uint32_t& { return h.nonlinear.lanes; }, 1, 4096, "vector lanes"),
+           uint_field(
+               "depth", [](HwConfig& h) -> uint32_t& { return h.nonlinear.depth; }, 0, 256, "pipeline depth"),
+           flag_field(
+               "softmax_overlap", [](HwConfig& h) -> bool& { return h.nonlinear.softmax_overlap; },
+               "softmax streams behind the QK^T matmul before it: only the part beyond the matmul (at least "
+               "one row) is exposed")},
+          {}};
 }
 
 }  // namespace prunesim::models

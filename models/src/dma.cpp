@@ -1,5 +1,7 @@
 #include "prunesim/models/dma.h"
 
+#include "prunesim/models/param_fields.h"
+
 #include <algorithm>
 #include <cstring>
 
@@ -45,8 +47,8 @@ void Dma::b_transport(int, tlm::tlm_generic_payload& tx, sc_core::sc_time& delay
   if (d.store) {
     buffer_access(to_act_buffer, tlm::TLM_READ_COMMAND, 0, d.bytes, act_window_, acts_done);
   } else {
-    buffer_access(to_weight_buffer, tlm::TLM_WRITE_COMMAND, d.weight_buffer_addr, d.weight_bytes, weight_slot_,
-                  weights_done);
+    buffer_access(to_weight_buffer, tlm::TLM_WRITE_COMMAND, d.weight_buffer_addr, d.weight_bytes,
+                  weight_slot_, weights_done);
     buffer_access(to_act_buffer, tlm::TLM_WRITE_COMMAND, 0, d.bytes - d.weight_bytes, act_window_, acts_done);
   }
   // DRAM side: forwarded as one stream so the simulator pays per transfer, not per beat; the DRAM model
@@ -85,6 +87,21 @@ unsigned int Dma::transport_dbg(int, tlm::tlm_generic_payload& tx) {
   // The command port holds no state a debugger could read back; it answers with nothing.
   (void)tx;
   return 0;
+}
+
+// [dma]
+ConfigSection dma_section() {
+  return {"dma",
+          {uint_field(
+               "burst_bytes", [](HwConfig& h) -> uint32_t& { return h.dma.burst_bytes; }, 64, 4096,
+               "AXI burst size"),
+           uint_field(
+               "outstanding", [](HwConfig& h) -> uint32_t& { return h.dma.outstanding; }, 1, 256,
+               "bursts in flight"),
+           uint_field(
+               "bus_bits", [](HwConfig& h) -> uint32_t& { return h.dma.bus_bits; }, 32, 1024,
+               "AXI data width per port")},
+          {}};
 }
 
 }  // namespace prunesim::models

@@ -1,6 +1,8 @@
 #include "prunesim/models/dram_config.h"
 
-#include "prunesim/workloads/error.h"
+#include "prunesim/models/param_fields.h"
+
+#include "prunesim/common/error.h"
 
 namespace prunesim::models {
 
@@ -39,32 +41,6 @@ DramConfig dram_preset(const std::string& name) {
   throw InputError("ddr.preset '" + name + "': expected ddr4-2400, ddr4-3200 or hbm2");
 }
 
-const char* mapping_name(AddressMapping m) {
-  switch (m) {
-    case AddressMapping::RowColumnBank: return "row_column_bank";
-    case AddressMapping::RowBankColumn: return "row_bank_column";
-    case AddressMapping::BankGroupInterleaved: return "bank_group_interleaved";
-    case AddressMapping::BankRowColumn: return "bank_row_column";
-  }
-  return "?";
-}
-
-const std::vector<AddressMapping>& all_mappings() {
-  static const std::vector<AddressMapping> all = {
-      AddressMapping::RowColumnBank, AddressMapping::RowBankColumn, AddressMapping::BankGroupInterleaved,
-      AddressMapping::BankRowColumn};
-  return all;
-}
-
-AddressMapping parse_mapping(const std::string& s) {
-  std::string names;
-  for (auto m : all_mappings()) {
-    if (s == mapping_name(m)) return m;
-    names += (names.empty() ? "" : ", ") + std::string(mapping_name(m));
-  }
-  throw InputError("ddr.mapping '" + s + "': expected one of " + names);
-}
-
 static bool pow2(uint64_t v) {
   return v && !(v & (v - 1));
 }
@@ -94,4 +70,101 @@ void DramConfig::validate() const {
   if (ctrl.controller_latency_ns < 0) fail("ddr.controller_latency_ns", "must be >= 0");
 }
 
+// [ddr]: the DRAM timing (JEDEC), geometry and controller. `preset` is applied before every other key
+// (ConfigSchema::resolve), which then override it.
+ConfigSection ddr_section() {
+  std::vector<ParamSpec> p;
+  p.push_back(text_field(
+      "preset", [](HwConfig& h) -> std::string& { return h.ddr.preset; }, "string",
+      "ddr4-2400 | ddr4-3200 | hbm2: sets every timing and geometry key (channels kept); later keys override",
+      [](const std::string& v) { dram_preset(v); }));
+  auto t = [&p](const char* name, uint32_t DramTiming::*f, uint64_t lo, uint64_t hi, const char* help) {
+    p.push_back(uint_field(
+        name, [f](HwConfig& h) -> uint32_t& { return h.ddr.timing.*f; }, lo, hi, help));
+  };
+  t("CL", &DramTiming::CL, 1, 100, "CAS latency (tCK)");
+  t("CWL", &DramTiming::CWL, 1, 100, "CAS write latency (tCK)");
+  t("BL", &DramTiming::BL, 4, 16, "burst length");
+  t("tRCD", &DramTiming::tRCD, 1, 200, "ACT to column command (tCK)");
+  t("tRP", &DramTiming::tRP, 1, 200, "PRE to ACT (tCK)");
+  t("tRAS", &DramTiming::tRAS, 1, 400, "ACT to PRE (tCK)");
+  t("tRC", &DramTiming::tRC, 1, 600, "ACT to ACT, same bank (tCK)");
+  t("tCCD_S", &DramTiming::tCCD_S, 1, 32, "column to column, other bank group (tCK)");
+  t("tCCD_L", &DramTiming::tCCD_L, 1, 32, "column to column, same bank group (tCK)");
+  t("tRRD_S", &DramTiming::tRRD_S, 1, 32, "ACT to ACT, other bank group (tCK)");
+  t("tRRD_L", &DramTiming::tRRD_L, 1, 32, "ACT to ACT, same bank group (tCK)");
+  t("tFAW", &DramTiming::tFAW, 1, 200, "four-activate window (tCK)");
+  t("tWR", &DramTiming::tWR, 1, 100, "write recovery (tCK)");
+  t("tWTR_S", &DramTiming::tWTR_S, 1, 64, "write to read, other bank group (tCK)");
+  t("tWTR_L", &DramTiming::tWTR_L, 1, 64, "write to read, same bank group (tCK)");
+  t("tRTP", &DramTiming::tRTP, 1, 64, "read to precharge (tCK)");
+  t("tRTRS", &DramTiming::tRTRS, 0, 16, "rank-to-rank switch (tCK)");
+  auto ns = [&p](const char* name, double DramTiming::*f, double lo, double hi, const char* help) {
+    p.push_back(real_field(
+        name, [f](HwConfig& h) -> double& { return h.ddr.timing.*f; }, lo, hi, help));
+  };
+  ns("tck_ns", &DramTiming::tck_ns, 0.1, 10, "clock period (ns)");
+  ns("tRFC_ns", &DramTiming::tRFC_ns, 1, 10000, "refresh cycle time (ns)");
+  ns("tREFI_ns", &DramTiming::tREFI_ns, 100, 100000, "refresh interval (ns)");
+  auto o = [&p](const char* name, uint32_t DramOrg::*f, uint64_t lo, uint64_t hi, const char* help) {
+    p.push_back(uint_field(
+        name, [f](HwConfig& h) -> uint32_t& { return h.ddr.org.*f; }, lo, hi, help));
+  };
+  o("channels", &DramOrg::channels, 1, 64, "independent channels (HBM2: pseudo-channels)");
+  o("ranks", &DramOrg::ranks, 1, 8, "ranks per channel");
+  o("bank_groups", &DramOrg::bank_groups, 1, 16, "bank groups");
+  o("banks_per_group", &DramOrg::banks_per_group, 1, 16, "banks per bank group");
+  o("rows", &DramOrg::rows, 1024, 1u << 20, "rows per bank");
+  o("columns", &DramOrg::columns, 64, 16384, "columns per row");
+  o("bus_bits", &DramOrg::bus_bits, 8, 1024, "data bus width per channel");
+  p.push_back(uint_field(
+      "interleave_bytes", [](HwConfig& h) -> uint64_t& { return h.ddr.org.interleave_bytes; }, 32,
+      uint64_t(1) << 30, "channel interleave granule in bytes"));
+  auto c = [&p](const char* name, uint32_t DramControllerConfig::*f, uint64_t lo, uint64_t hi,
+                const char* help) {
+    p.push_back(uint_field(
+        name, [f](HwConfig& h) -> uint32_t& { return h.ddr.ctrl.*f; }, lo, hi, help));
+  };
+  c("read_queue", &DramControllerConfig::read_queue, 1, 1024, "read queue entries");
+  c("write_queue", &DramControllerConfig::write_queue, 1, 1024, "write queue entries");
+  c("write_high_watermark", &DramControllerConfig::write_high_watermark, 1, 1024,
+    "start draining writes at this many");
+  c("write_low_watermark", &DramControllerConfig::write_low_watermark, 0, 1024,
+    "stop draining writes at this many");
+  c("reorder_window", &DramControllerConfig::reorder_window, 1, 1024,
+    "FR-FCFS window (oldest requests considered)");
+  c("max_row_hits", &DramControllerConfig::max_row_hits, 1, 1024,
+    "consecutive row hits allowed to bypass older requests");
+  p.push_back(enum_field<PagePolicy>(
+      "page_policy", [](HwConfig& h) -> PagePolicy& { return h.ddr.ctrl.page_policy; }, "row buffer policy"));
+  p.push_back(enum_field<AddressMapping>(
+      "mapping", [](HwConfig& h) -> AddressMapping& { return h.ddr.ctrl.mapping; },
+      "address mapping (row_column_bank = Xilinx MIG default; bank_group_interleaved = PG313's order)"));
+  p.push_back(real_field(
+      "controller_latency_ns", [](HwConfig& h) -> double& { return h.ddr.ctrl.controller_latency_ns; }, 0,
+      1000, "fixed controller + PHY latency (ns)"));
+  return {"ddr", std::move(p), [](const HwConfig& h) { h.ddr.validate(); }};
+}
+
 }  // namespace prunesim::models
+
+namespace prunesim {
+using models::AddressMapping;
+using models::PagePolicy;
+template <>
+const std::vector<EnumName<PagePolicy>>& enum_names() {
+  static const std::vector<EnumName<PagePolicy>> t = {{PagePolicy::Open, "open"},
+                                                      {PagePolicy::Closed, "closed"}};
+  return t;
+}
+// In the order --help-config lists them.
+template <>
+const std::vector<EnumName<AddressMapping>>& enum_names() {
+  static const std::vector<EnumName<AddressMapping>> t = {
+      {AddressMapping::RowColumnBank, "row_column_bank"},
+      {AddressMapping::RowBankColumn, "row_bank_column"},
+      {AddressMapping::BankGroupInterleaved, "bank_group_interleaved"},
+      {AddressMapping::BankRowColumn, "bank_row_column"}};
+  return t;
+}
+}  // namespace prunesim

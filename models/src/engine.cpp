@@ -1,10 +1,12 @@
 #include "prunesim/models/engine.h"
 
+#include "prunesim/models/param_fields.h"
+
 #include <algorithm>
 #include <cmath>
 #include <numeric>
 
-#include "prunesim/workloads/error.h"
+#include "prunesim/common/error.h"
 #include "prunesim/workloads/pruning.h"
 
 namespace prunesim::models {
@@ -109,13 +111,13 @@ InputExtent needed_inputs(const Matrix& w, uint32_t row0, uint32_t row1, uint32_
 }
 
 ParamSpec balance_param(const std::string& help) {
-  return ParamSpec::choice("balance", balance_name(BalancePolicy::Greedy),
-                           {balance_name(BalancePolicy::None), balance_name(BalancePolicy::Greedy)},
+  return ParamSpec::choice("balance", enum_name(BalancePolicy::Greedy),
+                           {enum_name(BalancePolicy::None), enum_name(BalancePolicy::Greedy)},
                            help + ": in order, round by round (none) or longest first (greedy)");
 }
 
 BalancePolicy balance_of(const std::string& choice) {
-  return choice == balance_name(BalancePolicy::Greedy) ? BalancePolicy::Greedy : BalancePolicy::None;
+  return parse_enum<BalancePolicy>(choice);
 }
 
 uint64_t dsps_for_macs(const PeConfig& pe, uint64_t macs, int bits) {
@@ -166,6 +168,35 @@ std::unique_ptr<ComputeEngine> make_engine(const HwConfig& hw) {
     throw InputError("pe.engine: unknown engine '" + hw.pe.engine + "' (expected " + names + ")");
   }
   return e->create(hw);
+}
+
+// [pe]: the engine choice and the DSP packing every engine's resource estimate uses. (The systolic engine's
+// own keys are in [pe] too, from its EngineInfo.)
+ConfigSection pe_section() {
+  std::vector<std::string> names;
+  for (const auto& e : engine_registry()) names.push_back(e.name);
+  ParamSpec engine = ParamSpec::choice(
+      "engine", HwConfig{}.pe.engine, names,
+      "compute engine timing the GEMMs (README: What each engine can skip); its own keys are in the section "
+      "of its name");
+  engine.bind([](const HwConfig& h) { return h.pe.engine; },
+              [](HwConfig& h, const std::string& v) { h.pe.engine = v; });
+  return {"pe",
+          {engine,
+           uint_field(
+               "macs_per_dsp_int8", [](HwConfig& h) -> uint32_t& { return h.pe.macs_per_dsp_int8; }, 1, 4,
+               "int8 MACs per DSP"),
+           uint_field(
+               "macs_per_dsp_int16", [](HwConfig& h) -> uint32_t& { return h.pe.macs_per_dsp_int16; }, 1, 2,
+               "int16 MACs per DSP"),
+           real_field(
+               "dsp_per_mac_fp32", [](HwConfig& h) -> double& { return h.pe.dsp_per_mac_fp32; }, 0.5, 16,
+               "DSPs per fp32 MAC"),
+           uint_field(
+               "accumulator_bits", [](HwConfig& h) -> uint32_t& { return h.pe.accumulator_bits; }, 8, 64,
+               "accumulator width")},
+          // The engine checks its own keys together (e.g. block_pe.pe_size <= block).
+          [](const HwConfig& h) { make_engine(h); }};
 }
 
 }  // namespace prunesim::models

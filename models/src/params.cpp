@@ -1,11 +1,13 @@
 #include "prunesim/models/params.h"
 
+#include "prunesim/models/param_fields.h"
+
 #include <cmath>
 #include <cstdlib>
 #include <iomanip>
 #include <sstream>
 
-#include "prunesim/workloads/error.h"
+#include "prunesim/common/error.h"
 
 namespace prunesim::models {
 
@@ -15,9 +17,14 @@ std::string number_text(double v) {
   os << std::setprecision(12) << v;
   return os.str();
 }
+// Digits only, no wrap-around.
 bool parse_uint(const std::string& v, uint64_t& out) {
-  if (v.empty() || v.size() > 19 || v.find_first_not_of("0123456789") != std::string::npos) return false;
-  out = std::stoull(v);
+  if (v.empty()) return false;
+  out = 0;
+  for (char c : v) {
+    if (c < '0' || c > '9' || out > (UINT64_MAX - uint64_t(c - '0')) / 10) return false;
+    out = out * 10 + uint64_t(c - '0');
+  }
   return true;
 }
 bool parse_real(const std::string& v, double& out) {
@@ -32,8 +39,8 @@ ParamSpec ParamSpec::uint(std::string name, uint64_t def, uint64_t lo, uint64_t 
   s.name = std::move(name);
   s.type = Type::UInt;
   s.default_value = std::to_string(def);
-  s.lo = double(lo);
-  s.hi = double(hi);
+  s.ulo = lo;
+  s.uhi = hi;
   s.help = std::move(help);
   return s;
 }
@@ -78,7 +85,7 @@ ParamSpec ParamSpec::text(std::string name, std::string def, std::string text_ty
 
 std::string ParamSpec::type_text() const {
   switch (type) {
-    case Type::UInt: return "integer in [" + number_text(lo) + ", " + number_text(hi) + "]";
+    case Type::UInt: return "integer in [" + std::to_string(ulo) + ", " + std::to_string(uhi) + "]";
     case Type::Real: return "number in [" + number_text(lo) + ", " + number_text(hi) + "]";
     case Type::Bool: return "true|false";
     case Type::Choice: {
@@ -95,7 +102,7 @@ void ParamSpec::check(const std::string& v) const {
   switch (type) {
     case Type::UInt: {
       uint64_t x = 0;
-      if (!parse_uint(v, x) || double(x) < lo || double(x) > hi)
+      if (!parse_uint(v, x) || x < ulo || x > uhi)
         throw InputError("expected an " + type_text() + ", got '" + v + "'");
       return;
     }
@@ -140,6 +147,54 @@ bool ParamReader::flag(const std::string& name) const {
 }
 std::string ParamReader::choice(const std::string& name) const {
   return text(name, ParamSpec::Type::Choice);
+}
+
+// ---------------------------------------------------------------- fields of HwConfig
+
+namespace {
+const HwConfig& defaults() {
+  static const HwConfig d;
+  return d;
+}
+template <class T>
+T default_of(const HwField<T>& f) {
+  return f(const_cast<HwConfig&>(defaults()));
+}
+}  // namespace
+
+ParamSpec uint_field(std::string name, HwField<uint32_t> f, uint64_t lo, uint64_t hi, std::string help) {
+  ParamSpec s = ParamSpec::uint(std::move(name), default_of(f), lo, hi, std::move(help));
+  s.bind([f](const HwConfig& hw) { return std::to_string(f(const_cast<HwConfig&>(hw))); },
+         [f](HwConfig& hw, const std::string& v) { f(hw) = uint32_t(std::stoull(v)); });
+  return s;
+}
+ParamSpec uint_field(std::string name, HwField<uint64_t> f, uint64_t lo, uint64_t hi, std::string help) {
+  ParamSpec s = ParamSpec::uint(std::move(name), default_of(f), lo, hi, std::move(help));
+  s.bind([f](const HwConfig& hw) { return std::to_string(f(const_cast<HwConfig&>(hw))); },
+         [f](HwConfig& hw, const std::string& v) { f(hw) = std::stoull(v); });
+  return s;
+}
+ParamSpec real_field(std::string name, HwField<double> f, double lo, double hi, std::string help) {
+  ParamSpec s = ParamSpec::real(std::move(name), default_of(f), lo, hi, std::move(help));
+  s.bind([f](const HwConfig& hw) { return number_text(f(const_cast<HwConfig&>(hw))); },
+         [f](HwConfig& hw, const std::string& v) { f(hw) = std::strtod(v.c_str(), nullptr); });
+  return s;
+}
+ParamSpec flag_field(std::string name, HwField<bool> f, std::string help) {
+  ParamSpec s = ParamSpec::flag(std::move(name), default_of(f), std::move(help));
+  s.bind([f](const HwConfig& hw) { return std::string(f(const_cast<HwConfig&>(hw)) ? "true" : "false"); },
+         [f](HwConfig& hw, const std::string& v) { f(hw) = v == "true"; });
+  return s;
+}
+ParamSpec text_field(std::string name, HwField<std::string> f, std::string text_type, std::string help,
+                     std::function<void(const std::string&)> check) {
+  ParamSpec s = ParamSpec::text(std::move(name), default_of(f), std::move(text_type), std::move(help));
+  s.bind([f](const HwConfig& hw) { return f(const_cast<HwConfig&>(hw)); },
+         [f, check](HwConfig& hw, const std::string& v) {
+           if (check) check(v);
+           f(hw) = v;
+         });
+  return s;
 }
 
 }  // namespace prunesim::models

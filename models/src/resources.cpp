@@ -1,42 +1,13 @@
 #include "prunesim/models/resources.h"
 
+#include "prunesim/models/param_fields.h"
+
 #include <cmath>
 #include <sstream>
 
 #include "prunesim/models/engine.h"
 
 namespace prunesim::models {
-
-const char* memory_kind_name(MemoryKind k) {
-  switch (k) {
-    case MemoryKind::Bram: return "bram";
-    case MemoryKind::Uram: return "uram";
-    case MemoryKind::M10k: return "m10k";
-  }
-  return "?";
-}
-const char* balance_name(BalancePolicy b) {
-  switch (b) {
-    case BalancePolicy::None: return "none";
-    case BalancePolicy::RowBalanced: return "row_balanced";
-    case BalancePolicy::Greedy: return "greedy";
-  }
-  return "?";
-}
-const char* dataflow_name(hls::Dataflow d) {
-  switch (d) {
-    case hls::Dataflow::WeightStationary: return "ws";
-    case hls::Dataflow::OutputStationary: return "os";
-    case hls::Dataflow::InputStationary: return "is";
-  }
-  return "?";
-}
-const char* sparsity_name(SystolicSparsity s) {
-  return s == SystolicSparsity::None ? "none" : "block";
-}
-const char* topk_name(TopkAlgorithm a) {
-  return a == TopkAlgorithm::QuickSelect ? "quickselect" : "bitonic";
-}
 
 uint64_t buffer_primitives(const BufferConfig& b) {
   uint64_t width = 72, depth = 512;
@@ -85,6 +56,42 @@ ResourceUse estimate_resources(const HwConfig& hw, int weight_bits) {
     add(os.str());
   }
   return u;
+}
+
+// [device] and [clock]: what the fit check and the clock read.
+ConfigSection device_section() {
+  return {
+      "device",
+      {text_field(
+           "part", [](HwConfig& h) -> std::string& { return h.device.part; }, "string", "FPGA part name"),
+       uint_field(
+           "dsp", [](HwConfig& h) -> uint32_t& { return h.device.dsp; }, 0, 100000, "DSP slices available"),
+       uint_field(
+           "bram36", [](HwConfig& h) -> uint32_t& { return h.device.bram36; }, 0, 100000,
+           "BRAM36 blocks available"),
+       uint_field(
+           "uram", [](HwConfig& h) -> uint32_t& { return h.device.uram; }, 0, 100000,
+           "URAM288 blocks available"),
+       uint_field(
+           "m10k", [](HwConfig& h) -> uint32_t& { return h.device.m10k; }, 0, 100000,
+           "Intel M10K blocks available"),
+       uint_field(
+           "lut", [](HwConfig& h) -> uint64_t& { return h.device.lut; }, 0, 100000000, "LUTs available"),
+       real_field(
+           "max_clock_mhz", [](HwConfig& h) -> double& { return h.device.max_clock_mhz; }, 1, 2000,
+           "fastest fabric clock"),
+       real_field(
+           "static_power_w", [](HwConfig& h) -> double& { return h.device.static_power_w; }, 0, 1000,
+           "static power in W")},
+      {}};
+}
+
+ConfigSection clock_section() {
+  return {
+      "clock",
+      {real_field(
+          "mhz", [](HwConfig& h) -> double& { return h.clock.mhz; }, 1, 2000, "accelerator clock in MHz")},
+      {}};
 }
 
 }  // namespace prunesim::models

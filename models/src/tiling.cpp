@@ -1,5 +1,7 @@
 #include "prunesim/models/tiling.h"
 
+#include "prunesim/models/param_fields.h"
+
 #include "prunesim/models/engine.h"
 
 #include <algorithm>
@@ -185,6 +187,21 @@ TilePlan plan_tiles(const workloads::Trace& trace, const HwConfig& hw, const Com
     plan.items.back().last_of_op = true;
   }
   return plan;
+}
+
+// [tiling]: overrides of the policy above.
+ConfigSection tiling_section() {
+  return {"tiling",
+          {uint_field(
+               "weight_tile_bytes", [](HwConfig& h) -> uint64_t& { return h.tiling.weight_tile_bytes; }, 0,
+               uint64_t(1) << 34, "weight tile size (0: one weight-buffer slot)"),
+           enum_field<SpillPolicy>(
+               "spill", [](HwConfig& h) -> SpillPolicy& { return h.tiling.spill; },
+               "auto: activations stay on chip when they fit; always: through DRAM"),
+           flag_field(
+               "weights_resident", [](HwConfig& h) -> bool& { return h.tiling.weights_resident; },
+               "keep every weight matrix on chip after first use when they all fit the weight buffer")},
+          {}};
 }
 
 }  // namespace prunesim::models

@@ -11,6 +11,7 @@
 #include <sstream>
 #include <systemc>
 
+#include "prunesim/common/error.h"
 #include "prunesim/models/accelerator.h"
 #include "prunesim/sim/compare.h"
 #include "prunesim/sim/config.h"
@@ -19,7 +20,6 @@
 #include "prunesim/sim/report.h"
 #include "prunesim/sim/sweep.h"
 #include "prunesim/workloads/compressor.h"
-#include "prunesim/workloads/error.h"
 #include "prunesim/workloads/summary.h"
 
 namespace po = boost::program_options;
@@ -186,7 +186,8 @@ int cmd_run(const std::vector<std::string>& args) {
   const workloads::Trace trace = load_workload(cfg, name, text);
   std::unique_ptr<FunctionalModel> functional;  // observes the schedule; the timing is the same without it
   if (cfg.hw.sim.functional)
-    functional = std::make_unique<FunctionalModel>(trace, cfg.hw.sim.functional_seed, cfg.hw.sim.functional_numbers);
+    functional =
+        std::make_unique<FunctionalModel>(trace, cfg.hw.sim.functional_seed, cfg.hw.sim.functional_numbers);
   std::vector<models::ScheduleObserver*> observers;
   if (functional) observers.push_back(functional.get());
   const models::RunResult result = models::simulate(trace, cfg.hw, vcd_path, observers);

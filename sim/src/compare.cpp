@@ -9,7 +9,7 @@
 #include <sstream>
 #include <vector>
 
-#include "prunesim/workloads/error.h"
+#include "prunesim/common/error.h"
 
 namespace prunesim::sim {
 

@@ -5,8 +5,8 @@
 #include <memory>
 #include <sstream>
 
+#include "prunesim/common/error.h"
 #include "prunesim/models/ddr4_channel.h"
-#include "prunesim/workloads/error.h"
 
 namespace prunesim::sim {
 

@@ -1,16 +1,18 @@
 #include "prunesim/sim/functional.h"
 
+#include "prunesim/models/param_fields.h"
+
 #include <algorithm>
 #include <cmath>
 #include <type_traits>
 
+#include "prunesim/common/error.h"
 #include "prunesim/hls/gemm.h"
 #include "prunesim/hls/gru_cell.h"
 #include "prunesim/hls/gru_cell_int.h"
 #include "prunesim/hls/nonlinear.h"
 #include "prunesim/hls/nonlinear_int.h"
 #include "prunesim/hls/topk.h"
-#include "prunesim/workloads/error.h"
 #include "prunesim/workloads/forward.h"
 #include "prunesim/workloads/quant_model.h"
 #include "prunesim/workloads/trace_weights.h"
@@ -20,8 +22,8 @@ namespace prunesim::sim {
 using models::FunctionalNumbers;
 using models::WorkItem;
 using workloads::Op;
-using workloads::OpRole;
 using workloads::OpKind;
+using workloads::OpRole;
 using workloads::RowMat;
 using workloads::Vec;
 
@@ -182,7 +184,6 @@ int trace_activation_bits(const workloads::Trace& t, bool softmax) {
     if (op.layer >= 0 && (op.kind == OpKind::Softmax) == softmax) bits = std::max(bits, op.abits);
   return bits;
 }
-
 
 // The trace's quantization as the int8 datapath needs it: weight widths per matrix, per-channel weight
 // scales, the softmax width.
@@ -915,6 +916,24 @@ FunctionalCheck FunctionalModel::check() {
 
 void FunctionalModel::capture(KernelCalls* calls) {
   impl_->calls = calls;
+}
+
+// The functional check's own [sim] keys.
+models::ConfigSection functional_section() {
+  using models::HwConfig;
+  return {
+      "sim",
+      {models::flag_field(
+           "functional", [](HwConfig& h) -> bool& { return h.sim.functional; },
+           "compute the data with the HLS kernels and check it against the Eigen forward pass"),
+       models::uint_field(
+           "functional_seed", [](HwConfig& h) -> uint64_t& { return h.sim.functional_seed; }, 0, UINT64_MAX,
+           "seed of the functional mode's weights and inputs"),
+       models::enum_field<FunctionalNumbers>(
+           "functional_numbers", [](HwConfig& h) -> FunctionalNumbers& { return h.sim.functional_numbers; },
+           "functional arithmetic: int8 (bit-exact check against the integer reference), float (within "
+           "1e-3), auto (int8 for traces with <= 8-bit integer weights and 8-bit activations)")},
+      {}};
 }
 
 }  // namespace prunesim::sim

@@ -8,11 +8,11 @@
 #include <map>
 #include <sstream>
 
-#include "prunesim/sim/functional.h"
+#include "prunesim/common/error.h"
 #include "prunesim/models/tiling.h"
+#include "prunesim/sim/functional.h"
 #include "prunesim/sim/hls_sources.h"
 #include "prunesim/sim/report.h"
-#include "prunesim/workloads/error.h"
 
 namespace prunesim::sim {
 
@@ -386,8 +386,7 @@ Kernel gru_cell_kernel(const Design& d, const KernelCall& c) {
 // called once, recording those calls.
 KernelCalls capture_calls(const RunConfig& cfg, const workloads::Trace& t, bool& ints) {
   FunctionalModel f(t, cfg.hw.sim.functional_seed, cfg.hw.sim.functional_numbers);
-  ints =
-      FunctionalModel::resolve(t, cfg.hw.sim.functional_numbers) == models::FunctionalNumbers::Int8;
+  ints = FunctionalModel::resolve(t, cfg.hw.sim.functional_numbers) == models::FunctionalNumbers::Int8;
   KernelCalls calls;
   f.capture(&calls);
   const models::TilePlan plan = models::plan_tiles(t, cfg.hw);

@@ -9,7 +9,7 @@
 #include <map>
 #include <sstream>
 
-#include "prunesim/workloads/error.h"
+#include "prunesim/common/error.h"
 
 namespace prunesim::sim {
 
@@ -341,8 +341,8 @@ std::string report_text(const RunReport& rep) {
   if (const auto& f = rep.functional; f.checked) {
     os << "functional " << (f.pass ? "PASS" : "FAIL") << ": " << f.numbers
        << " kernels on the replayed schedule vs the Eigen forward pass, " << f.tokens
-       << (h.facts().family == "gru" ? " time steps" : " tokens") << " compared, "
-       << f.weights << " weights\n";
+       << (h.facts().family == "gru" ? " time steps" : " tokens") << " compared, " << f.weights
+       << " weights\n";
     if (f.numbers == "int8")
       os << "           " << f.mismatches << " of " << f.elements
          << " values differ from the integer reference"

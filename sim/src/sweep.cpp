@@ -20,8 +20,8 @@
 #include <sstream>
 #include <thread>
 
+#include "prunesim/common/error.h"
 #include "prunesim/sim/report.h"
-#include "prunesim/workloads/error.h"
 
 extern char** environ;
 

@@ -7,12 +7,12 @@
 #include <set>
 #include <sstream>
 
+#include "prunesim/common/error.h"
 #include "prunesim/hls/cycle_models.h"
 #include "prunesim/models/accelerator.h"
 #include "prunesim/models/gemm_timing.h"
 #include "prunesim/sim/report.h"
 #include "prunesim/workloads/compressor.h"
-#include "prunesim/workloads/error.h"
 #include "test_util.h"
 
 using namespace prunesim;

@@ -1,7 +1,7 @@
 #include <gtest/gtest.h>
 
+#include "prunesim/common/error.h"
 #include "prunesim/workloads/compressor.h"
-#include "prunesim/workloads/error.h"
 
 using namespace prunesim;
 using namespace prunesim::workloads;

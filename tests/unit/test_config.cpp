@@ -1,7 +1,10 @@
 #include <gtest/gtest.h>
 
+#include <set>
+#include "prunesim/common/error.h"
+#include "prunesim/models/engine.h"
 #include "prunesim/sim/config.h"
-#include "prunesim/workloads/error.h"
+
 #include "test_util.h"
 
 using namespace prunesim;
@@ -83,7 +86,79 @@ TEST(Config, EveryShippedConfigParses) {
 // One name table per enum: every DRAM address mapping the model has can be chosen by name.
 TEST(Config, EveryAddressMappingIsReachableByName) {
   const ConfigSchema s;
-  for (auto m : models::all_mappings())
-    EXPECT_EQ(s.resolve({}, {std::string("ddr.mapping=") + models::mapping_name(m)}).hw.ddr.ctrl.mapping, m);
+  for (const auto& m : enum_names<models::AddressMapping>())
+    EXPECT_EQ(s.resolve({}, {std::string("ddr.mapping=") + m.name}).hw.ddr.ctrl.mapping, m.value);
   EXPECT_NE(s.describe().find("bank_group_interleaved"), std::string::npos);
+}
+
+TEST(Config, EverySectionKeyIsDeclaredOnceWithTheStructsDefaultAndDumpsWhatItParses) {
+  // The schema is assembled from the declarations beside the modules (models::config_sections()): each key's
+  // declared default is what a default HwConfig holds, and setting a key to what dump() printed reads back.
+  const ConfigSchema schema;
+  const RunConfig def;
+  std::set<std::string> seen;
+  for (const auto& section : models::config_sections())
+    for (const auto& spec : section.params) {
+      const std::string key = section.name + "." + spec.name;
+      EXPECT_TRUE(seen.insert(key).second) << key << " declared twice";
+      EXPECT_TRUE(schema.has(key)) << key;
+      EXPECT_EQ(spec.get(def.hw), spec.default_value) << key;
+    }
+  for (const auto& [key, value] : schema.dump(def)) {
+    bool other_engine = false;  // keys of an engine that is not selected are refused (tested elsewhere)
+    for (const auto& e : models::engine_registry())
+      other_engine |= e.section != "pe" && key.rfind(e.section + ".", 0) == 0;
+    if (other_engine) continue;
+    const RunConfig back = schema.resolve({}, {key + "=" + value});
+    EXPECT_EQ(schema.dump(back), schema.dump(def)) << key << "=" << value;
+  }
+}
+
+TEST(Config, ValuesAreCheckedAsTheyArriveNamingTheKey) {
+  const std::string d = test::temp_dir();
+  test::write_file(d + "/w.ini", "[workload]\nmodel = bert-base\ntoken_mode = sometimes\n");
+  EXPECT_EQ(
+      error_of({d + "/w.ini"}, {}),
+      d + "/w.ini:3: workload.token_mode: expected one of static|distribution|threshold, got 'sometimes'");
+  // The compressor's own grammars too: a bad prune or quant item is refused by the config, not later.
+  EXPECT_NE(error_of({}, {"workload.prune=all=blocky:4x4:0.5"}).find("--set workload.prune: workload.prune:"),
+            std::string::npos)
+      << error_of({}, {"workload.prune=all=blocky:4x4:0.5"});
+  EXPECT_NE(error_of({}, {"workload.quant=int7"}).find("--set workload.quant"), std::string::npos);
+  EXPECT_NE(error_of({}, {"workload.token_layers=3,x"}).find("got 'x'"), std::string::npos);
+  // true|false keys take exactly that.
+  EXPECT_EQ(error_of({}, {"tpu.overlap=yes"}),
+            "--set tpu.overlap: tpu.overlap: expected true or false, got 'yes'");
+  // Integers do not wrap around.
+  EXPECT_NE(error_of({}, {"workload.seed=18446744073709551616"}).find("expected an integer in [0, "),
+            std::string::npos);
+  EXPECT_EQ(ConfigSchema().resolve({}, {"workload.seed=18446744073709551615"}).workload.seed, UINT64_MAX);
+}
+
+TEST(Config, EnumNamesComeFromOneTableEach) {
+  // Each table names every value once and parses its names back (enum_names.h).
+  auto round_trip = [](auto tag) {
+    using E = decltype(tag);
+    std::set<std::string> names;
+    for (const auto& e : enum_names<E>()) {
+      EXPECT_TRUE(names.insert(e.name).second) << e.name;
+      EXPECT_EQ(parse_enum<E>(e.name), e.value);
+      EXPECT_STREQ(enum_name(e.value), e.name);
+    }
+    EXPECT_THROW(parse_enum<E>("no-such-name"), InputError);
+  };
+  round_trip(models::MemoryKind{});
+  round_trip(models::BalancePolicy{});
+  round_trip(hls::Dataflow{});
+  round_trip(models::TopkAlgorithm{});
+  round_trip(models::SystolicSparsity{});
+  round_trip(models::SpillPolicy{});
+  round_trip(models::FunctionalNumbers{});
+  round_trip(models::PagePolicy{});
+  round_trip(models::AddressMapping{});
+  round_trip(workloads::StorageFormat{});
+  round_trip(workloads::OpKind{});
+  round_trip(workloads::Spread{});
+  round_trip(workloads::TokenPolicy::Mode{});
+  EXPECT_EQ(enum_names<models::AddressMapping>().size(), 4u);  // bank_group_interleaved included
 }

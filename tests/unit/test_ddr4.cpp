@@ -4,9 +4,9 @@
 
 #include <cmath>
 
+#include "prunesim/common/error.h"
 #include "prunesim/models/ddr4_channel.h"
 #include "prunesim/sim/ddr_requests.h"
-#include "prunesim/workloads/error.h"
 
 using namespace prunesim;
 using namespace prunesim::models;

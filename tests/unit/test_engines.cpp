@@ -7,9 +7,9 @@
 #include <map>
 #include <sstream>
 
+#include "prunesim/common/error.h"
 #include "prunesim/models/engine.h"
 #include "prunesim/sim/config.h"
-#include "prunesim/workloads/error.h"
 #include "prunesim/workloads/pruning.h"
 #include "test_matrices.h"
 #include "test_util.h"

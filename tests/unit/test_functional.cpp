@@ -3,10 +3,10 @@
 // bit; float must match the float reference within its tolerance.
 #include <gtest/gtest.h>
 
-#include "prunesim/sim/functional.h"
+#include "prunesim/common/error.h"
 #include "prunesim/models/tiling.h"
+#include "prunesim/sim/functional.h"
 #include "prunesim/workloads/compressor.h"
-#include "prunesim/workloads/error.h"
 #include "prunesim/workloads/safetensors.h"
 #include "prunesim/workloads/trace_weights.h"
 #include "test_util.h"

@@ -6,11 +6,11 @@
 #include <cmath>
 #include <random>
 
+#include "prunesim/common/error.h"
 #include "prunesim/hls/gru_cell_int.h"
 #include "prunesim/hls/int_arith.h"
 #include "prunesim/hls/nonlinear_int.h"
 #include "prunesim/workloads/compressor.h"
-#include "prunesim/workloads/error.h"
 #include "prunesim/workloads/quant_model.h"
 #include "prunesim/workloads/trace_weights.h"
 

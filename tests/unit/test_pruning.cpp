@@ -3,7 +3,7 @@
 #include <cmath>
 #include <numeric>
 
-#include "prunesim/workloads/error.h"
+#include "prunesim/common/error.h"
 #include "prunesim/workloads/pruning.h"
 
 using namespace prunesim;

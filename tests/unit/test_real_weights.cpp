@@ -4,10 +4,10 @@
 #include <cmath>
 #include <fstream>
 
-#include "prunesim/sim/functional.h"
+#include "prunesim/common/error.h"
 #include "prunesim/models/tiling.h"
+#include "prunesim/sim/functional.h"
 #include "prunesim/workloads/compressor.h"
-#include "prunesim/workloads/error.h"
 #include "prunesim/workloads/forward.h"
 #include "prunesim/workloads/hf_model.h"
 #include "prunesim/workloads/safetensors.h"

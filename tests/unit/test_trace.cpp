@@ -2,8 +2,8 @@
 
 #include <sstream>
 
+#include "prunesim/common/error.h"
 #include "prunesim/workloads/compressor.h"
-#include "prunesim/workloads/error.h"
 #include "prunesim/workloads/trace.h"
 
 using namespace prunesim;
@@ -202,10 +202,10 @@ TEST(Trace, OpRolesComeFromTheNamesTheCompressorGivesAndSurviveARoundTrip) {
   std::vector<OpRole> roles;
   for (const auto& op : t.ops)
     if (op.layer == 0) roles.push_back(op.role);
-  const std::vector<OpRole> want = {OpRole::Ln1,       OpRole::AttnQkv, OpRole::AttnQk,    OpRole::AttnSoftmax,
-                                    OpRole::AttnAv,    OpRole::AttnProj, OpRole::Residual1, OpRole::TokenTopk,
-                                    OpRole::Ln2,       OpRole::MlpFc1,  OpRole::Gelu,      OpRole::MlpFc2,
-                                    OpRole::Residual2};
+  const std::vector<OpRole> want = {
+      OpRole::Ln1,      OpRole::AttnQkv,   OpRole::AttnQk,    OpRole::AttnSoftmax, OpRole::AttnAv,
+      OpRole::AttnProj, OpRole::Residual1, OpRole::TokenTopk, OpRole::Ln2,         OpRole::MlpFc1,
+      OpRole::Gelu,     OpRole::MlpFc2,    OpRole::Residual2};
   EXPECT_EQ(roles, want);
   const Trace back = from_text(to_text(t));
   for (size_t i = 0; i < t.ops.size(); ++i) EXPECT_EQ(back.ops[i].role, t.ops[i].role) << t.ops[i].name;

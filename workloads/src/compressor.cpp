@@ -6,7 +6,7 @@
 #include <numeric>
 #include <sstream>
 
-#include "prunesim/workloads/error.h"
+#include "prunesim/common/error.h"
 #include "prunesim/workloads/forward.h"
 
 namespace prunesim::workloads {
@@ -16,10 +16,7 @@ std::string TokenPolicy::str() const {
   std::ostringstream os;
   os << "evit layers=";
   for (size_t i = 0; i < layers.size(); ++i) os << (i ? "," : "") << layers[i];
-  os << " keep=" << keep << " fused=" << (fused ? 1 : 0) << " mode="
-     << (mode == Mode::Static         ? "static"
-         : mode == Mode::Distribution ? "distribution"
-                                      : "threshold");
+  os << " keep=" << keep << " fused=" << (fused ? 1 : 0) << " mode=" << enum_name(mode);
   if (mode == Mode::Distribution) os << " stddev=" << keep_stddev;
   if (mode == Mode::Threshold) os << " threshold=" << threshold;
   return os.str();
@@ -131,7 +128,7 @@ namespace {
 
 // An op's name: its role's (op_role_name) for the ops of a layer, free text for the others.
 struct OpName {
-  OpName(OpRole r) : role(r), text(op_role_name(r)) {}  // NOLINT: roles and names convert alike
+  OpName(OpRole r) : role(r), text(op_role_name(r)) {}            // NOLINT: roles and names convert alike
   OpName(const char* n) : role(op_role_of(n)), text(n) {}         // NOLINT
   OpName(const std::string& n) : role(op_role_of(n)), text(n) {}  // NOLINT
   OpRole role;
@@ -206,8 +203,7 @@ class TraceBuilder {
     return o;
   }
 
-  Op& elementwise(OpKind kind, int layer, const OpName& name, uint64_t elems,
-                  const std::string& func = "") {
+  Op& elementwise(OpKind kind, int layer, const OpName& name, uint64_t elems, const std::string& func = "") {
     Op& o = op(kind, layer, name);
     o.elems = elems;
     o.func = func;
@@ -605,10 +601,10 @@ Trace compress(const ModelSpec& model, const Recipe& recipe, const ModelWeights*
   std::string op_widths;
   for (const auto& [op, bits] : recipe.abits_by_op) op_widths += ", " + op + " " + std::to_string(bits) + "b";
   h.set("quant", recipe.quant + " (weights " + std::to_string(recipe.wbits) + "b, activations " +
-               std::to_string(recipe.abits) + "b" + op_widths + ", symmetric per-" +
-               (recipe.per_channel ? "channel" : "tensor") + ")");
+                     std::to_string(recipe.abits) + "b" + op_widths + ", symmetric per-" +
+                     (recipe.per_channel ? "channel" : "tensor") + ")");
   h.set("token_policy", recipe.tokens.str());
-  h.set("spread", recipe.spread == Spread::Uniform ? "uniform" : "skewed");
+  h.set("spread", enum_name(recipe.spread));
   h.set("seed", std::to_string(recipe.seed));
   if (weights) {
     h.set("source", "weights:" + weights->source);
@@ -622,9 +618,10 @@ Trace compress(const ModelSpec& model, const Recipe& recipe, const ModelWeights*
     std::ostringstream err, agree;
     err << std::setprecision(6) << f.rel_error;
     agree << std::setprecision(6) << f.top1_agreement;
-    h.set("fidelity_inputs", std::to_string(f.inputs) + (recipe.inputs_file.empty()
-                                                           ? std::string(" seeded N(0,1) hidden-state inputs")
-                                                           : " inputs from " + recipe.inputs_file));
+    h.set("fidelity_inputs",
+          std::to_string(f.inputs) + (recipe.inputs_file.empty()
+                                          ? std::string(" seeded N(0,1) hidden-state inputs")
+                                          : " inputs from " + recipe.inputs_file));
     h.set("fidelity_rel_error", err.str());
     h.set("fidelity_top1_agreement", agree.str());
   }
@@ -657,3 +654,13 @@ Recipe default_recipe() {
 }
 
 }  // namespace prunesim::workloads
+
+namespace prunesim {
+template <>
+const std::vector<EnumName<workloads::TokenPolicy::Mode>>& enum_names() {
+  using M = workloads::TokenPolicy::Mode;
+  static const std::vector<EnumName<M>> t = {
+      {M::Static, "static"}, {M::Distribution, "distribution"}, {M::Threshold, "threshold"}};
+  return t;
+}
+}  // namespace prunesim

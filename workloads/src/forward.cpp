@@ -4,7 +4,7 @@
 #include <cmath>
 #include <numeric>
 
-#include "prunesim/workloads/error.h"
+#include "prunesim/common/error.h"
 #include "prunesim/workloads/rng.h"
 #include "prunesim/workloads/safetensors.h"
 

@@ -3,7 +3,7 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 
-#include "prunesim/workloads/error.h"
+#include "prunesim/common/error.h"
 #include "prunesim/workloads/safetensors.h"
 
 namespace prunesim::workloads {

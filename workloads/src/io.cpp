@@ -3,7 +3,7 @@
 #include <cstdio>
 #include <fstream>
 
-#include "prunesim/workloads/error.h"
+#include "prunesim/common/error.h"
 
 namespace prunesim {
 

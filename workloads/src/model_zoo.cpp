@@ -2,7 +2,7 @@
 
 #include <map>
 
-#include "prunesim/workloads/error.h"
+#include "prunesim/common/error.h"
 
 namespace prunesim::workloads {
 namespace {

@@ -6,7 +6,7 @@
 #include <sstream>
 #include <vector>
 
-#include "prunesim/workloads/error.h"
+#include "prunesim/common/error.h"
 
 namespace prunesim::workloads {
 
@@ -235,12 +235,6 @@ PruneSpec parse_prune_spec(const std::string& text) {
   return s;
 }
 
-Spread parse_spread(const std::string& s) {
-  if (s == "uniform") return Spread::Uniform;
-  if (s == "skewed") return Spread::Skewed;
-  throw InputError("spread '" + s + "': expected uniform or skewed");
-}
-
 void apply_mask(Matrix& m, const PruneSpec& spec, const float* weights, Spread spread, double skew,
                 Rng& rng) {
   BlockMask& mask = m.mask;
@@ -383,3 +377,12 @@ std::vector<uint8_t> element_mask(const Matrix& m, const PruneSpec& spec, const 
 }
 
 }  // namespace prunesim::workloads
+
+namespace prunesim {
+template <>
+const std::vector<EnumName<workloads::Spread>>& enum_names() {
+  static const std::vector<EnumName<workloads::Spread>> t = {{workloads::Spread::Uniform, "uniform"},
+                                                             {workloads::Spread::Skewed, "skewed"}};
+  return t;
+}
+}  // namespace prunesim

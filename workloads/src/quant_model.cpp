@@ -5,9 +5,9 @@
 #include <limits>
 #include <numeric>
 
+#include "prunesim/common/error.h"
 #include "prunesim/hls/gru_cell.h"
 #include "prunesim/hls/nonlinear.h"
-#include "prunesim/workloads/error.h"
 
 namespace prunesim::workloads {
 

@@ -8,7 +8,7 @@
 #include <ostream>
 #include <sstream>
 
-#include "prunesim/workloads/error.h"
+#include "prunesim/common/error.h"
 #include "prunesim/workloads/io.h"
 #include "prunesim/workloads/pruning.h"
 
@@ -17,37 +17,18 @@ namespace prunesim::workloads {
 // ---------------------------------------------------------------- names
 
 const char* format_name(StorageFormat f) {
-  switch (f) {
-    case StorageFormat::Dense: return "dense";
-    case StorageFormat::Bitmap: return "bitmap";
-    case StorageFormat::Csr: return "csr";
-    case StorageFormat::Bcsr: return "bcsr";
-    case StorageFormat::Hier: return "hier";
-  }
-  return "?";
+  return enum_name(f);
 }
 
 StorageFormat parse_format(const std::string& s) {
-  for (auto f : {StorageFormat::Dense, StorageFormat::Bitmap, StorageFormat::Csr, StorageFormat::Bcsr,
-                 StorageFormat::Hier})
-    if (s == format_name(f)) return f;
-  throw InputError("unknown storage format '" + s + "' (expected dense, bitmap, csr, bcsr or hier)");
+  for (const auto& e : enum_names<StorageFormat>())
+    if (s == e.name) return e.value;
+  throw InputError("unknown storage format '" + s + "' (expected one of " +
+                   enum_choices<StorageFormat>(", ") + ")");
 }
 
 const char* op_kind_name(OpKind k) {
-  switch (k) {
-    case OpKind::Load: return "load";
-    case OpKind::Store: return "store";
-    case OpKind::Gemm: return "gemm";
-    case OpKind::Matmul: return "matmul";
-    case OpKind::Softmax: return "softmax";
-    case OpKind::LayerNorm: return "layernorm";
-    case OpKind::Gelu: return "gelu";
-    case OpKind::Residual: return "residual";
-    case OpKind::Eltwise: return "eltwise";
-    case OpKind::TokenPrune: return "token_prune";
-  }
-  return "?";
+  return enum_name(k);
 }
 
 namespace {
@@ -91,12 +72,9 @@ OpRole op_role_of(const std::string& op_name) {
 }
 
 OpKind parse_op_kind(const std::string& s) {
-  for (auto k : {OpKind::Load, OpKind::Store, OpKind::Gemm, OpKind::Matmul, OpKind::Softmax,
-                 OpKind::LayerNorm, OpKind::Gelu, OpKind::Residual, OpKind::Eltwise, OpKind::TokenPrune})
-    if (s == op_kind_name(k)) return k;
-  throw InputError("unknown op kind '" + s +
-                   "' (expected load, store, gemm, matmul, softmax, layernorm, gelu, residual, eltwise or "
-                   "token_prune)");
+  for (const auto& e : enum_names<OpKind>())
+    if (s == e.name) return e.value;
+  throw InputError("unknown op kind '" + s + "' (expected one of " + enum_choices<OpKind>(", ") + ")");
 }
 
 // ---------------------------------------------------------------- matrices
@@ -212,7 +190,8 @@ TraceShape Trace::shape() const {
     return s;
   }
   for (const auto& op : ops) {
-    if (op.kind == OpKind::LayerNorm && !s.d_model) s.d_model = uint32_t(op.cols);  // embeddings' or layer 0's
+    if (op.kind == OpKind::LayerNorm && !s.d_model)
+      s.d_model = uint32_t(op.cols);  // embeddings' or layer 0's
     if (op.layer != 0) continue;  // layer 0 has the shapes every later layer repeats (before token pruning)
     if (op.role == OpRole::AttnQkv && !s.seq && s.batch) s.seq = uint32_t(op.m / s.batch);
     if (op.role == OpRole::AttnQk && !s.heads && s.batch)
@@ -236,7 +215,8 @@ uint64_t header_number(const std::string& key, const std::string& value, uint64_
     v = v * 10 + uint64_t(c - '0');
   }
   if (!ok)
-    throw InputError("header " + key + " '" + value + "': expected an integer from 0 to " + std::to_string(max));
+    throw InputError("header " + key + " '" + value + "': expected an integer from 0 to " +
+                     std::to_string(max));
   return v;
 }
 
@@ -254,17 +234,28 @@ QuantFacts parse_quant(const std::string& value) {
 
 void TraceHeader::set(const std::string& key, const std::string& value) {
   HeaderFacts& f = facts_;
-  if (key == "model") f.model = value;
-  else if (key == "family") f.family = value;
-  else if (key == "source") f.source = value;
-  else if (key == "batch") f.batch = uint32_t(header_number(key, value, UINT32_MAX));
-  else if (key == "seq") f.seq = uint32_t(header_number(key, value, UINT32_MAX));
-  else if (key == "layers") f.layers = uint32_t(header_number(key, value, UINT32_MAX));
-  else if (key == "decode") f.decode = uint32_t(header_number(key, value, UINT32_MAX));
-  else if (key == "seed") f.seed = header_number(key, value, UINT64_MAX);
-  else if (key == "unpruned_macs") f.unpruned_macs = header_number(key, value, UINT64_MAX);
-  else if (key == "quant") f.quant = parse_quant(value);
-  else if (key == "weights_file") f.weights_file = value;
+  if (key == "model")
+    f.model = value;
+  else if (key == "family")
+    f.family = value;
+  else if (key == "source")
+    f.source = value;
+  else if (key == "batch")
+    f.batch = uint32_t(header_number(key, value, UINT32_MAX));
+  else if (key == "seq")
+    f.seq = uint32_t(header_number(key, value, UINT32_MAX));
+  else if (key == "layers")
+    f.layers = uint32_t(header_number(key, value, UINT32_MAX));
+  else if (key == "decode")
+    f.decode = uint32_t(header_number(key, value, UINT32_MAX));
+  else if (key == "seed")
+    f.seed = header_number(key, value, UINT64_MAX);
+  else if (key == "unpruned_macs")
+    f.unpruned_macs = header_number(key, value, UINT64_MAX);
+  else if (key == "quant")
+    f.quant = parse_quant(value);
+  else if (key == "weights_file")
+    f.weights_file = value;
   text_[key] = value;
 }
 
@@ -730,3 +721,27 @@ Trace read_trace_file(const std::string& path) {
 }
 
 }  // namespace prunesim::workloads
+
+namespace prunesim {
+using workloads::OpKind;
+using workloads::StorageFormat;
+template <>
+const std::vector<EnumName<StorageFormat>>& enum_names() {
+  static const std::vector<EnumName<StorageFormat>> t = {{StorageFormat::Dense, "dense"},
+                                                         {StorageFormat::Bitmap, "bitmap"},
+                                                         {StorageFormat::Csr, "csr"},
+                                                         {StorageFormat::Bcsr, "bcsr"},
+                                                         {StorageFormat::Hier, "hier"}};
+  return t;
+}
+template <>
+const std::vector<EnumName<OpKind>>& enum_names() {
+  static const std::vector<EnumName<OpKind>> t = {
+      {OpKind::Load, "load"},       {OpKind::Store, "store"},
+      {OpKind::Gemm, "gemm"},       {OpKind::Matmul, "matmul"},
+      {OpKind::Softmax, "softmax"}, {OpKind::LayerNorm, "layernorm"},
+      {OpKind::Gelu, "gelu"},       {OpKind::Residual, "residual"},
+      {OpKind::Eltwise, "eltwise"}, {OpKind::TokenPrune, "token_prune"}};
+  return t;
+}
+}  // namespace prunesim

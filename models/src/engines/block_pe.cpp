@@ -18,8 +18,8 @@
 #include <algorithm>
 #include <map>
 
+#include "prunesim/common/error.h"
 #include "prunesim/models/engine.h"
-#include "prunesim/workloads/error.h"
 
 namespace prunesim::models {
 
@@ -81,7 +81,7 @@ class BlockPeEngine : public ComputeEngine {
     return "block_pe " + std::to_string(cfg_.h) + " CMs x " + std::to_string(cfg_.t) + "x" +
            std::to_string(cfg_.c) + " PEs of " + std::to_string(cfg_.p) + "x" + std::to_string(cfg_.p) +
            ", b=" + std::to_string(cfg_.b) + ", mapping " + cfg_.mapping + ", balance " +
-           balance_name(cfg_.balance);
+           enum_name(cfg_.balance);
   }
   uint64_t pes() const { return cfg_.h * cfg_.t * cfg_.c; }
   uint64_t peak_macs_per_cycle() const override { return pes() * cfg_.p * cfg_.p; }

@@ -48,7 +48,7 @@ class MvEngine : public ComputeEngine {
   std::string name() const override { return "mv"; }
   std::string describe() const override {
     return "mv " + std::to_string(lanes_) + " lanes x " + std::to_string(width_) + " multipliers, balance " +
-           balance_name(balance_);
+           enum_name(balance_);
   }
   uint64_t peak_macs_per_cycle() const override { return lanes_ * width_; }
   // x is broadcast `width` values at a time into the lanes' local copies.

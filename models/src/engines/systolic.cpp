@@ -15,9 +15,10 @@
 #include <algorithm>
 #include <map>
 
+#include "prunesim/common/error.h"
 #include "prunesim/models/engine.h"
+#include "prunesim/models/param_fields.h"
 #include "prunesim/models/resources.h"
-#include "prunesim/workloads/error.h"
 
 namespace prunesim::models {
 
@@ -36,8 +37,8 @@ class SystolicEngine : public ComputeEngine {
   std::string name() const override { return "systolic"; }
   std::string describe() const override {
     std::string d = "systolic " + std::to_string(pe_.rows) + "x" + std::to_string(pe_.cols) + " " +
-                    dataflow_name(pe_.dataflow) + ", balance " + balance_name(pe_.balance) + ", sparse ";
-    d += sparsity_name(pe_.sparse);
+                    enum_name(pe_.dataflow) + ", balance " + enum_name(pe_.balance) + ", sparse ";
+    d += enum_name(pe_.sparse);
     if (pe_.sparse == SystolicSparsity::Block)
       d += " (groups of " + std::to_string(std::min(pe_.group_cols, pe_.cols)) + " columns)";
     if (pe_.nm_m) d += ", N:M " + std::to_string(pe_.nm_n) + ":" + std::to_string(pe_.nm_m);
@@ -236,34 +237,10 @@ uint64_t parse_count(const std::string& v) {
   return std::stoull(v);
 }
 
-// An enum key whose names come from the enum's one name function (hw_config.h: dataflow_name, ...).
-template <class E>
-ParamSpec enum_param(const std::string& name, E PeConfig::*field, std::vector<E> values,
-                     const char* (*name_of)(E), const std::string& help) {
-  std::vector<std::string> choices;
-  for (E e : values) choices.push_back(name_of(e));
-  ParamSpec s = ParamSpec::choice(name, name_of(PeConfig{}.*field), choices, help);
-  s.bind([field, name_of](const HwConfig& hw) { return std::string(name_of(hw.pe.*field)); },
-         [field, values, name_of](HwConfig& hw, const std::string& v) {
-           for (E e : values)
-             if (v == name_of(e)) hw.pe.*field = e;
-         });
-  return s;
-}
-
-ParamSpec uint_param(const std::string& name, uint32_t PeConfig::*field, uint32_t lo, uint32_t hi,
-                     const std::string& help) {
-  ParamSpec s = ParamSpec::uint(name, PeConfig{}.*field, lo, hi, help);
-  s.bind([field](const HwConfig& hw) { return std::to_string(hw.pe.*field); },
-         [field](HwConfig& hw, const std::string& v) { hw.pe.*field = uint32_t(std::stoul(v)); });
-  return s;
-}
-
 std::vector<ParamSpec> systolic_params() {
-  ParamSpec preload = ParamSpec::flag("overlap_preload", PeConfig{}.overlap_preload,
-                                      "WS/IS: preload the next fold's stationary operand during this fold");
-  preload.bind([](const HwConfig& hw) { return std::string(hw.pe.overlap_preload ? "true" : "false"); },
-               [](HwConfig& hw, const std::string& v) { hw.pe.overlap_preload = v == "true"; });
+  ParamSpec preload = flag_field(
+      "overlap_preload", [](HwConfig& h) -> bool& { return h.pe.overlap_preload; },
+      "WS/IS: preload the next fold's stationary operand during this fold");
   ParamSpec nm =
       ParamSpec::text("nm", "none", "none|N:M",
                       "N:M support: PEs select N of every M activations (e.g. 2:4); none: no N:M hardware");
@@ -285,29 +262,31 @@ std::vector<ParamSpec> systolic_params() {
         hw.pe.nm_n = uint32_t(n);
         hw.pe.nm_m = uint32_t(m);
       });
+  auto u32 = [](const char* name, uint32_t PeConfig::*f, uint64_t lo, uint64_t hi, const char* help) {
+    return uint_field(
+        name, [f](HwConfig& h) -> uint32_t& { return h.pe.*f; }, lo, hi, help);
+  };
   return {
-      uint_param("rows", &PeConfig::rows, 1, 1024, "array rows (R)"),
-      uint_param("cols", &PeConfig::cols, 1, 1024, "array columns (C)"),
-      enum_param<hls::Dataflow>(
-          "dataflow", &PeConfig::dataflow,
-          {hls::Dataflow::WeightStationary, hls::Dataflow::OutputStationary, hls::Dataflow::InputStationary},
-          dataflow_name, "weight-, output- or input-stationary (SCALE-Sim v2 mappings)"),
+      u32("rows", &PeConfig::rows, 1, 1024, "array rows (R)"),
+      u32("cols", &PeConfig::cols, 1, 1024, "array columns (C)"),
+      enum_field<hls::Dataflow>(
+          "dataflow", [](HwConfig& h) -> hls::Dataflow& { return h.pe.dataflow; },
+          "weight-, output- or input-stationary (SCALE-Sim v2 mappings)"),
       preload,
-      uint_param("pipeline_depth", &PeConfig::pipeline_depth, 0, 64,
-                 "MAC register stages beyond the systolic skew, drained once per op"),
-      enum_param<BalancePolicy>(
-          "balance", &PeConfig::balance,
-          {BalancePolicy::None, BalancePolicy::RowBalanced, BalancePolicy::Greedy}, balance_name,
-          "assignment of block rows to column groups: in order (none, row_balanced) or longest "
-          "first (greedy)"),
-      enum_param<SystolicSparsity>(
-          "sparse", &PeConfig::sparse, {SystolicSparsity::None, SystolicSparsity::Block}, sparsity_name,
-          "sparse support: none (only all-zero R x C tiles skipped) or block (column groups "
-          "gather the inputs their rows keep)"),
-      uint_param("group_cols", &PeConfig::group_cols, 1, 1024,
-                 "block support: narrowest column group with its own activation feeder"),
-      uint_param("gather_elems", &PeConfig::gather_elems, 1, 1024,
-                 "block support: activation gather granularity in elements"),
+      u32("pipeline_depth", &PeConfig::pipeline_depth, 0, 64,
+          "MAC register stages beyond the systolic skew, drained once per op"),
+      enum_field<BalancePolicy>(
+          "balance", [](HwConfig& h) -> BalancePolicy& { return h.pe.balance; },
+          "assignment of block rows to column groups: in order (none, row_balanced) or "
+          "longest first (greedy)"),
+      enum_field<SystolicSparsity>(
+          "sparse", [](HwConfig& h) -> SystolicSparsity& { return h.pe.sparse; },
+          "sparse support: none (only all-zero R x C tiles skipped) or block (column "
+          "groups gather the inputs their rows keep)"),
+      u32("group_cols", &PeConfig::group_cols, 1, 1024,
+          "block support: narrowest column group with its own activation feeder"),
+      u32("gather_elems", &PeConfig::gather_elems, 1, 1024,
+          "block support: activation gather granularity in elements"),
       nm,
   };
 }

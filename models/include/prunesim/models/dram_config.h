@@ -5,6 +5,8 @@
 #include <string>
 #include <vector>
 
+#include "prunesim/common/enum_names.h"
+
 namespace prunesim::models {
 
 struct DramTiming {
@@ -80,9 +82,13 @@ inline ChannelAddr split_channel(const DramOrg& o, uint64_t addr) {
 
 // "ddr4-2400", "ddr4-3200", "hbm2" (one pseudo-channel's timing; org.channels pseudo-channels).
 DramConfig dram_preset(const std::string& name);
-const char* mapping_name(AddressMapping m);
-// Every mapping, in the order --help-config lists them: the one table the schema and parse_mapping use.
-const std::vector<AddressMapping>& all_mappings();
-AddressMapping parse_mapping(const std::string& s);
 
 }  // namespace prunesim::models
+
+namespace prunesim {
+// Name tables (enum_names.h), defined in models/src/dram_config.cpp.
+template <>
+const std::vector<EnumName<models::PagePolicy>>& enum_names();
+template <>
+const std::vector<EnumName<models::AddressMapping>>& enum_names();
+}  // namespace prunesim

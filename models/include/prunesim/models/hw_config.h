@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <string>
 
+#include "prunesim/common/enum_names.h"
 #include "prunesim/hls/cycle_models.h"
 #include "prunesim/models/dram_config.h"
 #include "prunesim/models/params.h"
@@ -159,10 +160,22 @@ struct HwConfig {
   double cycle_ns() const { return 1000.0 / clock.mhz; }
 };
 
-const char* memory_kind_name(MemoryKind k);
-const char* balance_name(BalancePolicy b);
-const char* dataflow_name(hls::Dataflow d);
-const char* topk_name(TopkAlgorithm a);
-const char* sparsity_name(SystolicSparsity s);
-
 }  // namespace prunesim::models
+
+namespace prunesim {
+// Name tables (enum_names.h), defined in models/src/hw_config.cpp.
+template <>
+const std::vector<EnumName<models::MemoryKind>>& enum_names();
+template <>
+const std::vector<EnumName<models::BalancePolicy>>& enum_names();
+template <>
+const std::vector<EnumName<hls::Dataflow>>& enum_names();
+template <>
+const std::vector<EnumName<models::TopkAlgorithm>>& enum_names();
+template <>
+const std::vector<EnumName<models::SystolicSparsity>>& enum_names();
+template <>
+const std::vector<EnumName<models::SpillPolicy>>& enum_names();
+template <>
+const std::vector<EnumName<models::FunctionalNumbers>>& enum_names();
+}  // namespace prunesim

@@ -19,7 +19,8 @@ struct ParamSpec {
   std::string name;  // without the section: "modules"
   Type type = Type::UInt;
   std::string default_value;
-  double lo = 0, hi = 0;             // UInt and Real: inclusive range
+  double lo = 0, hi = 0;             // Real: inclusive range
+  uint64_t ulo = 0, uhi = 0;         // UInt: inclusive range
   std::vector<std::string> choices;  // Choice
   std::string text_type;             // Text: how --help-config names the accepted form ("none|N:M")
   std::string help;

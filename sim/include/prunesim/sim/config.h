@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "prunesim/models/hw_config.h"
+#include "prunesim/models/param_fields.h"
 #include "prunesim/workloads/compressor.h"
 #include "prunesim/workloads/trace_weights.h"
 
@@ -26,18 +27,18 @@ struct WorkloadConfig {
   uint32_t gru_input = 0, gru_hidden = 0;     // 0: the model's own
   std::string prune = "all=block:16x16:0.5";  // space-separated KIND=SPEC items
   std::string quant = "int8";
-  std::string format = "auto";
-  std::string spread = "uniform";
+  std::string format = "auto";  // auto or a storage format name (workloads::StorageFormat)
+  workloads::Spread spread = workloads::Spread::Uniform;
   double skew = 0.5;
   // "auto": EViT's published DeiT setting (layers 3, 6, 9) for vision models, none for the others; empty:
   // none.
   std::string token_layers = "auto";
   double token_keep = 0.7;
   bool token_fused = true;
-  std::string token_mode = "static";  // static | distribution | threshold (real weights)
+  workloads::TokenPolicy::Mode token_mode = workloads::TokenPolicy::Mode::Static;
   double token_stddev = 0.0;
   double token_threshold = 1.0;
-  std::string quant_granularity = "tensor";  // tensor | channel
+  std::string quant_granularity = "tensor";  // tensor | channel (a choice key)
   uint32_t d_model = 0, heads = 0, mlp = 0;  // 0: the model's own
   uint64_t seed = 1;
   std::string weights;               // safetensors file: prune real weights (needs hf_config)
@@ -76,22 +77,19 @@ class ConfigSchema {
     std::function<void(RunConfig&, const std::string&)> set;  // throws InputError with what was expected
   };
   void add_key(Key k);
-  void add_u32(const std::string& name, std::function<uint32_t&(RunConfig&)> ref, uint64_t lo, uint64_t hi,
-               const std::string& help);
-  void add_u64(const std::string& name, std::function<uint64_t&(RunConfig&)> ref, uint64_t lo, uint64_t hi,
-               const std::string& help);
-  void add_f64(const std::string& name, std::function<double&(RunConfig&)> ref, double lo, double hi,
-               const std::string& help);
-  void add_bool(const std::string& name, std::function<bool&(RunConfig&)> ref, const std::string& help);
-  void add_str(const std::string& name, std::function<std::string&(RunConfig&)> ref, const std::string& help);
-  template <class E>
-  void add_enum(const std::string& name, std::function<E&(RunConfig&)> ref,
-                std::vector<std::pair<std::string, E>> values, const std::string& help);
-  void add_buffer(const std::string& section, std::function<models::BufferConfig&(RunConfig&)> ref);
+  void add_section(const models::ConfigSection& section);  // HwConfig keys, bound by their declarations
+  void add_engine_params();
+  void add_workload_keys();
+  void add_workload(const std::string& name, const models::ParamSpec& spec,
+                    std::function<std::string(const WorkloadConfig&)> get,
+                    std::function<void(WorkloadConfig&, const std::string&)> set);
 
   std::vector<Key> keys_;
   std::map<std::string, size_t> index_;
 };
+
+// "3,6,9" as layer indices; InputError on an item that is not a non-negative integer.
+std::vector<int> token_layer_list(const std::string& text);
 
 // Checks cross-key consistency of a resolved configuration; throws InputError naming the keys.
 void validate(const RunConfig& c);

@@ -2,8 +2,9 @@
 // Functional mode (sim.functional = true): data really flows through the replayed schedule. The model
 // observes the controller's schedule (models::ScheduleObserver: each work item as it executes) and runs the
 // HLS kernels (hls/) on it, tile by tile as the tiling policy cut each op; the timing units know nothing of
-// it. It dispatches on the ops' roles (workloads::OpRole), not their names. At the end the final hidden states are checked against the compressor's Eigen forward pass of the
-// same pruned (and quantized) model with the same token counts. Timing is computed exactly as without it.
+// it. It dispatches on the ops' roles (workloads::OpRole), not their names. At the end the final hidden
+// states are checked against the compressor's Eigen forward pass of the same pruned (and quantized) model
+// with the same token counts. Timing is computed exactly as without it.
 //
 // Numbers (sim.functional_numbers): int8 runs the integer datapath (int8 operands, int32 accumulation,
 // per-channel requantization, integer softmax / layernorm / GELU / residual, GRU gates through tables; see
@@ -22,6 +23,7 @@
 #include <string>
 
 #include "prunesim/models/hw_config.h"
+#include "prunesim/models/param_fields.h"
 #include "prunesim/models/schedule_observer.h"
 #include "prunesim/models/tiling.h"
 #include "prunesim/workloads/trace.h"
@@ -84,5 +86,8 @@ class FunctionalModel : public models::ScheduleObserver {
  private:
   std::unique_ptr<Impl> impl_;
 };
+
+// sim.functional, sim.functional_seed, sim.functional_numbers: the keys the functional check reads.
+models::ConfigSection functional_section();
 
 }  // namespace prunesim::sim

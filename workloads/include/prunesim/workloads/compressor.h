@@ -81,3 +81,9 @@ ModelSpec default_model();
 Recipe default_recipe();
 
 }  // namespace prunesim::workloads
+
+namespace prunesim {
+// Name table (enum_names.h), defined in workloads/src/compressor.cpp.
+template <>
+const std::vector<EnumName<workloads::TokenPolicy::Mode>>& enum_names();
+}  // namespace prunesim

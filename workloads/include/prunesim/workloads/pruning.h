@@ -30,7 +30,6 @@ struct PruneSpec {
 PruneSpec parse_prune_spec(const std::string& text);
 
 enum class Spread { Uniform, Skewed };
-Spread parse_spread(const std::string& s);
 
 // Fills m.mask, m.nnz and m.bytes for a rows x cols matrix (m.rows/cols set) under `spec`.
 // `weights` (rows x cols, row-major, may be null) scores the blocks; without it the seeded generator is used.
@@ -45,3 +44,9 @@ std::vector<uint8_t> element_mask(const Matrix& m, const PruneSpec& spec, const 
 uint32_t kept_units(uint32_t total, double density);
 
 }  // namespace prunesim::workloads
+
+namespace prunesim {
+// Name table (enum_names.h), defined in workloads/src/pruning.cpp.
+template <>
+const std::vector<EnumName<workloads::Spread>>& enum_names();
+}  // namespace prunesim

@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+#include "prunesim/common/enum_names.h"
+
 namespace prunesim::workloads {
 
 enum class StorageFormat { Dense, Bitmap, Csr, Bcsr, Hier };
@@ -141,7 +143,7 @@ class TraceHeader {
   void set(const std::string& key, const std::string& value);
   bool has(const std::string& key) const { return text_.count(key) != 0; }
   std::string get(const std::string& key, const std::string& fallback = "") const;  // as written
-  const std::map<std::string, std::string>& entries() const { return text_; }  // sorted by key
+  const std::map<std::string, std::string>& entries() const { return text_; }       // sorted by key
   const HeaderFacts& facts() const { return facts_; }
 
  private:
@@ -184,3 +186,11 @@ Trace read_trace_file(const std::string& path);
 uint64_t storage_bytes(const Matrix& m);
 
 }  // namespace prunesim::workloads
+
+namespace prunesim {
+// Name tables (enum_names.h), defined in workloads/src/trace.cpp: what the trace format calls them.
+template <>
+const std::vector<EnumName<workloads::StorageFormat>>& enum_names();
+template <>
+const std::vector<EnumName<workloads::OpKind>>& enum_names();
+}  // namespace prunesim
