@@ -28,6 +28,7 @@ void prunesim_hls_lint(const LintGemm::in_t (&x)[8][16], const LintGemm::w_t (&w
   prunesim::hls::gemm_block_sparse_tile<LintGemm>(x, ws, y, 8, 16, 16);
   prunesim::hls::softmax_row<256>(v, v, 256);
   prunesim::hls::layernorm_row<256>(v, v, v, v, 256, 1e-5f);
+  prunesim::hls::rmsnorm_row<256>(v, v, v, 256, 1e-6f);
   prunesim::hls::gelu_vec<256>(v, v, 256);
   prunesim::hls::residual_add<float, 256>(v, v, v, 256);
   prunesim::hls::topk_quickselect<256>(v, 256, 10, idx);

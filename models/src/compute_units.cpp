@@ -16,18 +16,11 @@ using workloads::Op;
 using workloads::OpKind;
 
 uint64_t vector_op_cycles(const NonlinearConfig& cfg, const Op& op) {
-  switch (op.kind) {
-    case OpKind::Softmax:
-      return hls::vector_cycles(uint64_t(op.count) * op.rows, op.cols, cfg.lanes, hls::kSoftmaxPasses,
-                                cfg.depth);
-    case OpKind::LayerNorm:
-      return hls::vector_cycles(uint64_t(op.count) * op.rows, op.cols, cfg.lanes, hls::kLayerNormPasses,
-                                cfg.depth);
-    case OpKind::Gelu:
-    case OpKind::Residual:
-    case OpKind::Eltwise: return hls::vector_cycles(1, op.elems, cfg.lanes, hls::kEltwisePasses, cfg.depth);
-    default: return 0;
-  }
+  const workloads::OpKindInfo& k = workloads::op_kind_info(op.kind);
+  if (k.unit != workloads::OpUnit::Vector) return 0;
+  if (k.fields == workloads::OpFields::Rows)
+    return hls::vector_cycles(uint64_t(op.count) * op.rows, op.cols, cfg.lanes, k.passes, cfg.depth);
+  return hls::vector_cycles(1, op.elems, cfg.lanes, k.passes, cfg.depth);
 }
 
 namespace {
@@ -176,11 +169,8 @@ uint64_t VectorUnit::run(const WorkDescriptor& d, const WorkItem&, const Op& op,
   uint64_t cycles = vector_op_cycles(cfg_, op);
   const uint64_t elems = op.elems ? op.elems : uint64_t(op.count) * op.rows * op.cols;
   s.vector_ops = elems;
-  const uint64_t passes = op.kind == OpKind::Softmax     ? hls::kSoftmaxPasses
-                          : op.kind == OpKind::LayerNorm ? hls::kLayerNormPasses
-                                                         : hls::kEltwisePasses;
-  const uint64_t inputs = op.kind == OpKind::Residual ? 2 : 1;
-  s.onchip_read_bytes = bytes_of_bits(elems * passes * inputs, op.abits);
+  const workloads::OpKindInfo& kind = workloads::op_kind_info(op.kind);
+  s.onchip_read_bytes = bytes_of_bits(elems * kind.passes * kind.inputs, op.abits);
   s.onchip_write_bytes = bytes_of_bits(elems, op.abits);
   // Each pass streams its rows from the activation buffer and the results go back, alongside the lanes.
   const uint64_t port =

@@ -105,8 +105,16 @@ TilePlan plan_tiles(const workloads::Trace& trace, const HwConfig& hw, const Com
       plan.items.push_back(w);
       return &plan.items.back();
     };
-    switch (op.kind) {
-      case OpKind::Gemm: {
+    switch (workloads::op_kind_info(op.kind).unit) {
+      case workloads::OpUnit::Pe: {
+        if (op.kind == OpKind::Matmul) {  // activation x activation: one item, the KV cache its only DRAM data
+          WorkItem item;
+          item.kind = ItemKind::Pe;
+          item.read_bytes = op.ddr_read_bytes;
+          item.read_addr = act_addr(op.ddr_read_bytes);
+          add(item);
+          break;
+        }
         const Matrix& w = trace.matrices.at(op.weight);
         auto it = tile_cache.find(op.weight);
         if (it == tile_cache.end()) it = tile_cache.emplace(op.weight, weight_tiles(w, hw, engine)).first;
@@ -145,32 +153,19 @@ TilePlan plan_tiles(const workloads::Trace& trace, const HwConfig& hw, const Com
         }
         break;
       }
-      case OpKind::Matmul: {
-        WorkItem item;
-        item.kind = ItemKind::Pe;
-        item.read_bytes = op.ddr_read_bytes;
-        item.read_addr = act_addr(op.ddr_read_bytes);
-        add(item);
-        break;
-      }
-      case OpKind::Softmax:
-      case OpKind::LayerNorm:
-      case OpKind::Gelu:
-      case OpKind::Residual:
-      case OpKind::Eltwise: {
+      case workloads::OpUnit::Vector: {
         WorkItem item;
         item.kind = ItemKind::Vector;
         add(item);
         break;
       }
-      case OpKind::TokenPrune: {
+      case workloads::OpUnit::TokenUnit: {
         WorkItem item;
         item.kind = ItemKind::TokenPrune;
         add(item);
         break;
       }
-      case OpKind::Load:
-      case OpKind::Store: {
+      case workloads::OpUnit::Dma: {
         WorkItem item;
         item.kind = ItemKind::Transfer;
         item.read_bytes = op.ddr_read_bytes;

@@ -85,6 +85,7 @@ workloads::ModelSpec WorkloadConfig::model_spec() const {
     m.head_dim = m.d_model / m.heads;
   }
   m.decode = decode;
+  if (norm != "model") m.rms_norm = norm == "rmsnorm";
   if (m.family == workloads::Family::Vision && seq && seq <= m.extra_tokens)
     throw InputError("workload.seq: must exceed the model's " + std::to_string(m.extra_tokens) +
                      " extra tokens");
@@ -338,6 +339,9 @@ void ConfigSchema::add_workload_keys() {
   u32(
       "mlp", [](WorkloadConfig& w) -> uint32_t& { return w.mlp; }, 0, 1 << 20,
       "MLP hidden size (0: model's)");
+  choice("norm", [](WorkloadConfig& w) -> std::string& { return w.norm; }, {"model", "layernorm", "rmsnorm"},
+         "normalisation layers of a transformer: the model's own, LayerNorm, or RMSNorm (LLaMA-style: no mean, "
+         "no bias)");
   real(
       "token_threshold", [](WorkloadConfig& w) -> double& { return w.token_threshold; }, 1e-6, 1e6,
       "threshold mode: multiple of the mean class attention a token needs");

@@ -307,8 +307,8 @@ class TransformerExecutor : public FunctionalModel::Impl {
     last_layer_ = op.layer;
     const int l = op.layer;
     switch (op.role) {
-      case OpRole::Ln1: return layer_norm(l, true);
-      case OpRole::Ln2: return layer_norm(l, false);
+      case OpRole::Ln1: return layer_norm(l, true, op.kind == OpKind::RmsNorm);
+      case OpRole::Ln2: return layer_norm(l, false, op.kind == OpKind::RmsNorm);
       case OpRole::AttnQkv: return linear(item, op, pre_ln() ? h_ : x_, qkv_);
       case OpRole::AttnProj: return linear(item, op, att_, o_);
       case OpRole::MlpFc1: return linear(item, op, pre_ln() ? h_ : x_, f_);
@@ -446,10 +446,21 @@ class TransformerExecutor : public FunctionalModel::Impl {
     }
   }
 
-  void layer_norm(int l, bool first) {
+  // LayerNorm, or RMSNorm (`rms`, float only: resolve() keeps such traces off the int8 datapath).
+  void layer_norm(int l, bool first, bool rms) {
     const workloads::LayerWeights& L = w_.transformer.layers[size_t(l)];
     ActMat& dst = pre_ln() ? h_ : x_;
     const ActMat src = x_;
+    if constexpr (!kInt) {
+      if (rms) {
+        const Vec& g = first ? L.ln1_g : L.ln2_g;
+        const float eps = w_.transformer.ln_eps;
+        each_row<Act, Act>(src, dst, [&](const float* in, float* out, int n, Eigen::Index) {
+          hls::rmsnorm_row<kMaxRow>(in, g.data(), out, n, eps);
+        });
+        return;
+      }
+    }
     if constexpr (kInt) {
       const workloads::QuantNorm& N = first ? q_.layers[size_t(l)].ln1 : q_.layers[size_t(l)].ln2;
       each_row<Act, Act>(src, dst, [&](const int8_t* in, int8_t* out, int n, Eigen::Index) {
@@ -875,12 +886,15 @@ FunctionalNumbers FunctionalModel::resolve(const workloads::Trace& t, Functional
   int wbits = 0;
   for (const auto& [name, m] : t.matrices) wbits = std::max(wbits, int(m.wbits));
   const int abits = trace_activation_bits(t, false), softmax_bits = trace_activation_bits(t, true);
-  const bool int8_ok = !t.header.facts().quant.floating && wbits <= 8 && abits == 8 &&
+  bool rms = false;  // the integer datapath has no RMSNorm kernel (workloads/quant_model.h)
+  for (const auto& op : t.ops) rms |= op.kind == OpKind::RmsNorm;
+  const bool int8_ok = !rms && !t.header.facts().quant.floating && wbits <= 8 && abits == 8 &&
                        (softmax_bits == 0 || softmax_bits == 8 || softmax_bits == 16);
   if (requested == FunctionalNumbers::Int8 && !int8_ok)
     throw InputError(
-        "sim.functional_numbers=int8 needs integer weights of at most 8 bits, 8-bit activations and "
-        "an 8- or 16-bit softmax; this trace has " +
+        "sim.functional_numbers=int8 needs integer weights of at most 8 bits, 8-bit activations, "
+        "an 8- or 16-bit softmax and layernorm (the integer datapath has no RMSNorm); this trace has " +
+        std::string(rms ? "RMSNorm layers, " : "") +
         std::to_string(wbits) + "-bit weights, " + std::to_string(abits) + "-bit activations and a " +
         std::to_string(softmax_bits) + "-bit softmax (" + t.header.get("quant") + ")");
   if (requested == FunctionalNumbers::Auto)

@@ -310,6 +310,15 @@ TEST(Cli, FunctionalModeChecksTheDataAndLeavesTheTimingAlone) {
       "--set sim.functional_numbers=int8");
   EXPECT_EQ(r.status, 2);
   EXPECT_NE(r.err.find("needs integer weights of at most 8 bits"), std::string::npos) << r.err;
+  // RMSNorm layers run through their own kernel on the float datapath (auto picks it: int8 has no RMSNorm).
+  r = run_prunesim("run --model gpt2 --seq 8 --decode 2 --set workload.layers=2 --set workload.norm=rmsnorm "
+                   "--set sim.functional=true");
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_NE(r.out.find("functional PASS: float kernels"), std::string::npos) << r.out;
+  r = run_prunesim("run -q --model gpt2 --seq 8 --set workload.layers=1 --set workload.norm=rmsnorm "
+                   "--set sim.functional=true --set sim.functional_numbers=int8");
+  EXPECT_EQ(r.status, 2);
+  EXPECT_NE(r.err.find("RMSNorm layers"), std::string::npos) << r.err;
 }
 
 TEST(Cli, CompressWritesWeightsTheTraceNamesAndFunctionalRunsUseThem) {

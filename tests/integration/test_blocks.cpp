@@ -369,3 +369,24 @@ TEST(Blocks, PeArrayDrainsItsMacPipelineOncePerOp) {
   EXPECT_EQ(prog.stats().busy_cycles,
             hls::dense_gemm_cycles(hls::Dataflow::WeightStationary, 10, 64, 64, 64, 64, false) + 5);
 }
+
+TEST(Blocks, VectorUnitStreamsAnRmsNormRowTwiceLikeALayerNorm) {
+  // Sum of squares, then scale: the same two passes as layernorm's statistics and normalisation.
+  NonlinearConfig cfg;
+  cfg.lanes = 16, cfg.depth = 10;
+  Op op;
+  op.kind = OpKind::RmsNorm;
+  op.count = 1, op.rows = 7, op.cols = 100;
+  Program prog(op, ItemKind::Vector);
+  VectorUnit unit("vec", cfg, prog.trace, prog.plan, prog.board, 1 << 20, kCycleNs);
+  OnChipBuffer act("act", wide_buffer(), kCycleNs);
+  unit.to_act_buffer.bind(act.socket);
+  Probe probe("probe");
+  probe.socket.bind(unit.socket);
+  sc_core::sc_start();
+  EXPECT_EQ(prog.stats().busy_cycles, 7u * 2 * 7 + 10);
+  Op ln = op;
+  ln.kind = OpKind::LayerNorm;
+  EXPECT_EQ(vector_op_cycles(cfg, ln), prog.stats().busy_cycles);
+  EXPECT_EQ(act.bytes_read(), 2u * 700);
+}

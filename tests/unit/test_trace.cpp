@@ -228,3 +228,36 @@ TEST(Trace, ShapeComesFromTheHeaderAndTheFirstLayer) {
   EXPECT_EQ(s.layers, 2u);
   EXPECT_EQ(from_text(kOneGemm).shape().d_model, 0u);  // no layernorm: unknown, not guessed
 }
+
+TEST(Trace, OpKindTableHasOneRowPerKindInEnumOrder) {
+  const auto& kinds = op_kinds();
+  for (size_t i = 0; i < kinds.size(); ++i) {
+    EXPECT_EQ(size_t(kinds[i].kind), i) << kinds[i].name;
+    EXPECT_EQ(parse_op_kind(kinds[i].name), kinds[i].kind);
+    // Vector kernels stream every value at least once; the others are not the vector unit's.
+    EXPECT_EQ(kinds[i].unit == OpUnit::Vector, kinds[i].passes > 0) << kinds[i].name;
+  }
+  EXPECT_EQ(kinds.size(), size_t(OpKind::TokenPrune) + 1);
+}
+
+TEST(Trace, RmsNormLayersAreTheirOwnKindWithTheNormRolesAndRoundTrip) {
+  ModelSpec m = lookup_model("deit-tiny");
+  m.layers = 2;
+  m.rms_norm = true;
+  Recipe r = default_recipe();
+  r.tokens.layers = {};
+  const Trace t = compress(m, r);
+  int rms = 0;
+  for (const auto& op : t.ops) {
+    EXPECT_NE(op.kind, OpKind::LayerNorm) << op.name;
+    if (op.kind == OpKind::RmsNorm) {
+      ++rms;
+      if (op.layer >= 0) EXPECT_TRUE(op.role == OpRole::Ln1 || op.role == OpRole::Ln2) << op.name;
+    }
+  }
+  EXPECT_EQ(rms, 2 * 2 + 1);  // two per layer and the final one
+  EXPECT_TRUE(t.shape().rms_norm);
+  EXPECT_EQ(t.shape().d_model, 192u);
+  EXPECT_EQ(to_text(from_text(to_text(t))), to_text(t));
+  EXPECT_NE(to_text(t).find("kind=rmsnorm name=ln1 count=1 rows=197 cols=192"), std::string::npos);
+}

@@ -274,6 +274,11 @@ struct Tokens {
 uint32_t heads_kept(const ModelSpec& m, const Recipe& r) {
   return r.heads.method == PruneMethod::Head ? kept_units(m.heads, r.heads.density) : m.heads;
 }
+// The model's normalisation layers.
+OpKind norm_kind(const ModelSpec& m) {
+  return m.rms_norm ? OpKind::RmsNorm : OpKind::LayerNorm;
+}
+
 uint32_t mlp_kept(const ModelSpec& m, const Recipe& r) {
   return r.neurons.method == PruneMethod::Neuron ? kept_units(m.mlp, r.neurons.density) : m.mlp;
 }
@@ -327,23 +332,23 @@ void transformer_layer(TraceBuilder& b, const ModelSpec& m, const Recipe& r, int
   const uint32_t H = heads_kept(m, r), hd = m.head_dim, A = H * hd, D = m.d_model, F = mlp_kept(m, r);
   const std::string p = "L" + std::to_string(l) + ".";
   uint64_t M = tok.total();
-  if (pre_ln) b.rowwise(OpKind::LayerNorm, l, OpRole::Ln1, 1, M, D);
+  if (pre_ln) b.rowwise(norm_kind(m), l, OpRole::Ln1, 1, M, D);
   Op& qkv = b.gemm(l, OpRole::AttnQkv, M, p + "qkv");
   qkv.ddr_write_bytes = kv_write;
   attention(b, l, tok, H, hd, context_extra, kv_read);
   b.gemm(l, OpRole::AttnProj, M, p + "proj");
   b.elementwise(OpKind::Residual, l, OpRole::Residual1, M * D);
-  if (!pre_ln) b.rowwise(OpKind::LayerNorm, l, OpRole::Ln1, 1, M, D);
+  if (!pre_ln) b.rowwise(norm_kind(m), l, OpRole::Ln1, 1, M, D);
   if (prunes_at(r.tokens, l)) {
     token_prune(b, l, tok, r.tokens, H);
     M = tok.total();
   }
-  if (pre_ln) b.rowwise(OpKind::LayerNorm, l, OpRole::Ln2, 1, M, D);
+  if (pre_ln) b.rowwise(norm_kind(m), l, OpRole::Ln2, 1, M, D);
   b.gemm(l, OpRole::MlpFc1, M, p + "fc1");
   b.elementwise(OpKind::Gelu, l, OpRole::Gelu, M * F);
   b.gemm(l, OpRole::MlpFc2, M, p + "fc2");
   b.elementwise(OpKind::Residual, l, OpRole::Residual2, M * D);
-  if (!pre_ln) b.rowwise(OpKind::LayerNorm, l, OpRole::Ln2, 1, M, D);
+  if (!pre_ln) b.rowwise(norm_kind(m), l, OpRole::Ln2, 1, M, D);
   (void)A;
 }
 
@@ -446,7 +451,7 @@ void build_vision(TraceBuilder& b, const ModelSpec& m, const Recipe& r) {
   b.gemm(-1, "patch_embed", uint64_t(m.batch) * m.patches(), "embed");
   b.elementwise(OpKind::Residual, -1, "pos_embed", tok.total() * D);
   for (uint32_t l = 0; l < m.layers; ++l) transformer_layer(b, m, r, int(l), tok, true, 0, 0, 0);
-  b.rowwise(OpKind::LayerNorm, -1, "final_ln", 1, tok.total(), D);
+  b.rowwise(norm_kind(m), -1, "final_ln", 1, tok.total(), D);
   b.gemm(-1, "head", m.batch, "head");
   Op& out = b.op(OpKind::Store, -1, "output.logits");
   out.ddr_write_bytes = b.act_bytes(uint64_t(m.batch) * m.classes);
@@ -462,7 +467,7 @@ void build_encoder(TraceBuilder& b, const ModelSpec& m, const Recipe& r) {
   Op& in = b.op(OpKind::Load, -1, "embeddings.lookup");
   in.ddr_read_bytes = b.act_bytes(tok.total() * D);
   b.elementwise(OpKind::Residual, -1, "embeddings.add", tok.total() * D);
-  b.rowwise(OpKind::LayerNorm, -1, "embeddings.ln", 1, tok.total(), D);
+  b.rowwise(norm_kind(m), -1, "embeddings.ln", 1, tok.total(), D);
   for (uint32_t l = 0; l < m.layers; ++l) transformer_layer(b, m, r, int(l), tok, false, 0, 0, 0);
   b.gemm(-1, "pooler", m.batch, "pooler");
   b.elementwise(OpKind::Eltwise, -1, "pooler.tanh", uint64_t(m.batch) * D, "tanh");
@@ -489,7 +494,7 @@ void build_decoder(TraceBuilder& b, const ModelSpec& m, const Recipe& r) {
       Tokens t = tok;
       transformer_layer(b, m, r, int(l), t, true, past, kv_read, kv_write);
     }
-    b.rowwise(OpKind::LayerNorm, -1, phase + ".final_ln", 1, uint64_t(m.batch), D);
+    b.rowwise(norm_kind(m), -1, phase + ".final_ln", 1, uint64_t(m.batch), D);
     b.gemm(-1, phase + ".lm_head", m.batch, "lm_head");  // logits of the last position only
     Op& out = b.op(OpKind::Store, -1, phase + ".logits");
     out.ddr_write_bytes = b.act_bytes(uint64_t(m.batch) * m.vocab);
@@ -558,6 +563,9 @@ Trace compress(const ModelSpec& model, const Recipe& recipe, const ModelWeights*
     if (model.family == Family::Gru || ws.layers != model.layers || ws.d_model != model.d_model ||
         ws.heads != model.heads || ws.mlp != model.mlp)
       throw InputError("the weights in " + weights->source + " do not match the model's dimensions");
+    if (model.rms_norm != weights->rms_norm)
+      throw InputError("workload.norm: the weights in " + weights->source + " come with " +
+                       (weights->rms_norm ? "RMSNorm" : "LayerNorm") + " layers");
     b.weights = weights;
     // Everything but the layers, which layer_matrices() builds in the trace's shapes (no copy of the
     // full-size matrices).

@@ -12,6 +12,14 @@ namespace prunesim::workloads {
 
 namespace {
 
+RowMat rms_norm(const RowMat& x, const Vec& g, float eps) {
+  RowMat y(x.rows(), x.cols());
+  for (Eigen::Index r = 0; r < x.rows(); ++r)
+    y.row(r) = (x.row(r).array() / std::sqrt(x.row(r).array().square().mean() + eps)).matrix().cwiseProduct(
+        g.transpose());
+  return y;
+}
+
 RowMat layer_norm(const RowMat& x, const Vec& g, const Vec& b, float eps) {
   RowMat y(x.rows(), x.cols());
   for (Eigen::Index r = 0; r < x.rows(); ++r) {
@@ -21,6 +29,11 @@ RowMat layer_norm(const RowMat& x, const Vec& g, const Vec& b, float eps) {
                b.transpose();
   }
   return y;
+}
+
+// The model's normalisation layer.
+RowMat norm(const ModelWeights& w, const RowMat& x, const Vec& g, const Vec& b) {
+  return w.rms_norm ? rms_norm(x, g, w.ln_eps) : layer_norm(x, g, b, w.ln_eps);
 }
 
 // Symmetric per-tensor quantize-dequantize of activations at `bits` (dynamic scale: max |x|); 16 and more
@@ -144,12 +157,11 @@ ForwardResult forward(const ModelWeights& w, const RowMat& input, const TokenPol
     const int li = int(l);
     if (w.pre_ln) {
       x = residual(li, "res1",
-                   x + attention(w, L, residual(li, "ln1", layer_norm(x, L.ln1_g, L.ln1_b, w.ln_eps)), cls,
+                   x + attention(w, L, residual(li, "ln1", norm(w, x, L.ln1_g, L.ln1_b)), cls,
                                  li, observe));
     } else {
       x = residual(li, "ln1",
-                   layer_norm(residual(li, "res1", x + attention(w, L, x, cls, li, observe)), L.ln1_g,
-                              L.ln1_b, w.ln_eps));
+                   norm(w, residual(li, "res1", x + attention(w, L, x, cls, li, observe)), L.ln1_g, L.ln1_b));
     }
     if (tokens.active() &&
         std::find(tokens.layers.begin(), tokens.layers.end(), int(l)) != tokens.layers.end()) {
@@ -160,11 +172,11 @@ ForwardResult forward(const ModelWeights& w, const RowMat& input, const TokenPol
     if (w.pre_ln) {
       x = residual(
           li, "res2",
-          x + mlp(w, L, residual(li, "ln2", layer_norm(x, L.ln2_g, L.ln2_b, w.ln_eps)), li, observe));
+          x + mlp(w, L, residual(li, "ln2", norm(w, x, L.ln2_g, L.ln2_b)), li, observe));
     } else {
       x = residual(
           li, "ln2",
-          layer_norm(residual(li, "res2", x + mlp(w, L, x, li, observe)), L.ln2_g, L.ln2_b, w.ln_eps));
+          norm(w, residual(li, "res2", x + mlp(w, L, x, li, observe)), L.ln2_g, L.ln2_b));
     }
   }
   r.out = std::move(x);

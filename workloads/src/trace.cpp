@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "prunesim/common/error.h"
+#include "prunesim/hls/nonlinear.h"  // pass counts of the vector kernels
 #include "prunesim/workloads/io.h"
 #include "prunesim/workloads/pruning.h"
 
@@ -27,8 +28,31 @@ StorageFormat parse_format(const std::string& s) {
                    enum_choices<StorageFormat>(", ") + ")");
 }
 
+// One row per op kind (trace.h OpKindInfo). Vector kernels stream each value `passes` times (hls/nonlinear.h:
+// softmax and layernorm take statistics, then normalise; RMSNorm the same two, sum of squares then scale).
+const std::vector<OpKindInfo>& op_kinds() {
+  static const std::vector<OpKindInfo> kinds = {
+      {OpKind::Load, "load", OpFields::None, OpUnit::Dma, 0, 0},
+      {OpKind::Store, "store", OpFields::None, OpUnit::Dma, 0, 0},
+      {OpKind::Gemm, "gemm", OpFields::Gemm, OpUnit::Pe, 0, 0},
+      {OpKind::Matmul, "matmul", OpFields::Matmul, OpUnit::Pe, 0, 0},
+      {OpKind::Softmax, "softmax", OpFields::Rows, OpUnit::Vector, uint32_t(hls::kSoftmaxPasses), 1},
+      {OpKind::LayerNorm, "layernorm", OpFields::Rows, OpUnit::Vector, uint32_t(hls::kLayerNormPasses), 1},
+      {OpKind::RmsNorm, "rmsnorm", OpFields::Rows, OpUnit::Vector, uint32_t(hls::kRmsNormPasses), 1},
+      {OpKind::Gelu, "gelu", OpFields::Elems, OpUnit::Vector, uint32_t(hls::kEltwisePasses), 1},
+      {OpKind::Residual, "residual", OpFields::Elems, OpUnit::Vector, uint32_t(hls::kEltwisePasses), 2},
+      {OpKind::Eltwise, "eltwise", OpFields::FuncElems, OpUnit::Vector, uint32_t(hls::kEltwisePasses), 1},
+      {OpKind::TokenPrune, "token_prune", OpFields::Tokens, OpUnit::TokenUnit, 0, 0},
+  };
+  return kinds;
+}
+
+const OpKindInfo& op_kind_info(OpKind k) {
+  return op_kinds().at(size_t(k));
+}
+
 const char* op_kind_name(OpKind k) {
-  return enum_name(k);
+  return op_kind_info(k).name;
 }
 
 namespace {
@@ -190,9 +214,10 @@ TraceShape Trace::shape() const {
     return s;
   }
   for (const auto& op : ops) {
-    if (op.kind == OpKind::LayerNorm && !s.d_model)
+    if ((op.kind == OpKind::LayerNorm || op.kind == OpKind::RmsNorm) && !s.d_model)
       s.d_model = uint32_t(op.cols);  // embeddings' or layer 0's
     if (op.layer != 0) continue;  // layer 0 has the shapes every later layer repeats (before token pruning)
+    if (op.kind == OpKind::RmsNorm) s.rms_norm = true;
     if (op.role == OpRole::AttnQkv && !s.seq && s.batch) s.seq = uint32_t(op.m / s.batch);
     if (op.role == OpRole::AttnQk && !s.heads && s.batch)
       s.heads = op.count / s.batch, s.head_dim = uint32_t(op.k);
@@ -313,27 +338,24 @@ void write_trace(std::ostream& os, const Trace& t) {
   for (const auto& op : t.ops) {
     os << "op id=" << op.id << " layer=" << op.layer << " kind=" << op_kind_name(op.kind)
        << " name=" << op.name;
-    switch (op.kind) {
-      case OpKind::Gemm: os << " m=" << op.m << " weight=" << op.weight << " abits=" << op.abits; break;
-      case OpKind::Matmul:
+    switch (op_kind_info(op.kind).fields) {
+      case OpFields::Gemm: os << " m=" << op.m << " weight=" << op.weight << " abits=" << op.abits; break;
+      case OpFields::Matmul:
         os << " count=" << op.count << " m=" << op.m << " k=" << op.k << " n=" << op.n
            << " abits=" << op.abits;
         break;
-      case OpKind::Softmax:
-      case OpKind::LayerNorm:
+      case OpFields::Rows:
         os << " count=" << op.count << " rows=" << op.rows << " cols=" << op.cols << " abits=" << op.abits;
         break;
-      case OpKind::Gelu:
-      case OpKind::Residual: os << " elems=" << op.elems << " abits=" << op.abits; break;
-      case OpKind::Eltwise:
+      case OpFields::Elems: os << " elems=" << op.elems << " abits=" << op.abits; break;
+      case OpFields::FuncElems:
         os << " func=" << op.func << " elems=" << op.elems << " abits=" << op.abits;
         break;
-      case OpKind::TokenPrune:
+      case OpFields::Tokens:
         os << " heads=" << op.heads << " fused=" << (op.fused ? 1 : 0) << " tokens_in=" << join(op.tokens_in)
            << " tokens_kept=" << join(op.tokens_kept);
         break;
-      case OpKind::Load:
-      case OpKind::Store: break;
+      case OpFields::None: break;
     }
     if (op.ddr_read_bytes) os << " ddr_read=" << op.ddr_read_bytes;
     if (op.ddr_write_bytes) os << " ddr_write=" << op.ddr_write_bytes;
@@ -591,8 +613,8 @@ Op read_op(Fields& f, const Trace& t, const LineReader& lr) {
   }
   op.name = ft.str("name");
   op.role = op_role_of(op.name);
-  switch (op.kind) {
-    case OpKind::Gemm: {
+  switch (op_kind_info(op.kind).fields) {
+    case OpFields::Gemm: {
       op.m = ft.u64("m");
       op.weight = ft.str("weight");
       op.abits = int(ft.u64("abits"));
@@ -603,27 +625,25 @@ Op read_op(Fields& f, const Trace& t, const LineReader& lr) {
       op.n = it->second.rows;
       break;
     }
-    case OpKind::Matmul:
+    case OpFields::Matmul:
       op.count = uint32_t(ft.u64("count"));
       op.m = ft.u64("m");
       op.k = ft.u64("k");
       op.n = ft.u64("n");
       op.abits = int(ft.u64("abits"));
       break;
-    case OpKind::Softmax:
-    case OpKind::LayerNorm:
+    case OpFields::Rows:
       op.count = uint32_t(ft.u64("count"));
       op.rows = ft.u64("rows");
       op.cols = ft.u64("cols");
       op.abits = int(ft.u64("abits"));
       break;
-    case OpKind::Eltwise: op.func = ft.str("func"); [[fallthrough]];
-    case OpKind::Gelu:
-    case OpKind::Residual:
+    case OpFields::FuncElems: op.func = ft.str("func"); [[fallthrough]];
+    case OpFields::Elems:
       op.elems = ft.u64("elems");
       op.abits = int(ft.u64("abits"));
       break;
-    case OpKind::TokenPrune:
+    case OpFields::Tokens:
       op.heads = uint32_t(ft.u64("heads"));
       op.fused = ft.u64("fused") != 0;
       op.tokens_in = ft.list("tokens_in");
@@ -635,8 +655,7 @@ Op read_op(Fields& f, const Trace& t, const LineReader& lr) {
           lr.fail("token_prune: sample " + std::to_string(i) + " keeps " + std::to_string(op.tokens_kept[i]) +
                   " of " + std::to_string(op.tokens_in[i]) + " tokens (expected 1..tokens_in)");
       break;
-    case OpKind::Load:
-    case OpKind::Store: break;
+    case OpFields::None: break;
   }
   op.ddr_read_bytes = ft.u64_or("ddr_read", 0);
   op.ddr_write_bytes = ft.u64_or("ddr_write", 0);
@@ -736,12 +755,11 @@ const std::vector<EnumName<StorageFormat>>& enum_names() {
 }
 template <>
 const std::vector<EnumName<OpKind>>& enum_names() {
-  static const std::vector<EnumName<OpKind>> t = {
-      {OpKind::Load, "load"},       {OpKind::Store, "store"},
-      {OpKind::Gemm, "gemm"},       {OpKind::Matmul, "matmul"},
-      {OpKind::Softmax, "softmax"}, {OpKind::LayerNorm, "layernorm"},
-      {OpKind::Gelu, "gelu"},       {OpKind::Residual, "residual"},
-      {OpKind::Eltwise, "eltwise"}, {OpKind::TokenPrune, "token_prune"}};
+  static const std::vector<EnumName<OpKind>> t = [] {
+    std::vector<EnumName<OpKind>> v;
+    for (const auto& k : workloads::op_kinds()) v.push_back({k.kind, k.name});
+    return v;
+  }();
   return t;
 }
 }  // namespace prunesim

@@ -121,6 +121,7 @@ TraceWeights seeded_trace_weights(const Trace& t, uint64_t seed) {
   m.pre_ln = s.family != "encoder";
   m.causal = s.family == "decoder";
   m.gelu_tanh = s.family == "decoder";
+  m.rms_norm = s.rms_norm;
   m.ln_eps = 1e-5f;
   for (uint32_t l = 0; l < s.layers; ++l) {
     LayerWeights L;
@@ -196,6 +197,7 @@ TraceWeights read_trace_weights(const Trace& t, const std::string& path) {
   m.pre_ln = s.family != "encoder";
   m.causal = s.family == "decoder";
   m.gelu_tanh = s.family == "decoder";
+  m.rms_norm = s.rms_norm;
   m.ln_eps = f.has("ln_eps") ? vec("ln_eps", 1)(0) : 1e-5f;
   m.layers.resize(s.layers);
   each_transformer_tensor(

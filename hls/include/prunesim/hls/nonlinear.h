@@ -10,7 +10,10 @@
 namespace prunesim {
 namespace hls {
 
-constexpr uint64_t kSoftmaxPasses = 2, kLayerNormPasses = 2, kEltwisePasses = 1;
+// Passes each kernel streams over a row (the vector unit's cycle model): softmax (max, then exp and sum with
+// the normalisation folded in), layernorm (sum and sum of squares, then normalise), RMSNorm (sum of
+// squares, then scale), element-wise (one).
+constexpr uint64_t kSoftmaxPasses = 2, kLayerNormPasses = 2, kRmsNormPasses = 2, kEltwisePasses = 1;
 
 template <int MAX_COLS>
 void softmax_row(const nl_t in[MAX_COLS], nl_t out[MAX_COLS], int cols) {
@@ -57,6 +60,25 @@ NORMALISE:
 #pragma HLS PIPELINE II = 1
     if (j >= cols) break;
     out[j] = (in[j] - mean) * inv * gamma[j] + beta[j];
+  }
+}
+
+// RMSNorm (Zhang & Sennrich 2019, as in LLaMA): x / sqrt(mean(x^2) + eps) * gamma; no mean, no bias.
+template <int MAX_COLS>
+void rmsnorm_row(const nl_t in[MAX_COLS], const nl_t gamma[MAX_COLS], nl_t out[MAX_COLS], int cols, nl_t eps) {
+  nl_t sq = 0;
+SUM_SQUARES:
+  for (int j = 0; j < MAX_COLS; ++j) {
+#pragma HLS PIPELINE II = 1
+    if (j >= cols) break;
+    sq += in[j] * in[j];
+  }
+  const nl_t inv = nl_t(1) / std::sqrt(sq / nl_t(cols) + eps);
+SCALE:
+  for (int j = 0; j < MAX_COLS; ++j) {
+#pragma HLS PIPELINE II = 1
+    if (j >= cols) break;
+    out[j] = in[j] * inv * gamma[j];
   }
 }
 

@@ -40,6 +40,7 @@ struct WorkloadConfig {
   double token_threshold = 1.0;
   std::string quant_granularity = "tensor";  // tensor | channel (a choice key)
   uint32_t d_model = 0, heads = 0, mlp = 0;  // 0: the model's own
+  std::string norm = "model";                // model (its own), layernorm or rmsnorm
   uint64_t seed = 1;
   std::string weights;               // safetensors file: prune real weights (needs hf_config)
   std::string hf_config;             // Hugging Face config.json: model dimensions (instead of `model`)

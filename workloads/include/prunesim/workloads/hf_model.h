@@ -30,6 +30,7 @@ struct ModelWeights {
   bool pre_ln = true;      // GPT-2, ViT, DeiT; BERT is post-LN
   bool causal = false;     // GPT-2
   bool gelu_tanh = false;  // GPT-2's gelu_new; the others use the erf GELU
+  bool rms_norm = false;   // RMSNorm layers (gamma only) instead of LayerNorm
   int act_bits = 32;       // activations entering each linear layer are quantized to this width (< 16)
   float ln_eps = 1e-12f;
   std::string source;  // weights file

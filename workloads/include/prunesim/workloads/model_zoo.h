@@ -27,6 +27,7 @@ struct ModelSpec {
   uint32_t decode = 0;        // decoder: tokens generated after the prefill
   uint32_t gru_input = 0;     // GRU: input features per step
   uint32_t gru_hidden = 0;    // GRU: hidden units
+  bool rms_norm = false;      // transformers: RMSNorm layers instead of LayerNorm (as LLaMA-style models)
 
   uint32_t attn_dim() const { return heads * head_dim; }
   uint32_t patches() const { return seq - extra_tokens; }

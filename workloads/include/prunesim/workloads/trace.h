@@ -60,9 +60,28 @@ struct Matrix {
   uint32_t block_row_height(uint32_t r) const;
 };
 
-enum class OpKind { Load, Store, Gemm, Matmul, Softmax, LayerNorm, Gelu, Residual, Eltwise, TokenPrune };
+enum class OpKind { Load, Store, Gemm, Matmul, Softmax, LayerNorm, RmsNorm, Gelu, Residual, Eltwise, TokenPrune };
 const char* op_kind_name(OpKind k);
 OpKind parse_op_kind(const std::string& s);  // throws InputError
+
+// The trace fields an op kind carries (traces/FORMAT.md, Ops).
+enum class OpFields { None, Gemm, Matmul, Rows, Elems, FuncElems, Tokens };
+// The unit that runs an op kind: the DMA alone (explicit transfers), the PE array, the vector unit or the
+// token-pruning unit.
+enum class OpUnit { Dma, Pe, Vector, TokenUnit };
+// Everything the tools key on an op kind, one row per kind (workloads/src/trace.cpp): its name in traces, the
+// fields it carries, the unit that runs it and, for vector kernels, the passes the kernel streams over each
+// value and the operands it reads per value (hls/nonlinear.h). A new kernel is a new row here.
+struct OpKindInfo {
+  OpKind kind;
+  const char* name;
+  OpFields fields;
+  OpUnit unit;
+  uint32_t passes;
+  uint32_t inputs;
+};
+const OpKindInfo& op_kind_info(OpKind k);
+const std::vector<OpKindInfo>& op_kinds();  // every kind, in enum order
 
 // What an op computes in its layer, beyond its kind (a gemm may be the QKV or the FC2 projection). The
 // compressor names the ops of the layers it builds after their role (op_role_name) and read_trace recovers
@@ -158,6 +177,7 @@ struct TraceShape {
   uint32_t batch = 1, seq = 0, decode = 0, layers = 0;
   uint32_t heads = 0, head_dim = 0, d_model = 0;  // transformers: heads kept per sample
   uint32_t gru_input = 0, gru_hidden = 0;         // GRU: from L0.w_ih
+  bool rms_norm = false;                          // the layers normalise with RMSNorm
 };
 
 struct Trace {
