@@ -1,14 +1,14 @@
-# Embeds the HLS kernel headers into a C++ header (as raw string literals), so `prunesim hls export` writes
-# the very sources the simulator was built with. Run at build time with -DOUT=... -DSRC=...
-set(body "// Generated from hls/include/prunesim/hls by sim/embed_hls.cmake. Do not edit.\n#pragma once\n")
-string(APPEND body "namespace prunesim::sim {\nstruct EmbeddedFile { const char* name; const char* text; };\n")
-string(APPEND body "inline const EmbeddedFile kHlsHeaders[] = {\n")
-file(GLOB headers "${SRC}/*.h")
-list(SORT headers)
-foreach(h IN LISTS headers)
-  get_filename_component(name "${h}" NAME)
-  file(READ "${h}" text)
-  string(APPEND body "  {\"${name}\", R\"prunesim_hls(${text})prunesim_hls\"},\n")
+# Embeds files into a C++ header as raw string literals, so `prunesim hls export` writes the very sources the
+# simulator was built with. Run at build time with -DOUT=... -DSRC=<dir> -DPATTERN=<glob relative to SRC>
+# -DARRAY=<name of the array>.
+set(body "// Generated from ${SRC} by sim/embed_hls.cmake. Do not edit.\n#pragma once\n")
+string(APPEND body "#include \"prunesim/sim/embedded_file.h\"\n\nnamespace prunesim::sim {\n")
+string(APPEND body "inline const EmbeddedFile ${ARRAY}[] = {\n")
+file(GLOB files RELATIVE "${SRC}" "${SRC}/${PATTERN}")
+list(SORT files)
+foreach(f IN LISTS files)
+  file(READ "${SRC}/${f}" text)
+  string(APPEND body "  {\"${f}\", R\"prunesim_hls(${text})prunesim_hls\"},\n")
 endforeach()
 string(APPEND body "};\n}  // namespace prunesim::sim\n")
 file(WRITE "${OUT}.tmp" "${body}")

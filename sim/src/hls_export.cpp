@@ -11,6 +11,7 @@
 #include "prunesim/common/error.h"
 #include "prunesim/models/tiling.h"
 #include "prunesim/sim/functional.h"
+#include "prunesim/sim/hls_kernel_sources.h"
 #include "prunesim/sim/hls_sources.h"
 #include "prunesim/sim/report.h"
 
@@ -31,6 +32,7 @@ void mkdirs(const std::string& path) {
 struct Design {
   int R, C, max_m, max_k, max_n, bh = 0, bw = 0, max_blocks = 0, topk_n = 0, comparators, d_model,
                                  softmax_cols, number, gru_hidden = 0;
+  bool prob16 = false;  // int8 designs with a 16-bit softmax
   std::string part;
   double period_ns;
 };
@@ -48,7 +50,8 @@ Design derive(const RunConfig& cfg, const workloads::Trace& t, const KernelCalls
   }
   for (const auto& op : t.ops) {
     if (op.kind == workloads::OpKind::Gemm) d.max_m = std::max<int>(d.max_m, int(op.m));
-    if (op.kind == workloads::OpKind::LayerNorm) d.d_model = std::max<int>(d.d_model, int(op.cols));
+    if (op.kind == workloads::OpKind::LayerNorm || op.kind == workloads::OpKind::RmsNorm)
+      d.d_model = std::max<int>(d.d_model, int(op.cols));
     if (op.kind == workloads::OpKind::Softmax) d.softmax_cols = std::max<int>(d.softmax_cols, int(op.cols));
     if (op.kind == workloads::OpKind::TokenPrune)
       for (auto n : op.tokens_in) d.topk_n = std::max<int>(d.topk_n, int(n) - 1);
@@ -60,6 +63,7 @@ Design derive(const RunConfig& cfg, const workloads::Trace& t, const KernelCalls
     d.max_blocks = (d.max_n / d.bh + 1) * (d.max_k / d.bw + 1);
   }
   if (calls.count("gru_cell")) d.gru_hidden = int(calls.at("gru_cell").scalars.at("hidden"));
+  if (calls.count("softmax")) d.prob16 = ints && calls.at("softmax").scalars.at("prob_one") != 127;
   int p2 = 1;
   while (p2 < d.topk_n) p2 <<= 1;
   d.topk_n = d.topk_n ? p2 : 0;
@@ -67,25 +71,29 @@ Design derive(const RunConfig& cfg, const workloads::Trace& t, const KernelCalls
   return d;
 }
 
+// design.h for the copied tops (hls/kernels/design.h has the C-simulation defaults of the same names): every
+// constant any top reads, at the configured design's values (1 where the workload has no such kernel).
 std::string design_header(const Design& d) {
   std::ostringstream os;
   os << "// Design constants written by prunesim hls export: the configured PE array, shapes and precision.\n"
-     << "#pragma once\n#define PRUNESIM_HLS_NUMBER " << d.number << "\n#include \"prunesim/hls/types.h\"\n\n"
+     << "#pragma once\n#define PRUNESIM_HLS_NUMBER " << d.number
+     << "\n#include <cstdint>\n\n#include \"prunesim/hls/types.h\"\n\n"
      << "struct DesignGemm {\n"
      << "  static const int max_m = " << d.max_m << ", max_k = " << d.max_k << ", max_n = " << d.max_n
      << ";\n"
-     << "  static const int R = " << d.R << ", Cc = " << d.C << ";  // PE array rows x columns\n";
-  if (d.bh)
-    os << "  static const int BH = " << d.bh << ", BW = " << d.bw << ", max_blocks = " << d.max_blocks
-       << ";  // pruning blocks\n";
-  os << "  using in_t = prunesim::hls::data_t;\n  using w_t = prunesim::hls::data_t;\n"
+     << "  static const int R = " << d.R << ", Cc = " << d.C << ";  // PE array rows x columns\n"
+     << "  static const int BH = " << std::max(d.bh, 1) << ", BW = " << std::max(d.bw, 1)
+     << ", max_blocks = " << std::max(d.max_blocks, 1) << ";  // pruning blocks\n"
+     << "  using in_t = prunesim::hls::data_t;\n  using w_t = prunesim::hls::data_t;\n"
      << "  using acc_t = prunesim::hls::acc_t;\n};\n\n"
      << "static const int kDModel = " << d.d_model << ";\n"
-     << "static const int kSoftmaxCols = " << d.softmax_cols << ";\n";
-  if (d.topk_n)
-    os << "static const int kTopkN = " << d.topk_n << ";  // token scores, padded to a power of two\n"
-       << "static const int kComparators = " << d.comparators << ";\n";
-  if (d.gru_hidden) os << "static const int kGruHidden = " << d.gru_hidden << ";\n";
+     << "static const int kSoftmaxCols = " << d.softmax_cols << ";\n"
+     << "using softmax_prob_t = " << (d.prob16 ? "int16_t" : "int8_t") << ";\n"
+     << "static const int32_t kSoftmaxProbOne = " << (d.prob16 ? 32767 : 127) << ";\n"
+     << "static const int kTopkN = " << std::max(d.topk_n, 1)
+     << ";  // token scores, padded to a power of two\n"
+     << "static const int kComparators = " << d.comparators << ";\n"
+     << "static const int kGruHidden = " << std::max(d.gru_hidden, 1) << ";\n";
   return os.str();
 }
 
@@ -109,41 +117,29 @@ std::string array(const std::string& ctype, const std::string& name, const std::
   return os.str();
 }
 
-// Replaces each @KEY@ in `text`.
-std::string fill(std::string text, const std::map<std::string, std::string>& values) {
-  for (const auto& [key, value] : values) {
-    const std::string mark = "@" + key + "@";
-    for (size_t at = text.find(mark); at != std::string::npos; at = text.find(mark, at + value.size()))
-      text.replace(at, mark.size(), value);
-  }
-  return text;
-}
-
+// One exported kernel: the folder of hls/kernels/ whose top and golden testbench are copied, its top
+// function, and the golden vectors.
 struct Kernel {
-  std::string name, top, top_src, tb_src, golden;
+  std::string name, top, golden;
+  std::string where;  // the op its golden vectors come from
 };
 
 std::string golden_header(const KernelCall& c, const std::string& what) {
   return "// Golden vectors from prunesim's functional run: " + what + ", " + c.where +
-         ".\n// The kernel's operands and exact results on the simulated data.\n#pragma once\n";
+         ".\n// The kernel's operands and exact results on the simulated data.\n#pragma once\n#include "
+         "<cstdint>\n";
 }
 
-const char* kTbHead =
-    "// C-simulation testbench with golden vectors from the simulator's functional run (prunesim hls\n"
-    "// export). Returns 0 on pass.\n#include <cmath>\n#include <cstdint>\n#include <cstdio>\n\n"
-    "#include \"../design.h\"\n#include \"golden.h\"\n";
-const char* kTopHead =
-    "// Synthesis top for the configured design (prunesim hls export).\n#include <cstdint>\n\n"
-    "#include \"../design.h\"\n";
-// Integer results must match exactly; float ones to float rounding.
-const char* kCompare = "std::fabs(got - want) > (@EXACT@ ? 0.0 : 1e-4 * (1.0 + std::fabs(want)))";
+std::string int_scalar(const char* name, int64_t v) {
+  return "static const int " + std::string(name) + " = " + std::to_string(v) + ";\n";
+}
 
 Kernel gemm_kernel(const Design& d, const KernelCall& c, bool sparse) {
   // Trimmed to the first outputs of the captured tile (whole block rows): each output depends only on its
   // own weight row, so the trimmed golden values stay exact.
   const int m = int(c.scalars.at("m")), k = int(c.scalars.at("k")), n_all = int(c.scalars.at("n"));
   const int n = sparse ? std::min(n_all, 2 * d.bh) : std::min(n_all, 32);
-  std::vector<double> w, y, keep;
+  std::vector<double> w, y;
   for (int o = 0; o < n; ++o)
     for (int i = 0; i < k; ++i) w.push_back(c.arrays.at("w")[size_t(o) * k + i]);
   for (int r = 0; r < m; ++r)
@@ -151,235 +147,77 @@ Kernel gemm_kernel(const Design& d, const KernelCall& c, bool sparse) {
   const bool ints = d.number == 1;
   const std::string data = ints ? "int" : "float", acc = ints ? "long long" : "float";
   Kernel kn;
+  kn.where = c.where;
   kn.name = sparse ? "gemm_sparse" : "gemm_dense";
   kn.top = kn.name + "_top";
-  std::ostringstream g;
-  g << golden_header(c, std::to_string(m) + " x " + std::to_string(k) + " by " + std::to_string(k) + " x " +
-                            std::to_string(n) + (sparse ? ", block-sparse" : ""))
-    << "static const int kM = " << m << ", kK = " << k << ", kN = " << n << ";\n"
-    << array(data, "kX", c.arrays.at("x")) << array(data, "kW", w) << array(acc, "kY", y);
+  kn.golden = golden_header(c, std::to_string(m) + " x " + std::to_string(k) + " by " + std::to_string(k) +
+                                   " x " + std::to_string(n) + (sparse ? ", block-sparse" : "")) +
+              "static const int kM = " + std::to_string(m) + ", kK = " + std::to_string(k) +
+              ", kN = " + std::to_string(n) + ";\n" + array(data, "kX", c.arrays.at("x")) +
+              array(data, "kW", w) + array(acc, "kY", y);
   if (sparse) {
     const size_t bcols = size_t(k + d.bw - 1) / size_t(d.bw), brows = size_t(n + d.bh - 1) / size_t(d.bh);
-    keep.assign(c.arrays.at("keep").begin(), c.arrays.at("keep").begin() + long(brows * bcols));
-    g << array("int", "kKeep", keep);
+    const std::vector<double> keep(c.arrays.at("keep").begin(),
+                                   c.arrays.at("keep").begin() + long(brows * bcols));
+    kn.golden += array("int", "kKeep", keep);
   }
-  kn.golden = g.str();
-  const std::string signature =
-      sparse ? "void gemm_sparse_top(const DesignGemm::in_t x[DesignGemm::max_m][DesignGemm::max_k],\n"
-               "                     const prunesim::hls::BlockSparse<DesignGemm>& w,\n"
-               "                     DesignGemm::acc_t y[DesignGemm::max_m][DesignGemm::max_n], int m, int "
-               "k, int n)"
-             : "void gemm_dense_top(const DesignGemm::in_t x[DesignGemm::max_m][DesignGemm::max_k],\n"
-               "                    const DesignGemm::w_t w[DesignGemm::max_n][DesignGemm::max_k],\n"
-               "                    DesignGemm::acc_t y[DesignGemm::max_m][DesignGemm::max_n], int m, int k, "
-               "int n)";
-  kn.top_src = std::string(kTopHead) + "#include \"prunesim/hls/gemm.h\"\n\n" + signature + " {\n" +
-               (sparse ? ""
-                       : "#pragma HLS INTERFACE mode = m_axi port = x offset = slave bundle = gmem0\n"
-                         "#pragma HLS INTERFACE mode = m_axi port = w offset = slave bundle = gmem1\n"
-                         "#pragma HLS INTERFACE mode = m_axi port = y offset = slave bundle = gmem2\n") +
-               "#pragma HLS INTERFACE mode = s_axilite port = return\n" +
-               (sparse ? "  prunesim::hls::gemm_block_sparse_tile<DesignGemm>(x, w, y, m, k, n);\n}\n"
-                       : "  prunesim::hls::gemm_dense_tile<DesignGemm>(x, w, y, m, k, n);\n}\n");
-  const std::string load_w =
-      sparse
-          ? "  const int BH = DesignGemm::BH, BW = DesignGemm::BW;\n"
-            "  const int brows = (kN + BH - 1) / BH, bcols = (kK + BW - 1) / BW;\n  int s = 0;\n"
-            "  w.block_rows = brows;\n"
-            "  for (int b = 0; b < brows; ++b) {\n    w.row_ptr[b] = s;\n    for (int c = 0; c < bcols; ++c) "
-            "{\n"
-            "      if (!kKeep[b * bcols + c]) continue;\n      for (int r = 0; r < BH; ++r)\n"
-            "        for (int cc = 0; cc < BW; ++cc) {\n          const int o = b * BH + r, i = c * BW + "
-            "cc;\n"
-            "          w.val[s][r][cc] = DesignGemm::w_t(o < kN && i < kK ? kW[o * kK + i] : 0);\n        }\n"
-            "      w.col[s++] = c;\n    }\n  }\n  w.row_ptr[brows] = s;\n"
-          : "  for (int o = 0; o < kN; ++o)\n    for (int c = 0; c < kK; ++c) w[o][c] = DesignGemm::w_t(kW[o "
-            "* kK + c]);\n";
-  kn.tb_src =
-      fill(std::string(kTbHead) + (sparse ? "#include \"prunesim/hls/gemm.h\"\n" : "") + "\n" + signature +
-               ";\n\nstatic DesignGemm::in_t x[DesignGemm::max_m][DesignGemm::max_k];\n" +
-               (sparse ? "static prunesim::hls::BlockSparse<DesignGemm> w;\n"
-                       : "static DesignGemm::w_t w[DesignGemm::max_n][DesignGemm::max_k];\n") +
-               "static DesignGemm::acc_t y[DesignGemm::max_m][DesignGemm::max_n];\n\nint main() {\n"
-               "  for (int i = 0; i < kM; ++i)\n"
-               "    for (int c = 0; c < kK; ++c) x[i][c] = DesignGemm::in_t(kX[i * kK + c]);\n" +
-               load_w + "  @K@_top(x, w, y, kM, kK, kN);\n  int errors = 0;\n" +
-               "  for (int i = 0; i < kM; ++i)\n    for (int o = 0; o < kN; ++o) {\n"
-               "      const double want = double(kY[i * kN + o]), got = double(y[i][o]);\n"
-               "      errors += " +
-               kCompare +
-               ";\n    }\n"
-               "  std::printf(\"@K@: %s (%d mismatches)\\n\", errors ? \"FAIL\" : \"PASS\", errors);\n"
-               "  return errors ? 1 : 0;\n}\n",
-           {{"K", kn.name}, {"EXACT", ints ? "true" : "false"}});
   return kn;
 }
 
 Kernel softmax_kernel(const Design& d, const KernelCall& c) {
   const bool ints = d.number == 1;
-  // Probabilities as the design keeps them: int8 at 1/127, or int16 at 1/32767 (a 16-bit softmax).
-  const bool wide = ints && c.scalars.at("prob_one") != 127;
-  const std::string out_t = !ints ? "float" : wide ? "int16_t" : "int8_t";
-  Kernel kn{"softmax", "softmax_top", "", "", ""};
-  kn.golden = golden_header(c, "one row") +
-              "static const int kCols = " + std::to_string(c.scalars.at("cols")) + ";\n" +
-              array(ints ? "int" : "float", "kIn", c.arrays.at("in")) +
-              array(ints ? "int" : "float", "kOut", c.arrays.at("out"));
+  Kernel kn{ints ? "softmax_int" : "softmax", ints ? "softmax_int_top" : "softmax_top",
+            golden_header(c, "one row") + int_scalar("kCols", c.scalars.at("cols")) +
+                array(ints ? "int" : "float", "kIn", c.arrays.at("in")) +
+                array(ints ? "int" : "float", "kOut", c.arrays.at("out")),
+            c.where};
   if (ints)
-    kn.golden += "static const int kMult = " + std::to_string(c.scalars.at("mult")) +
-                 ", kShift = " + std::to_string(c.scalars.at("shift")) + ";\n" +
+    kn.golden += int_scalar("kMult", c.scalars.at("mult")) + int_scalar("kShift", c.scalars.at("shift")) +
                  array("unsigned short", "kTable", c.arrays.at("table"));
-  const std::string signature =
-      ints ? "void softmax_top(const int32_t in[kSoftmaxCols], " + out_t +
-                 " out[kSoftmaxCols], int cols, int mult, "
-                 "int shift,\n                 const uint16_t table[prunesim::hls::kExpTable])"
-           : "void softmax_top(const float in[kSoftmaxCols], float out[kSoftmaxCols], int cols)";
-  kn.top_src =
-      std::string(kTopHead) +
-      (ints ? "#include \"prunesim/hls/nonlinear_int.h\"\n\n" : "#include \"prunesim/hls/nonlinear.h\"\n\n") +
-      signature + " {\n#pragma HLS INTERFACE mode = s_axilite port = return\n" +
-      (ints ? "  prunesim::hls::FixedMul to_index;\n  to_index.mult = mult;\n  to_index.shift = shift;\n"
-              "  prunesim::hls::softmax_row_int<kSoftmaxCols" +
-                  std::string(wide ? ", int16_t, prunesim::hls::kProbOne16" : "") +
-                  ">(in, out, cols, to_index, table);\n}\n"
-            : "  prunesim::hls::softmax_row<kSoftmaxCols>(in, out, cols);\n}\n");
-  kn.tb_src = fill(
-      std::string(kTbHead) + (ints ? "#include \"prunesim/hls/nonlinear_int.h\"\n" : "") + "\n" + signature +
-          ";\n\nint main() {\n  static @T@ in[kSoftmaxCols];\n  static @O@ out[kSoftmaxCols];\n" +
-          "  for (int j = 0; j < kCols; ++j) in[j] = @T@(kIn[j]);\n" +
-          (ints ? "  static uint16_t table[prunesim::hls::kExpTable];\n"
-                  "  for (int j = 0; j < prunesim::hls::kExpTable; ++j) table[j] = kTable[j];\n"
-                  "  softmax_top(in, out, kCols, kMult, kShift, table);\n"
-                : "  softmax_top(in, out, kCols);\n") +
-          "  int errors = 0;\n  for (int j = 0; j < kCols; ++j) {\n"
-          "    const double want = double(kOut[j]), got = double(out[j]);\n"
-          "    errors += " +
-          (ints ? std::string("got != want") : "std::fabs(got - want) > 1e-6 + 1e-5 * want") +
-          ";\n  }\n  std::printf(\"softmax: %s (%d mismatches)\\n\", errors ? \"FAIL\" : \"PASS\", errors);\n"
-          "  return errors ? 1 : 0;\n}\n",
-      {{"T", ints ? "int32_t" : "float"}, {"O", out_t}});
   return kn;
 }
 
 Kernel layernorm_kernel(const Design& d, const KernelCall& c) {
   const bool ints = d.number == 1;
-  Kernel kn{"layernorm", "layernorm_top", "", "", ""};
   const std::string data = ints ? "int" : "float";
-  kn.golden = golden_header(c, "one row") +
-              "static const int kCols = " + std::to_string(c.scalars.at("cols")) + ";\n" +
+  return {ints ? "layernorm_int" : "layernorm", ints ? "layernorm_int_top" : "layernorm_top",
+          golden_header(c, "one row") + int_scalar("kCols", c.scalars.at("cols")) +
               array(data, "kIn", c.arrays.at("in")) + array(data, "kGamma", c.arrays.at("gamma")) +
               array(data, "kBeta", c.arrays.at("beta")) + array(data, "kOut", c.arrays.at("out")) +
-              array(ints ? "long long" : "float", "kEps", c.arrays.at("eps"));
-  const std::string signature =
-      ints ? "void layernorm_top(const int8_t in[kDModel], const int32_t gamma[kDModel], const int32_t "
-             "beta[kDModel],\n                   int8_t out[kDModel], int cols, long long eps)"
-           : "void layernorm_top(const float in[kDModel], const float gamma[kDModel], const float "
-             "beta[kDModel],\n"
-             "                   float out[kDModel], int cols, float eps)";
-  kn.top_src =
-      std::string(kTopHead) +
-      (ints ? "#include \"prunesim/hls/nonlinear_int.h\"\n\n" : "#include \"prunesim/hls/nonlinear.h\"\n\n") +
-      signature + " {\n#pragma HLS INTERFACE mode = s_axilite port = return\n" +
-      (ints ? "  prunesim::hls::layernorm_row_int<kDModel>(in, gamma, beta, out, cols, eps);\n}\n"
-            : "  prunesim::hls::layernorm_row<kDModel>(in, gamma, beta, out, cols, eps);\n}\n");
-  kn.tb_src = fill(
-      std::string(kTbHead) + "\n" + signature +
-          ";\n\nint main() {\n  static @T@ in[kDModel], out[kDModel];\n  static @P@ g[kDModel], b[kDModel];\n"
-          "  for (int j = 0; j < kCols; ++j) in[j] = @T@(kIn[j]), g[j] = @P@(kGamma[j]), b[j] = "
-          "@P@(kBeta[j]);\n"
-          "  layernorm_top(in, g, b, out, kCols, kEps[0]);\n  int errors = 0;\n"
-          "  for (int j = 0; j < kCols; ++j) {\n"
-          "    const double want = double(kOut[j]), got = double(out[j]);\n    errors += " +
-          (ints ? std::string("got != want") : "std::fabs(got - want) > 1e-4 * (1.0 + std::fabs(want))") +
-          ";\n  }\n  std::printf(\"layernorm: %s (%d mismatches)\\n\", errors ? \"FAIL\" : \"PASS\", "
-          "errors);\n"
-          "  return errors ? 1 : 0;\n}\n",
-      {{"T", ints ? "int8_t" : "float"}, {"P", ints ? "int32_t" : "float"}});
-  return kn;
+              array(ints ? "long long" : "float", "kEps", c.arrays.at("eps")),
+          c.where};
 }
 
 Kernel topk_kernel(const KernelCall& c) {
-  Kernel kn{"topk", "topk_top", "", "", ""};
-  kn.golden = golden_header(c, "class-token scores") +
-              "static const int kN = " + std::to_string(c.scalars.at("n")) +
-              ", kK = " + std::to_string(c.scalars.at("k")) + ";\n" +
-              array("float", "kScores", c.arrays.at("scores")) + array("int", "kKept", c.arrays.at("kept"));
-  kn.top_src =
-      "// Synthesis top for the configured design (prunesim hls export): top-k with kComparators parallel\n"
-      "// compare-exchanges per cycle (the token-pruning unit's P).\n#include \"../design.h\"\n#include "
-      "\"prunesim/hls/topk.h\"\n\n"
-      "void topk_top(const float score[kTopkN], int n, int k, int out[kTopkN]) {\n"
-      "#pragma HLS INTERFACE mode = s_axilite port = return\n"
-      "#pragma HLS ARRAY_PARTITION variable = score cyclic factor = kComparators\n"
-      "  prunesim::hls::topk_bitonic<kTopkN>(score, n, k, out);\n}\n";
-  kn.tb_src = std::string(kTbHead) +
-              "\nvoid topk_top(const float score[kTopkN], int n, int k, int out[kTopkN]);\n\n"
-              "int main() {\n  static float s[kTopkN];\n  static int out[kTopkN];\n"
-              "  for (int i = 0; i < kN; ++i) s[i] = kScores[i];\n"
-              "  topk_top(s, kN, kK, out);\n  int errors = 0;\n  for (int i = 0; i < kK; ++i) errors += "
-              "out[i] != kKept[i];\n"
-              "  std::printf(\"topk: %s (%d mismatches)\\n\", errors ? \"FAIL\" : \"PASS\", errors);\n"
-              "  return errors ? 1 : 0;\n}\n";
-  return kn;
+  return {"topk", "topk_bitonic_top",
+          golden_header(c, "class-token scores") + int_scalar("kN", c.scalars.at("n")) +
+              int_scalar("kK", c.scalars.at("k")) + array("float", "kScores", c.arrays.at("scores")) +
+              array("int", "kKept", c.arrays.at("kept")),
+          c.where};
 }
 
 Kernel gru_cell_kernel(const Design& d, const KernelCall& c) {
   const bool ints = d.number == 1;
-  const std::string data = ints ? "int" : "float", t = ints ? "int8_t" : "float";
-  const std::string hidden = std::to_string(c.scalars.at("hidden"));
-  Kernel kn{"gru_cell", "gru_cell_top", "", "", ""};
-  kn.golden = golden_header(c, "one element-wise step of sample 0") + "static const int kHidden = " + hidden +
-              ";\n" + array(data, "kGi", c.arrays.at("gi")) + array(data, "kGh", c.arrays.at("gh")) +
-              array(data, "kH", c.arrays.at("h")) + array(data, "kHOut", c.arrays.at("h_out"));
+  const std::string data = ints ? "int" : "float";
+  Kernel kn{ints ? "gru_cell_int" : "gru_cell", ints ? "gru_cell_int_top" : "gru_step_top",
+            golden_header(c, "one element-wise step of sample 0") +
+                int_scalar("kHidden", c.scalars.at("hidden")) + array(data, "kGi", c.arrays.at("gi")) +
+                array(data, "kGh", c.arrays.at("gh")) + array(data, "kH", c.arrays.at("h")) +
+                array(data, "kHOut", c.arrays.at("h_out")),
+            c.where};
   if (ints)
     kn.golden += array("int", "kFactors", c.arrays.at("factors")) +
                  array("int", "kSigmoidR", c.arrays.at("sigmoid_r")) +
                  array("int", "kSigmoidZ", c.arrays.at("sigmoid_z")) +
                  array("int", "kTanhN", c.arrays.at("tanh_n"));
-  const std::string signature =
-      ints ? "void gru_cell_top(const int8_t gi[3 * kGruHidden], const int8_t gh[3 * kGruHidden], const "
-             "int8_t "
-             "h[kGruHidden],\n                  int8_t h_out[kGruHidden], int hidden, const int32_t "
-             "factors[6], "
-             "const int8_t sigmoid_r[256],\n                  const int8_t sigmoid_z[256], const int8_t "
-             "tanh_n[256])"
-           : "void gru_cell_top(const float gi[3 * kGruHidden], const float gh[3 * kGruHidden], const float "
-             "h[kGruHidden],\n                  float h_out[kGruHidden], int hidden)";
-  kn.top_src =
-      std::string(kTopHead) +
-      (ints ? "#include \"prunesim/hls/gru_cell_int.h\"\n\n" : "#include \"prunesim/hls/gru_cell.h\"\n\n") +
-      "// One GRU step's element-wise part: gates, candidate and update from the gate pre-activations.\n" +
-      signature + " {\n#pragma HLS INTERFACE mode = s_axilite port = return\n" +
-      (ints ? "  const prunesim::hls::GruIntParams p = {factors[0], factors[1], factors[2], factors[3],\n"
-              "                                         factors[4], factors[5], sigmoid_r, sigmoid_z, "
-              "tanh_n};\n"
-              "  int8_t r[kGruHidden], z[kGruHidden], n[kGruHidden];\n"
-              "  prunesim::hls::gru_gates_rz_int<kGruHidden>(gi, gh, r, z, hidden, p);\n"
-              "  prunesim::hls::gru_candidate_int<kGruHidden>(gi, gh, r, n, hidden, p);\n"
-              "  prunesim::hls::gru_update_int<kGruHidden>(z, n, h, h_out, hidden);\n}\n"
-            : "  float r[kGruHidden], z[kGruHidden], n[kGruHidden];\n"
-              "  prunesim::hls::gru_gates_rz<kGruHidden>(gi, gh, r, z, hidden);\n"
-              "  prunesim::hls::gru_candidate<kGruHidden>(gi, gh, r, n, hidden);\n"
-              "  prunesim::hls::gru_update<kGruHidden>(z, n, h, h_out, hidden);\n}\n");
-  kn.tb_src = fill(
-      std::string(kTbHead) + "\n" + signature +
-          ";\n\nint main() {\n  static @T@ gi[3 * kGruHidden], gh[3 * kGruHidden], h[kGruHidden], "
-          "out[kGruHidden];\n"
-          "  for (int j = 0; j < 3 * kHidden; ++j) gi[j] = @T@(kGi[j]), gh[j] = @T@(kGh[j]);\n"
-          "  for (int j = 0; j < kHidden; ++j) h[j] = @T@(kH[j]);\n" +
-          (ints ? "  static int32_t f[6];\n  static int8_t sr[256], sz[256], tn[256];\n"
-                  "  for (int j = 0; j < 6; ++j) f[j] = kFactors[j];\n"
-                  "  for (int j = 0; j < 256; ++j) sr[j] = int8_t(kSigmoidR[j]), sz[j] = "
-                  "int8_t(kSigmoidZ[j]), tn[j] = int8_t(kTanhN[j]);\n"
-                  "  gru_cell_top(gi, gh, h, out, kHidden, f, sr, sz, tn);\n"
-                : "  gru_cell_top(gi, gh, h, out, kHidden);\n") +
-          "  int errors = 0;\n  for (int j = 0; j < kHidden; ++j) {\n"
-          "    const double want = double(kHOut[j]), got = double(out[j]);\n    errors += " +
-          (ints ? std::string("got != want") : "std::fabs(got - want) > 1e-5 * (1.0 + std::fabs(want))") +
-          ";\n  }\n  std::printf(\"gru_cell: %s (%d mismatches)\\n\", errors ? \"FAIL\" : \"PASS\", "
-          "errors);\n  return errors ? 1 : 0;\n}\n",
-      {{"T", t}});
   return kn;
+}
+
+// The checked-in source hls/kernels/<path>, as compiled into this binary.
+const char* kernel_source(const std::string& path) {
+  for (const auto& f : kHlsKernelSources)
+    if (path == f.name) return f.text;
+  throw std::logic_error("hls export: " + path + " is not among the embedded kernel sources");
 }
 
 // Runs the workload in functional mode on the configured design's schedule until every kernel has been
@@ -471,13 +309,14 @@ std::vector<std::string> export_hls(const RunConfig& cfg, const workloads::Trace
   for (const auto& k : kernels) {
     mkdirs(out + "/" + k.name);
     const std::string base = out + "/" + k.name + "/" + k.name;
-    write_file_atomic(base + "_top.cpp", k.top_src);
-    write_file_atomic(base + "_tb.cpp", k.tb_src);
+    // The tops and testbenches are the checked-in files, unchanged; only design.h and golden.h are written.
+    write_file_atomic(base + "_top.cpp", kernel_source(k.name + "/" + k.name + "_top.cpp"));
+    write_file_atomic(base + "_tb.cpp", kernel_source(k.name + "/" + k.name + "_golden_tb.cpp"));
     write_file_atomic(out + "/" + k.name + "/golden.h", k.golden);
     write_file_atomic(out + "/" + k.name + "/run_hls.tcl", tcl(k, d));
     write_file_atomic(out + "/" + k.name + "/hls_config.cfg", cfg_file(k, d));
     names.push_back(k.name);
-    readme << "- `" << k.name << "/`: " << calls.at(k.name).where << "\n";
+    readme << "- `" << k.name << "/`: " << k.where << "\n";
   }
   write_file_atomic(out + "/README.md", readme.str());
   return names;

@@ -249,27 +249,42 @@ TEST(Cli, HlsExportWritesAProjectWhoseTestbenchesBuildAndPass) {
     EXPECT_NE(readme.find("`gemm_sparse/`: attn.qkv (layer 0)"), std::string::npos) << readme;
     EXPECT_NE(readme.find("`topk/`: evit.topk (layer 3)"), std::string::npos) << readme;
     const bool ints = quant == std::string("int8");
-    const std::string softmax = prunesim::test::read_file(d + "/softmax/golden.h");
-    EXPECT_EQ(softmax.find("kTable") != std::string::npos, ints) << "int8 designs export the integer softmax";
-    for (const char* k : {"gemm_dense", "gemm_sparse", "softmax", "layernorm", "topk"})
+    // int8 designs export the integer softmax and layernorm (their own kernels, exact compare).
+    const std::string softmax_k = ints ? "softmax_int" : "softmax",
+                      layernorm_k = ints ? "layernorm_int" : "layernorm";
+    const std::string softmax = prunesim::test::read_file(d + "/" + softmax_k + "/golden.h");
+    EXPECT_EQ(softmax.find("kTable") != std::string::npos, ints);
+    for (const std::string& k :
+         {std::string("gemm_dense"), std::string("gemm_sparse"), softmax_k, layernorm_k, std::string("topk")})
       EXPECT_EQ(build_and_run(d, k), 0) << k << " (" << quant << ")";
+    // The tops and testbenches are the checked-in files, byte for byte (only design.h and golden.h are
+    // written).
+    EXPECT_EQ(prunesim::test::read_file(d + "/gemm_sparse/gemm_sparse_top.cpp"),
+              prunesim::test::read_file(
+                  prunesim::test::source_path("hls/kernels/gemm_sparse/gemm_sparse_top.cpp")));
+    EXPECT_EQ(prunesim::test::read_file(d + "/topk/topk_tb.cpp"),
+              prunesim::test::read_file(prunesim::test::source_path("hls/kernels/topk/topk_golden_tb.cpp")));
     // A testbench fails when its golden output is wrong: change the first expected layernorm value.
-    std::string golden = prunesim::test::read_file(d + "/layernorm/golden.h");
+    std::string golden = prunesim::test::read_file(d + "/" + layernorm_k + "/golden.h");
     const size_t at = golden.find("kOut[");
     ASSERT_NE(at, std::string::npos);
     const size_t first = golden.find("\n  ", at) + 3;
     golden.insert(first, ints ? "1 + " : "0.5f + ");
-    prunesim::test::write_file(d + "/layernorm/golden.h", golden);
-    EXPECT_NE(build_and_run(d, "layernorm"), 0) << quant;
+    prunesim::test::write_file(d + "/" + layernorm_k + "/golden.h", golden);
+    EXPECT_NE(build_and_run(d, layernorm_k), 0) << quant;
   }
   // A GRU design exports its gate GEMM and the element-wise GRU step, golden vectors from step 1.
   const std::string g = tmp() + "/gru";
   const auto r = run_prunesim("hls export --model gru --seq 4 --out " + g);
   ASSERT_EQ(r.status, 0) << r.err;
   EXPECT_NE(prunesim::test::read_file(g + "/README.md")
-                .find("`gru_cell/`: gru.gates_rz, gru.candidate, gru.update (layer 0, step 1)"),
+                .find("`gru_cell_int/`: gru.gates_rz, gru.candidate, gru.update (layer 0, step 1)"),
             std::string::npos);
-  for (const char* k : {"gemm_sparse", "gru_cell"}) EXPECT_EQ(build_and_run(g, k), 0) << k;
+  for (const char* k : {"gemm_sparse", "gru_cell_int"}) EXPECT_EQ(build_and_run(g, k), 0) << k;
+  // The float GRU design exports the float element-wise step (gru_cell's gru_step_top).
+  const std::string gf = tmp() + "/gru_float";
+  ASSERT_EQ(run_prunesim("hls export --model gru --seq 4 --quant fp32 --out " + gf).status, 0);
+  EXPECT_EQ(build_and_run(gf, "gru_cell"), 0);
   EXPECT_EQ(run_prunesim("hls export").status, 2);
   EXPECT_EQ(run_prunesim("hls frobnicate --out /tmp/x").status, 2);
 }
@@ -311,12 +326,14 @@ TEST(Cli, FunctionalModeChecksTheDataAndLeavesTheTimingAlone) {
   EXPECT_EQ(r.status, 2);
   EXPECT_NE(r.err.find("needs integer weights of at most 8 bits"), std::string::npos) << r.err;
   // RMSNorm layers run through their own kernel on the float datapath (auto picks it: int8 has no RMSNorm).
-  r = run_prunesim("run --model gpt2 --seq 8 --decode 2 --set workload.layers=2 --set workload.norm=rmsnorm "
-                   "--set sim.functional=true");
+  r = run_prunesim(
+      "run --model gpt2 --seq 8 --decode 2 --set workload.layers=2 --set workload.norm=rmsnorm "
+      "--set sim.functional=true");
   ASSERT_EQ(r.status, 0) << r.err;
   EXPECT_NE(r.out.find("functional PASS: float kernels"), std::string::npos) << r.out;
-  r = run_prunesim("run -q --model gpt2 --seq 8 --set workload.layers=1 --set workload.norm=rmsnorm "
-                   "--set sim.functional=true --set sim.functional_numbers=int8");
+  r = run_prunesim(
+      "run -q --model gpt2 --seq 8 --set workload.layers=1 --set workload.norm=rmsnorm "
+      "--set sim.functional=true --set sim.functional_numbers=int8");
   EXPECT_EQ(r.status, 2);
   EXPECT_NE(r.err.find("RMSNorm layers"), std::string::npos) << r.err;
 }

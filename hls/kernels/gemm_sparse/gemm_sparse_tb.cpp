@@ -1,17 +1,12 @@
 // C-simulation testbench: a block-sparse tile (about half the 4 x 8 blocks kept, ragged edges) against a
 // dense triple loop over the masked matrix. Returns 0 on pass.
 #include "../common/tb_util.h"
+#include "../design.h"  // 32 x 64 by 64 x 48 tiles in 4 x 8 blocks
 #include "prunesim/hls/gemm.h"
 
 using prunesim::hls::acc_t;
 using prunesim::hls::data_t;
-
-struct GemmSparseCfg {
-  static const int max_m = 32, max_k = 64, max_n = 48, BH = 4, BW = 8, max_blocks = (48 / 4) * (64 / 8);
-  using in_t = data_t;
-  using w_t = data_t;
-  using acc_t = prunesim::hls::acc_t;
-};
+using GemmSparseCfg = DesignGemm;
 void gemm_sparse_top(const data_t x[32][64], const prunesim::hls::BlockSparse<GemmSparseCfg>& w,
                      acc_t y[32][48], int m, int k, int n);
 

@@ -1,15 +1,11 @@
-// Synthesis top: a block-sparse GEMM tile, 4 x 8 blocks (block-CSR), up to 32 x 64 by 64 x 48.
+// Synthesis top: a block-sparse GEMM tile (BCSR weights in the design's BH x BW blocks, design.h): only the
+// kept blocks are read and multiplied.
+#include "../design.h"
 #include "prunesim/hls/gemm.h"
 
-struct GemmSparseCfg {
-  static const int max_m = 32, max_k = 64, max_n = 48, BH = 4, BW = 8, max_blocks = (48 / 4) * (64 / 8);
-  using in_t = prunesim::hls::data_t;
-  using w_t = prunesim::hls::data_t;
-  using acc_t = prunesim::hls::acc_t;
-};
-
-void gemm_sparse_top(const GemmSparseCfg::in_t x[32][64], const prunesim::hls::BlockSparse<GemmSparseCfg>& w,
-                     GemmSparseCfg::acc_t y[32][48], int m, int k, int n) {
+void gemm_sparse_top(const DesignGemm::in_t x[DesignGemm::max_m][DesignGemm::max_k],
+                     const prunesim::hls::BlockSparse<DesignGemm>& w,
+                     DesignGemm::acc_t y[DesignGemm::max_m][DesignGemm::max_n], int m, int k, int n) {
 #pragma HLS INTERFACE mode = s_axilite port = return
-  prunesim::hls::gemm_block_sparse_tile<GemmSparseCfg>(x, w, y, m, k, n);
+  prunesim::hls::gemm_block_sparse_tile<DesignGemm>(x, w, y, m, k, n);
 }

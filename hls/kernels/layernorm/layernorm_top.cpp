@@ -1,8 +1,9 @@
-// Synthesis top: layernorm over rows of up to 1024.
+// Synthesis top: float layernorm of a row of up to kDModel values (design.h).
+#include "../design.h"
 #include "prunesim/hls/nonlinear.h"
 
-void layernorm_top(const float in[1024], const float gamma[1024], const float beta[1024], float out[1024],
-                   int cols) {
+void layernorm_top(const float in[kDModel], const float gamma[kDModel], const float beta[kDModel],
+                   float out[kDModel], int cols, float eps) {
 #pragma HLS INTERFACE mode = s_axilite port = return
-  prunesim::hls::layernorm_row<1024>(in, gamma, beta, out, cols, 1e-5f);
+  prunesim::hls::layernorm_row<kDModel>(in, gamma, beta, out, cols, eps);
 }

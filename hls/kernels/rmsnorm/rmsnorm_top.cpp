@@ -1,7 +1,9 @@
-// Synthesis top: RMSNorm of a row of up to 1024 values (LLaMA-style layers: no mean, no bias).
+// Synthesis top: RMSNorm of a row of up to kDModel values (LLaMA-style layers: no mean, no bias; design.h).
+#include "../design.h"
 #include "prunesim/hls/nonlinear.h"
 
-void rmsnorm_top(const float in[1024], const float gamma[1024], float out[1024], int cols) {
+void rmsnorm_top(const float in[kDModel], const float gamma[kDModel], float out[kDModel], int cols,
+                 float eps) {
 #pragma HLS INTERFACE mode = s_axilite port = return
-  prunesim::hls::rmsnorm_row<1024>(in, gamma, out, cols, 1e-6f);
+  prunesim::hls::rmsnorm_row<kDModel>(in, gamma, out, cols, eps);
 }

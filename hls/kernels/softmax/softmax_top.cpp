@@ -1,7 +1,8 @@
-// Synthesis top: max-subtracted softmax over rows of up to 256.
+// Synthesis top: float softmax of a row of up to kSoftmaxCols scores (design.h).
+#include "../design.h"
 #include "prunesim/hls/nonlinear.h"
 
-void softmax_top(const float in[256], float out[256], int cols) {
+void softmax_top(const float in[kSoftmaxCols], float out[kSoftmaxCols], int cols) {
 #pragma HLS INTERFACE mode = s_axilite port = return
-  prunesim::hls::softmax_row<256>(in, out, cols);
+  prunesim::hls::softmax_row<kSoftmaxCols>(in, out, cols);
 }

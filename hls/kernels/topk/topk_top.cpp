@@ -1,12 +1,15 @@
-// Synthesis tops: top-k of up to 256 scores by quick-select and by a bitonic network.
+// Synthesis tops: top-k of up to kTopkN token scores by quick-select or by a bitonic network with
+// kComparators parallel compare-exchanges per cycle (the token-pruning unit's P; design.h).
+#include "../design.h"
 #include "prunesim/hls/topk.h"
 
-void topk_quickselect_top(const float score[256], int n, int k, int out[256]) {
+void topk_quickselect_top(const float score[kTopkN], int n, int k, int out[kTopkN]) {
 #pragma HLS INTERFACE mode = s_axilite port = return
-  prunesim::hls::topk_quickselect<256>(score, n, k, out);
+  prunesim::hls::topk_quickselect<kTopkN>(score, n, k, out);
 }
 
-void topk_bitonic_top(const float score[256], int n, int k, int out[256]) {
+void topk_bitonic_top(const float score[kTopkN], int n, int k, int out[kTopkN]) {
 #pragma HLS INTERFACE mode = s_axilite port = return
-  prunesim::hls::topk_bitonic<256>(score, n, k, out);
+#pragma HLS ARRAY_PARTITION variable = score cyclic factor = kComparators
+  prunesim::hls::topk_bitonic<kTopkN>(score, n, k, out);
 }
