@@ -457,6 +457,14 @@ class TransformerExecutor : public FunctionalModel::Impl {
         const float eps = w_.transformer.ln_eps;
         each_row<Act, Act>(src, dst, [&](const float* in, float* out, int n, Eigen::Index) {
           hls::rmsnorm_row<kMaxRow>(in, g.data(), out, n, eps);
+          if (!capturing("rmsnorm")) return;
+          KernelCall& k = (*calls)["rmsnorm"];
+          k.where = std::string(first ? "ln1" : "ln2") + " (layer " + std::to_string(l) + ")";
+          k.scalars["cols"] = n;
+          k.arrays["in"].assign(in, in + n);
+          k.arrays["gamma"].assign(g.data(), g.data() + n);
+          k.arrays["out"].assign(out, out + n);
+          k.arrays["eps"] = {double(eps)};
         });
         return;
       }
@@ -894,9 +902,9 @@ FunctionalNumbers FunctionalModel::resolve(const workloads::Trace& t, Functional
     throw InputError(
         "sim.functional_numbers=int8 needs integer weights of at most 8 bits, 8-bit activations, "
         "an 8- or 16-bit softmax and layernorm (the integer datapath has no RMSNorm); this trace has " +
-        std::string(rms ? "RMSNorm layers, " : "") +
-        std::to_string(wbits) + "-bit weights, " + std::to_string(abits) + "-bit activations and a " +
-        std::to_string(softmax_bits) + "-bit softmax (" + t.header.get("quant") + ")");
+        std::string(rms ? "RMSNorm layers, " : "") + std::to_string(wbits) + "-bit weights, " +
+        std::to_string(abits) + "-bit activations and a " + std::to_string(softmax_bits) + "-bit softmax (" +
+        t.header.get("quant") + ")");
   if (requested == FunctionalNumbers::Auto)
     return int8_ok ? FunctionalNumbers::Int8 : FunctionalNumbers::Float;
   return requested;

@@ -188,6 +188,14 @@ Kernel layernorm_kernel(const Design& d, const KernelCall& c) {
           c.where};
 }
 
+Kernel rmsnorm_kernel(const KernelCall& c) {
+  return {"rmsnorm", "rmsnorm_top",
+          golden_header(c, "one row") + int_scalar("kCols", c.scalars.at("cols")) +
+              array("float", "kIn", c.arrays.at("in")) + array("float", "kGamma", c.arrays.at("gamma")) +
+              array("float", "kOut", c.arrays.at("out")) + array("float", "kEps", c.arrays.at("eps")),
+          c.where};
+}
+
 Kernel topk_kernel(const KernelCall& c) {
   return {"topk", "topk_bitonic_top",
           golden_header(c, "class-token scores") + int_scalar("kN", c.scalars.at("n")) +
@@ -230,7 +238,7 @@ KernelCalls capture_calls(const RunConfig& cfg, const workloads::Trace& t, bool&
   const models::TilePlan plan = models::plan_tiles(t, cfg.hw);
   for (const auto& item : plan.items) {
     f.execute(item, t.ops[item.op]);
-    if (calls.size() == 5) break;  // gemm_dense, gemm_sparse, softmax, layernorm, topk (transformers)
+    if (calls.size() == 5) break;  // gemm_dense, gemm_sparse, softmax, layernorm or rmsnorm, topk
   }
   return calls;
 }
@@ -286,6 +294,7 @@ std::vector<std::string> export_hls(const RunConfig& cfg, const workloads::Trace
   if (calls.count("gemm_sparse")) kernels.push_back(gemm_kernel(d, calls.at("gemm_sparse"), true));
   if (calls.count("softmax")) kernels.push_back(softmax_kernel(d, calls.at("softmax")));
   if (calls.count("layernorm")) kernels.push_back(layernorm_kernel(d, calls.at("layernorm")));
+  if (calls.count("rmsnorm")) kernels.push_back(rmsnorm_kernel(calls.at("rmsnorm")));
   if (calls.count("topk") && d.topk_n) kernels.push_back(topk_kernel(calls.at("topk")));
   if (calls.count("gru_cell")) kernels.push_back(gru_cell_kernel(d, calls.at("gru_cell")));
   mkdirs(out + "/include/prunesim/hls");

@@ -281,6 +281,14 @@ TEST(Cli, HlsExportWritesAProjectWhoseTestbenchesBuildAndPass) {
                 .find("`gru_cell_int/`: gru.gates_rz, gru.candidate, gru.update (layer 0, step 1)"),
             std::string::npos);
   for (const char* k : {"gemm_sparse", "gru_cell_int"}) EXPECT_EQ(build_and_run(g, k), 0) << k;
+  // A model with RMSNorm layers exports the RMSNorm kernel (float: the int8 datapath has none).
+  const std::string rn = tmp() + "/rms";
+  const auto rr = run_prunesim(
+      "hls export --model deit-tiny --set workload.layers=4 --set workload.norm=rmsnorm --out " + rn);
+  ASSERT_EQ(rr.status, 0) << rr.err;
+  EXPECT_NE(prunesim::test::read_file(rn + "/README.md").find("`rmsnorm/`: ln1 (layer 0)"),
+            std::string::npos);
+  EXPECT_EQ(build_and_run(rn, "rmsnorm"), 0);
   // The float GRU design exports the float element-wise step (gru_cell's gru_step_top).
   const std::string gf = tmp() + "/gru_float";
   ASSERT_EQ(run_prunesim("hls export --model gru --seq 4 --quant fp32 --out " + gf).status, 0);
