@@ -1,6 +1,9 @@
 // The built prunesim binary, as users run it.
 #include <gtest/gtest.h>
 
+#include <filesystem>
+#include <regex>
+
 #include <nlohmann/json.hpp>
 #include <sstream>
 
@@ -455,4 +458,18 @@ TEST(Cli, ReadmeQuickStartOutputIsWhatTheBinaryPrints) {
   const auto r = run_prunesim("run");
   ASSERT_EQ(r.status, 0) << r.err;
   EXPECT_EQ(shown, r.out);
+}
+
+TEST(Docs, ContributingNamesOnlyFilesThatExist) {
+  // The walk-through is only worth following while every file it names is where it says.
+  const std::string text = prunesim::test::read_file(prunesim::test::source_path("CONTRIBUTING.md"));
+  const std::regex path(R"(`((?:sim|models|workloads|hls|tests|traces|tools|configs)/[A-Za-z0-9_./]+)`)");
+  int checked = 0;
+  for (std::sregex_iterator it(text.begin(), text.end(), path), end; it != end; ++it) {
+    std::string p = (*it)[1];
+    if (p.find("...") != std::string::npos || p.find("NAME") != std::string::npos) continue;
+    ++checked;
+    EXPECT_TRUE(std::filesystem::exists(prunesim::test::source_path(p))) << p;
+  }
+  EXPECT_GT(checked, 30);
 }
