@@ -25,13 +25,7 @@ double DramTarget::peak_bytes_per_ns() const {
 
 DramStats DramTarget::total_stats() const {
   DramStats s;
-  for (const auto& ch : channels_) {
-    const DramStats& c = ch->stats();
-    s.reads += c.reads, s.writes += c.writes, s.row_hits += c.row_hits, s.row_misses += c.row_misses;
-    s.row_conflicts += c.row_conflicts, s.activates += c.activates, s.precharges += c.precharges;
-    s.refreshes += c.refreshes, s.bytes_read += c.bytes_read, s.bytes_written += c.bytes_written;
-    s.busy_data_cycles += c.busy_data_cycles;
-  }
+  for (const auto& ch : channels_) s += ch->stats();
   return s;
 }
 

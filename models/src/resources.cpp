@@ -20,7 +20,7 @@ uint64_t buffer_primitives(const BufferConfig& b) {
 }
 
 uint64_t pe_dsps(const PeConfig& pe, int bits) {
-  return dsps_for_macs(pe, uint64_t(pe.rows) * pe.cols, bits);
+  return dsps_for_macs(pe, pe.macs(), bits);
 }
 
 ResourceUse estimate_resources(const HwConfig& hw, int weight_bits) {

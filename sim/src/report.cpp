@@ -99,7 +99,7 @@ struct PatternRollup {
 
 std::vector<PatternRollup> pattern_rollup(const models::RunResult& r) {
   std::vector<PatternRollup> out;
-  for (const auto& [label, cap] : r.capabilities) out.push_back({label, cap});
+  for (const auto& [label, cap] : r.capabilities) out.push_back({label, cap, {}});
   for (const auto& s : r.ops)
     for (auto& p : out)
       if (p.label == s.pattern) p.work += s.weights;

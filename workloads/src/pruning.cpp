@@ -250,9 +250,9 @@ void apply_mask(Matrix& m, const PruneSpec& spec, const float* weights, Spread s
       // Fine-grained masks keep their positions (an element bitmap): what an engine can skip depends on
       // where the zeros are, not only on how many there are.
       init_grid(mask, m.rows, m.cols, 1, 1, true);
-      const uint64_t total = std::llround(double(m.rows) * m.cols * spec.density);
+      const uint64_t total = std::llround(double(m.stored_params()) * spec.density);
       if (weights) {
-        std::vector<double> s(size_t(m.rows) * m.cols);
+        std::vector<double> s(m.stored_params());
         for (size_t i = 0; i < s.size(); ++i) s[i] = std::fabs(weights[i]);
         for (uint32_t i : top_k(s, total)) keep(mask, i / m.cols, i % m.cols);
       } else {
@@ -338,7 +338,7 @@ void apply_mask(Matrix& m, const PruneSpec& spec, const float* weights, Spread s
 }
 
 std::vector<uint8_t> element_mask(const Matrix& m, const PruneSpec& spec, const float* w) {
-  std::vector<uint8_t> keep(size_t(m.rows) * m.cols, 0);
+  std::vector<uint8_t> keep(m.stored_params(), 0);
   if (m.mask.has_bitmap) {  // block masks, and fine-grained masks that carry their positions
     for (uint32_t r = 0; r < m.rows; ++r)
       for (uint32_t c = 0; c < m.cols; ++c)

@@ -140,9 +140,9 @@ uint64_t storage_bytes(const Matrix& m) {
   const uint64_t kept_blocks = m.mask.kept_blocks();
   const uint64_t block_elems = uint64_t(m.mask.block_rows) * m.mask.block_cols;
   switch (m.format) {
-    case StorageFormat::Dense: return bits_to_bytes(uint64_t(m.rows) * m.cols * value_bits);
+    case StorageFormat::Dense: return bits_to_bytes(m.stored_params() * value_bits);
     case StorageFormat::Bitmap:
-      return bits_to_bytes(m.nnz * value_bits) + bits_to_bytes(uint64_t(m.rows) * m.cols);
+      return bits_to_bytes(m.nnz * value_bits) + bits_to_bytes(m.stored_params());
     case StorageFormat::Csr:
       return bits_to_bytes(m.nnz * value_bits) + m.nnz * index_bytes(m.cols) + (uint64_t(m.rows) + 1) * 4;
     case StorageFormat::Bcsr:

@@ -81,7 +81,6 @@ class MvEngine : public ComputeEngine {
 
   GemmCost gemm(const Matrix& w, uint64_t m, uint32_t first, uint32_t last) const override {
     GemmCost g;
-    const uint32_t br = w.mask.block_rows;
     std::vector<uint64_t> work;  // cycles per input vector for each output row
     uint64_t nnz = 0;
     for (uint32_t b = first; b < last; ++b) {

@@ -44,7 +44,7 @@ class SystolicEngine : public ComputeEngine {
     if (pe_.nm_m) d += ", N:M " + std::to_string(pe_.nm_n) + ":" + std::to_string(pe_.nm_m);
     return d;
   }
-  uint64_t peak_macs_per_cycle() const override { return uint64_t(pe_.rows) * pe_.cols; }
+  uint64_t peak_macs_per_cycle() const override { return pe_.macs(); }
   double act_values_per_cycle() const override { return pe_.rows; }
   uint64_t activation_reuse(const Matrix& w) const override {
     if (w.format == StorageFormat::Dense) return std::min<uint64_t>(pe_.cols, w.rows);
@@ -67,7 +67,7 @@ class SystolicEngine : public ComputeEngine {
     uint64_t l = 0;
     if (pe_.sparse == SystolicSparsity::Block)
       l += uint64_t(pe_.cols / std::max<uint32_t>(1, std::min(pe_.group_cols, pe_.cols))) * pe_.rows * abits;
-    if (pe_.nm_m) l += uint64_t(pe_.rows) * pe_.cols * abits * ceil_div(pe_.nm_m - 1, 3);
+    if (pe_.nm_m) l += pe_.macs() * abits * ceil_div(pe_.nm_m - 1, 3);
     return l;
   }
 

@@ -35,6 +35,16 @@ struct DramStats {
   uint64_t bytes_read = 0, bytes_written = 0;
   uint64_t busy_data_cycles = 0;
   uint64_t last_done = 0;
+
+  // Sums the counters of another channel; last_done (a time, per channel) keeps the later.
+  DramStats& operator+=(const DramStats& o) {
+    reads += o.reads, writes += o.writes, row_hits += o.row_hits, row_misses += o.row_misses;
+    row_conflicts += o.row_conflicts, activates += o.activates, precharges += o.precharges;
+    refreshes += o.refreshes, bytes_read += o.bytes_read, bytes_written += o.bytes_written;
+    busy_data_cycles += o.busy_data_cycles;
+    last_done = last_done > o.last_done ? last_done : o.last_done;
+    return *this;
+  }
 };
 
 enum class DramCmd { Act, Pre, PreAll, Rd, Wr, Ref };

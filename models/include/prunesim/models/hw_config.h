@@ -39,6 +39,7 @@ struct PeConfig {
   std::string engine = "systolic";  // a name from engine_registry() (models/engine.h)
   uint32_t rows = 64;
   uint32_t cols = 64;
+  uint64_t macs() const { return uint64_t(rows) * cols; }  // MAC units of the array
   hls::Dataflow dataflow = hls::Dataflow::WeightStationary;
   bool overlap_preload = false;
   uint32_t macs_per_dsp_int8 = 2;  // two int8 MACs packed per DSP48E2 (Xilinx WP486)

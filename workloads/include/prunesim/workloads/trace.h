@@ -53,6 +53,7 @@ struct Matrix {
   uint64_t bytes = 0;  // exact storage bytes: values + indices + pointers
 
   uint64_t dense_params() const { return uint64_t(dense_rows) * dense_cols; }
+  uint64_t stored_params() const { return uint64_t(rows) * cols; }  // positions of the stored matrix
   // Kept weights in block row r, counting edge blocks at their real width/height.
   uint64_t nnz_in_block_row(uint32_t r) const;
   // Elements of the input dimension that block row r streams (kept block columns x their widths).
