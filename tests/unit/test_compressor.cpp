@@ -2,6 +2,7 @@
 
 #include "prunesim/common/error.h"
 #include "prunesim/workloads/compressor.h"
+#include "prunesim/workloads/summary.h"
 
 using namespace prunesim;
 using namespace prunesim::workloads;
@@ -176,4 +177,20 @@ TEST(Compressor, ActivationWidthsPerOpKind) {
   } catch (const InputError& e) {
     EXPECT_NE(std::string(e.what()).find("act.attention is not an op kind"), std::string::npos) << e.what();
   }
+}
+
+TEST(Compressor, HeaderNamesEachWeightWidthWhenTheyDiffer) {
+  ModelSpec m = lookup_model("gru");
+  Recipe r;
+  r.set_quant("gru_ih=int8,gru_hh=int4");
+  EXPECT_EQ(compress(m, r).header.get("quant"),
+            "gru_ih=int8,gru_hh=int4 (weights gru_hh 4b / gru_ih 8b, activations 8b, symmetric per-tensor)");
+  r.set_quant("int8");
+  EXPECT_EQ(compress(m, r).header.get("quant"), "int8 (weights 8b, activations 8b, symmetric per-tensor)");
+}
+
+TEST(Compressor, SummaryKeepsLongHeaderKeysApartFromTheirValues) {
+  Trace t = compress(lookup_model("gru"), Recipe{});
+  t.header.set("fidelity_rel_error", "0.0840852");
+  EXPECT_NE(trace_summary(t).find("  fidelity_rel_error 0.0840852\n"), std::string::npos) << trace_summary(t);
 }

@@ -96,12 +96,17 @@ void Recipe::set_quant(const std::string& text) {
       abits = bits;
     } else if (kind.rfind("act.", 0) == 0) {
       const std::string op = kind.substr(4);
-      static const std::vector<std::string> kinds = {"gemm", "matmul",   "softmax", "layernorm",
-                                                     "gelu", "residual", "eltwise"};
-      if (std::find(kinds.begin(), kinds.end(), op) == kinds.end())
-        throw InputError("--quant '" + text + "': act." + op +
-                         " is not an op kind with activations (gemm, matmul, softmax, layernorm, gelu, "
-                         "residual, eltwise)");
+      // The op kinds whose trace fields carry an activation width (trace.h OpKindInfo).
+      std::string kinds;
+      bool known = false;
+      for (const auto& k : op_kinds()) {
+        if (k.fields == OpFields::None || k.fields == OpFields::Tokens) continue;
+        kinds += (kinds.empty() ? "" : ", ") + std::string(k.name);
+        known |= op == k.name;
+      }
+      if (!known)
+        throw InputError("--quant '" + text + "': act." + op + " is not an op kind with activations (" + kinds +
+                         ")");
       abits_by_op[op] = bits;
     } else if (kind == "weights") {
       wbits = bits;
@@ -608,7 +613,20 @@ Trace compress(const ModelSpec& model, const Recipe& recipe, const ModelWeights*
   }
   std::string op_widths;
   for (const auto& [op, bits] : recipe.abits_by_op) op_widths += ", " + op + " " + std::to_string(bits) + "b";
-  h.set("quant", recipe.quant + " (weights " + std::to_string(recipe.wbits) + "b, activations " +
+  // Weight widths as the matrices have them: one figure, or one per matrix kind when they differ.
+  std::map<std::string, int> widths;
+  for (const auto& name : t.matrix_order) widths.emplace(t.matrices.at(name).kind, t.matrices.at(name).wbits);
+  std::string weight_widths = std::to_string(recipe.wbits) + "b";
+  bool mixed = false;
+  for (const auto& [kind, bits] : widths) mixed |= bits != widths.begin()->second;
+  if (mixed) {
+    weight_widths.clear();
+    for (const auto& [kind, bits] : widths)
+      weight_widths += (weight_widths.empty() ? "" : " / ") + kind + " " + std::to_string(bits) + "b";
+  } else if (!widths.empty()) {
+    weight_widths = std::to_string(widths.begin()->second) + "b";
+  }
+  h.set("quant", recipe.quant + " (weights " + weight_widths + ", activations " +
                      std::to_string(recipe.abits) + "b" + op_widths + ", symmetric per-" +
                      (recipe.per_channel ? "channel" : "tensor") + ")");
   h.set("token_policy", recipe.tokens.str());

@@ -1,5 +1,6 @@
 #include "prunesim/workloads/summary.h"
 
+#include <algorithm>
 #include <iomanip>
 #include <map>
 #include <sstream>
@@ -10,7 +11,9 @@ std::string trace_summary(const Trace& t) {
   std::ostringstream os;
   os << "trace of " << t.header.get("model", "?") << ": " << t.ops.size()
      << " ops, " << t.matrices.size() << " weight matrices, " << t.num_layers() << " layers\n";
-  for (const auto& [k, v] : t.header.entries()) os << "  " << std::left << std::setw(14) << k << v << "\n";
+  size_t width = 0;  // the longest key and a space
+  for (const auto& [k, v] : t.header.entries()) width = std::max(width, k.size() + 1);
+  for (const auto& [k, v] : t.header.entries()) os << "  " << std::left << std::setw(int(width)) << k << v << "\n";
 
   std::map<std::string, std::pair<uint64_t, uint64_t>> macs;  // kind -> (pruned, weight-dense)
   std::map<std::string, uint64_t> count;
