@@ -103,6 +103,29 @@ size_t compare_reports(const std::string& a_path, const std::string& b_path, con
     throw InputError("compare: " + (a.contains("latency") ? b_path : a_path) +
                      " is not a prunesim run report");
   size_t bad = 0;
+  // What differs between the two runs comes first: the configuration keys, then the workload.
+  if (a.contains("config") && b.contains("config") && a["config"].is_object() && b["config"].is_object()) {
+    std::vector<std::string> lines;
+    const json &ca = a["config"], &cb = b["config"];
+    for (auto it = ca.begin(); it != ca.end(); ++it) {
+      if (!cb.contains(it.key()))
+        lines.push_back(it.key() + ": " + it.value().dump() + " -> (absent)");
+      else if (cb[it.key()] != it.value())
+        lines.push_back(it.key() + ": " + it.value().dump() + " -> " + cb[it.key()].dump());
+    }
+    for (auto it = cb.begin(); it != cb.end(); ++it)
+      if (!ca.contains(it.key())) lines.push_back(it.key() + ": (absent) -> " + it.value().dump());
+    if (lines.empty()) {
+      os << "configuration: identical\n";
+    } else {
+      os << "configuration: " << lines.size() << (lines.size() == 1 ? " key differs" : " keys differ")
+         << "\n";
+      for (const auto& l : lines) os << "  " << l << "\n";
+    }
+  }
+  const json::json_pointer sha("/workload/trace_sha256");
+  if (a.contains(sha) && b.contains(sha))
+    os << "workload: " << (a.at(sha) == b.at(sha) ? "the same trace" : "different traces") << "\n\n";
   os << std::left << std::setw(14) << "metric" << std::right << std::setw(20) << "base" << std::setw(20)
      << "new" << std::setw(14) << "change" << std::setw(10) << "tol"
      << "\n";

@@ -172,6 +172,22 @@ TEST(Compare, FlagsAPlantedLatencyChangeAndPassesAnIdenticalPair) {
   EXPECT_EQ(r.status, 2);
 }
 
+TEST(Compare, SaysWhichConfigurationKeysDifferBeforeTheMetrics) {
+  const std::string d = prunesim::test::temp_dir();
+  ASSERT_EQ(run_prunesim("run -q --json " + d + "/a.json").status, 0);
+  ASSERT_EQ(run_prunesim("run -q --set ddr.tRCD=17 --set pe.rows=32 --json " + d + "/b.json").status, 0);
+  auto r = run_prunesim("compare " + d + "/a.json " + d +
+                        "/b.json --tol latency=100%,energy=100%,utilization=100%");
+  EXPECT_NE(
+      r.out.find("configuration: 2 keys differ\n  ddr.tRCD: \"16\" -> \"17\"\n  pe.rows: \"64\" -> \"32\"\n"),
+      std::string::npos)
+      << r.out;
+  EXPECT_LT(r.out.find("configuration:"), r.out.find("metric"));
+  EXPECT_NE(r.out.find("workload: the same trace"), std::string::npos);
+  r = run_prunesim("compare " + d + "/a.json " + d + "/a.json");
+  EXPECT_NE(r.out.find("configuration: identical"), std::string::npos) << r.out;
+}
+
 TEST(Compare, SweepsAreComparedPointByPointByConfigurationHash) {
   const std::string d = prunesim::test::temp_dir();
   ASSERT_EQ(run_prunesim("sweep --out " + d + "/a --grid pe.rows=16,32").status, 0);
