@@ -35,6 +35,7 @@ const char* kUsage =
     "  run       simulate a workload on a design and report latency, energy, traffic, resources\n"
     "  compress  prune and quantize a model and write its workload trace\n"
     "  inspect   summarise a trace: ops, MACs, bytes, densities, tokens per layer\n"
+    "  models    list the model zoo: dimensions, dense weights and where they come from\n"
     "  ddr       run the DRAM model alone on a request trace\n"
     "  sweep     run a design space, one process per point, with the Pareto front marked\n"
     "  compare   compare two reports or two sweeps against tolerances (exit 1 beyond them)\n"
@@ -329,6 +330,40 @@ int cmd_sweep(const std::vector<std::string>& args) {
   return 0;
 }
 
+int cmd_models(const std::vector<std::string>& args) {
+  po::options_description d(
+      "prunesim models\n\nThe models --model accepts, with their dimensions (seq: tokens or time "
+      "steps by default) and the dense weights the compressor builds for them.\n\nOptions");
+  d.add_options()("help,h", "show this help");
+  auto vm = parse(args, d);
+  if (vm.count("help")) return std::cout << d << "\n", 0;
+  std::cout << std::left << std::setw(13) << "model" << std::setw(9) << "family" << std::right << std::setw(7)
+            << "layers" << std::setw(8) << "d_model" << std::setw(7) << "heads" << std::setw(7) << "mlp"
+            << std::setw(6) << "seq" << std::setw(11) << "weights"
+            << "  source\n";
+  for (const auto& name : workloads::known_models()) {
+    const workloads::ModelSpec m = workloads::lookup_model(name);
+    uint64_t weights = 0;  // every matrix of the unpruned trace: layers, embeddings and heads
+    workloads::Recipe dense;
+    dense.tokens.layers.clear();
+    for (const auto& [n, w] : workloads::compress(m, dense).matrices) weights += w.dense_params();
+    const bool gru = m.family == workloads::Family::Gru;
+    std::ostringstream params;
+    params << std::fixed << std::setprecision(1) << double(weights) / 1e6 << " M";
+    std::cout << std::left << std::setw(13) << name << std::setw(9) << workloads::family_name(m.family)
+              << std::right << std::setw(7) << m.layers << std::setw(8) << (gru ? m.gru_hidden : m.d_model)
+              << std::setw(7) << (gru ? std::string("-") : std::to_string(m.heads)) << std::setw(7)
+              << (gru ? std::string("-") : std::to_string(m.mlp)) << std::setw(6) << m.seq << std::setw(11)
+              << params.str() << "  " << m.source << "\n";
+  }
+  std::cout
+      << "\nweights: the matrices the accelerator multiplies (layers, patch embedding, heads; "
+         "token-embedding "
+         "lookups are not counted). GRU rows give the hidden size as d_model. Any dimension can be changed "
+         "with --set workload.KEY (layers, d_model, heads, mlp, seq, gru_input, gru_hidden, norm).\n";
+  return 0;
+}
+
 int cmd_compare(const std::vector<std::string>& args) {
   po::options_description d(
       "prunesim compare BASE NEW [--tol METRIC=PCT,...]\n\nCompare two run reports (JSON) or "
@@ -444,6 +479,7 @@ int run_cli(int argc, char** argv) {
     if (cmd == "run") return cmd_run(args);
     if (cmd == "compress") return cmd_compress(args);
     if (cmd == "inspect") return cmd_inspect(args);
+    if (cmd == "models") return cmd_models(args);
     if (cmd == "ddr") return cmd_ddr(args);
     if (cmd == "sweep") return cmd_sweep(args);
     if (cmd == "compare") return cmd_compare(args);

@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "prunesim/workloads/model_zoo.h"
 #include "prunesim/workloads/rng.h"
 #include "prunesim/workloads/safetensors.h"
 #include "test_util.h"
@@ -472,4 +473,18 @@ TEST(Docs, ContributingNamesOnlyFilesThatExist) {
     EXPECT_TRUE(std::filesystem::exists(prunesim::test::source_path(p))) << p;
   }
   EXPECT_GT(checked, 30);
+}
+
+TEST(Cli, ModelsListsTheZooWithDimensionsWeightsAndSources) {
+  const auto r = run_prunesim("models");
+  ASSERT_EQ(r.status, 0) << r.err;
+  for (const auto& name : prunesim::workloads::known_models())
+    EXPECT_NE(r.out.find("\n" + name + " "), std::string::npos) << name;
+  // DeiT-S as Touvron et al. give it: 12 layers of 384 with 6 heads, 22 M parameters (Table 1).
+  EXPECT_NE(
+      r.out.find("deit-small   vision        12     384      6   1536   197     21.9 M  Touvron et al. 2021"),
+      std::string::npos)
+      << r.out;
+  EXPECT_EQ(r.out.find("  \n"), std::string::npos);  // every model has a source
+  EXPECT_EQ(run_prunesim("models --frobnicate").status, 2);
 }

@@ -57,23 +57,38 @@ const std::map<std::string, ModelSpec>& zoo() {
   static const std::map<std::string, ModelSpec> models = [] {
     std::map<std::string, ModelSpec> z;
     auto add = [&z](ModelSpec m) { z[m.name] = m; };
-    add(encoder("bert-base", 12, 768, 12, 3072));
-    add(encoder("bert-large", 24, 1024, 16, 4096));
+    auto cite = [](ModelSpec m, const char* source) {
+      m.source = source;
+      return m;
+    };
+    add(cite(encoder("bert-base", 12, 768, 12, 3072),
+             "Devlin et al. 2019, BERT (arXiv:1810.04805): BERT-BASE"));
+    add(cite(encoder("bert-large", 24, 1024, 16, 4096),
+             "Devlin et al. 2019, BERT (arXiv:1810.04805): BERT-LARGE"));
     {
-      ModelSpec t = encoder("tinybert-4", 4, 312, 12, 1200);
+      ModelSpec t = cite(encoder("tinybert-4", 4, 312, 12, 1200),
+                         "Jiao et al. 2020, TinyBERT (arXiv:1909.10351): TinyBERT-4");
       t.head_dim = 26;  // 312 / 12
       add(t);
     }
-    add(decoder("gpt2", 12, 768, 12));
-    add(decoder("gpt2-medium", 24, 1024, 16));
+    add(cite(decoder("gpt2", 12, 768, 12),
+             "Radford et al. 2019, GPT-2 (117M); heads as the released config"));
+    add(cite(decoder("gpt2-medium", 24, 1024, 16),
+             "Radford et al. 2019, GPT-2 (345M); heads as the released config"));
     // DeiT models as published: class token only; distilled variants add one token (198).
-    add(vision("deit-tiny", 192, 3, 1));
-    add(vision("deit-small", 384, 6, 1));
-    add(vision("deit-base", 768, 12, 1));
-    add(vision("vit-base-16", 768, 12, 1));
+    add(cite(vision("deit-tiny", 192, 3, 1),
+             "Touvron et al. 2021, DeiT (arXiv:2012.12877) Table 1: DeiT-Ti"));
+    add(cite(vision("deit-small", 384, 6, 1),
+             "Touvron et al. 2021, DeiT (arXiv:2012.12877) Table 1: DeiT-S"));
+    add(cite(vision("deit-base", 768, 12, 1),
+             "Touvron et al. 2021, DeiT (arXiv:2012.12877) Table 1: DeiT-B"));
+    add(cite(vision("vit-base-16", 768, 12, 1),
+             "Dosovitskiy et al. 2021, ViT (arXiv:2010.11929) Table 1: ViT-Base, 16x16 patches"));
     {
       ModelSpec g;
       g.name = "gru";
+      g.source =
+          "prunesim's GRU benchmark shape (2 x 256 hidden, 64 inputs, 100 steps), not a published model";
       g.family = Family::Gru;
       g.layers = 2;
       g.gru_input = 64;

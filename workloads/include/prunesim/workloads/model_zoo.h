@@ -11,6 +11,7 @@ enum class Family { Encoder, Decoder, Vision, Gru };
 
 struct ModelSpec {
   std::string name;
+  std::string source;  // where the dimensions come from (zoo models)
   Family family = Family::Vision;
   uint32_t layers = 0;
   uint32_t d_model = 0;
