@@ -113,3 +113,19 @@ TEST(Pruning, BadSpecsAreClearErrors) {
     }
   }
 }
+
+TEST(Pruning, SpecNumbersBeyondTheirLimitsAreRefusedNotWrapped) {
+  // 4294967296 once wrapped to a zero block side and divided by it (SIGFPE); 2^32 + 2 : 2^32 + 4 became 2:4.
+  for (const char* bad :
+       {"block:4294967296x16:0.5", "block:16x4294967296:0.5", "rowbalanced:1000000000x16:0.25",
+        "nm:4294967298:4294967300", "block:99999999999999999999x16:0.5", "hier:0x16:0.5:0.5"}) {
+    try {
+      parse_prune_spec(bad);
+      ADD_FAILURE() << "accepted " << bad;
+    } catch (const InputError& e) {
+      EXPECT_NE(std::string(e.what()).find("must be an integer in [1, "), std::string::npos) << e.what();
+    }
+  }
+  EXPECT_EQ(parse_prune_spec("block:65536x1:0.5").block_rows, 65536u);
+  EXPECT_EQ(parse_prune_spec("nm:2:4").m, 4u);
+}

@@ -261,3 +261,29 @@ TEST(Trace, RmsNormLayersAreTheirOwnKindWithTheNormRolesAndRoundTrip) {
   EXPECT_EQ(to_text(from_text(to_text(t))), to_text(t));
   EXPECT_NE(to_text(t).find("kind=rmsnorm name=ln1 count=1 rows=197 cols=192"), std::string::npos);
 }
+
+TEST(Trace, NumbersThatDoNotFitTheirFieldsAreRefusedNotWrapped) {
+  // rows=4294967328 once read as 32; counts past 32 bits once escaped as a library exception.
+  auto error_for = [](const std::string& from, const std::string& to) {
+    std::string text = kOneGemm;
+    const size_t at = text.find(from);
+    EXPECT_NE(at, std::string::npos) << from;
+    text.replace(at, from.size(), to);
+    try {
+      from_text(text);
+    } catch (const InputError& e) {
+      return std::string(e.what());
+    }
+    return std::string("accepted");
+  };
+  EXPECT_NE(error_for("rows=32", "rows=4294967328").find("rows=4294967328: out of range"), std::string::npos);
+  EXPECT_NE(error_for("m=10", "m=99999999999999999999999").find("m=99999999999999999999999: out of range"),
+            std::string::npos);
+  EXPECT_NE(error_for("layer=0 kind=gemm", "layer=-7 kind=gemm").find("expected -1 or a layer index"),
+            std::string::npos);
+  EXPECT_NE(error_for("block=16x16", "block=4294967312x16").find("expected RxC with sides from 1"),
+            std::string::npos);
+  EXPECT_NE(error_for("block=16x16", "block=-16x16").find("expected RxC"), std::string::npos);
+  EXPECT_NE(error_for("abits=8", "abits=4294967304").find("out of range"), std::string::npos);
+  EXPECT_NE(error_for("abits=8", "abits=4294967295").find("abits must be in [1, 32]"), std::string::npos);
+}

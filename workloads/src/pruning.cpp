@@ -62,17 +62,27 @@ double parse_density(const std::string& text, const std::string& v) {
   return d;
 }
 
-uint32_t parse_positive(const std::string& text, const std::string& v, const char* what) {
-  if (v.empty() || v.find_first_not_of("0123456789") != std::string::npos || std::stoul(v) == 0)
-    throw InputError("prune spec '" + text + "': " + what + " '" + v + "' must be a positive integer");
-  return uint32_t(std::stoul(v));
+// Limits that keep a spec meaningful and its masks bounded: no weight matrix of a transformer or GRU is wider
+// than 65,536, and N:M hardware groups are short (2:4, 4:8; 1,024 leaves room).
+constexpr uint64_t kMaxBlockSide = 65536, kMaxNmGroup = 1024;
+
+// Digits only, 1..max, no wrap-around.
+uint32_t parse_positive(const std::string& text, const std::string& v, const char* what, uint64_t max) {
+  uint64_t x = 0;
+  bool ok = !v.empty() && v.size() <= 10;
+  for (char c : v) ok = ok && c >= '0' && c <= '9';
+  if (ok) x = std::stoull(v);
+  if (!ok || x == 0 || x > max)
+    throw InputError("prune spec '" + text + "': " + what + " '" + v + "' must be an integer in [1, " +
+                     std::to_string(max) + "]");
+  return uint32_t(x);
 }
 
 void parse_block(const std::string& text, const std::string& v, PruneSpec& s) {
   auto parts = split(v, 'x');
   if (parts.size() != 2) throw InputError("prune spec '" + text + "': block size '" + v + "' must be RxC");
-  s.block_rows = parse_positive(text, parts[0], "block rows");
-  s.block_cols = parse_positive(text, parts[1], "block cols");
+  s.block_rows = parse_positive(text, parts[0], "block rows", kMaxBlockSide);
+  s.block_cols = parse_positive(text, parts[1], "block cols", kMaxBlockSide);
 }
 
 // Splits `total` kept units over `rows` rows of `cap` units each, exactly.
@@ -154,7 +164,8 @@ std::vector<uint32_t> top_k(const std::vector<double>& score, uint64_t k) {
 }
 
 std::vector<double> block_scores(const Matrix& m, const float* w, uint32_t br, uint32_t bc, bool l2) {
-  const uint32_t gr = (m.rows + br - 1) / br, gc = (m.cols + bc - 1) / bc;
+  const uint32_t gr = uint32_t((uint64_t(m.rows) + br - 1) / br),
+                 gc = uint32_t((uint64_t(m.cols) + bc - 1) / bc);
   std::vector<double> s(size_t(gr) * gc, 0.0);
   for (uint32_t r = 0; r < m.rows; ++r)
     for (uint32_t c = 0; c < m.cols; ++c) {
@@ -167,8 +178,8 @@ std::vector<double> block_scores(const Matrix& m, const float* w, uint32_t br, u
 void init_grid(BlockMask& mask, uint32_t rows, uint32_t cols, uint32_t br, uint32_t bc, bool bitmap) {
   mask.block_rows = br;
   mask.block_cols = bc;
-  mask.grid_rows = (rows + br - 1) / br;
-  mask.grid_cols = (cols + bc - 1) / bc;
+  mask.grid_rows = uint32_t((uint64_t(rows) + br - 1) / br);
+  mask.grid_cols = uint32_t((uint64_t(cols) + bc - 1) / bc);
   mask.has_bitmap = bitmap;
   mask.kept_per_row.assign(mask.grid_rows, 0);
   mask.bits.assign(bitmap ? size_t(mask.grid_rows) * mask.words_per_row() : 0, 0);
@@ -223,8 +234,8 @@ PruneSpec parse_prune_spec(const std::string& text) {
   } else if (m == "nm") {
     want(3, "nm:N:M");
     s.method = PruneMethod::NM;
-    s.n = parse_positive(text, p[1], "N");
-    s.m = parse_positive(text, p[2], "M");
+    s.n = parse_positive(text, p[1], "N", kMaxNmGroup);
+    s.m = parse_positive(text, p[2], "M", kMaxNmGroup);
     if (s.n > s.m) throw InputError("prune spec '" + text + "': N must not exceed M");
     s.density = double(s.n) / s.m;
   } else {

@@ -141,8 +141,7 @@ uint64_t storage_bytes(const Matrix& m) {
   const uint64_t block_elems = uint64_t(m.mask.block_rows) * m.mask.block_cols;
   switch (m.format) {
     case StorageFormat::Dense: return bits_to_bytes(m.stored_params() * value_bits);
-    case StorageFormat::Bitmap:
-      return bits_to_bytes(m.nnz * value_bits) + bits_to_bytes(m.stored_params());
+    case StorageFormat::Bitmap: return bits_to_bytes(m.nnz * value_bits) + bits_to_bytes(m.stored_params());
     case StorageFormat::Csr:
       return bits_to_bytes(m.nnz * value_bits) + m.nnz * index_bytes(m.cols) + (uint64_t(m.rows) + 1) * 4;
     case StorageFormat::Bcsr:
@@ -434,6 +433,13 @@ class FieldTaker {
   std::string str_or(const std::string& key, const std::string& def) { return has(key) ? str(key) : def; }
   bool has(const std::string& key) const { return f_.kv.count(key) != 0; }
   uint64_t u64(const std::string& key) { return to_u64(key, str(key)); }
+  // Fields held in 32 bits (dimensions, counts, widths): a larger value is refused, never wrapped.
+  uint32_t u32(const std::string& key) { return to_u32(key, str(key)); }
+  int layer(const std::string& key) {
+    const int64_t v = i64(key);
+    if (v < -1 || v > INT32_MAX) r_.fail(key + "=" + std::to_string(v) + ": expected -1 or a layer index");
+    return int(v);
+  }
   uint64_t u64_or(const std::string& key, uint64_t def) { return has(key) ? u64(key) : def; }
   int64_t i64(const std::string& key) {
     std::string v = str(key);
@@ -450,7 +456,7 @@ class FieldTaker {
     std::vector<uint32_t> out;
     std::string v = str(key), item;
     std::istringstream ss(v);
-    while (std::getline(ss, item, ',')) out.push_back(uint32_t(to_u64(key, item)));
+    while (std::getline(ss, item, ',')) out.push_back(to_u32(key, item));
     return out;
   }
   // Every key must have been consumed: unknown keys are errors.
@@ -459,6 +465,12 @@ class FieldTaker {
   }
 
  private:
+  uint32_t to_u32(const std::string& key, const std::string& v) {
+    const uint64_t x = to_u64(key, v);
+    if (x > UINT32_MAX)
+      r_.fail(key + "=" + v + ": out of range (at most " + std::to_string(UINT32_MAX) + ")");
+    return uint32_t(x);
+  }
   uint64_t to_u64(const std::string& key, const std::string& v) {
     if (v.empty() || v.find_first_not_of("0123456789") != std::string::npos)
       r_.fail(key + "=" + v + ": expected a non-negative integer");
@@ -507,22 +519,27 @@ Matrix read_matrix(Fields& f, LineReader& lr) {
   Matrix m;
   m.name = ft.str("name");
   m.kind = ft.str("kind");
-  m.layer = int(ft.i64("layer"));
-  m.rows = uint32_t(ft.u64("rows"));
-  m.cols = uint32_t(ft.u64("cols"));
-  m.dense_rows = uint32_t(ft.u64("dense_rows"));
-  m.dense_cols = uint32_t(ft.u64("dense_cols"));
-  m.wbits = int(ft.u64("wbits"));
+  m.layer = ft.layer("layer");
+  m.rows = ft.u32("rows");
+  m.cols = ft.u32("cols");
+  m.dense_rows = ft.u32("dense_rows");
+  m.dense_cols = ft.u32("dense_cols");
+  m.wbits = int(ft.u32("wbits"));
   try {
     m.format = parse_format(ft.str("format"));
   } catch (const InputError& e) {
     lr.fail(e.what());
   }
   std::string block = ft.str("block");
-  unsigned br = 0, bc = 0;
-  char x = 0;
-  std::istringstream bs(block);
-  if (!(bs >> br >> x >> bc) || x != 'x' || br == 0 || bc == 0) lr.fail("block=" + block + ": expected RxC");
+  const size_t cross = block.find('x');
+  auto side = [&](const std::string& v) -> uint32_t {
+    if (v.empty() || v.size() > 10 || v.find_first_not_of("0123456789") != std::string::npos ||
+        std::stoull(v) == 0 || std::stoull(v) > UINT32_MAX)
+      lr.fail("block=" + block + ": expected RxC with sides from 1 to " + std::to_string(UINT32_MAX));
+    return uint32_t(std::stoull(v));
+  };
+  if (cross == std::string::npos) lr.fail("block=" + block + ": expected RxC");
+  const uint32_t br = side(block.substr(0, cross)), bc = side(block.substr(cross + 1));
   m.pattern = ft.str_or("pattern", "");
   m.nnz = ft.u64("nnz");
   m.bytes = ft.u64("bytes");
@@ -550,8 +567,8 @@ Matrix read_matrix(Fields& f, LineReader& lr) {
     lr.fail("matrix " + m.name + ": a dense matrix has block=1x" + std::to_string(m.cols));
   m.mask.block_rows = br;
   m.mask.block_cols = bc;
-  m.mask.grid_rows = (m.rows + br - 1) / br;
-  m.mask.grid_cols = (m.cols + bc - 1) / bc;
+  m.mask.grid_rows = uint32_t((uint64_t(m.rows) + br - 1) / br);
+  m.mask.grid_cols = uint32_t((uint64_t(m.cols) + bc - 1) / bc);
   m.mask.has_bitmap = enc == "bitmap";
   std::string line;
   if (enc == "none") {
@@ -578,9 +595,11 @@ Matrix read_matrix(Fields& f, LineReader& lr) {
     std::istringstream ls(list);
     std::string item;
     while (std::getline(ls, item, ',')) {
-      if (item.empty() || item.find_first_not_of("0123456789") != std::string::npos)
-        lr.fail("counts: '" + item + "' is not a non-negative integer");
-      m.mask.kept_per_row.push_back(uint32_t(std::stoul(item)));
+      if (item.empty() || item.size() > 10 || item.find_first_not_of("0123456789") != std::string::npos ||
+          std::stoull(item) > m.mask.grid_cols)
+        lr.fail("counts: '" + item + "' is not a count of kept blocks (0 to " +
+                std::to_string(m.mask.grid_cols) + ")");
+      m.mask.kept_per_row.push_back(uint32_t(std::stoull(item)));
     }
     if (m.mask.kept_per_row.size() != m.mask.grid_rows)
       lr.fail("counts: expected " + std::to_string(m.mask.grid_rows) + " values (one per block row), got " +
@@ -604,8 +623,8 @@ Matrix read_matrix(Fields& f, LineReader& lr) {
 Op read_op(Fields& f, const Trace& t, const LineReader& lr) {
   FieldTaker ft(f, lr);
   Op op;
-  op.id = uint32_t(ft.u64("id"));
-  op.layer = int(ft.i64("layer"));
+  op.id = ft.u32("id");
+  op.layer = ft.layer("layer");
   try {
     op.kind = parse_op_kind(ft.str("kind"));
   } catch (const InputError& e) {
@@ -617,7 +636,7 @@ Op read_op(Fields& f, const Trace& t, const LineReader& lr) {
     case OpFields::Gemm: {
       op.m = ft.u64("m");
       op.weight = ft.str("weight");
-      op.abits = int(ft.u64("abits"));
+      op.abits = int(ft.u32("abits"));
       auto it = t.matrices.find(op.weight);
       if (it == t.matrices.end())
         lr.fail("op " + std::to_string(op.id) + ": no matrix named '" + op.weight + "'");
@@ -626,25 +645,25 @@ Op read_op(Fields& f, const Trace& t, const LineReader& lr) {
       break;
     }
     case OpFields::Matmul:
-      op.count = uint32_t(ft.u64("count"));
+      op.count = ft.u32("count");
       op.m = ft.u64("m");
       op.k = ft.u64("k");
       op.n = ft.u64("n");
-      op.abits = int(ft.u64("abits"));
+      op.abits = int(ft.u32("abits"));
       break;
     case OpFields::Rows:
-      op.count = uint32_t(ft.u64("count"));
+      op.count = ft.u32("count");
       op.rows = ft.u64("rows");
       op.cols = ft.u64("cols");
-      op.abits = int(ft.u64("abits"));
+      op.abits = int(ft.u32("abits"));
       break;
     case OpFields::FuncElems: op.func = ft.str("func"); [[fallthrough]];
     case OpFields::Elems:
       op.elems = ft.u64("elems");
-      op.abits = int(ft.u64("abits"));
+      op.abits = int(ft.u32("abits"));
       break;
     case OpFields::Tokens:
-      op.heads = uint32_t(ft.u64("heads"));
+      op.heads = ft.u32("heads");
       op.fused = ft.u64("fused") != 0;
       op.tokens_in = ft.list("tokens_in");
       op.tokens_kept = ft.list("tokens_kept");
