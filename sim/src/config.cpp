@@ -2,8 +2,10 @@
 
 #include <boost/program_options.hpp>
 #include <cmath>
+#include <filesystem>
 #include <fstream>
 #include <iomanip>
+#include <iterator>
 #include <sstream>
 
 #include "prunesim/common/error.h"
@@ -41,24 +43,50 @@ std::string trim(const std::string& s) {
   return a == std::string::npos ? "" : s.substr(a, b - a + 1);
 }
 
-// Where each key sits in an INI file, so errors can name file:line (Boost reports no line numbers).
-std::map<std::string, size_t> key_lines(const std::string& path) {
+// An INI file checked line by line before Boost reads it, since Boost reports no line numbers: every line is
+// a comment, a `[section]` header or `key = value`, no key is set twice, and the text is text. A UTF-8 byte
+// order mark (as Windows editors write) is dropped. `lines` says where each key sits, for later errors.
+struct IniFile {
+  std::string text;
   std::map<std::string, size_t> lines;
-  std::ifstream is(path);
+};
+
+IniFile read_ini(const std::string& path) {
+  std::error_code ec;
+  if (!std::filesystem::exists(path, ec)) throw InputError(path + ": cannot open config file (no such file)");
+  if (!std::filesystem::is_regular_file(path, ec))
+    throw InputError(path + ": not a config file (expected an INI file, got a directory or device)");
+  std::ifstream is(path, std::ios::binary);
+  if (!is) throw InputError(path + ": cannot open config file");
+  IniFile f;
+  f.text.assign(std::istreambuf_iterator<char>(is), std::istreambuf_iterator<char>());
+  if (f.text.compare(0, 3, "\xEF\xBB\xBF") == 0) f.text.erase(0, 3);
+  std::istringstream ls(f.text);
   std::string line, section;
-  for (size_t n = 1; std::getline(is, line); ++n) {
+  for (size_t n = 1; std::getline(ls, line); ++n) {
+    const std::string at = where(path, n) + ": ";
+    for (unsigned char c : line)
+      if (c < 0x20 && c != '\t' && c != '\r')
+        throw InputError(at + "binary content (byte " + std::to_string(c) + ")");
     line = trim(line);
     if (line.empty() || line[0] == '#' || line[0] == ';') continue;
-    if (line.front() == '[' && line.back() == ']') {
+    if (line.front() == '[') {
+      if (line.back() != ']' || trim(line.substr(1, line.size() - 2)).empty())
+        throw InputError(at + "section header '" + line + "' is not of the form [name]");
       section = trim(line.substr(1, line.size() - 2));
       continue;
     }
     const size_t eq = line.find('=');
-    if (eq == std::string::npos) continue;
-    const std::string key = trim(line.substr(0, eq));
-    lines[section.empty() ? key : section + "." + key] = n;
+    if (eq == std::string::npos || trim(line.substr(0, eq)).empty())
+      throw InputError(at + "expected key = value, got '" + line + "'");
+    const std::string key =
+        section.empty() ? trim(line.substr(0, eq)) : section + "." + trim(line.substr(0, eq));
+    const auto [it, fresh] = f.lines.emplace(key, n);
+    if (!fresh)
+      throw InputError(at + "key '" + key + "' is set twice in this file (first at line " +
+                       std::to_string(it->second) + ")");
   }
-  return lines;
+  return f;
 }
 
 struct Assignment {
@@ -339,9 +367,10 @@ void ConfigSchema::add_workload_keys() {
   u32(
       "mlp", [](WorkloadConfig& w) -> uint32_t& { return w.mlp; }, 0, 1 << 20,
       "MLP hidden size (0: model's)");
-  choice("norm", [](WorkloadConfig& w) -> std::string& { return w.norm; }, {"model", "layernorm", "rmsnorm"},
-         "normalisation layers of a transformer: the model's own, LayerNorm, or RMSNorm (LLaMA-style: no mean, "
-         "no bias)");
+  choice(
+      "norm", [](WorkloadConfig& w) -> std::string& { return w.norm; }, {"model", "layernorm", "rmsnorm"},
+      "normalisation layers of a transformer: the model's own, LayerNorm, or RMSNorm (LLaMA-style: no mean, "
+      "no bias)");
   real(
       "token_threshold", [](WorkloadConfig& w) -> double& { return w.token_threshold; }, 1e-6, 1e6,
       "threshold mode: multiple of the mean class attention a token needs");
@@ -382,9 +411,9 @@ RunConfig ConfigSchema::resolve(const std::vector<std::string>& files,
   for (const auto& k : keys_) desc.add_options()(k.name.c_str(), po::value<std::string>());
   std::vector<Assignment> assigns;
   for (const auto& path : files) {
-    std::ifstream is(path);
-    if (!is) throw InputError(path + ": cannot open config file");
-    const auto lines = key_lines(path);
+    const IniFile ini = read_ini(path);
+    std::istringstream is(ini.text);
+    const auto& lines = ini.lines;
     auto at = [&](const std::string& key) {
       auto it = lines.find(key);
       return where(path, it == lines.end() ? 0 : it->second);

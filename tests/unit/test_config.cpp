@@ -162,3 +162,20 @@ TEST(Config, EnumNamesComeFromOneTableEach) {
   round_trip(workloads::TokenPolicy::Mode{});
   EXPECT_EQ(enum_names<models::AddressMapping>().size(), 4u);  // bank_group_interleaved included
 }
+
+TEST(Config, IniSyntaxErrorsNameTheLineAndByteOrderMarksAreAccepted) {
+  const std::string d = test::temp_dir();
+  test::write_file(d + "/open.ini", "# x\n[pe\nrows = 8\n");
+  EXPECT_EQ(error_of({d + "/open.ini"}, {}),
+            d + "/open.ini:2: section header '[pe' is not of the form [name]");
+  test::write_file(d + "/noeq.ini", "[pe]\nrows 64\n");
+  EXPECT_EQ(error_of({d + "/noeq.ini"}, {}), d + "/noeq.ini:2: expected key = value, got 'rows 64'");
+  test::write_file(d + "/twice.ini", "[pe]\nrows = 8\ncols = 8\nrows = 16\n");
+  EXPECT_EQ(error_of({d + "/twice.ini"}, {}),
+            d + "/twice.ini:4: key 'pe.rows' is set twice in this file (first at line 2)");
+  test::write_file(d + "/bin.ini", std::string("[pe]\nrows = 8\0\x01", 14));
+  EXPECT_NE(error_of({d + "/bin.ini"}, {}).find("bin.ini:2: binary content"), std::string::npos);
+  EXPECT_NE(error_of({d}, {}).find("not a config file"), std::string::npos);  // a directory is not a config
+  test::write_file(d + "/bom.ini", "\xEF\xBB\xBF[pe]\nrows = 8\n");
+  EXPECT_EQ(ConfigSchema().resolve({d + "/bom.ini"}, {}).hw.pe.rows, 8u);
+}
