@@ -88,10 +88,11 @@ unsigned int ComputeUnit::transport_dbg(tlm::tlm_generic_payload& tx) {
   return n;
 }
 
-uint64_t ComputeUnit::act_access(tlm::tlm_command cmd, uint64_t bytes, uint64_t window,
-                                 const sc_core::sc_time& start) {
+template <class Socket>
+uint64_t ComputeUnit::access(Socket& port, tlm::tlm_command cmd, uint64_t addr, uint64_t bytes,
+                             uint64_t window, const sc_core::sc_time& start) {
   sc_core::sc_time t = start;
-  buffer_access(to_act_buffer, cmd, 0, bytes, window, t);
+  buffer_access(port, cmd, addr, bytes, window, t);
   return time_to_cycles(t - start, cycle_ns_);
 }
 
@@ -145,12 +146,9 @@ uint64_t PeArray::run(const WorkDescriptor&, const WorkItem& item, const Op& op,
         uint64_t(std::ceil(double(cycles) * engine_.act_values_per_cycle() * std::ceil(op.abits / 8.0)));
     uint64_t port = act_access(tlm::TLM_READ_COMMAND, feed, std::min(x_bytes, act_window_), delay);
     port = std::max(port, act_access(tlm::TLM_WRITE_COMMAND, s.onchip_write_bytes, act_window_, delay));
-    if (item.weight_bytes) {
-      sc_core::sc_time t = delay;
-      buffer_access(to_weight_buffer, tlm::TLM_READ_COMMAND, item.weight_buffer_addr, item.weight_bytes,
-                    weight_slot_, t);
-      port = std::max(port, time_to_cycles(t - delay, cycle_ns_));
-    }
+    if (item.weight_bytes)
+      port = std::max(port, access(to_weight_buffer, tlm::TLM_READ_COMMAND, item.weight_buffer_addr,
+                                   item.weight_bytes, weight_slot_, delay));
     if (port > cycles) s.stall_ports += port - cycles, cycles = port;
   }
   s.busy_cycles = cycles;

@@ -55,8 +55,7 @@ void Controller::publish_in_flight() {
 
 uint64_t Controller::now_cycles() const {
   // This thread's own time: the kernel's plus what it has run ahead within the quantum.
-  return uint64_t(
-      std::llround((sc_core::sc_time_stamp() + qk_.get_local_time()).to_seconds() * 1e9 / hw_.cycle_ns()));
+  return time_to_cycles(sc_core::sc_time_stamp() + qk_.get_local_time(), hw_.cycle_ns());
 }
 
 void Controller::transfer(tlm_utils::simple_initiator_socket<Controller>& s, DmaDescriptor d,
@@ -93,7 +92,8 @@ void Controller::loader() {
     if (!item.read_bytes) continue;
     free_slots_.wait();
     sc_core::sc_time local = sc_core::SC_ZERO_TIME;
-    transfer(to_dma_load, {false, item.read_addr, item.read_bytes, item.read_weight_bytes, item.weight_buffer_addr},
+    transfer(to_dma_load,
+             {false, item.read_addr, item.read_bytes, item.read_weight_bytes, item.weight_buffer_addr},
              local);
     ready_.write(i);
   }

@@ -289,9 +289,8 @@ void ConfigSchema::add_workload_keys() {
     using E = std::decay_t<decltype(f(std::declval<WorkloadConfig&>()))>;
     std::vector<std::string> names;
     for (const auto& e : enum_names<E>()) names.push_back(e.name);
-    static WorkloadConfig def;
     add_workload(
-        name, ParamSpec::choice(name, enum_name(f(def)), names, help),
+        name, ParamSpec::choice(name, enum_name(wl_default<E>(f)), names, help),
         [f](const WorkloadConfig& w) { return std::string(enum_name(f(const_cast<WorkloadConfig&>(w)))); },
         [f](WorkloadConfig& w, const std::string& v) { f(w) = parse_enum<E>(v); });
   };

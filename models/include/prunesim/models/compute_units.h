@@ -1,8 +1,8 @@
 #pragma once
-// The compute units as TLM-2.0 targets. The controller writes a WorkDescriptor (payload.h) to a unit's command
-// port; the unit times the work item, reads its operands from and writes its results to the on-chip buffers
-// through its own initiator sockets, answers with its time as the b_transport delay and records what it did
-// as a stats event on the OpStatsBoard.
+// The compute units as TLM-2.0 targets. The controller writes a WorkDescriptor (payload.h) to a unit's
+// command port; the unit times the work item, reads its operands from and writes its results to the on-chip
+// buffers through its own initiator sockets, answers with its time as the b_transport delay and records what
+// it did as a stats event on the OpStatsBoard.
 #include <tlm_utils/simple_initiator_socket.h>
 #include <tlm_utils/simple_target_socket.h>
 #include <systemc>
@@ -29,8 +29,14 @@ class ComputeUnit : public sc_core::sc_module {
   // `delay` is the initiator's local time at the start, for the unit's own buffer accesses.
   virtual uint64_t run(const WorkDescriptor& d, const WorkItem& item, const workloads::Op& op,
                        const sc_core::sc_time& delay, UnitStats& stats) = 0;
-  // Cycles an access to the activation buffer takes from `start`.
-  uint64_t act_access(tlm::tlm_command cmd, uint64_t bytes, uint64_t window, const sc_core::sc_time& start);
+  // Cycles an access through `port` (a buffer) takes from `start`.
+  template <class Socket>
+  uint64_t access(Socket& port, tlm::tlm_command cmd, uint64_t addr, uint64_t bytes, uint64_t window,
+                  const sc_core::sc_time& start);
+  // The same on the activation buffer, from address 0.
+  uint64_t act_access(tlm::tlm_command cmd, uint64_t bytes, uint64_t window, const sc_core::sc_time& start) {
+    return access(to_act_buffer, cmd, 0, bytes, window, start);
+  }
 
   const workloads::Trace& trace_;
   const TilePlan& plan_;
@@ -52,7 +58,8 @@ class PeArray : public ComputeUnit {
   tlm_utils::simple_initiator_socket<PeArray> to_weight_buffer;
 
   PeArray(sc_core::sc_module_name name, const ComputeEngine& engine, const workloads::Trace& trace,
-          const TilePlan& plan, OpStatsBoard& stats, uint64_t act_window, uint64_t weight_slot, double cycle_ns);
+          const TilePlan& plan, OpStatsBoard& stats, uint64_t act_window, uint64_t weight_slot,
+          double cycle_ns);
 
  private:
   uint64_t run(const WorkDescriptor& d, const WorkItem& item, const workloads::Op& op,
