@@ -330,7 +330,7 @@ size_t Ddr4Channel::serve_hit_run(size_t keep, const std::function<void(const Dr
     uint64_t col = std::max({lb, b.next_col, h.admitted});
     if (rk.bg_col[a.bg]) col = std::max(col, rk.last_col_bg[a.bg] + t.tCCD_L);
     if (rk.bg_wrote[a.bg]) col = std::max(col, rk.last_wr_end_bg[a.bg] + t.tWTR_L);
-    if (col != lb && read_q_.size() > 1) break;  // another request might go first
+    if (col != lb && (read_q_.size() > 1 || arrives_before(col))) break;  // another request might go first
     const uint64_t data_end = col + t.CL + burst_cycles_;
     ++stats_.row_hits;
     ++b.hit_streak;
@@ -390,6 +390,13 @@ void Ddr4Channel::run_while(size_t keep, const std::function<void(const DramComp
     auto& q = serve_write ? write_q_ : read_q_;
     Plan p;
     const size_t i = pick(q, p);
+    // A request arriving before the chosen column command issues takes part in the decision, as it would
+    // at a real controller's next cycle: committing now would make one request waiting on a busy bank hold
+    // every later arrival behind it (head-of-line blocking that no JEDEC rule requires).
+    if (arrives_before(p.col)) {
+      now_ = std::max(now_, incoming_.front().arrival);
+      continue;
+    }
     head_bypassed_ = i == 0 ? 0 : head_bypassed_ + 1;
     const Queued chosen = q[i];
     if (i == 0)

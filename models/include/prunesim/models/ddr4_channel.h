@@ -136,6 +136,13 @@ class Ddr4Channel {
     return banks_[(a.rank * cfg_.org.bank_groups + a.bg) * cfg_.org.banks_per_group + a.bank];
   }
   void admit();
+  // Whether the next submitted request arrives before `cycle` and its queue has room to take it then.
+  bool arrives_before(uint64_t cycle) const {
+    if (incoming_.empty()) return false;
+    const Run& next = incoming_.front();
+    return next.arrival < cycle && next.arrival > now_ &&
+           (next.write ? write_q_.size() < write_cap_ : read_q_.size() < read_cap_);
+  }
   size_t serve_hit_run(size_t keep, const std::function<void(const DramCompletion&)>& on_done);
   bool stream_fast_path_ = false, fast_path_allowed_ = false;
   void run_while(size_t keep, const std::function<void(const DramCompletion&)>& on_done);
