@@ -284,6 +284,25 @@ TEST(Ddr4Mapping, BankGroupInterleavingIsWhatMakesSequentialStreamsFast) {
   EXPECT_EQ(ch.decode(0).row, ch.decode(8 * 1024).row);
 }
 
+TEST(Ddr4Mapping, RowBankColumnSequentialBandwidthIsTccdLPacedExceptWhereTheWindowSpansTwoRows) {
+  // The row-bank-column figure (13.25 GB/s of 19.2) derived from the rules, not fitted. Consecutive bursts share
+  // a bank (so a bank group): JESD79-4 spaces their column commands tCCD_L = 6 tCK, not the 4-tCK burst. Only at
+  // a row boundary does the FR-FCFS window (the oldest W requests) hold bursts of the next row, in the next bank
+  // group; there the last W-1 bursts of one row and the first W-1 of the next alternate at tCCD_S = 4. Per row of
+  // R = 128 bursts: R * tCCD_L - 2 (W - 1) (tCCD_L - tCCD_S) cycles, less refresh's tRFC / tREFI share. Up to
+  // W = 16 the next row's activate has been prepared from admission (queue 32) well before it is needed.
+  DramConfig cfg = one_channel();
+  cfg.ctrl.mapping = AddressMapping::RowBankColumn;
+  const DramTiming& t = cfg.timing;
+  const double R = cfg.org.columns / t.BL, refresh = 1 - t.tRFC_ns / t.tREFI_ns;
+  for (uint32_t w : {1u, 4u, 8u, 16u}) {
+    cfg.ctrl.reorder_window = w;
+    const double cycles = R * t.tCCD_L - 2.0 * (w - 1) * (t.tCCD_L - t.tCCD_S);
+    const double expect = R * 64 / (cycles * t.tck_ns) * refresh;
+    EXPECT_NEAR(pattern(cfg, 100000, 64, false).bandwidth_gbps / expect, 1.0, 0.005) << "window " << w;
+  }
+}
+
 TEST(Ddr4Policy, ClosedPageActivatesForEveryAccess) {
   DramConfig cfg = one_channel();
   cfg.ctrl.page_policy = PagePolicy::Closed;
