@@ -138,11 +138,7 @@ std::string to_ini(const std::vector<std::pair<std::string, std::string>>& kv) {
 workloads::Trace load_workload(const RunConfig& cfg, std::string& name, std::string& text) {
   workloads::Trace t;
   if (!cfg.workload.trace.empty()) {
-    std::ifstream is(cfg.workload.trace, std::ios::binary);
-    if (!is) throw InputError(cfg.workload.trace + ": cannot open trace file");
-    std::ostringstream ss;
-    ss << is.rdbuf();
-    text = ss.str();
+    text = read_file(cfg.workload.trace, "trace");
     std::istringstream in(text);
     t = workloads::read_trace(in, cfg.workload.trace);
     name = cfg.workload.trace;
@@ -431,10 +427,9 @@ int cmd_ddr(const std::vector<std::string>& args) {
   if (vm.count("help")) return std::cout << d << "\n", 0;
   if (req_path.empty()) throw InputError("ddr: --requests FILE is required");
   const RunConfig cfg = ConfigSchema().resolve(cf.files, cf.sets);
-  std::ifstream is(req_path);
-  if (!is) throw InputError(req_path + ": cannot open request file");
-  const auto reqs = read_requests(is, req_path, cfg.hw.ddr.timing.tck_ns);
-  const DdrRunStats s = run_requests(cfg.hw.ddr, reqs);
+  const std::string text = read_file(req_path, "request");
+  const auto reqs = read_requests(std::string_view(text), req_path, cfg.hw.ddr.timing.tck_ns);
+  const DdrRunStats s = run_requests(cfg.hw.ddr, reqs, req_path);
   auto r6 = [](double v) { return std::round(v * 1e6) / 1e6; };
   nlohmann::json j{{"requests", s.requests},
                    {"reads", s.reads},

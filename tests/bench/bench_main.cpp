@@ -5,7 +5,7 @@
 #include <sstream>
 #include <systemc>
 
-#include "prunesim/models/ddr4_channel.h"
+#include "prunesim/models/dram_channel.h"
 #include "prunesim/models/engine.h"
 #include "prunesim/workloads/compressor.h"
 
@@ -15,7 +15,7 @@ static void BM_DramSequential(benchmark::State& state) {
   models::DramConfig cfg = models::dram_preset("ddr4-2400");
   const uint64_t n = uint64_t(state.range(0));
   for (auto _ : state) {
-    models::Ddr4Channel ch(cfg);
+    models::DramChannel ch(cfg);
     uint64_t done = 0;
     const std::function<void(const models::DramCompletion&)> rec = [&](const models::DramCompletion& c) {
       done = c.done;
@@ -35,7 +35,7 @@ static void BM_DramRandom(benchmark::State& state) {
   models::DramConfig cfg = models::dram_preset("ddr4-2400");
   const uint64_t n = uint64_t(state.range(0));
   for (auto _ : state) {
-    models::Ddr4Channel ch(cfg);
+    models::DramChannel ch(cfg);
     uint64_t x = 1, done = 0;
     const std::function<void(const models::DramCompletion&)> rec = [&](const models::DramCompletion& c) {
       done = c.done;

@@ -1,14 +1,14 @@
 #pragma once
-// The off-chip memory as a TLM-2.0 target shared by several initiators: addresses interleave over the
-// channels; each channel is a Ddr4Channel. A transaction is one DMA burst stream; it is split into
-// DRAM bursts, scheduled, and its completion time returned as annotated delay.
+// The off-chip memory as a TLM-2.0 target shared by several initiators. A transaction is one DMA burst
+// stream: the DramSystem splits it into DRAM bursts over its channels and schedules them, and the completion
+// time is returned as annotated delay.
 #include <tlm_utils/multi_passthrough_target_socket.h>
 #include <memory>
 #include <systemc>
 #include <tlm>
 #include <vector>
 
-#include "prunesim/models/ddr4_channel.h"
+#include "prunesim/models/dram_system.h"
 #include "prunesim/models/sc_util.h"
 
 namespace prunesim::models {
@@ -19,9 +19,9 @@ class DramTarget : public sc_core::sc_module {
 
   DramTarget(sc_core::sc_module_name name, const DramConfig& cfg, bool ideal);
 
-  DramStats total_stats() const;
-  uint64_t requests() const { return requests_; }
-  double peak_bytes_per_ns() const;
+  const DramSystem& memory() const { return memory_; }
+  DramStats total_stats() const { return memory_.stats(); }
+  uint64_t requests() const { return memory_.bursts_submitted(); }
   // Requests queued in the channels when the latest transaction arrived (VCD, at transaction boundaries).
   sc_core::sc_signal<int> queue_depth;
   PRUNESIM_MODULE_PROCESSES(DramTarget);
@@ -31,11 +31,8 @@ class DramTarget : public sc_core::sc_module {
   unsigned int transport_dbg(int initiator, tlm::tlm_generic_payload& tx);
   void publish_depth();  // the one writer of queue_depth (several initiators call b_transport)
 
-  DramConfig cfg_;
+  DramSystem memory_;
   bool ideal_;
-  std::vector<std::unique_ptr<Ddr4Channel>> channels_;
-  uint64_t next_id_ = 0;
-  uint64_t requests_ = 0;
   int depth_ = 0;
   sc_core::sc_event depth_changed_;
 };

@@ -14,6 +14,7 @@ class RingQueue {
   size_t size() const { return size_; }
   T& front() { return buf_[head_]; }
   const T& front() const { return buf_[head_]; }
+  T& back() { return buf_[(head_ + size_ - 1) & mask_]; }
   T& operator[](size_t i) { return buf_[(head_ + i) & mask_]; }
   const T& operator[](size_t i) const { return buf_[(head_ + i) & mask_]; }
 

@@ -3,6 +3,7 @@
 #include <cstdint>
 #include <istream>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "prunesim/models/dram_config.h"
@@ -11,13 +12,15 @@ namespace prunesim::sim {
 
 struct MemRequest {
   double arrival_ns = 0;  // 0: as soon as the controller accepts it, in file order
-  bool write = false;
   uint64_t addr = 0;
-  uint64_t bytes = 64;
+  uint32_t bytes = 64;  // at most 1 GiB
+  uint32_t line = 0;    // in the request file, for errors (0 past 2^32 - 1 lines)
+  bool write = false;
 };
 
 // Lines: "<arrival_ns> <R|W> <hex address> [bytes]" or DRAMsim3's "<hex address> <READ|WRITE> <cycle>";
 // '#' starts a comment. Errors name source:line.
+std::vector<MemRequest> read_requests(std::string_view text, const std::string& source, double tck_ns);
 std::vector<MemRequest> read_requests(std::istream& is, const std::string& source, double tck_ns);
 
 struct DdrRunStats {
@@ -28,6 +31,8 @@ struct DdrRunStats {
   uint64_t activates = 0, refreshes = 0;
 };
 
-DdrRunStats run_requests(const models::DramConfig& cfg, const std::vector<MemRequest>& reqs);
+// Serves the requests on the configured memory; a request beyond its capacity is an error naming source:line.
+DdrRunStats run_requests(const models::DramConfig& cfg, const std::vector<MemRequest>& reqs,
+                         const std::string& source = "requests");
 
 }  // namespace prunesim::sim

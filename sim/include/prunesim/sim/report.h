@@ -29,6 +29,7 @@ std::string report_text(const RunReport& r);
 std::string report_csv(const RunReport& r);
 
 std::string sha256_hex(const std::string& data);
+using prunesim::read_file;          // whole regular files (workloads/io.h)
 using prunesim::write_file_atomic;  // whole or not at all (workloads/io.h)
 
 }  // namespace prunesim::sim

@@ -60,17 +60,27 @@ struct DecodedAddr {
   uint32_t rank = 0, bg = 0, bank = 0, row = 0, col = 0;  // col in bursts
 };
 
-class Ddr4Channel {
+class DramChannel {
  public:
-  explicit Ddr4Channel(const DramConfig& cfg);
+  explicit DramChannel(const DramConfig& cfg);
 
   // Requests must come in nondecreasing arrival order. Served by run().
   void submit(const DramRequest& r) { submit_run(r.id, r.arrival, r.addr, 1, r.write); }
   // `count` consecutive bursts from `addr` (ids first_id, first_id + 1, ...), all arriving at `arrival`:
   // the same as submitting each, without materialising them until they are admitted.
   void submit_run(uint64_t first_id, uint64_t arrival, uint64_t addr, uint32_t count, bool write) {
-    incoming_.push_back(Run{first_id, arrival, addr, count, write});
     pending_ += count;
+    if (!incoming_.empty()) {
+      // A run that continues the last one (next ids, next addresses, same arrival and direction) extends it:
+      // a file of single-burst sequential requests costs one entry per granule, not one per burst.
+      Run& last = incoming_.back();
+      if (last.write == write && last.arrival == arrival && last.first_id + last.count == first_id &&
+          last.addr + uint64_t(last.count) * burst_bytes_ == addr && last.count <= UINT32_MAX - count) {
+        last.count += count;
+        return;
+      }
+    }
+    incoming_.push_back(Run{first_id, arrival, addr, count, write});
   }
   // Serves every submitted request; calls on_done (when set) for each as it is scheduled.
   void run(const std::function<void(const DramCompletion&)>& on_done);

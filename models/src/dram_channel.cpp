@@ -1,11 +1,11 @@
-#include "prunesim/models/ddr4_channel.h"
+#include "prunesim/models/dram_channel.h"
 
 #include <algorithm>
 #include <cmath>
 
 namespace prunesim::models {
 
-Ddr4Channel::Ddr4Channel(const DramConfig& cfg) : cfg_(cfg) {
+DramChannel::DramChannel(const DramConfig& cfg) : cfg_(cfg) {
   const DramTiming& t = cfg_.timing;
   burst_cycles_ = t.BL / 2;  // double data rate
   burst_bytes_ = cfg_.org.burst_bytes(t.BL);
@@ -37,11 +37,11 @@ Ddr4Channel::Ddr4Channel(const DramConfig& cfg) : cfg_(cfg) {
   }
 }
 
-uint64_t Ddr4Channel::ns_to_cycles(double ns) const {
+uint64_t DramChannel::ns_to_cycles(double ns) const {
   return uint64_t(std::ceil(ns / cfg_.timing.tck_ns - 1e-9));
 }
 
-Ddr4Channel::Layout Ddr4Channel::make_layout(const DramConfig& cfg) {
+DramChannel::Layout DramChannel::make_layout(const DramConfig& cfg) {
   const DramOrg& o = cfg.org;
   const uint64_t col_bursts = o.columns / cfg.timing.BL;
   Layout l;
@@ -88,7 +88,7 @@ Ddr4Channel::Layout Ddr4Channel::make_layout(const DramConfig& cfg) {
   return l;
 }
 
-void Ddr4Channel::admit() {
+void DramChannel::admit() {
   while (!incoming_.empty() && incoming_.front().arrival <= now_) {
     Run& run = incoming_.front();
     const DramRequest r{run.first_id, run.arrival, run.addr, run.write};
@@ -106,7 +106,7 @@ void Ddr4Channel::admit() {
   }
 }
 
-void Ddr4Channel::refresh(Rank& rk, uint32_t rank_index) {
+void DramChannel::refresh(Rank& rk, uint32_t rank_index) {
   const DramTiming& t = cfg_.timing;
   const DramOrg& o = cfg_.org;
   // Precharge-all once every open bank may precharge, then REF; banks are blocked for tRFC.
@@ -134,7 +134,7 @@ void Ddr4Channel::refresh(Rank& rk, uint32_t rank_index) {
   rk.next_refresh += tREFI_;
 }
 
-void Ddr4Channel::refresh_if_due() {
+void DramChannel::refresh_if_due() {
   for (uint32_t r = 0; r < ranks_.size(); ++r) {
     Rank& rk = ranks_[r];
     if (rk.next_refresh > now_) continue;
@@ -148,7 +148,7 @@ void Ddr4Channel::refresh_if_due() {
   }
 }
 
-Ddr4Channel::Plan Ddr4Channel::plan(const Queued& q) const {
+DramChannel::Plan DramChannel::plan(const Queued& q) const {
   const DramTiming& t = cfg_.timing;
   const DecodedAddr& a = q.a;
   const Bank& b = bank(a);
@@ -198,7 +198,7 @@ Ddr4Channel::Plan Ddr4Channel::plan(const Queued& q) const {
   return p;
 }
 
-uint64_t Ddr4Channel::column_lower_bound(bool write) const {
+uint64_t DramChannel::column_lower_bound(bool write) const {
   // No request of this kind in the single rank can issue its column command earlier than this.
   const DramTiming& t = cfg_.timing;
   const Rank& rk = ranks_[0];
@@ -211,7 +211,7 @@ uint64_t Ddr4Channel::column_lower_bound(bool write) const {
   return lb;
 }
 
-size_t Ddr4Channel::pick(RingQueue<Queued>& q, Plan& chosen) {
+size_t DramChannel::pick(RingQueue<Queued>& q, Plan& chosen) {
   // FR-FCFS at command level: within the window, the request whose column command can issue first wins,
   // so row hits and requests to idle bank groups go ahead of one that waits on a busy bank; oldest among
   // equals. A bank's run of consecutive hits is capped, and the oldest request cannot be bypassed more
@@ -232,7 +232,7 @@ size_t Ddr4Channel::pick(RingQueue<Queued>& q, Plan& chosen) {
   return best;
 }
 
-DramCompletion Ddr4Channel::schedule(const Queued& q, const Plan& p) {
+DramCompletion DramChannel::schedule(const Queued& q, const Plan& p) {
   const DramTiming& t = cfg_.timing;
   const DecodedAddr& a = q.a;
   Bank& b = bank(a);
@@ -307,11 +307,11 @@ DramCompletion Ddr4Channel::schedule(const Queued& q, const Plan& p) {
   return c;
 }
 
-void Ddr4Channel::run(const std::function<void(const DramCompletion&)>& on_done) {
+void DramChannel::run(const std::function<void(const DramCompletion&)>& on_done) {
   run_while(0, on_done);
 }
 
-size_t Ddr4Channel::serve_hit_run(size_t keep, const std::function<void(const DramCompletion&)>& on_done) {
+size_t DramChannel::serve_hit_run(size_t keep, const std::function<void(const DramCompletion&)>& on_done) {
   // The common case of a stream, served without the general machinery: the oldest read is a row hit whose
   // column command can issue at the lower bound every request obeys, so pick() would choose it and plan()
   // would place it exactly there. Each served request updates the same state schedule() would (written out
@@ -366,13 +366,13 @@ size_t Ddr4Channel::serve_hit_run(size_t keep, const std::function<void(const Dr
   return served;
 }
 
-void Ddr4Channel::run_ahead(const std::function<void(const DramCompletion&)>& on_done) {
+void DramChannel::run_ahead(const std::function<void(const DramCompletion&)>& on_done) {
   // Admission moves at most a queue's worth at a time, so with this many arrivals still pending every step
   // sees exactly what it would see with all of them submitted.
   run_while(size_t(cfg_.ctrl.read_queue) + cfg_.ctrl.write_queue, on_done);
 }
 
-void Ddr4Channel::run_while(size_t keep, const std::function<void(const DramCompletion&)>& on_done) {
+void DramChannel::run_while(size_t keep, const std::function<void(const DramCompletion&)>& on_done) {
   while (pending_ > keep || (keep == 0 && (!read_q_.empty() || !write_q_.empty()))) {
     if (read_q_.empty() && write_q_.empty()) now_ = std::max(now_, incoming_.front().arrival);
     admit();
