@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cmath>
 
+#include "prunesim/common/error.h"
+
 namespace prunesim::models {
 
 DramChannel::DramChannel(const DramConfig& cfg) : cfg_(cfg) {
@@ -13,11 +15,16 @@ DramChannel::DramChannel(const DramConfig& cfg) : cfg_(cfg) {
   layout_ = make_layout(cfg_);
   read_cap_ = cfg_.ctrl.read_queue;
   write_cap_ = cfg_.ctrl.write_queue;
-  tRFC_ = ns_to_cycles(t.tRFC_ns);
-  tREFI_ = ns_to_cycles(t.tREFI_ns);
+  scheduler_ = make_scheduler(cfg_);
+  row_close_ = make_row_policy(cfg_)->idle_close_cycles();
+  refresh_scheme_ = make_refresh_policy(cfg_)->scheme(cfg_, cfg_.org.bank_groups * cfg_.org.banks_per_group);
+  tRFC_ = refresh_scheme_.duration;
+  tREFI_ = refresh_scheme_.interval;
   ctrl_latency_ = ns_to_cycles(cfg_.ctrl.controller_latency_ns);
-  // The hit-run fast path assumes one rank, open pages and no closer spacing than a burst.
-  fast_path_allowed_ = cfg_.org.ranks == 1 && cfg_.ctrl.page_policy == PagePolicy::Open;
+  // The hit-run fast path assumes one rank, open pages, no closer spacing than a burst, and a scheduler
+  // that picks the oldest request when it is a hit at the lower bound.
+  fast_path_allowed_ =
+      cfg_.org.ranks == 1 && row_close_ == RowPolicy::kNever && scheduler_->head_at_floor_wins();
   stream_fast_path_ = fast_path_allowed_;
   // Read-to-write command spacing (JESD79-4): RL + BL/2 - WL + 2 tCK of bus turnaround.
   tRTW_ = t.CL + burst_cycles_ + 2 > t.CWL ? t.CL + burst_cycles_ + 2 - t.CWL : 1;
@@ -42,49 +49,24 @@ uint64_t DramChannel::ns_to_cycles(double ns) const {
 }
 
 DramChannel::Layout DramChannel::make_layout(const DramConfig& cfg) {
-  const DramOrg& o = cfg.org;
-  const uint64_t col_bursts = o.columns / cfg.timing.BL;
+  // The bit order, MSB first, laid out from the burst address's bit 0 upward.
+  const std::vector<BitField> order = mapping_order(cfg);
   Layout l;
-  uint32_t pos = 0;                                                  // next free bit of the burst address
-  auto take = [&pos](uint64_t n, uint32_t& shift, uint64_t& mask) {  // n is a power of two
-    shift = pos;
-    mask = n - 1;
-    pos += uint32_t(__builtin_ctzll(n));
-  };
-  switch (cfg.ctrl.mapping) {
-    case AddressMapping::RowColumnBank:
-      // Xilinx MIG ROW_COLUMN_BANK (PG150): {rank, row, column[9:3], bank, bank_group, column[2:0]}.
-      take(o.bank_groups, l.bg_lo_shift, l.bg_lo_mask);
-      take(o.banks_per_group, l.bank_shift, l.bank_mask);
-      take(col_bursts, l.col_shift, l.col_mask);
-      break;
-    case AddressMapping::RowBankColumn:
-      take(col_bursts, l.col_shift, l.col_mask);
-      take(o.bank_groups, l.bg_lo_shift, l.bg_lo_mask);
-      take(o.banks_per_group, l.bank_shift, l.bank_mask);
-      break;
-    case AddressMapping::BankGroupInterleaved: {
-      // PG313's 16R-2B-1BG-7C-1BG-3C: one bank-group bit under the column bits, the others above them.
-      const uint64_t lo = o.bank_groups >= 2 ? 2 : 1;
-      take(lo, l.bg_lo_shift, l.bg_lo_mask);
-      take(col_bursts, l.col_shift, l.col_mask);
-      take(o.bank_groups / lo, l.bg_hi_shift, l.bg_hi_mask);
-      take(o.banks_per_group, l.bank_shift, l.bank_mask);
-      break;
-    }
-    case AddressMapping::BankRowColumn:
-      take(col_bursts, l.col_shift, l.col_mask);
-      take(o.rows, l.row_shift, l.row_mask);
-      take(o.bank_groups, l.bg_lo_shift, l.bg_lo_mask);
-      take(o.banks_per_group, l.bank_shift, l.bank_mask);
-      take(o.ranks, l.rank_shift, l.rank_mask);
-      break;
+  uint32_t pos = 0;
+  for (auto it = order.rbegin(); it != order.rend(); ++it) {
+    FieldBits& f = it->field == 'K'   ? l.rank
+                   : it->field == 'R' ? l.row
+                   : it->field == 'B' ? l.bank
+                   : it->field == 'G' ? l.bg
+                                      : l.col;
+    if (f.n == 4) throw InputError("ddr.mapping: a field split into more than four pieces");
+    const uint32_t dst = f.n ? f.dst[f.n - 1] + uint32_t(__builtin_popcountll(f.mask[f.n - 1])) : 0;
+    f.shift[f.n] = pos;
+    f.dst[f.n] = dst;
+    f.mask[f.n] = (uint64_t(1) << it->bits) - 1;
+    ++f.n;
+    pos += it->bits;
   }
-  if (cfg.ctrl.mapping != AddressMapping::BankRowColumn) {
-    take(o.rows, l.row_shift, l.row_mask);
-    take(o.ranks, l.rank_shift, l.rank_mask);
-  }
-  l.bg_lo_bits = uint32_t(__builtin_ctzll(l.bg_lo_mask + 1));
   return l;
 }
 
@@ -134,6 +116,27 @@ void DramChannel::refresh(Rank& rk, uint32_t rank_index) {
   rk.next_refresh += tREFI_;
 }
 
+void DramChannel::refresh_bank(Rank& rk, uint32_t rank_index) {
+  // Single-bank refresh: only the bank whose turn it is precharges and is blocked; the others keep serving.
+  const uint32_t per_rank = cfg_.org.bank_groups * cfg_.org.banks_per_group;
+  Bank& b = banks_[size_t(rank_index) * per_rank + rk.refresh_bank];
+  const DecodedAddr where_{rank_index, rk.refresh_bank / cfg_.org.banks_per_group,
+                           rk.refresh_bank % cfg_.org.banks_per_group, 0, 0};
+  uint64_t start = std::max(rk.next_refresh, b.open_row >= 0 ? b.next_pre : b.next_act);
+  if (b.open_row >= 0) {
+    ++stats_.precharges;
+    log(start, DramCmd::Pre, where_);
+    start += cfg_.timing.tRP;
+  }
+  log(start, DramCmd::Ref, where_);
+  b.open_row = -1;
+  b.hit_streak = 0;
+  b.next_act = std::max(b.next_act, start + tRFC_);
+  ++stats_.refreshes;
+  rk.next_refresh += tREFI_;
+  rk.refresh_bank = (rk.refresh_bank + 1) % per_rank;
+}
+
 void DramChannel::refresh_if_due() {
   for (uint32_t r = 0; r < ranks_.size(); ++r) {
     Rank& rk = ranks_[r];
@@ -143,8 +146,10 @@ void DramChannel::refresh_if_due() {
       const uint64_t skipped = (now_ - rk.next_refresh) / tREFI_;
       stats_.refreshes += skipped;
       rk.next_refresh += skipped * tREFI_;
+      const uint64_t banks = uint64_t(cfg_.org.bank_groups) * cfg_.org.banks_per_group;
+      rk.refresh_bank = uint32_t((rk.refresh_bank + skipped) % banks);
     }
-    while (rk.next_refresh <= now_) refresh(rk, r);
+    while (rk.next_refresh <= now_) refresh_scheme_.all_banks ? refresh(rk, r) : refresh_bank(rk, r);
   }
 }
 
@@ -158,12 +163,19 @@ DramChannel::Plan DramChannel::plan(const Queued& q) const {
   // A queued request's row commands may be prepared from the moment it entered the queue, so precharges and
   // activates overlap the column commands of requests scheduled before it; column commands stay in order.
   const uint64_t earliest = q.admitted;
-  if (b.open_row == int64_t(a.row)) {
+  // The row policy may have closed the idle row before this request came (timeout; closed page closes at
+  // once).
+  const bool open = b.open_row >= 0 && earliest < b.close_at;
+  p.timed_out = b.open_row >= 0 && !open;
+  if (open && b.open_row == int64_t(a.row)) {
     p.hit = true;
     p.col = std::max(earliest, b.next_col);
   } else {
     uint64_t act_ready = earliest;
-    if (b.open_row >= 0) {
+    if (p.timed_out) {
+      p.pre = std::max(b.close_at, b.next_pre);
+      act_ready = std::max(earliest, p.pre + t.tRP);
+    } else if (b.open_row >= 0) {
       p.pre = std::max(earliest, b.next_pre);
       act_ready = p.pre + t.tRP;
     }
@@ -174,7 +186,7 @@ DramChannel::Plan DramChannel::plan(const Queued& q) const {
     }
     if (rk.acts >= 4) act = std::max(act, rk.faw[rk.faw_pos] + t.tFAW);  // oldest of the last four
     p.act = act;
-    p.first_cmd = b.open_row >= 0 ? p.pre : act;
+    p.first_cmd = b.open_row >= 0 && !p.timed_out ? p.pre : act;
     p.col = act + t.tRCD;
   }
   // Column-command constraints shared by the rank.
@@ -211,25 +223,37 @@ uint64_t DramChannel::column_lower_bound(bool write) const {
   return lb;
 }
 
-size_t DramChannel::pick(RingQueue<Queued>& q, Plan& chosen) {
-  // FR-FCFS at command level: within the window, the request whose column command can issue first wins,
-  // so row hits and requests to idle bank groups go ahead of one that waits on a busy bank; oldest among
-  // equals. A bank's run of consecutive hits is capped, and the oldest request cannot be bypassed more
-  // than max_row_hits times in a row, so nothing starves.
-  chosen = plan(q[0]);
-  if (head_bypassed_ >= cfg_.ctrl.max_row_hits) return 0;
-  const size_t window = std::min<size_t>(q.size(), cfg_.ctrl.reorder_window);
-  size_t best = 0;
-  uint64_t best_col = chosen.col;
-  // With one rank, a candidate at the lower bound cannot be beaten: skip the scan (streams hit this).
-  const uint64_t floor = cfg_.org.ranks == 1 ? column_lower_bound(q[0].req.write) : 0;
-  for (size_t i = 1; i < window && best_col > floor; ++i) {
-    const Bank& b = bank(q[i].a);
-    if (b.open_row == int64_t(q[i].a.row) && b.hit_streak >= cfg_.ctrl.max_row_hits) continue;
-    const Plan p = plan(q[i]);
-    if (p.col < best_col) best = i, best_col = p.col, chosen = p;
+// The queue as the scheduler sees it: candidates planned on demand, the last plan kept for the one chosen.
+class DramChannel::Candidates : public SchedulerQueue {
+ public:
+  Candidates(const DramChannel& ch, const RingQueue<Queued>& q) : ch_(ch), q_(q) {}
+  size_t size() const override { return q_.size(); }
+  uint64_t column_cycle(size_t i) override {
+    last_ = ch_.plan(q_[i]);
+    return last_.col;
   }
-  return best;
+  bool capped_hit(size_t i) const override {
+    const Bank& b = ch_.bank(q_[i].a);
+    return b.open_row == int64_t(q_[i].a.row) && b.hit_streak >= ch_.cfg_.ctrl.max_row_hits;
+  }
+  // With one rank, nothing of this kind can issue its column command earlier (several ranks: no bound).
+  uint64_t floor() const override {
+    return ch_.cfg_.org.ranks == 1 ? ch_.column_lower_bound(q_[0].req.write) : 0;
+  }
+  uint32_t head_bypassed() const override { return ch_.head_bypassed_; }
+  const Plan& last() const { return last_; }
+
+ private:
+  const DramChannel& ch_;
+  const RingQueue<Queued>& q_;
+  Plan last_;
+};
+
+size_t DramChannel::pick(RingQueue<Queued>& q, Plan& chosen) {
+  Candidates view(*this, q);
+  const size_t i = scheduler_->pick(view);
+  chosen = view.last();
+  return i;
 }
 
 DramCompletion DramChannel::schedule(const Queued& q, const Plan& p) {
@@ -247,7 +271,11 @@ DramCompletion DramChannel::schedule(const Queued& q, const Plan& p) {
     ++stats_.row_hits;
     ++b.hit_streak;
   } else {
-    if (b.open_row >= 0) {
+    if (p.timed_out) {  // precharged by the row policy while idle: a miss, not a conflict
+      ++stats_.row_misses;
+      ++stats_.precharges;
+      log(p.pre, DramCmd::Pre, a);
+    } else if (b.open_row >= 0) {
       ++stats_.row_conflicts;
       ++stats_.precharges;
       log(p.pre, DramCmd::Pre, a);
@@ -264,6 +292,7 @@ DramCompletion DramChannel::schedule(const Queued& q, const Plan& p) {
     ++stats_.activates;
     log(p.act, DramCmd::Act, a);
     b.open_row = a.row;
+    b.close_at = RowPolicy::kNever;
     b.hit_streak = 0;
     b.next_pre = p.act + t.tRAS;
     b.next_act = p.act + t.tRC;
@@ -290,11 +319,13 @@ DramCompletion DramChannel::schedule(const Queued& q, const Plan& p) {
     ++stats_.reads;
     stats_.bytes_read += burst_bytes_;
   }
-  if (cfg_.ctrl.page_policy == PagePolicy::Closed) {
+  if (row_close_ == 0) {
     // Auto-precharge: the bank closes as soon as it may.
     ++stats_.precharges;
     b.next_act = std::max(b.next_act, b.next_pre + t.tRP);
     b.open_row = -1;
+  } else if (row_close_ != RowPolicy::kNever) {
+    b.close_at = col + row_close_;  // the idle timer restarts with every access
   }
   bus_free_ = data_end;
   bus_rank_ = int32_t(a.rank);

@@ -1,5 +1,6 @@
 #include "prunesim/models/dram_config.h"
 
+#include "prunesim/models/dram_policies.h"
 #include "prunesim/models/param_fields.h"
 
 #include "prunesim/common/error.h"
@@ -23,18 +24,21 @@ DramConfig dram_preset(const std::string& name) {
     return c;
   }
   if (name == "hbm2") {
-    // One HBM2 pseudo-channel (JESD235B legacy/pseudo-channel mode): 64-bit, BL4 = 32-byte bursts,
-    // 1.8 Gb/s per pin as on the Alveo U280 (14.4 GB/s per pseudo-channel, 32 of them ~ 460 GB/s).
-    // Core timings are representative values of HBM2 devices, not a single datasheet: override them.
+    // One HBM2 pseudo-channel (JESD235B pseudo-channel mode), its own organisation rather than DDR4's:
+    // 64-bit, BL4 = 32-byte bursts, 1.8 Gb/s per pin as on the Alveo U280 (14.4 GB/s per pseudo-channel, 32
+    // of them ~ 460 GB/s). An 8 Gb channel is two 4 Gb pseudo-channels of 4 bank groups x 4 banks, 32K rows
+    // and a 1 KB page (128 columns of 64 bits). Single-bank refresh (REFSB) exists: tRFCSB 160 ns beside tRFC
+    // 350 ns and tREFI 3.9 us. Core timings are representative HBM2 values (as Ramulator's HBM model uses),
+    // not one datasheet: override them.
     DramTiming& t = c.timing;
     t.tck_ns = 1.111;
     t.BL = 4;
     t.CL = 14, t.CWL = 4, t.tRCD = 14, t.tRP = 14, t.tRAS = 33, t.tRC = 47;
     t.tCCD_S = 2, t.tCCD_L = 4, t.tRRD_S = 4, t.tRRD_L = 6, t.tFAW = 16;
     t.tWR = 16, t.tWTR_S = 4, t.tWTR_L = 8, t.tRTP = 5;
-    t.tRFC_ns = 350.0, t.tREFI_ns = 3900.0;
-    c.org.rows = 16384;
-    c.org.columns = 256;  // 2 KiB page per pseudo-channel at 64 bits
+    t.tRFC_ns = 350.0, t.tREFI_ns = 3900.0, t.tRFCsb_ns = 160.0;
+    c.org.rows = 32768;
+    c.org.columns = 128;  // 1 KB page per pseudo-channel at 64 bits
     c.org.interleave_bytes = 256;
     return c;
   }
@@ -68,6 +72,12 @@ void DramConfig::validate() const {
     fail("ddr.write_high_watermark", "needs write_low_watermark < write_high_watermark <= write_queue");
   if (ctrl.reorder_window == 0) fail("ddr.reorder_window", "must be positive");
   if (ctrl.controller_latency_ns < 0) fail("ddr.controller_latency_ns", "must be >= 0");
+  // The policies check what they read: a name, per-bank refresh against the standard, a bit order against
+  // the organisation.
+  make_scheduler(*this);
+  make_row_policy(*this);
+  make_refresh_policy(*this);
+  mapping_order(*this);
 }
 
 // [ddr]: the DRAM timing (JEDEC), geometry and controller. `preset` is applied before every other key
@@ -131,15 +141,7 @@ ConfigSection ddr_section() {
     "start draining writes at this many");
   c("write_low_watermark", &DramControllerConfig::write_low_watermark, 0, 1024,
     "stop draining writes at this many");
-  c("reorder_window", &DramControllerConfig::reorder_window, 1, 1024,
-    "FR-FCFS window (oldest requests considered)");
-  c("max_row_hits", &DramControllerConfig::max_row_hits, 1, 1024,
-    "consecutive row hits allowed to bypass older requests");
-  p.push_back(enum_field<PagePolicy>(
-      "page_policy", [](HwConfig& h) -> PagePolicy& { return h.ddr.ctrl.page_policy; }, "row buffer policy"));
-  p.push_back(enum_field<AddressMapping>(
-      "mapping", [](HwConfig& h) -> AddressMapping& { return h.ddr.ctrl.mapping; },
-      "address mapping (row_column_bank = Xilinx MIG default; bank_group_interleaved = PG313's order)"));
+  for (auto& spec : dram_policy_params()) p.push_back(std::move(spec));  // scheduler, row, refresh, mapping
   p.push_back(real_field(
       "controller_latency_ns", [](HwConfig& h) -> double& { return h.ddr.ctrl.controller_latency_ns; }, 0,
       1000, "fixed controller + PHY latency (ns)"));
@@ -153,8 +155,8 @@ using models::AddressMapping;
 using models::PagePolicy;
 template <>
 const std::vector<EnumName<PagePolicy>>& enum_names() {
-  static const std::vector<EnumName<PagePolicy>> t = {{PagePolicy::Open, "open"},
-                                                      {PagePolicy::Closed, "closed"}};
+  static const std::vector<EnumName<PagePolicy>> t = {
+      {PagePolicy::Open, "open"}, {PagePolicy::Closed, "closed"}, {PagePolicy::Timeout, "timeout"}};
   return t;
 }
 // In the order --help-config lists them.
@@ -164,7 +166,8 @@ const std::vector<EnumName<AddressMapping>>& enum_names() {
       {AddressMapping::RowColumnBank, "row_column_bank"},
       {AddressMapping::RowBankColumn, "row_bank_column"},
       {AddressMapping::BankGroupInterleaved, "bank_group_interleaved"},
-      {AddressMapping::BankRowColumn, "bank_row_column"}};
+      {AddressMapping::BankRowColumn, "bank_row_column"},
+      {AddressMapping::Custom, "custom"}};
   return t;
 }
 }  // namespace prunesim

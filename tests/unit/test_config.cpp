@@ -86,9 +86,38 @@ TEST(Config, EveryShippedConfigParses) {
 // One name table per enum: every DRAM address mapping the model has can be chosen by name.
 TEST(Config, EveryAddressMappingIsReachableByName) {
   const ConfigSchema s;
-  for (const auto& m : enum_names<models::AddressMapping>())
+  for (const auto& m : enum_names<models::AddressMapping>()) {
+    if (m.value == models::AddressMapping::Custom) continue;  // spelled as a bit order, below
     EXPECT_EQ(s.resolve({}, {std::string("ddr.mapping=") + m.name}).hw.ddr.ctrl.mapping, m.value);
+  }
   EXPECT_NE(s.describe().find("bank_group_interleaved"), std::string::npos);
+  // A bit order is a mapping too, checked against the organisation (DDR4 x8 8 Gb: 16 row, 2+2 bank, 7
+  // column).
+  const RunConfig c = s.resolve({}, {"ddr.mapping=R16 B2 G1 C7 G1"});
+  EXPECT_EQ(c.hw.ddr.ctrl.mapping, models::AddressMapping::Custom);
+  bool dumped = false;
+  for (const auto& [k, v] : s.dump(c)) dumped |= k == "ddr.mapping" && v == "R16 B2 G1 C7 G1";
+  EXPECT_TRUE(dumped);
+  for (const char* bad : {"ddr.mapping=R16 B2 G2 C6", "ddr.mapping=R16 X2", "ddr.mapping=custom",
+                          "ddr.mapping=R16 B2 G1 C7 G1 C1"})
+    EXPECT_THROW(s.resolve({}, {bad}), InputError) << bad;
+}
+
+TEST(Config, DramPoliciesAreChosenByNameAndTheStandardDecidesPerBankRefresh) {
+  const ConfigSchema s;
+  const RunConfig c =
+      s.resolve({}, {"ddr.scheduler=fcfs", "ddr.page_policy=timeout", "ddr.row_timeout_ns=80"});
+  EXPECT_EQ(c.hw.ddr.ctrl.scheduler, "fcfs");
+  EXPECT_EQ(c.hw.ddr.ctrl.page_policy, models::PagePolicy::Timeout);
+  EXPECT_NO_THROW(s.resolve({}, {"ddr.preset=hbm2", "ddr.refresh=per_bank"}));
+  try {
+    s.resolve({}, {"ddr.refresh=per_bank"});
+    ADD_FAILURE() << "per-bank refresh accepted on DDR4";
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("JESD79-4"), std::string::npos) << e.what();
+  }
+  EXPECT_THROW(s.resolve({}, {"ddr.scheduler=random"}), InputError);
+  EXPECT_THROW(s.resolve({}, {"ddr.refresh=none"}), InputError);
 }
 
 TEST(Config, EverySectionKeyIsDeclaredOnceWithTheStructsDefaultAndDumpsWhatItParses) {
@@ -160,7 +189,7 @@ TEST(Config, EnumNamesComeFromOneTableEach) {
   round_trip(workloads::OpKind{});
   round_trip(workloads::Spread{});
   round_trip(workloads::TokenPolicy::Mode{});
-  EXPECT_EQ(enum_names<models::AddressMapping>().size(), 4u);  // bank_group_interleaved included
+  EXPECT_EQ(enum_names<models::AddressMapping>().size(), 5u);  // bank_group_interleaved and custom included
 }
 
 TEST(Config, IniSyntaxErrorsNameTheLineAndByteOrderMarksAreAccepted) {

@@ -6,9 +6,11 @@
 #include <array>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <vector>
 
 #include "prunesim/models/dram_config.h"
+#include "prunesim/models/dram_policies.h"
 #include "prunesim/models/ring_queue.h"
 
 namespace prunesim::models {
@@ -92,12 +94,11 @@ class DramChannel {
     // Every mapping is a fixed bit layout, so decoding is shifts and masks from a table built once.
     const uint64_t x = addr >> burst_shift_;
     DecodedAddr a;
-    a.bg = uint32_t((x >> layout_.bg_lo_shift) & layout_.bg_lo_mask) |
-           uint32_t(((x >> layout_.bg_hi_shift) & layout_.bg_hi_mask) << layout_.bg_lo_bits);
-    a.bank = uint32_t((x >> layout_.bank_shift) & layout_.bank_mask);
-    a.col = uint32_t((x >> layout_.col_shift) & layout_.col_mask);
-    a.row = uint32_t((x >> layout_.row_shift) & layout_.row_mask);
-    a.rank = uint32_t((x >> layout_.rank_shift) & layout_.rank_mask);
+    a.rank = layout_.rank.gather(x);
+    a.row = layout_.row.gather(x);
+    a.bank = layout_.bank.gather(x);
+    a.bg = layout_.bg.gather(x);
+    a.col = layout_.col.gather(x);
     return a;
   }
   const DramStats& stats() const { return stats_; }
@@ -114,6 +115,7 @@ class DramChannel {
   struct Bank {
     int64_t open_row = -1;
     uint64_t next_act = 0, next_pre = 0, next_col = 0;
+    uint64_t close_at = RowPolicy::kNever;  // when the row policy precharges the idle open row
     uint32_t hit_streak = 0;
   };
   struct Rank {
@@ -126,6 +128,7 @@ class DramChannel {
     uint64_t last_col = 0, last_rd_cmd = 0, last_wr_end = 0;
     bool any_col = false, any_act = false, any_rd = false, any_wr = false;
     uint64_t next_refresh = 0;
+    uint32_t refresh_bank = 0;  // per-bank refresh: the bank whose turn is next
   };
   struct Queued {
     DramRequest req;
@@ -136,8 +139,10 @@ class DramChannel {
   // When each command of a request would issue if it were scheduled now.
   struct Plan {
     bool hit = false;
+    bool timed_out = false;  // the row policy closed the bank's idle row before this request came
     uint64_t pre = 0, act = 0, col = 0, first_cmd = 0, data_end = 0;
   };
+  class Candidates;  // the SchedulerQueue the scheduler sees
   Plan plan(const Queued& q) const;
   const Bank& bank(const DecodedAddr& a) const {
     return banks_[(a.rank * cfg_.org.bank_groups + a.bg) * cfg_.org.banks_per_group + a.bank];
@@ -158,19 +163,33 @@ class DramChannel {
   void run_while(size_t keep, const std::function<void(const DramCompletion&)>& on_done);
   void refresh_if_due();
   void refresh(Rank& r, uint32_t rank_index);
+  void refresh_bank(Rank& r, uint32_t rank_index);
   size_t pick(RingQueue<Queued>& q, Plan& chosen);
   uint64_t column_lower_bound(bool write) const;
   DramCompletion schedule(const Queued& q, const Plan& p);
 
+  // Where each address field's bits sit in the burst address: up to four pieces per field (a bit order may
+  // split a field, as PG313 splits the bank group), low pieces first.
+  struct FieldBits {
+    uint32_t n = 0;
+    uint32_t shift[4] = {}, dst[4] = {};
+    uint64_t mask[4] = {};
+    uint32_t gather(uint64_t x) const {
+      uint64_t v = 0;
+      for (uint32_t i = 0; i < n; ++i) v |= ((x >> shift[i]) & mask[i]) << dst[i];
+      return uint32_t(v);
+    }
+  };
   struct Layout {
-    uint32_t bg_lo_shift = 0, bg_lo_bits = 0, bg_hi_shift = 0, bank_shift = 0, col_shift = 0, row_shift = 0,
-             rank_shift = 0;
-    uint64_t bg_lo_mask = 0, bg_hi_mask = 0, bank_mask = 0, col_mask = 0, row_mask = 0, rank_mask = 0;
+    FieldBits rank, row, bank, bg, col;
   };
   static Layout make_layout(const DramConfig& cfg);
 
   DramConfig cfg_;
   Layout layout_;
+  std::unique_ptr<DramScheduler> scheduler_;
+  uint64_t row_close_;  // RowPolicy::idle_close_cycles()
+  RefreshScheme refresh_scheme_;
   // Timing in cycles, derived once.
   uint64_t burst_cycles_, tRFC_, tREFI_, ctrl_latency_, tRTW_;
   uint32_t burst_bytes_, burst_shift_, read_cap_, write_cap_;

@@ -18,6 +18,7 @@ struct DramTiming {
   uint32_t tRTRS = 2;        // rank-to-rank data bus switch (controller setting, not JEDEC)
   double tRFC_ns = 350.0;    // 8 Gb device
   double tREFI_ns = 7800.0;  // normal temperature range
+  double tRFCsb_ns = 0;      // single-bank refresh (HBM2 REFSB); 0 where the standard has none (DDR4)
 };
 
 struct DramOrg {
@@ -36,13 +37,16 @@ struct DramOrg {
   }
 };
 
-enum class PagePolicy { Open, Closed };
+// The row (page) policy: open keeps a row until a conflict, closed auto-precharges after every access,
+// timeout precharges a row left idle for ctrl.row_timeout_ns (dram_policies.cpp).
+enum class PagePolicy { Open, Closed, Timeout };
 // RowColumnBank: Xilinx MIG ROW_COLUMN_BANK (PG150), bank group then bank just above the burst.
 // RowBankColumn: the simple row-bank-column order (a whole row before the next bank).
 // BankGroupInterleaved: row-bank-column with one bank-group bit below the column bits, so consecutive
 //   bursts alternate bank groups (Versal NoC PG313's 16R-2B-1BG-7C-1BG-3C "bank group optimization").
 // BankRowColumn: bank-major, for tests of one-bank patterns.
-enum class AddressMapping { RowColumnBank, RowBankColumn, BankGroupInterleaved, BankRowColumn };
+// Custom: the bit order in DramControllerConfig::mapping_bits ("R16 B2 G1 C7 G1 C3", MSB first).
+enum class AddressMapping { RowColumnBank, RowBankColumn, BankGroupInterleaved, BankRowColumn, Custom };
 
 struct DramControllerConfig {
   uint32_t read_queue = 32;
@@ -51,8 +55,12 @@ struct DramControllerConfig {
   uint32_t write_low_watermark = 8;    // stop draining at this many
   uint32_t reorder_window = 16;        // FR-FCFS looks at the oldest N queued requests
   uint32_t max_row_hits = 16;          // cap on consecutive hits bypassing older requests
+  std::string scheduler = "frfcfs";    // frfcfs | fcfs (dram_policies.cpp)
   PagePolicy page_policy = PagePolicy::Open;
+  double row_timeout_ns = 50.0;      // timeout policy: idle time before an open row is precharged
+  std::string refresh = "all_bank";  // all_bank | per_bank (per_bank needs tRFCsb_ns, as HBM2 has)
   AddressMapping mapping = AddressMapping::RowColumnBank;
+  std::string mapping_bits;             // with mapping = Custom
   double controller_latency_ns = 30.0;  // fixed controller + PHY pipeline, each way summed
 };
 
