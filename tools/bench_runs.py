@@ -30,6 +30,13 @@ CASES = [
     ("BERT-base seq 128 unstructured 0.2", ["--model", "bert-base", "--seq", "128", "--tokens", "none", "--prune", "all=unstructured:0.2"], 1.0),
 ]
 RSS_TARGET_MB = 300.0
+# `prunesim ddr` on request files, whole process (parse, simulate, report): name, requests, line maker, target
+# in requests per wall second (#20: >= 5 M/s on sequential traces).
+DDR_CASES = [
+    ("ddr 5 M sequential reads", 5_000_000, lambda i: "0 R %x\n" % (i * 64), 5e6),
+    ("ddr 1 M random reads, 10 ns apart", 1_000_000,
+     lambda i: "%d R %x\n" % (10 * (i + 1), (i * 2654435761 % (1 << 27)) * 64), None),
+]
 
 SCALING = (
     [("bert-base seq %d" % s, ["--model", "bert-base", "--seq", str(s), "--tokens", "none"], "bert_seq", s)
@@ -82,6 +89,28 @@ def measure(binary, args, repeats):
     }
 
 
+def measure_ddr(binary, n, line, repeats):
+    with tempfile.TemporaryDirectory() as d:
+        req, rss_file = os.path.join(d, "req.txt"), os.path.join(d, "rss")
+        with open(req, "w") as f:
+            f.writelines(line(i) for i in range(n))
+        cmd = [binary, "ddr", "--requests", req]
+        if shutil.which("taskset"):
+            cmd = ["taskset", "-c", "0"] + cmd
+        cmd = ["/usr/bin/time", "-f", "%M", "-o", rss_file] + cmd
+        walls, rss = [], 0.0
+        for _ in range(repeats):
+            start = time.perf_counter()
+            if subprocess.call(cmd, stdout=subprocess.DEVNULL) != 0:
+                sys.exit("benchmark run failed: " + " ".join(cmd))
+            walls.append(time.perf_counter() - start)
+            with open(rss_file) as f:
+                rss = max(rss, int(f.read().split()[-1]) / 1024.0)
+    wall = statistics.median(walls)
+    return {"requests": n, "wall_s": round(wall, 4), "walls_s": [round(w, 4) for w in walls],
+            "requests_per_wall_s": round(n / wall), "peak_rss_mb": round(rss, 1)}
+
+
 def machine():
     cpu = platform.processor() or "unknown CPU"
     try:
@@ -95,7 +124,7 @@ def machine():
     return {"cpu": cpu, "cores": os.cpu_count(), "python": platform.python_version(), "system": platform.platform()}
 
 
-def markdown(results, info):
+def markdown(results, ddr_results, info):
     lines = [
         "Measured on %s (%d cores; runs pinned to one core), release build, median of %d runs."
         % (info["cpu"], info["cores"], results[0]["repeats"]),
@@ -107,6 +136,12 @@ def markdown(results, info):
         target = "%.1f" % r["target_s"] if r["target_s"] else "-"
         lines.append("| %s | %.3f | %s | %.3g | %.3g | %.0f |" % (
             r["name"], r["wall_s"], target, r["sim_cycles_per_wall_s"], r["dram_requests_per_wall_s"], r["peak_rss_mb"]))
+    lines += ["", "| `prunesim ddr` case | wall s | requests / s | target requests / s | peak RSS MB |",
+              "|---|---:|---:|---:|---:|"]
+    for r in ddr_results:
+        target = "%.3g" % r["target_req_per_s"] if r["target_req_per_s"] else "-"
+        lines.append("| %s | %.3f | %.3g | %s | %.0f |" % (
+            r["name"], r["wall_s"], r["requests_per_wall_s"], target, r["peak_rss_mb"]))
     return "\n".join(lines) + "\n"
 
 
@@ -130,7 +165,17 @@ def main():
         print("%-32s %8.3f s  %10.3g cycles/s  %10.3g req/s  %6.1f MB %s" % (
             name, r["wall_s"], r["sim_cycles_per_wall_s"], r["dram_requests_per_wall_s"], r["peak_rss_mb"],
             "" if ok else "  MISSES TARGET"))
-    out = {"machine": info, "results": results}
+    ddr_results = []
+    for name, n, line, target in DDR_CASES:
+        r = measure_ddr(args.binary, n, line, args.repeats)
+        r.update(name=name, target_req_per_s=target)
+        ddr_results.append(r)
+        ok = target is None or r["requests_per_wall_s"] >= target
+        if not ok:
+            failed.append(name)
+        print("%-32s %8.3f s  %10.3g req/s  %6.1f MB %s" % (
+            name, r["wall_s"], r["requests_per_wall_s"], r["peak_rss_mb"], "" if ok else "  MISSES TARGET"))
+    out = {"machine": info, "results": results, "ddr": ddr_results}
     if args.scaling:
         out["scaling"] = []
         for name, run_args, series, x in SCALING:
@@ -141,7 +186,7 @@ def main():
     with open(os.path.join(args.out, "runs.json"), "w") as f:
         json.dump(out, f, indent=2)
     with open(os.path.join(args.out, "runs.md"), "w") as f:
-        f.write(markdown(results, info))
+        f.write(markdown(results, ddr_results, info))
     print("wrote %s/runs.json and %s/runs.md" % (args.out, args.out))
     if failed:
         print("targets missed: " + ", ".join(failed))
