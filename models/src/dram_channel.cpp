@@ -3,8 +3,6 @@
 #include <algorithm>
 #include <cmath>
 
-#include "prunesim/common/error.h"
-
 namespace prunesim::models {
 
 DramChannel::DramChannel(const DramConfig& cfg) : cfg_(cfg) {
@@ -49,7 +47,8 @@ uint64_t DramChannel::ns_to_cycles(double ns) const {
 }
 
 DramChannel::Layout DramChannel::make_layout(const DramConfig& cfg) {
-  // The bit order, MSB first, laid out from the burst address's bit 0 upward.
+  // The bit order, MSB first, laid out from the burst address's bit 0 upward (mapping_order has checked it:
+  // every field's bits exactly, in at most four pieces).
   const std::vector<BitField> order = mapping_order(cfg);
   Layout l;
   uint32_t pos = 0;
@@ -59,7 +58,6 @@ DramChannel::Layout DramChannel::make_layout(const DramConfig& cfg) {
                    : it->field == 'B' ? l.bank
                    : it->field == 'G' ? l.bg
                                       : l.col;
-    if (f.n == 4) throw InputError("ddr.mapping: a field split into more than four pieces");
     const uint32_t dst = f.n ? f.dst[f.n - 1] + uint32_t(__builtin_popcountll(f.mask[f.n - 1])) : 0;
     f.shift[f.n] = pos;
     f.dst[f.n] = dst;
@@ -89,22 +87,25 @@ void DramChannel::admit() {
 }
 
 void DramChannel::refresh(Rank& rk, uint32_t rank_index) {
-  const DramTiming& t = cfg_.timing;
+  // One REF command: all banks of the rank (REFab) or the one whose turn it is (REFSB). The banks it covers
+  // are precharged once each may be, then blocked for the refresh time; the others keep serving.
   const DramOrg& o = cfg_.org;
-  // Precharge-all once every open bank may precharge, then REF; banks are blocked for tRFC.
+  const uint32_t per_rank = o.bank_groups * o.banks_per_group;
+  const bool all = refresh_scheme_.all_banks;
+  const size_t first = size_t(rank_index) * per_rank + (all ? 0 : rk.refresh_bank);
+  const size_t count = all ? per_rank : 1;
   uint64_t start = rk.next_refresh;
   bool any_open = false;
-  const size_t first = size_t(rank_index) * o.bank_groups * o.banks_per_group;
-  const size_t count = size_t(o.bank_groups) * o.banks_per_group;
   for (size_t b = first; b < first + count; ++b) {
     start = std::max(start, banks_[b].open_row >= 0 ? banks_[b].next_pre : banks_[b].next_act);
     any_open |= banks_[b].open_row >= 0;
   }
-  const uint64_t ref = start + (any_open ? t.tRP : 0);
-  DecodedAddr where_{rank_index, 0, 0, 0, 0};
+  const uint64_t ref = start + (any_open ? cfg_.timing.tRP : 0);
+  const DecodedAddr where_{rank_index, all ? 0 : rk.refresh_bank / o.banks_per_group,
+                           all ? 0 : rk.refresh_bank % o.banks_per_group, 0, 0};
   if (any_open) {
     ++stats_.precharges;
-    log(start, DramCmd::PreAll, where_);
+    log(start, all ? DramCmd::PreAll : DramCmd::Pre, where_);
   }
   log(ref, DramCmd::Ref, where_);
   for (size_t b = first; b < first + count; ++b) {
@@ -114,27 +115,7 @@ void DramChannel::refresh(Rank& rk, uint32_t rank_index) {
   }
   ++stats_.refreshes;
   rk.next_refresh += tREFI_;
-}
-
-void DramChannel::refresh_bank(Rank& rk, uint32_t rank_index) {
-  // Single-bank refresh: only the bank whose turn it is precharges and is blocked; the others keep serving.
-  const uint32_t per_rank = cfg_.org.bank_groups * cfg_.org.banks_per_group;
-  Bank& b = banks_[size_t(rank_index) * per_rank + rk.refresh_bank];
-  const DecodedAddr where_{rank_index, rk.refresh_bank / cfg_.org.banks_per_group,
-                           rk.refresh_bank % cfg_.org.banks_per_group, 0, 0};
-  uint64_t start = std::max(rk.next_refresh, b.open_row >= 0 ? b.next_pre : b.next_act);
-  if (b.open_row >= 0) {
-    ++stats_.precharges;
-    log(start, DramCmd::Pre, where_);
-    start += cfg_.timing.tRP;
-  }
-  log(start, DramCmd::Ref, where_);
-  b.open_row = -1;
-  b.hit_streak = 0;
-  b.next_act = std::max(b.next_act, start + tRFC_);
-  ++stats_.refreshes;
-  rk.next_refresh += tREFI_;
-  rk.refresh_bank = (rk.refresh_bank + 1) % per_rank;
+  if (!all) rk.refresh_bank = (rk.refresh_bank + 1) % per_rank;
 }
 
 void DramChannel::refresh_if_due() {
@@ -146,10 +127,12 @@ void DramChannel::refresh_if_due() {
       const uint64_t skipped = (now_ - rk.next_refresh) / tREFI_;
       stats_.refreshes += skipped;
       rk.next_refresh += skipped * tREFI_;
-      const uint64_t banks = uint64_t(cfg_.org.bank_groups) * cfg_.org.banks_per_group;
-      rk.refresh_bank = uint32_t((rk.refresh_bank + skipped) % banks);
+      if (!refresh_scheme_.all_banks) {
+        const uint64_t banks = uint64_t(cfg_.org.bank_groups) * cfg_.org.banks_per_group;
+        rk.refresh_bank = uint32_t((rk.refresh_bank + skipped) % banks);
+      }
     }
-    while (rk.next_refresh <= now_) refresh_scheme_.all_banks ? refresh(rk, r) : refresh_bank(rk, r);
+    while (rk.next_refresh <= now_) refresh(rk, r);
   }
 }
 
@@ -232,9 +215,9 @@ class DramChannel::Candidates : public SchedulerQueue {
     last_ = ch_.plan(q_[i]);
     return last_.col;
   }
-  bool capped_hit(size_t i) const override {
+  uint32_t hit_streak(size_t i) const override {
     const Bank& b = ch_.bank(q_[i].a);
-    return b.open_row == int64_t(q_[i].a.row) && b.hit_streak >= ch_.cfg_.ctrl.max_row_hits;
+    return b.open_row == int64_t(q_[i].a.row) ? b.hit_streak : 0;
   }
   // With one rank, nothing of this kind can issue its column command earlier (several ranks: no bound).
   uint64_t floor() const override {

@@ -56,7 +56,7 @@ class FrFcfs : public DramScheduler {
     // A candidate at the lower bound cannot be beaten: stop scanning (streams hit this).
     const uint64_t floor = q.floor();
     for (size_t i = 1; i < window && best_col > floor; ++i) {
-      if (q.capped_hit(i)) continue;
+      if (q.hit_streak(i) >= cap_) continue;  // this bank has had its run of bypassing hits
       const uint64_t col = q.column_cycle(i);
       planned = i;
       if (col < best_col) best = i, best_col = col;
@@ -181,7 +181,7 @@ const std::vector<std::string>& refresh_names() {
 std::vector<BitField> parse_bit_order(const std::string& text) {
   auto fail = [&text](const std::string& what) {
     throw InputError(
-        "ddr.mapping: '" + text + "': " + what +
+        "'" + text + "': " + what +
         " (expected a mapping name or a bit order, MSB first, such as 'R16 B2 G1 C7 G1 C3': K rank, "
         "R row, B bank, G bank group, C column in bursts)");
   };
@@ -245,21 +245,25 @@ std::vector<BitField> mapping_order(const DramConfig& cfg) {
       break;
     case AddressMapping::Custom: {
       order = parse_bit_order(cfg.ctrl.mapping_bits);
-      uint32_t have[5] = {0, 0, 0, 0, 0};
       const std::string fields = "KRBGC";
-      for (const auto& f : order) have[fields.find(f.field)] += f.bits;
       const uint32_t need[5] = {K, R, B, G, C};
       const char* what[5] = {"rank", "row", "bank", "bank-group", "column (burst)"};
+      uint32_t have[5] = {0, 0, 0, 0, 0}, pieces[5] = {0, 0, 0, 0, 0};
+      for (const auto& f : order) {
+        const size_t i = fields.find(f.field);
+        have[i] += f.bits;
+        // The decode keeps up to four pieces per field (DramChannel::FieldBits).
+        if (++pieces[i] > 4)
+          throw InputError("ddr.mapping: '" + cfg.ctrl.mapping_bits + "' splits the " + what[i] +
+                           " bits into more than four pieces");
+      }
+      DramConfig mig = cfg;
+      mig.ctrl.mapping = AddressMapping::RowColumnBank;
       for (int i = 0; i < 5; ++i)
         if (have[i] != need[i])
           throw InputError("ddr.mapping: '" + cfg.ctrl.mapping_bits + "' gives " + std::to_string(have[i]) +
                            " " + what[i] + " bits; the organisation has " + std::to_string(need[i]) + " (" +
-                           bit_order_text(mapping_order([&] {
-                             DramConfig d = cfg;
-                             d.ctrl.mapping = AddressMapping::RowColumnBank;
-                             return d;
-                           }())) +
-                           " is the MIG order)");
+                           bit_order_text(mapping_order(mig)) + " is the MIG order)");
       break;
     }
   }
@@ -269,10 +273,9 @@ std::vector<BitField> mapping_order(const DramConfig& cfg) {
 // The keys the policies read, declared here beside them (ddr_section adds them to [ddr]).
 std::vector<ParamSpec> dram_policy_params() {
   std::vector<ParamSpec> p;
-  p.push_back(ParamSpec::choice("scheduler", DramControllerConfig{}.scheduler, scheduler_names(),
-                                "request scheduler: frfcfs (first-ready in a reorder window) or fcfs")
-                  .bind([](const HwConfig& h) { return h.ddr.ctrl.scheduler; },
-                        [](HwConfig& h, const std::string& v) { h.ddr.ctrl.scheduler = v; }));
+  p.push_back(choice_field(
+      "scheduler", [](HwConfig& h) -> std::string& { return h.ddr.ctrl.scheduler; }, scheduler_names(),
+      "request scheduler: frfcfs (first-ready in a reorder window) or fcfs"));
   p.push_back(uint_field(
       "reorder_window", [](HwConfig& h) -> uint32_t& { return h.ddr.ctrl.reorder_window; }, 1, 1024,
       "frfcfs: oldest requests considered"));
@@ -285,10 +288,9 @@ std::vector<ParamSpec> dram_policy_params() {
   p.push_back(real_field(
       "row_timeout_ns", [](HwConfig& h) -> double& { return h.ddr.ctrl.row_timeout_ns; }, 1, 1e6,
       "timeout page policy: idle time before an open row is precharged (ns)"));
-  p.push_back(ParamSpec::choice("refresh", DramControllerConfig{}.refresh, refresh_names(),
-                                "refresh: all_bank (REFab, DDR4) or per_bank (REFSB, HBM2; needs tRFCsb_ns)")
-                  .bind([](const HwConfig& h) { return h.ddr.ctrl.refresh; },
-                        [](HwConfig& h, const std::string& v) { h.ddr.ctrl.refresh = v; }));
+  p.push_back(choice_field(
+      "refresh", [](HwConfig& h) -> std::string& { return h.ddr.ctrl.refresh; }, refresh_names(),
+      "refresh: all_bank (REFab, DDR4) or per_bank (REFSB, HBM2; needs tRFCsb_ns)"));
   p.push_back(real_field(
       "tRFCsb_ns", [](HwConfig& h) -> double& { return h.ddr.timing.tRFCsb_ns; }, 0, 10000,
       "single-bank refresh cycle time (ns; 0: the standard has none, as DDR4)"));
@@ -305,8 +307,7 @@ std::vector<ParamSpec> dram_policy_params() {
                                                             : enum_name(h.ddr.ctrl.mapping);
       },
       [](HwConfig& h, const std::string& v) {
-        if (v == "custom")
-          throw InputError("ddr.mapping: give the bit order itself, e.g. 'R16 B2 G1 C7 G1 C3'");
+        if (v == "custom") throw InputError("give the bit order itself, e.g. 'R16 B2 G1 C7 G1 C3'");
         if (is_named_mapping(v)) {
           h.ddr.ctrl.mapping = parse_enum<AddressMapping>(v);
           h.ddr.ctrl.mapping_bits.clear();

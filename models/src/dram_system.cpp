@@ -43,13 +43,8 @@ DramSystem::Bursts DramSystem::submit(uint64_t arrival, uint64_t addr, uint64_t 
   // Within one interleave granule the channel is fixed and the channel-local addresses are contiguous, so
   // a granule is one run of consecutive bursts.
   while (at < end) {
-    // split_channel's arithmetic, with shifts: the granule and the burst are powers of two (validated).
     const uint64_t g = at >> granule_shift_;
-    const uint64_t nch = channels_.size();
-    const uint32_t channel = uint32_t(channels_pow2_ ? g & channel_mask_ : g % nch);
-    const uint64_t local =
-        ((channels_pow2_ ? g >> channel_shift_ : g / nch) << granule_shift_) | (at & (granule - 1));
-    const ChannelAddr ca{channel, local};
+    const ChannelAddr ca = split(at);
     DramChannel& ch = *channels_[ca.channel];
     const uint64_t granule_end = std::min(end, (g + 1) << granule_shift_);
     const uint32_t n = uint32_t((granule_end - at + burst_ - 1) >> burst_shift_);

@@ -1,5 +1,7 @@
 #include "prunesim/models/dram_target.h"
 
+#include <algorithm>
+
 namespace prunesim::models {
 
 DramTarget::DramTarget(sc_core::sc_module_name name, const DramConfig& cfg, bool ideal)

@@ -186,6 +186,13 @@ ParamSpec flag_field(std::string name, HwField<bool> f, std::string help) {
          [f](HwConfig& hw, const std::string& v) { f(hw) = v == "true"; });
   return s;
 }
+ParamSpec choice_field(std::string name, HwField<std::string> f, std::vector<std::string> choices,
+                       std::string help) {
+  ParamSpec s = ParamSpec::choice(std::move(name), default_of(f), std::move(choices), std::move(help));
+  s.bind([f](const HwConfig& hw) { return f(const_cast<HwConfig&>(hw)); },
+         [f](HwConfig& hw, const std::string& v) { f(hw) = v; });
+  return s;
+}
 ParamSpec text_field(std::string name, HwField<std::string> f, std::string text_type, std::string help,
                      std::function<void(const std::string&)> check) {
   ParamSpec s = ParamSpec::text(std::move(name), default_of(f), std::move(text_type), std::move(help));

@@ -1,8 +1,9 @@
 #pragma once
-// One DRAM channel: per-bank state and JEDEC timing, event-driven. Requests are scheduled FR-FCFS in
-// a reorder window; each scheduled request's commands (PRE, ACT, RD/WR) are placed at the earliest
-// cycle every constraint allows, so activates in other banks overlap data transfers and no idle cycle
-// is ever stepped. Plain C++ (no SystemC): the TLM target and `prunesim ddr` both drive it.
+// One DRAM channel: per-bank state and JEDEC timing, event-driven. The scheduler (ddr.scheduler) picks the
+// next request; its commands (PRE, ACT, RD/WR) are placed at the earliest cycle every constraint allows, so
+// activates in other banks overlap data transfers and no idle cycle is ever stepped. The row, refresh and
+// mapping policies (dram_policies.h) decide the rest. Plain C++ (no SystemC): DramSystem drives it, for the
+// TLM target and `prunesim ddr` alike.
 #include <array>
 #include <cstdint>
 #include <functional>
@@ -163,7 +164,6 @@ class DramChannel {
   void run_while(size_t keep, const std::function<void(const DramCompletion&)>& on_done);
   void refresh_if_due();
   void refresh(Rank& r, uint32_t rank_index);
-  void refresh_bank(Rank& r, uint32_t rank_index);
   size_t pick(RingQueue<Queued>& q, Plan& chosen);
   uint64_t column_lower_bound(bool write) const;
   DramCompletion schedule(const Queued& q, const Plan& p);

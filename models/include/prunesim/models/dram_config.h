@@ -77,17 +77,6 @@ struct DramConfig {
   }
 };
 
-// Channel interleaving: granule g of the address space goes to channel g mod channels; channel-local
-// addresses drop the channel bits so each channel sees a dense space.
-struct ChannelAddr {
-  uint32_t channel;
-  uint64_t local;
-};
-inline ChannelAddr split_channel(const DramOrg& o, uint64_t addr) {
-  const uint64_t g = addr / o.interleave_bytes;
-  return {uint32_t(g % o.channels), (g / o.channels) * o.interleave_bytes + addr % o.interleave_bytes};
-}
-
 // "ddr4-2400", "ddr4-3200", "hbm2" (one pseudo-channel's timing; org.channels pseudo-channels).
 DramConfig dram_preset(const std::string& name);
 

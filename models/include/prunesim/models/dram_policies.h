@@ -17,15 +17,15 @@
 
 namespace prunesim::models {
 
-// What the scheduler may ask of the queue: the column cycle each candidate would get if chosen now, whether
-// a candidate is a row hit whose bank has used up its run of bypassing hits, and the lower bound no candidate
-// can beat. Implemented by the channel.
+// What the scheduler may ask of the queue: the column cycle each candidate would get if chosen now, the run
+// of consecutive hits its bank has served (0 unless the candidate is a hit), how often the oldest request has
+// been bypassed, and the lower bound no candidate can beat. Implemented by the channel.
 class SchedulerQueue {
  public:
   virtual ~SchedulerQueue() = default;
   virtual size_t size() const = 0;
   virtual uint64_t column_cycle(size_t i) = 0;  // plans candidate i (0 = oldest) and remembers the plan
-  virtual bool capped_hit(size_t i) const = 0;
+  virtual uint32_t hit_streak(size_t i) const = 0;
   virtual uint64_t floor() const = 0;
   virtual uint32_t head_bypassed() const = 0;
 };
@@ -72,7 +72,8 @@ const std::vector<std::string>& refresh_names();
 
 // Address mapping as a bit order: fields MSB first, each a letter and a bit count, K rank, R row, B bank,
 // G bank group, C column (in bursts); "R16 B2 G1 C7 G1 C3". The named mappings are such orders built for the
-// organisation. Throws InputError naming ddr.mapping when the fields do not cover the organisation exactly.
+// organisation. mapping_order throws InputError naming ddr.mapping when the fields do not cover the
+// organisation exactly; parse_bit_order's errors leave the key to the caller (the schema names it).
 struct BitField {
   char field;  // K R B G C
   uint32_t bits;

@@ -44,6 +44,21 @@ class DramSystem {
   double peak_bytes_per_ns() const { return cfg_.peak_gbps_per_channel() * double(channels_.size()); }
 
  private:
+  // Channel interleaving: granule g of the address space goes to channel g mod channels; channel-local
+  // addresses drop the channel bits so each channel sees a dense space. Shifts where the sizes are powers
+  // of two (the granule and the burst always are: validated).
+  struct ChannelAddr {
+    uint32_t channel;
+    uint64_t local;
+  };
+  ChannelAddr split(uint64_t addr) const {
+    const uint64_t g = addr >> granule_shift_, offset = addr & ((uint64_t(1) << granule_shift_) - 1);
+    if (channels_pow2_)
+      return {uint32_t(g & channel_mask_), ((g >> channel_shift_) << granule_shift_) | offset};
+    const uint64_t n = channels_.size();
+    return {uint32_t(g % n), ((g / n) << granule_shift_) | offset};
+  }
+
   DramConfig cfg_;
   uint32_t burst_;
   uint32_t granule_shift_ = 0, burst_shift_ = 0, channel_shift_ = 0;

@@ -23,6 +23,10 @@ ParamSpec flag_field(std::string name, HwField<bool> f, std::string help);
 ParamSpec text_field(std::string name, HwField<std::string> f, std::string text_type, std::string help,
                      std::function<void(const std::string&)> check = {});
 
+// A string that must be one of `choices` (names of registered implementations).
+ParamSpec choice_field(std::string name, HwField<std::string> f, std::vector<std::string> choices,
+                       std::string help);
+
 // An enum whose names come from its one table (enum_names.h).
 template <class E>
 ParamSpec enum_field(std::string name, HwField<E> f, std::string help) {
