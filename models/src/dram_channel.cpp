@@ -1,7 +1,6 @@
 #include "prunesim/models/dram_channel.h"
 
 #include <algorithm>
-#include <cmath>
 
 namespace prunesim::models {
 
@@ -40,10 +39,6 @@ DramChannel::DramChannel(const DramConfig& cfg) : cfg_(cfg) {
     // Stagger ranks' refresh so they do not all block the bus at once.
     rk.next_refresh = tREFI_ + r * (tREFI_ / o.ranks);
   }
-}
-
-uint64_t DramChannel::ns_to_cycles(double ns) const {
-  return uint64_t(std::ceil(ns / cfg_.timing.tck_ns - 1e-9));
 }
 
 DramChannel::Layout DramChannel::make_layout(const DramConfig& cfg) {

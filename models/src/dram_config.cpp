@@ -1,5 +1,7 @@
 #include "prunesim/models/dram_config.h"
 
+#include <cmath>
+
 #include "prunesim/models/dram_policies.h"
 #include "prunesim/models/param_fields.h"
 
@@ -43,6 +45,10 @@ DramConfig dram_preset(const std::string& name) {
     return c;
   }
   throw InputError("ddr.preset '" + name + "': expected ddr4-2400, ddr4-3200 or hbm2");
+}
+
+uint64_t DramConfig::ns_to_cycles(double ns) const {
+  return uint64_t(std::ceil(ns / timing.tck_ns - 1e-9));
 }
 
 static bool pow2(uint64_t v) {

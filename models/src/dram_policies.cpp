@@ -1,7 +1,6 @@
 // The DRAM controller's policies by name, each with the [ddr] keys it reads declared beside it.
 #include "prunesim/models/dram_policies.h"
 
-#include <cmath>
 #include <functional>
 
 #include "prunesim/common/error.h"
@@ -10,10 +9,6 @@
 namespace prunesim::models {
 
 namespace {
-
-uint64_t cycles(const DramConfig& c, double ns) {
-  return uint64_t(std::ceil(ns / c.timing.tck_ns - 1e-9));
-}
 
 template <class P>
 struct PolicyInfo {
@@ -115,7 +110,7 @@ class TimeoutRow : public RowPolicy {
 class AllBankRefresh : public RefreshPolicy {
  public:
   RefreshScheme scheme(const DramConfig& c, uint32_t) const override {
-    return {cycles(c, c.timing.tREFI_ns), cycles(c, c.timing.tRFC_ns), true};
+    return {c.ns_to_cycles(c.timing.tREFI_ns), c.ns_to_cycles(c.timing.tRFC_ns), true};
   }
 };
 // JESD235 REFSB (HBM2 single-bank refresh): the banks take turns, one every tREFI / banks, each blocked for
@@ -123,8 +118,8 @@ class AllBankRefresh : public RefreshPolicy {
 class PerBankRefresh : public RefreshPolicy {
  public:
   RefreshScheme scheme(const DramConfig& c, uint32_t banks) const override {
-    return {std::max<uint64_t>(1, cycles(c, c.timing.tREFI_ns) / banks), cycles(c, c.timing.tRFCsb_ns),
-            false};
+    return {std::max<uint64_t>(1, c.ns_to_cycles(c.timing.tREFI_ns) / banks),
+            c.ns_to_cycles(c.timing.tRFCsb_ns), false};
   }
 };
 
@@ -161,7 +156,7 @@ std::unique_ptr<RowPolicy> make_row_policy(const DramConfig& cfg) {
     case PagePolicy::Open: return std::make_unique<OpenRow>();
     case PagePolicy::Closed: return std::make_unique<ClosedRow>();
     case PagePolicy::Timeout:
-      return std::make_unique<TimeoutRow>(std::max<uint64_t>(1, cycles(cfg, cfg.ctrl.row_timeout_ns)));
+      return std::make_unique<TimeoutRow>(std::max<uint64_t>(1, cfg.ns_to_cycles(cfg.ctrl.row_timeout_ns)));
   }
   throw InputError("ddr.page_policy: unknown policy");
 }

@@ -104,7 +104,7 @@ class DramChannel {
   }
   const DramStats& stats() const { return stats_; }
   uint64_t now() const { return now_; }
-  uint64_t ns_to_cycles(double ns) const;
+  uint64_t ns_to_cycles(double ns) const { return cfg_.ns_to_cycles(ns); }
   double cycles_to_ns(uint64_t c) const { return double(c) * cfg_.timing.tck_ns; }
   const DramConfig& config() const { return cfg_; }
   size_t queued() const { return read_q_.size() + write_q_.size() + pending_; }

@@ -72,6 +72,8 @@ struct DramConfig {
 
   // Throws InputError naming the key when a value is out of range or inconsistent.
   void validate() const;
+  // A time in whole controller clocks, rounded up (a constraint of t ns is met after ceil(t / tCK) clocks).
+  uint64_t ns_to_cycles(double ns) const;
   double peak_gbps_per_channel() const {
     return double(org.burst_bytes(timing.BL)) / (timing.BL / 2 * timing.tck_ns);
   }
