@@ -23,6 +23,7 @@ DramChannel::DramChannel(const DramConfig& cfg) : cfg_(cfg) {
   fast_path_allowed_ =
       cfg_.org.ranks == 1 && row_close_ == RowPolicy::kNever && scheduler_->head_at_floor_wins();
   stream_fast_path_ = fast_path_allowed_;
+  init_closed_form();
   // Read-to-write command spacing (JESD79-4): RL + BL/2 - WL + 2 tCK of bus turnaround.
   tRTW_ = t.CL + burst_cycles_ + 2 > t.CWL ? t.CL + burst_cycles_ + 2 - t.CWL : 1;
   const DramOrg& o = cfg_.org;
@@ -63,6 +64,190 @@ DramChannel::Layout DramChannel::make_layout(const DramConfig& cfg) {
   return l;
 }
 
+void DramChannel::init_closed_form() {
+  // The closed form serves a block of consecutive bursts that are all row hits, one column command every
+  // `step` cycles. It is exact when nothing inside the block can hold a burst back:
+  //  - the lowest burst-address bits are exactly the bank and bank-group bits, so the block visits the banks
+  //    round-robin with period 2^(those bits) and each bank's bursts share its open row until a bit above
+  //    the columns changes (the MIG ROW_COLUMN_BANK order);
+  //  - same-bank and same-group revisits lie at least tCCD_L apart at that step.
+  // Otherwise (e.g. row_bank_column, where consecutive bursts share a bank) the per-burst paths serve.
+  const DramTiming& t = cfg_.timing;
+  const DramOrg& o = cfg_.org;
+  const uint32_t bank_bits = uint32_t(__builtin_ctz(o.bank_groups) + __builtin_ctz(o.banks_per_group));
+  auto top = [](const FieldBits& f, uint32_t i) {
+    return f.shift[i] + uint32_t(__builtin_popcountll(f.mask[i]));
+  };
+  bool low = true;
+  for (const FieldBits* f : {&layout_.bank, &layout_.bg})
+    for (uint32_t i = 0; i < f->n; ++i) low &= top(*f, i) <= bank_bits;
+  // Same-group distance: 2^(bank-group bits at the very bottom); one if a bank bit is lowest.
+  uint32_t bg_low = 0;
+  for (bool more = true; more;) {
+    more = false;
+    for (uint32_t i = 0; i < layout_.bg.n; ++i)
+      if (layout_.bg.shift[i] == bg_low && layout_.bg.mask[i]) bg_low = top(layout_.bg, i), more = true;
+  }
+  block_banks_ = 1u << bank_bits;
+  block_step_ = std::max<uint64_t>(t.tCCD_S, burst_cycles_);
+  block_row_shift_ = 64;
+  for (const FieldBits* f : {&layout_.row, &layout_.rank})
+    for (uint32_t i = 0; i < f->n; ++i) block_row_shift_ = std::min(block_row_shift_, f->shift[i]);
+  closed_form_allowed_ = fast_path_allowed_ && low && block_row_shift_ < 64 &&
+                         uint64_t(block_banks_) * block_step_ >= t.tCCD_L &&
+                         (uint64_t(1) << bg_low) * block_step_ >= t.tCCD_L;
+  closed_form_ = closed_form_allowed_;
+  block_bank_of_.resize(block_banks_);
+  block_bg_of_.resize(block_banks_);
+  for (uint32_t v = 0; v < block_banks_; ++v) {
+    const DecodedAddr a = decode(uint64_t(v) << burst_shift_);
+    block_bank_of_[v] = (a.rank * o.bank_groups + a.bg) * o.banks_per_group + a.bank;
+    block_bg_of_[v] = a.bg;
+  }
+}
+
+DramChannel::Block DramChannel::serve_hit_block(size_t keep,
+                                                const std::function<void(const DramCompletion&)>& on_done) {
+  // A block is a chain of reads at consecutive addresses: the read queue when it holds exactly such a
+  // chain, then the submitted runs that continue it and have already arrived. With no write queued, one
+  // rank and open pages: if burst j of the block can issue its column command at F + j*step, where F is
+  // the earliest any candidate can (every one obeys the rank's lower bound and was admitted no earlier than
+  // the oldest), the per-burst scheduler would pick the oldest every time and place it exactly there. So a
+  // block costs a check and an update per bank, not per burst. It ends before a refresh falls due, at a row
+  // boundary, at a bank that cannot issue in time, where `keep` would stop the per-burst loop, or before a
+  // request outside the chain could be admitted; the bursts left are queued as the per-burst path would
+  // have admitted them.
+  Block none;
+  if (log_ || !write_q_.empty()) return none;
+  const DramTiming& t = cfg_.timing;
+  Rank& rk = ranks_[0];
+  const uint64_t q0 = read_q_.size();
+  uint64_t base, admitted0, next_addr;
+  if (q0) {
+    const Queued &h = read_q_.front(), &b = read_q_.back();
+    if (b.chain != h.chain || b.req.addr - h.req.addr != (q0 - 1) * burst_bytes_) return none;
+    base = h.req.addr, admitted0 = h.admitted, next_addr = b.req.addr + burst_bytes_;
+  } else {
+    if (incoming_.empty()) return none;
+    base = next_addr = incoming_.front().addr, admitted0 = now_;
+  }
+  // The runs that continue the chain: already arrived, reads, each starting where the last ends.
+  uint64_t in_chain = 0;  // bursts
+  size_t runs = 0;
+  for (; runs < incoming_.size(); ++runs) {
+    const Run& r = incoming_[runs];
+    if (r.write || r.arrival > now_ || r.addr != next_addr) break;
+    in_chain += r.count;
+    next_addr += uint64_t(r.count) * burst_bytes_;
+  }
+  const Run* next = runs < incoming_.size() ? &incoming_[runs] : nullptr;  // first request not in it
+  if (q0 && in_chain && q0 != read_cap_) return none;  // admit() fills the queue before the chain waits
+  // admit() takes `virt` at once into an empty queue; after that one burst per burst served (`rest`).
+  const uint64_t virt = q0 ? 0 : std::min<uint64_t>(in_chain, read_cap_);
+  const uint64_t rest = in_chain - virt;
+  const uint64_t n = q0 + in_chain;
+  if (n < 2) return none;
+
+  const uint64_t step = block_step_, burst0 = base >> burst_shift_;
+  const uint64_t F = std::max(column_lower_bound(false), admitted0);
+  if (now_ > F + step) return none;  // a queued burst might have been admitted after its slot
+  uint64_t m = std::min(n, (((burst0 >> block_row_shift_) + 1) << block_row_shift_) - burst0);  // one row set
+  // The per-burst path serves burst j while the refresh is not yet due at the previous one's command.
+  const uint64_t R = rk.next_refresh;
+  if (R <= now_) return none;
+  m = std::min(m, 1 + (R - std::min(R, F) + step - 1) / step);
+  // After burst j is served admit() takes the chain's next burst (j < rest) or else the next request, if it
+  // has arrived by then: stop before that could happen.
+  if (next) m = std::min(m, std::max(rest, next->arrival > F ? (next->arrival - F + step - 1) / step : 0));
+  // The per-burst loop stops after a burst that leaves `keep` or fewer unadmitted.
+  const uint64_t unadmitted = pending_ - virt;
+  if (keep) {
+    if (unadmitted <= keep)
+      m = std::min<uint64_t>(m, 1);
+    else if (unadmitted - keep <= rest)
+      m = std::min(m, unadmitted - keep + 1);
+  }
+  // First visit of each bank: its row must be open and nothing left from before may delay it.
+  const int64_t row = int64_t(layout_.row.gather(burst0));
+  const uint64_t mask = block_banks_ - 1;
+  for (uint64_t j = 0; j < std::min<uint64_t>(m, block_banks_); ++j) {
+    const uint32_t v = uint32_t((burst0 + j) & mask), g = block_bg_of_[v];
+    const Bank& b = banks_[block_bank_of_[v]];
+    const uint64_t col = F + j * step;
+    if (b.open_row != row || b.next_col > col || (rk.bg_col[g] && rk.last_col_bg[g] + t.tCCD_L > col) ||
+        (rk.bg_wrote[g] && rk.last_wr_end_bg[g] + t.tWTR_L > col)) {
+      m = j;
+      break;
+    }
+  }
+  if (m < 2) return none;
+
+  // Serve bursts 0 .. m-1: burst j's column command at F + j*step.
+  const uint64_t last = F + (m - 1) * step;
+  for (uint64_t j = 0; j < std::min<uint64_t>(m, block_banks_); ++j) {
+    const uint32_t v = uint32_t((burst0 + j) & mask), g = block_bg_of_[v];
+    Bank& b = banks_[block_bank_of_[v]];
+    const uint64_t visits = (m - 1 - j) / block_banks_ + 1;
+    const uint64_t col = F + (j + (visits - 1) * block_banks_) * step;  // this bank's last command
+    b.hit_streak += uint32_t(visits);
+    b.next_col = col + t.tCCD_L;
+    b.next_pre = std::max(b.next_pre, col + t.tRTP);
+    rk.last_col_bg[g] = rk.bg_col[g] ? std::max(rk.last_col_bg[g], col) : col;
+    rk.bg_col[g] = true;
+  }
+  rk.last_col = last, rk.any_col = true;
+  rk.last_rd_cmd = last, rk.any_rd = true;
+  stats_.row_hits += m;
+  stats_.reads += m;
+  stats_.bytes_read += m * burst_bytes_;
+  stats_.busy_data_cycles += m * burst_cycles_;
+  bus_free_ = last + t.CL + burst_cycles_;
+  bus_rank_ = 0;
+  stats_.last_done = std::max(stats_.last_done, bus_free_ + ctrl_latency_);
+  const uint64_t now_before = now_;
+  now_ = std::max(now_, last);
+  head_bypassed_ = 0;
+  closed_form_bursts_ += m;
+  const uint64_t data_delay = t.CL + burst_cycles_ + ctrl_latency_;
+  auto done = [&](uint64_t j, uint64_t id, uint64_t arrival) {
+    DramCompletion c;
+    c.id = id, c.arrival = arrival, c.row_hit = true, c.done = F + j * step + data_delay;
+    on_done(c);
+  };
+  if (on_done)
+    for (uint64_t j = 0; j < std::min(m, q0); ++j) done(j, read_q_[j].req.id, read_q_[j].req.arrival);
+  read_q_.pop_front(std::min(m, q0));
+
+  // Out of incoming_: `virt` at once, then one after each burst served but the last when `keep` stopped it.
+  Block out;
+  out.served = size_t(m);
+  out.keep_stop = keep && unadmitted - std::min(m - 1, rest) <= keep;
+  const uint64_t taken = virt + std::min(m - (out.keep_stop ? 1 : 0), rest);
+  if (taken) {  // the chain numbering admit() would give them
+    if (incoming_.front().addr != read_chain_next_) ++read_chain_;
+    read_chain_next_ = incoming_.front().addr + taken * burst_bytes_;
+  }
+  for (uint64_t k = 0; k < taken;) {
+    Run& f = incoming_.front();
+    const uint64_t here = std::min<uint64_t>(f.count, taken - k);
+    // Bursts k .. k+here-1 sit at q0+k .. in the block: those before m were served, the rest are queued.
+    const uint64_t served_here = std::min(here, m > q0 + k ? m - q0 - k : 0);
+    if (on_done)
+      for (uint64_t i = 0; i < served_here; ++i) done(q0 + k + i, f.first_id + i, f.arrival);
+    for (uint64_t i = served_here; i < here; ++i) {
+      const uint64_t kk = k + i;
+      const uint64_t admitted = kk < virt ? now_before : std::max(now_before, F + (kk - virt) * step);
+      const DramRequest r{f.first_id + i, f.arrival, f.addr + i * burst_bytes_, false};
+      read_q_.push_back(Queued{r, decode(r.addr), admitted, read_chain_});
+    }
+    k += here;
+    f.first_id += here, f.addr += here * burst_bytes_, f.count -= uint32_t(here);
+    pending_ -= here;
+    if (f.count == 0) incoming_.pop_front();
+  }
+  return out;
+}
+
 void DramChannel::admit() {
   while (!incoming_.empty() && incoming_.front().arrival <= now_) {
     Run& run = incoming_.front();
@@ -70,7 +255,11 @@ void DramChannel::admit() {
     auto& q = r.write ? write_q_ : read_q_;
     const uint32_t cap = r.write ? write_cap_ : read_cap_;
     if (q.size() >= cap) break;  // full queue pushes back; arrivals stay in order
-    q.push_back(Queued{r, decode(r.addr), now_});
+    if (!r.write) {
+      if (r.addr != read_chain_next_) ++read_chain_;
+      read_chain_next_ = r.addr + burst_bytes_;
+    }
+    q.push_back(Queued{r, decode(r.addr), now_, read_chain_});
     --pending_;
     if (--run.count == 0) {
       incoming_.pop_front();
@@ -331,6 +520,19 @@ size_t DramChannel::serve_hit_run(size_t keep, const std::function<void(const Dr
   Rank& rk = ranks_[0];
   size_t served = 0;
   while (!read_q_.empty() && write_q_.empty() && rk.next_refresh > now_) {
+    if (closed_form_) {
+      if (block_cooldown_ == 0) {
+        const Block b = serve_hit_block(keep, on_done);
+        if (b.served) {
+          served += b.served;
+          if (b.keep_stop) break;
+          continue;
+        }
+        block_cooldown_ = block_banks_;  // a bank that could not issue in time: try again a round later
+      } else {
+        --block_cooldown_;
+      }
+    }
     const Queued& h = read_q_.front();
     const DecodedAddr& a = h.a;
     Bank& b = bank(a);
@@ -339,7 +541,8 @@ size_t DramChannel::serve_hit_run(size_t keep, const std::function<void(const Dr
     uint64_t col = std::max({lb, b.next_col, h.admitted});
     if (rk.bg_col[a.bg]) col = std::max(col, rk.last_col_bg[a.bg] + t.tCCD_L);
     if (rk.bg_wrote[a.bg]) col = std::max(col, rk.last_wr_end_bg[a.bg] + t.tWTR_L);
-    if (col != lb && (read_q_.size() > 1 || arrives_before(col))) break;  // another request might go first
+    // Another request might go first, or an arrival be admitted earlier than this loop would admit it.
+    if (arrives_before(col) || (col != lb && read_q_.size() > 1)) break;
     const uint64_t data_end = col + t.CL + burst_cycles_;
     ++stats_.row_hits;
     ++b.hit_streak;
@@ -383,7 +586,21 @@ void DramChannel::run_ahead(const std::function<void(const DramCompletion&)>& on
 
 void DramChannel::run_while(size_t keep, const std::function<void(const DramCompletion&)>& on_done) {
   while (pending_ > keep || (keep == 0 && (!read_q_.empty() || !write_q_.empty()))) {
-    if (read_q_.empty() && write_q_.empty()) now_ = std::max(now_, incoming_.front().arrival);
+    if (read_q_.empty() && write_q_.empty()) {
+      now_ = std::max(now_, incoming_.front().arrival);
+      // A run of reads into open rows: served in closed form straight from the submitted run, no queue
+      // entry per burst (admission and refresh commute: neither reads what the other writes).
+      if (closed_form_) {
+        refresh_if_due();
+        draining_writes_ = false;  // what the drain test below does with no write queued
+        const Block b = serve_hit_block(keep, on_done);
+        if (b.served) {
+          // Where the per-burst path would be now: inside serve_hit_run's loop, or (keep) stopping.
+          if (!b.keep_stop) serve_hit_run(keep, on_done);
+          continue;
+        }
+      }
+    }
     admit();
     refresh_if_due();
     if (read_q_.empty() && write_q_.empty()) {

@@ -55,7 +55,9 @@ DramSystem::Bursts DramSystem::submit(uint64_t arrival, uint64_t addr, uint64_t 
     next_id_ += n;
     b.count += n;
     at += uint64_t(n) * burst_;
-    if (stream && (since_run += granule) >= 256 * 1024) {
+    // Serve what was fed every 4 MiB: the pending runs (one per granule) stay small, and the closed form
+    // gets long blocks (each stop queues a burst entry per free slot).
+    if (stream && (since_run += granule) >= 4 * 1024 * 1024) {
       since_run = 0;
       for (uint32_t c = 0; c < channels_.size(); ++c)
         if (touched_[c]) channels_[c]->run_ahead(on_done_[c]);

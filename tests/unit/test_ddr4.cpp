@@ -579,3 +579,101 @@ TEST(Ddr4Mapping, ABitOrderIsTheSameMappingAsTheNamedOneItSpells) {
   EXPECT_EQ(ch.decode(0).bank, ch.decode(64 * 128 * 65536 - 64).bank);
   EXPECT_NE(ch.decode(0).row, ch.decode(64 * 128).row);
 }
+
+namespace {
+// A random mix of submitted runs: mostly reads continuing the last address (long runs that cross row sets
+// and refreshes), some at random addresses, some writes; arrivals back to back, a little later, or after
+// an idle gap.
+struct SubmittedRun {
+  uint64_t arrival, addr;
+  uint32_t count;
+  bool write;
+};
+std::vector<SubmittedRun> random_runs(size_t n, uint64_t seed) {
+  std::vector<SubmittedRun> runs;
+  uint64_t x = seed, at = 0, next = 0;
+  auto rnd = [&x](uint64_t k) {
+    x = x * 6364136223846793005ull + 1442695040888963407ull;
+    return (x >> 33) % k;
+  };
+  for (size_t i = 0; i < n; ++i) {
+    const uint64_t kind = rnd(100), gap = rnd(100);
+    at += gap < 50 ? 0 : gap < 85 ? rnd(200) : rnd(30000);
+    SubmittedRun r{at, next, uint32_t(1 + rnd(kind < 70 ? 400 : 8)), false};
+    if (kind >= 70 && kind < 85) r.addr = rnd(uint64_t(1) << 24) * 64;
+    if (kind >= 85) r.addr = rnd(uint64_t(1) << 24) * 64, r.write = true;
+    if (!r.write) next = r.addr + uint64_t(r.count) * 64;
+    runs.push_back(r);
+  }
+  return runs;
+}
+}  // namespace
+
+TEST(Ddr4ClosedForm, BlocksOfHitsServedInClosedFormMatchThePerBurstSchedulerOverRandomMixes) {
+  // The closed form must give exactly the completions and statistics of the per-burst scheduler, whether
+  // the runs are served as they come (as the TLM target does), in pieces (streamed) or all at the end.
+  for (const char* preset : {"ddr4-2400", "hbm2"}) {
+    for (uint64_t seed : {1u, 2u, 3u}) {
+      DramConfig cfg = dram_preset(preset);
+      cfg.org.channels = 1;
+      const auto runs = random_runs(3000, seed);
+      struct Out {
+        std::vector<DramCompletion> done;
+        DramStats stats;
+        uint64_t closed_form = 0;
+      };
+      auto serve = [&](bool fast, bool closed, int feed) {
+        DramChannel ch(cfg);
+        ch.set_fast_path(fast);
+        ch.set_closed_form(closed);
+        Out o;
+        auto rec = [&o](const DramCompletion& c) { o.done.push_back(c); };
+        uint64_t id = 0;
+        for (size_t i = 0; i < runs.size(); ++i) {
+          ch.submit_run(id, runs[i].arrival, runs[i].addr, runs[i].count, runs[i].write);
+          id += runs[i].count;
+          if (feed == 1) ch.run(rec);
+          if (feed == 2 && i % 7 == 6) ch.run_ahead(rec);
+        }
+        ch.run(rec);
+        o.stats = ch.stats();
+        o.closed_form = ch.closed_form_bursts();
+        return o;
+      };
+      for (int feed : {0, 1, 2}) {
+        const Out ref = serve(false, false, feed), per_burst = serve(true, false, feed),
+                  closed = serve(true, true, feed);
+        SCOPED_TRACE(std::string(preset) + " seed " + std::to_string(seed) + " feed " + std::to_string(feed));
+        EXPECT_EQ(per_burst.closed_form, 0u);
+        // The mix must exercise the closed form, or this test proves nothing.
+        EXPECT_GT(closed.closed_form, closed.stats.reads / 4);
+        for (const Out* o : {&per_burst, &closed}) {
+          ASSERT_EQ(o->done.size(), ref.done.size());
+          for (size_t i = 0; i < ref.done.size(); ++i) {
+            ASSERT_EQ(o->done[i].id, ref.done[i].id) << i;
+            ASSERT_EQ(o->done[i].done, ref.done[i].done)
+                << (o == &closed ? "closed form" : "per burst") << " at " << i;
+            ASSERT_EQ(o->done[i].row_hit, ref.done[i].row_hit) << i;
+            ASSERT_EQ(o->done[i].arrival, ref.done[i].arrival) << i;
+          }
+          EXPECT_EQ(o->stats.row_hits, ref.stats.row_hits);
+          EXPECT_EQ(o->stats.activates, ref.stats.activates);
+          EXPECT_EQ(o->stats.refreshes, ref.stats.refreshes);
+          EXPECT_EQ(o->stats.busy_data_cycles, ref.stats.busy_data_cycles);
+          EXPECT_EQ(o->stats.last_done, ref.stats.last_done);
+        }
+      }
+    }
+  }
+}
+
+TEST(Ddr4ClosedForm, OnlyMappingsThatRotateBanksBelowTheColumnsUseIt) {
+  // row_bank_column puts consecutive bursts in one bank (tCCD_L-paced, not bus-bound): no closed form.
+  DramConfig cfg = one_channel();
+  EXPECT_TRUE(DramChannel(cfg).closed_form_enabled());
+  cfg.ctrl.mapping = AddressMapping::RowBankColumn;
+  EXPECT_FALSE(DramChannel(cfg).closed_form_enabled());
+  cfg = one_channel();
+  cfg.ctrl.page_policy = PagePolicy::Closed;
+  EXPECT_FALSE(DramChannel(cfg).closed_form_enabled());
+}

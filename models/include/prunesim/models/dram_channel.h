@@ -109,8 +109,16 @@ class DramChannel {
   const DramConfig& config() const { return cfg_; }
   size_t queued() const { return read_q_.size() + write_q_.size() + pending_; }
   void set_command_log(std::vector<DramCommand>* log) { log_ = log; }
-  // The hit-run fast path gives the same results as the general scheduler; tests switch it off to prove it.
-  void set_fast_path(bool on) { stream_fast_path_ = on && fast_path_allowed_; }
+  // The hit-run fast paths (per burst, and the closed form over a block of hits) give the same results as
+  // the general scheduler; tests switch them off to prove it.
+  void set_fast_path(bool on) {
+    stream_fast_path_ = on && fast_path_allowed_;
+    closed_form_ = stream_fast_path_ && closed_form_allowed_;
+  }
+  void set_closed_form(bool on) { closed_form_ = on && stream_fast_path_ && closed_form_allowed_; }
+  bool closed_form_enabled() const { return closed_form_; }
+  // Bursts served by the closed form so far (for tests and the benchmark: how much of a stream it took).
+  uint64_t closed_form_bursts() const { return closed_form_bursts_; }
 
  private:
   struct Bank {
@@ -135,6 +143,7 @@ class DramChannel {
     DramRequest req;
     DecodedAddr a;
     uint64_t admitted;
+    uint64_t chain;  // reads admitted one after another at consecutive addresses share a chain number
   };
 
   // When each command of a request would issue if it were scheduled now.
@@ -160,7 +169,23 @@ class DramChannel {
            (next.write ? write_q_.size() < write_cap_ : read_q_.size() < read_cap_);
   }
   size_t serve_hit_run(size_t keep, const std::function<void(const DramCompletion&)>& on_done);
+  void init_closed_form();
+  struct Block {
+    size_t served = 0;
+    bool keep_stop = false;  // the per-burst loop would stop here for `keep`
+  };
+  Block serve_hit_block(size_t keep, const std::function<void(const DramCompletion&)>& on_done);
+  uint64_t read_chain_ = 0, read_chain_next_ = UINT64_MAX;  // the last admitted read's chain, next address
   bool stream_fast_path_ = false, fast_path_allowed_ = false;
+  // The closed form (serve_hit_block): allowed when the lowest burst-address bits are exactly the bank and
+  // bank-group bits and a block of hits is bus-bound (see the constructor).
+  bool closed_form_ = false, closed_form_allowed_ = false;
+  uint64_t closed_form_bursts_ = 0;
+  uint64_t block_step_ = 0;       // cycles between column commands of a bus-bound block: max(tCCD_S, BL/2)
+  uint32_t block_banks_ = 1;      // bursts before the block returns to the same bank (2^(bank + BG bits))
+  uint32_t block_row_shift_ = 0;  // lowest burst-address bit above the bank and column bits (row, rank)
+  uint32_t block_cooldown_ = 0;   // bursts to serve per burst before trying the closed form again
+  std::vector<uint32_t> block_bank_of_, block_bg_of_;  // bank index and bank group of each low-bits value
   void run_while(size_t keep, const std::function<void(const DramCompletion&)>& on_done);
   void refresh_if_due();
   void refresh(Rank& r, uint32_t rank_index);

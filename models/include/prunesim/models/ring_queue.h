@@ -27,6 +27,10 @@ class RingQueue {
     head_ = (head_ + 1) & mask_;
     --size_;
   }
+  void pop_front(size_t n) {  // the first n (n <= size())
+    head_ = (head_ + n) & mask_;
+    size_ -= n;
+  }
   // Removes element i, keeping the order of the rest.
   void erase_at(size_t i) {
     for (size_t j = i; j + 1 < size_; ++j) (*this)[j] = std::move((*this)[j + 1]);
