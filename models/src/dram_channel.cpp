@@ -101,7 +101,7 @@ void DramChannel::init_closed_form() {
   block_bg_of_.resize(block_banks_);
   for (uint32_t v = 0; v < block_banks_; ++v) {
     const DecodedAddr a = decode(uint64_t(v) << burst_shift_);
-    block_bank_of_[v] = (a.rank * o.bank_groups + a.bg) * o.banks_per_group + a.bank;
+    block_bank_of_[v] = uint32_t(bank_index(a));
     block_bg_of_[v] = a.bg;
   }
 }
@@ -188,25 +188,10 @@ DramChannel::Block DramChannel::serve_hit_block(size_t keep,
     const uint32_t v = uint32_t((burst0 + j) & mask), g = block_bg_of_[v];
     Bank& b = banks_[block_bank_of_[v]];
     const uint64_t visits = (m - 1 - j) / block_banks_ + 1;
-    const uint64_t col = F + (j + (visits - 1) * block_banks_) * step;  // this bank's last command
-    b.hit_streak += uint32_t(visits);
-    b.next_col = col + t.tCCD_L;
-    b.next_pre = std::max(b.next_pre, col + t.tRTP);
-    rk.last_col_bg[g] = rk.bg_col[g] ? std::max(rk.last_col_bg[g], col) : col;
-    rk.bg_col[g] = true;
+    note_bank_hits(b, g, uint32_t(visits), F + (j + (visits - 1) * block_banks_) * step);
   }
-  rk.last_col = last, rk.any_col = true;
-  rk.last_rd_cmd = last, rk.any_rd = true;
-  stats_.row_hits += m;
-  stats_.reads += m;
-  stats_.bytes_read += m * burst_bytes_;
-  stats_.busy_data_cycles += m * burst_cycles_;
-  bus_free_ = last + t.CL + burst_cycles_;
-  bus_rank_ = 0;
-  stats_.last_done = std::max(stats_.last_done, bus_free_ + ctrl_latency_);
   const uint64_t now_before = now_;
-  now_ = std::max(now_, last);
-  head_bypassed_ = 0;
+  note_read_hits(m, last);
   closed_form_bursts_ += m;
   const uint64_t data_delay = t.CL + burst_cycles_ + ctrl_latency_;
   auto done = [&](uint64_t j, uint64_t id, uint64_t arrival) {
@@ -509,6 +494,32 @@ void DramChannel::run(const std::function<void(const DramCompletion&)>& on_done)
   run_while(0, on_done);
 }
 
+void DramChannel::note_bank_hits(Bank& b, uint32_t bg, uint32_t visits, uint64_t last) {
+  const DramTiming& t = cfg_.timing;
+  Rank& rk = ranks_[0];
+  b.hit_streak += visits;
+  b.next_col = last + t.tCCD_L;
+  b.next_pre = std::max(b.next_pre, last + t.tRTP);
+  // Several banks of a group may be noted out of order (a block); the group keeps the latest.
+  rk.last_col_bg[bg] = rk.bg_col[bg] ? std::max(rk.last_col_bg[bg], last) : last;
+  rk.bg_col[bg] = true;
+}
+
+void DramChannel::note_read_hits(uint64_t count, uint64_t last) {
+  Rank& rk = ranks_[0];
+  rk.last_col = last, rk.any_col = true;
+  rk.last_rd_cmd = last, rk.any_rd = true;
+  stats_.row_hits += count;
+  stats_.reads += count;
+  stats_.bytes_read += count * burst_bytes_;
+  stats_.busy_data_cycles += count * burst_cycles_;
+  bus_free_ = last + cfg_.timing.CL + burst_cycles_;
+  bus_rank_ = 0;
+  stats_.last_done = std::max(stats_.last_done, bus_free_ + ctrl_latency_);
+  now_ = std::max(now_, last);
+  head_bypassed_ = 0;
+}
+
 size_t DramChannel::serve_hit_run(size_t keep, const std::function<void(const DramCompletion&)>& on_done) {
   // The common case of a stream, served without the general machinery: the oldest read is a row hit whose
   // column command can issue at the lower bound every request obeys, so pick() would choose it and plan()
@@ -543,31 +554,14 @@ size_t DramChannel::serve_hit_run(size_t keep, const std::function<void(const Dr
     if (rk.bg_wrote[a.bg]) col = std::max(col, rk.last_wr_end_bg[a.bg] + t.tWTR_L);
     // Another request might go first, or an arrival be admitted earlier than this loop would admit it.
     if (arrives_before(col) || (col != lb && read_q_.size() > 1)) break;
-    const uint64_t data_end = col + t.CL + burst_cycles_;
-    ++stats_.row_hits;
-    ++b.hit_streak;
     log(col, DramCmd::Rd, a);
-    rk.last_col = col;
-    rk.last_col_bg[a.bg] = col;
-    rk.bg_col[a.bg] = true;
-    rk.any_col = true;
-    b.next_col = col + t.tCCD_L;
-    rk.last_rd_cmd = col;
-    rk.any_rd = true;
-    b.next_pre = std::max(b.next_pre, col + t.tRTP);
-    ++stats_.reads;
-    stats_.bytes_read += burst_bytes_;
-    bus_free_ = data_end;
-    bus_rank_ = 0;
-    stats_.busy_data_cycles += burst_cycles_;
+    note_bank_hits(b, a.bg, 1, col);
+    note_read_hits(1, col);
     DramCompletion c;
     c.id = h.req.id;
     c.arrival = h.req.arrival;
     c.row_hit = true;
-    c.done = data_end + ctrl_latency_;
-    stats_.last_done = std::max(stats_.last_done, c.done);
-    now_ = std::max(now_, col);
-    head_bypassed_ = 0;
+    c.done = bus_free_ + ctrl_latency_;
     read_q_.pop_front();
     if (on_done) on_done(c);
     ++served;

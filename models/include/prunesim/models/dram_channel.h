@@ -154,12 +154,16 @@ class DramChannel {
   };
   class Candidates;  // the SchedulerQueue the scheduler sees
   Plan plan(const Queued& q) const;
-  const Bank& bank(const DecodedAddr& a) const {
-    return banks_[(a.rank * cfg_.org.bank_groups + a.bg) * cfg_.org.banks_per_group + a.bank];
+  size_t bank_index(const DecodedAddr& a) const {
+    return (size_t(a.rank) * cfg_.org.bank_groups + a.bg) * cfg_.org.banks_per_group + a.bank;
   }
-  Bank& bank(const DecodedAddr& a) {
-    return banks_[(a.rank * cfg_.org.bank_groups + a.bg) * cfg_.org.banks_per_group + a.bank];
-  }
+  const Bank& bank(const DecodedAddr& a) const { return banks_[bank_index(a)]; }
+  Bank& bank(const DecodedAddr& a) { return banks_[bank_index(a)]; }
+  // What row-hit reads leave behind (the fast paths' bookkeeping, the same as schedule()'s for them):
+  // `visits` hits to one bank in group `bg`, the last at column cycle `last`; then `count` hits on the
+  // rank, the last at `last`.
+  void note_bank_hits(Bank& b, uint32_t bg, uint32_t visits, uint64_t last);
+  void note_read_hits(uint64_t count, uint64_t last);
   void admit();
   // Whether the next submitted request arrives before `cycle` and its queue has room to take it then.
   bool arrives_before(uint64_t cycle) const {
