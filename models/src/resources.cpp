@@ -9,10 +9,14 @@
 
 namespace prunesim::models {
 
+PrimitiveGeometry primitive_geometry(MemoryKind kind) {
+  if (kind == MemoryKind::Uram) return {72, 4096};
+  if (kind == MemoryKind::M10k) return {40, 256};
+  return {72, 512};
+}
+
 uint64_t buffer_primitives(const BufferConfig& b) {
-  uint64_t width = 72, depth = 512;
-  if (b.kind == MemoryKind::Uram) depth = 4096;
-  if (b.kind == MemoryKind::M10k) width = 40, depth = 256;
+  const auto [width, depth] = primitive_geometry(b.kind);
   const uint64_t bank_bits = (b.physical_bytes() * 8 + b.banks - 1) / b.banks;
   const uint64_t per_bank_wide = (b.width_bits + width - 1) / width;
   const uint64_t rows = (bank_bits + b.width_bits - 1) / b.width_bits;
@@ -80,6 +84,9 @@ ConfigSection device_section() {
        real_field(
            "max_clock_mhz", [](HwConfig& h) -> double& { return h.device.max_clock_mhz; }, 1, 2000,
            "fastest fabric clock"),
+       uint_field(
+           "slrs", [](HwConfig& h) -> uint32_t& { return h.device.slrs; }, 1, 16,
+           "super logic regions (dies); 1 for a monolithic part"),
        real_field(
            "static_power_w", [](HwConfig& h) -> double& { return h.device.static_power_w; }, 0, 1000,
            "static power in W")},

@@ -6,9 +6,11 @@
 #include <fstream>
 #include <iomanip>
 #include <iterator>
+#include <set>
 #include <sstream>
 
 #include "prunesim/common/error.h"
+#include "prunesim/models/design_fit.h"
 #include "prunesim/models/engine.h"
 #include "prunesim/models/param_fields.h"
 #include "prunesim/sim/functional.h"
@@ -426,6 +428,17 @@ RunConfig ConfigSchema::resolve(const std::vector<std::string>& files,
     } catch (const po::error& e) {
       throw InputError(path + ": " + e.what());
     }
+    // A file that names a device part describes that device whole: a key it left out would silently keep
+    // the built-in U250's figure, and the design fit would size the design from it.
+    if (lines.count("device.part")) {
+      std::string missing;
+      for (const auto& k : keys_)
+        if (k.name.rfind("device.", 0) == 0 && !lines.count(k.name))
+          missing += (missing.empty() ? "" : ", ") + k.name;
+      if (!missing.empty())
+        throw InputError(at("device.part") + ": device.part names a device, but this file lacks " + missing +
+                         " (a device file gives every [device] key; --set device.KEY changes one)");
+    }
     for (const auto& opt : parsed.options) {
       if (opt.value.size() != 1)
         throw InputError(at(opt.string_key) + ": key '" + opt.string_key + "' needs one value");
@@ -462,6 +475,9 @@ RunConfig ConfigSchema::resolve(const std::vector<std::string>& files,
       throw InputError(a.source + ": " + a.key + ": " + e.what());
     }
   }
+  std::set<std::string> assigned;
+  for (const auto& a : assigns) assigned.insert(a.key);
+  c.fitted = models::fit_design(c.hw, [&](const std::string& k) { return assigned.count(k) > 0; });
   validate(c);
   return c;
 }

@@ -147,6 +147,15 @@ std::string mb(uint64_t bytes) {
 
 json report_json(const RunReport& rep, bool with_ops);
 
+namespace {
+// Each key the design fit set (design_fit.h), with its value.
+std::vector<std::pair<std::string, std::string>> fitted_values(const RunReport& rep) {
+  std::vector<std::pair<std::string, std::string>> out;
+  for (const auto& k : rep.config.fitted) out.emplace_back(k, rep.schema.value(rep.config, k));
+  return out;
+}
+}  // namespace
+
 json report_json(const RunReport& rep) {
   return report_json(rep, true);
 }
@@ -156,6 +165,8 @@ json report_json(const RunReport& rep, bool with_ops) {
   const auto& hw = rep.config.hw;
   json cfg = json::object();
   for (const auto& [k, v] : rep.schema.dump(rep.config)) cfg[k] = v;
+  json fitted_json = json::object();
+  for (const auto& [k, v] : fitted_values(rep)) fitted_json[k] = v;
   json layers = json::array();
   for (const auto& [layer, l] : rollup(r))
     layers.push_back({{"layer", layer},
@@ -179,6 +190,7 @@ json report_json(const RunReport& rep, bool with_ops) {
   json out =
       json{{"prunesim_version", PRUNESIM_VERSION},
            {"config", cfg},
+           {"fitted_to_device", fitted_json},
            {"workload",
             {{"model", rep.trace.header.facts().model},
              {"trace", rep.trace_name},
@@ -299,7 +311,13 @@ std::string report_text(const RunReport& rep) {
   os << "           pruning " << hv("pruning") << "; tokens " << hv("token_policy") << "; quant "
      << hv("quant") << "\n";
   os << "design     " << r.engine << "; DRAM " << hw.ddr.preset << " x" << hw.ddr.org.channels
-     << (hw.sim.ideal_memory ? " (ideal)" : "") << "\n\n";
+     << (hw.sim.ideal_memory ? " (ideal)" : "") << "\n";
+  // The keys the config left unset and the fit gave another value than the built-in design's.
+  std::string fitted;
+  for (const auto& [k, v] : fitted_values(rep))
+    if (v != rep.schema.value(RunConfig{}, k)) fitted += (fitted.empty() ? "" : ", ") + k + "=" + v;
+  if (!fitted.empty()) os << "           fitted to the device (keys left unset): " << fitted << "\n";
+  os << "\n";
   const double bound_pct = r.cycles ? 100.0 * double(r.roofline_cycles) / double(r.cycles) : 0;
   os << "latency    " << group(r.cycles) << " cycles = " << fixed(r.latency_ms, 4) << " ms   (roofline bound "
      << group(r.roofline_cycles) << " cycles = " << fixed(bound_pct, 1) << " % of the latency)\n";

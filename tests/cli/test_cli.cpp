@@ -95,13 +95,37 @@ TEST(Cli, BadInputExitsTwoNamingTheCulprit) {
   EXPECT_EQ(r.status, 2);
 }
 
-TEST(Cli, ADesignThatDoesNotFitExitsTwoAndWritesNoReport) {
+TEST(Cli, ADesignThatDoesNotFitExitsTwoListingEveryOverflowAndWritesNoReport) {
+  // The keys the user sets are not fitted: a 128 x 128 array and a 4 MiB activation buffer on a ZCU102
+  // (2,520 DSPs, 912 BRAM36, no URAM) overflow the DSPs and the BRAM, and the error names both.
   const std::string d = tmp();
   const auto r = run_prunesim("run -q --config " + prunesim::test::source_path("configs/devices/zcu102.ini") +
-                              " --json " + d + "/r.json");
+                              " --set pe.rows=128 --set pe.cols=128 --set buffer.act.bytes=4194304 --json " +
+                              d + "/r.json");
   EXPECT_EQ(r.status, 2);
   EXPECT_NE(r.err.find("does not fit"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("DSP: design needs 8192, device has 2520"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("BRAM36: design needs"), std::string::npos) << r.err;
   EXPECT_FALSE(prunesim::test::file_exists(d + "/r.json"));
+}
+
+TEST(Cli, EveryShippedDeviceRunsTheDefaultModelWithNoOverlay) {
+  const std::string d = tmp();
+  for (const char* dev : {"alveo-u250", "alveo-u280", "alveo-u200", "zcu102", "de1-soc"}) {
+    const std::string path = prunesim::test::source_path(std::string("configs/devices/") + dev + ".ini");
+    const auto r = run_prunesim("run -q --config " + path + " --json " + d + "/" + dev + ".json");
+    ASSERT_EQ(r.status, 0) << dev << ": " << r.err;
+    const json j = json::parse(prunesim::test::read_file(d + "/" + dev + ".json"));
+    EXPECT_TRUE(j["resources"]["fits"].get<bool>()) << dev;
+    EXPECT_GT(j["latency"]["cycles"].get<uint64_t>(), 0u) << dev;
+    // The report says which keys were fitted and to what.
+    EXPECT_EQ(j["fitted_to_device"]["pe.rows"], j["config"]["pe.rows"]) << dev;
+  }
+  // The text report names what the fit changed from the built-in design.
+  const auto z = run_prunesim("run --config " + prunesim::test::source_path("configs/devices/zcu102.ini"));
+  EXPECT_NE(z.out.find("fitted to the device (keys left unset): pe.rows=32, buffer.act.kind=bram"),
+            std::string::npos)
+      << z.out;
 }
 
 TEST(Cli, TokenPruningDefaultsToEvitForVisionModelsOnly) {

@@ -75,10 +75,11 @@ TEST(Config, ShippedDefaultDesignFileEqualsTheBuiltInDefault) {
 
 TEST(Config, EveryShippedConfigParses) {
   const ConfigSchema s;
-  for (const char* f : {"configs/devices/alveo-u250.ini", "configs/devices/alveo-u280.ini",
-                        "configs/devices/zcu102.ini", "configs/devices/de1-soc.ini",
-                        "configs/energy/ultrascale-plus-16nm.ini", "configs/examples/bert-base-hbm.ini",
-                        "configs/examples/gru-de1soc.ini", "configs/examples/deit-small-mpca.ini"}) {
+  for (const char* f :
+       {"configs/devices/alveo-u250.ini", "configs/devices/alveo-u280.ini", "configs/devices/alveo-u200.ini",
+        "configs/devices/zcu102.ini", "configs/devices/de1-soc.ini",
+        "configs/energy/ultrascale-plus-16nm.ini", "configs/examples/bert-base-hbm.ini",
+        "configs/examples/gru-de1soc.ini", "configs/examples/deit-small-mpca.ini"}) {
     EXPECT_NO_THROW(s.resolve({test::source_path(f)}, {})) << f;
   }
 }

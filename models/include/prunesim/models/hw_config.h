@@ -19,6 +19,9 @@ struct DeviceConfig {
   uint32_t m10k = 0;
   uint64_t lut = 1728000;
   double max_clock_mhz = 500.0;
+  // Super logic regions (dies) of a stacked-silicon part: 1 for a monolithic one. The fitted design keeps
+  // its array within one (design_fit.h).
+  uint32_t slrs = 4;
   double static_power_w = 20.0;  // idle card power budget share for the fabric+HBM-less shell (estimate)
 };
 

@@ -14,6 +14,14 @@ struct ResourceUse {
   std::string overflow;  // every resource that overflowed, with the numbers, "; "-separated, when !fits
 };
 
+// One memory primitive: BRAM36 512 x 72 (UG573), URAM288 4096 x 72 (UG573), M10K 256 x 40 (Intel Cyclone V
+// handbook).
+struct PrimitiveGeometry {
+  uint64_t width_bits, depth;
+  uint64_t bytes() const { return width_bits * depth / 8; }
+};
+PrimitiveGeometry primitive_geometry(MemoryKind kind);
+
 // Primitives for one buffer. Geometry of the primitives: BRAM36 512 x 72 (UG573), URAM288 4096 x 72
 // (UG573), M10K 256 x 40 (Intel Cyclone V handbook). Each bank is `width_bits` wide and holds bytes/banks.
 uint64_t buffer_primitives(const BufferConfig& b);

@@ -58,6 +58,8 @@ struct WorkloadConfig {
 struct RunConfig {
   models::HwConfig hw;
   WorkloadConfig workload;
+  // The design keys no layer set, which resolve() fitted to the device (models/design_fit.h).
+  std::vector<std::string> fitted;
 };
 
 class ConfigSchema {
@@ -70,6 +72,8 @@ class ConfigSchema {
   // "key  (type, default)  help" lines for --help-config.
   std::string describe() const;
   bool has(const std::string& key) const { return index_.count(key) != 0; }
+  // One key's value in `c` (the key must exist).
+  std::string value(const RunConfig& c, const std::string& key) const { return keys_[index_.at(key)].get(c); }
 
  private:
   struct Key {
