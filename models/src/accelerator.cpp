@@ -15,6 +15,8 @@ namespace {
 double unloaded_read_ns(const DramConfig& d) {
   return d.ctrl.controller_latency_ns + (d.timing.tRCD + d.timing.CL + d.timing.BL / 2) * d.timing.tck_ns;
 }
+}  // namespace
+
 int dominant_weight_bits(const workloads::Trace& t) {
   int bits = 8;
   uint64_t most = 0;
@@ -24,7 +26,6 @@ int dominant_weight_bits(const workloads::Trace& t) {
     if (n > most) most = n, bits = b;
   return bits;
 }
-}  // namespace
 
 Accelerator::Accelerator(sc_core::sc_module_name name, const workloads::Trace& trace, const HwConfig& hw)
     : sc_module(name),

@@ -16,6 +16,7 @@
 #include "prunesim/sim/compare.h"
 #include "prunesim/sim/config.h"
 #include "prunesim/sim/ddr_requests.h"
+#include "prunesim/sim/explore.h"
 #include "prunesim/sim/hls_export.h"
 #include "prunesim/sim/report.h"
 #include "prunesim/sim/sweep.h"
@@ -38,6 +39,7 @@ const char* kUsage =
     "  models    list the model zoo: dimensions, dense weights and where they come from\n"
     "  ddr       run the DRAM model alone on a request trace\n"
     "  sweep     run a design space, one process per point, with the Pareto front marked\n"
+    "  explore   the best device, design and pruning recipe under a latency and an accuracy constraint\n"
     "  compare   compare two reports or two sweeps against tolerances (exit 1 beyond them)\n"
     "  hls       hls export: an HLS project (tops, testbenches, scripts) for the configured design\n"
     "\n"
@@ -326,6 +328,58 @@ int cmd_sweep(const std::vector<std::string>& args) {
   return 0;
 }
 
+int cmd_explore(const std::vector<std::string>& args) {
+  po::options_description d(
+      "prunesim explore --out DIR [--model M | --weights W --hf-config C] [--devices F,F,...] "
+      "[--latency-ms LC] [--accuracy top1>=X|rel_error<=X] [--prune-grid SPEC]... [options]\n\n"
+      "Search each device's designs that fit and a recipe space for the best point meeting the latency and "
+      "accuracy constraints. A --prune-grid spec marks the density with one {V1,V2,...} or {START:STOP:STEP} "
+      "placeholder, e.g. 'all=block:16x16:{0.2:0.8:0.1}'. Exits 0 with an answer, 3 when nothing meets both "
+      "constraints. Writes DIR/explore.json, DIR/results.csv and DIR/traces/.\n\nOptions");
+  ConfigFlags cf;
+  WorkloadFlags wf;
+  ExploreOptions opt;
+  std::vector<std::string> devices;
+  d.add_options()("help,h", "show this help")("out,o", po::value(&opt.out_dir), "output directory")(
+      "devices", po::value(&devices)->composing(),
+      "device files, comma-separated or repeated (default: every file in configs/devices)")(
+      "latency-ms", po::value(&opt.latency_ms), "latency constraint LC in ms (default: none)")(
+      "accuracy", po::value(&opt.accuracy),
+      "accuracy constraint AC against the dense model: top1>=X or rel_error<=X (needs real weights)")(
+      "prune-grid", po::value(&opt.prune_grid)->composing(),
+      "prune spec with one {densities} placeholder; repeatable (each is a family)")(
+      "quant-grid", po::value(&opt.quant_grid)->composing(), "quant values, comma-separated")(
+      "tokens-grid", po::value(&opt.tokens_grid)->composing(),
+      "one token-pruning setting per --tokens-grid: none, or a layer list such as 3,6,9; repeatable")(
+      "keep-grid", po::value(&opt.keep_grid)->composing(), "token keep ratios, comma-separated")(
+      "design-grid", po::value(&opt.design_grid)->composing(),
+      "KEY=V1,V2,...: the designs tried on every device (cartesian); default: the fitted array and the next "
+      "smaller ones")("rungs", po::value(&opt.design_rungs),
+                      "array sizes tried per device without --design-grid")(
+      "objective", po::value(&opt.objective), "energy|latency|dsp|accuracy (default energy)")(
+      "exhaustive", "simulate the whole product instead of searching (to check the search)")(
+      "jobs,j", po::value(&opt.jobs), "worker processes")("resume", "reuse the points DIR already holds");
+  cf.add_to(d);
+  wf.add_to(d, true);
+  auto vm = parse(args, d);
+  if (vm.count("help")) return std::cout << d << "\n", 0;
+  if (opt.jobs == 0 || opt.jobs > 256) throw InputError("explore: --jobs must be in [1, 256]");
+  if (opt.design_rungs == 0 || opt.design_rungs > 16) throw InputError("explore: --rungs must be in [1, 16]");
+  for (const auto& g : devices) {
+    std::istringstream ss(g);
+    for (std::string f; std::getline(ss, f, ',');)
+      if (!f.empty()) opt.devices.push_back(f);
+  }
+  if (opt.devices.empty()) opt.devices = shipped_devices();
+  opt.config_files = cf.files;
+  opt.sets = wf.as_sets();
+  opt.sets.insert(opt.sets.end(), cf.sets.begin(), cf.sets.end());
+  opt.exhaustive = vm.count("exhaustive") > 0;
+  opt.resume = vm.count("resume") > 0;
+  opt.binary = self_path();
+  return run_explore(opt, std::cout);
+}
+
 int cmd_models(const std::vector<std::string>& args) {
   po::options_description d(
       "prunesim models\n\nThe models --model accepts, with their dimensions (seq: tokens or time "
@@ -477,6 +531,7 @@ int run_cli(int argc, char** argv) {
     if (cmd == "models") return cmd_models(args);
     if (cmd == "ddr") return cmd_ddr(args);
     if (cmd == "sweep") return cmd_sweep(args);
+    if (cmd == "explore") return cmd_explore(args);
     if (cmd == "compare") return cmd_compare(args);
     if (cmd == "hls") return cmd_hls(args);
     std::cerr << "prunesim: unknown command '" << cmd << "'\n\n" << kUsage;

@@ -55,6 +55,8 @@ std::string format_number(double v) {
   return os.str();
 }
 
+}  // namespace
+
 // "a,b,c" or "start:stop:step" (inclusive, numbers).
 std::vector<std::string> expand_values(const std::string& key, const std::string& v) {
   std::vector<std::string> out;
@@ -77,13 +79,26 @@ std::vector<std::string> expand_values(const std::string& key, const std::string
   return out;
 }
 
+namespace {}  // namespace
+
 std::string hash_config(const ConfigSchema& schema, const RunConfig& c) {
   std::string text;
   for (const auto& [k, v] : schema.dump(c)) text += k + "=" + v + "\n";
   return sha256_hex(text).substr(0, 16);
 }
 
-// Extracts the figures a sweep keeps from a run report.
+namespace {
+
+// A header figure of the trace as a number, null when the trace does not carry it.
+json header_number(const json& r, const char* key) {
+  const json& h = r["workload"]["header"];
+  if (!h.is_object() || !h.contains(key) || !h[key].is_string()) return nullptr;
+  double v = 0;
+  return is_number(h[key].get<std::string>(), v) ? json(v) : json(nullptr);
+}
+
+}  // namespace
+
 json metrics_of(const json& r) {
   return json{{"latency_cycles", r["latency"]["cycles"]},
               {"latency_ms", r["latency"]["ms"]},
@@ -97,8 +112,13 @@ json metrics_of(const json& r) {
               {"dsp", r["resources"]["dsp"]["used"]},
               {"bram36", r["resources"]["bram36"]["used"]},
               {"uram", r["resources"]["uram"]["used"]},
-              {"fits", r["resources"]["fits"]}};
+              {"fits", r["resources"]["fits"]},
+              // Real weights only: the pruned model against the dense one (the compressor's measure).
+              {"fidelity_rel_error", header_number(r, "fidelity_rel_error")},
+              {"fidelity_top1_agreement", header_number(r, "fidelity_top1_agreement")}};
 }
+
+namespace {
 
 std::string read_tail(const std::string& path, size_t n) {
   std::ifstream is(path, std::ios::binary);
@@ -111,6 +131,8 @@ std::string read_tail(const std::string& path, size_t n) {
 void ensure_dir(const std::string& d) {
   if (mkdir(d.c_str(), 0777) != 0 && errno != EEXIST) throw InputError(d + ": cannot create directory");
 }
+
+}  // namespace
 
 std::map<size_t, json> read_results(const std::string& path) {
   std::map<size_t, json> done;
@@ -128,10 +150,22 @@ std::map<size_t, json> read_results(const std::string& path) {
   return done;
 }
 
+namespace {
+
 const std::vector<std::string>& csv_metrics() {
-  static const std::vector<std::string> m = {"latency_cycles",  "latency_ms", "energy_mj",   "ddr_read_bytes",
-                                             "ddr_write_bytes", "macs",       "utilization", "dsp",
-                                             "bram36",          "uram",       "fits"};
+  static const std::vector<std::string> m = {"latency_cycles",
+                                             "latency_ms",
+                                             "energy_mj",
+                                             "ddr_read_bytes",
+                                             "ddr_write_bytes",
+                                             "macs",
+                                             "utilization",
+                                             "dsp",
+                                             "bram36",
+                                             "uram",
+                                             "fits",
+                                             "fidelity_rel_error",
+                                             "fidelity_top1_agreement"};
   return m;
 }
 
@@ -148,7 +182,10 @@ std::string csv_row(const SweepPoint& p, const json& r, const std::string& paret
   std::ostringstream os;
   os << p.index << "," << p.config_hash << "," << r.value("status", "");
   for (const auto& [k, v] : p.swept) os << "," << v;
-  for (const auto& k : csv_metrics()) os << "," << (r.contains("metrics") ? r["metrics"][k].dump() : "");
+  for (const auto& k : csv_metrics()) {
+    const json v = r.contains("metrics") ? r["metrics"].value(k, json(nullptr)) : json(nullptr);
+    os << "," << (v.is_null() ? "" : v.dump());  // unknown (e.g. fidelity without real weights): empty
+  }
   os << "," << pareto << "\n";
   return os.str();
 }
@@ -281,8 +318,11 @@ void write_manifest(const std::string& dir, const SweepSpec& spec, const std::ve
   ensure_dir(dir);
   json j{{"config_files", spec.config_files}, {"base_sets", spec.base_sets}, {"points", json::array()}};
   for (const auto& p : points)
-    j["points"].push_back(
-        {{"index", p.index}, {"swept", p.swept}, {"sets", p.sets}, {"hash", p.config_hash}});
+    j["points"].push_back({{"index", p.index},
+                           {"swept", p.swept},
+                           {"files", p.files},
+                           {"sets", p.sets},
+                           {"hash", p.config_hash}});
   write_file_atomic(dir + "/manifest.json", j.dump(1) + "\n");
 }
 
@@ -298,6 +338,7 @@ std::vector<SweepPoint> read_manifest(const std::string& dir, SweepSpec& spec) {
       SweepPoint sp;
       sp.index = p.at("index").get<size_t>();
       sp.swept = p.at("swept").get<std::vector<std::pair<std::string, std::string>>>();
+      sp.files = p.value("files", std::vector<std::string>{});
       sp.sets = p.at("sets").get<std::vector<std::string>>();
       sp.config_hash = p.at("hash").get<std::string>();
       points.push_back(sp);
@@ -348,6 +389,7 @@ size_t run_sweep_points(const SweepSpec& spec, const std::vector<SweepPoint>& po
     const std::string base = dir + "/points/" + std::to_string(p.index);
     std::vector<std::string> args = {opt.binary, "run", "-q", "--json", base + ".json"};
     for (const auto& f : spec.config_files) args.insert(args.end(), {"--config", f});
+    for (const auto& f : p.files) args.insert(args.end(), {"--config", f});
     for (const auto& s : p.sets) args.insert(args.end(), {"--set", s});
     std::vector<char*> argv;
     for (auto& a : args) argv.push_back(a.data());
@@ -394,7 +436,7 @@ size_t run_sweep_points(const SweepSpec& spec, const std::vector<SweepPoint>& po
     out << line.dump() << "\n" << std::flush;  // a finished point survives any later interruption
     csv << csv_row(p, line, "") << std::flush;
     ++done;
-    progress.update(done, failed);
+    if (opt.progress) progress.update(done, failed);
   };
   const unsigned jobs = std::max(1u, opt.jobs);
   while (next < todo.size() || !running.empty()) {

@@ -11,6 +11,7 @@
 #include "prunesim/workloads/rng.h"
 #include "prunesim/workloads/safetensors.h"
 #include "test_util.h"
+#include "tiny_models.h"
 
 using nlohmann::json;
 using prunesim::test::run_prunesim;
@@ -179,31 +180,7 @@ TEST(Cli, CompressWritesATraceThatRunAndInspectRead) {
 
 TEST(Cli, CompressFromRealWeightsRecordsFidelityAndBadFilesExitTwo) {
   const std::string d = tmp();
-  // A one-layer BERT-style model with random weights, written as safetensors.
-  std::vector<prunesim::workloads::NamedTensor> t;
-  prunesim::workloads::Rng rng(1);
-  auto add = [&](const std::string& name, std::vector<int64_t> shape) {
-    size_t n = 1;
-    for (auto s : shape) n *= size_t(s);
-    std::vector<float> v(n);
-    for (auto& x : v) x = float(rng.normal()) * 0.1f;
-    t.push_back({name, shape, v});
-  };
-  const std::string p = "bert.encoder.layer.0.";
-  for (const char* w : {"query", "key", "value"})
-    add(p + "attention.self." + w + ".weight", {16, 16}), add(p + "attention.self." + w + ".bias", {16});
-  add(p + "attention.output.dense.weight", {16, 16});
-  add(p + "attention.output.dense.bias", {16});
-  add(p + "intermediate.dense.weight", {32, 16});
-  add(p + "intermediate.dense.bias", {32});
-  add(p + "output.dense.weight", {16, 32});
-  add(p + "output.dense.bias", {16});
-  for (const char* ln : {"attention.output.LayerNorm", "output.LayerNorm"})
-    add(p + ln + ".weight", {16}), add(p + ln + ".bias", {16});
-  prunesim::workloads::write_safetensors(d + "/m.safetensors", t);
-  prunesim::test::write_file(d + "/config.json",
-                             "{\"model_type\": \"bert\", \"hidden_size\": 16, \"num_attention_heads\": 2, "
-                             "\"num_hidden_layers\": 1, \"intermediate_size\": 32}");
+  prunesim::test::write_tiny_bert(d);  // one layer, hidden 16
   auto r = run_prunesim("compress --weights " + d + "/m.safetensors --hf-config " + d +
                         "/config.json --seq 12 --prune all=block:4x4:0.5 --tokens none -o " + d + "/m.trace");
   ASSERT_EQ(r.status, 0) << r.err;

@@ -15,8 +15,8 @@
 #include "prunesim/models/controller.h"
 #include "prunesim/models/dma.h"
 #include "prunesim/models/dram_target.h"
-#include "prunesim/models/schedule_observer.h"
 #include "prunesim/models/resources.h"
+#include "prunesim/models/schedule_observer.h"
 
 namespace prunesim::models {
 
@@ -70,6 +70,9 @@ struct RunResult : WorkCounts {
 // Elaborates, simulates and collects. Call once per process (SystemC elaborates once).
 // `vcd_path` (without extension handling: written exactly there) may be empty. `observers` are told of every
 // compute work item as the controller executes it (the functional check is one, sim/functional.h).
+// The weight precision holding most kept weights: the one the resource estimate sizes DSPs for.
+int dominant_weight_bits(const workloads::Trace& t);
+
 RunResult simulate(const workloads::Trace& trace, const HwConfig& hw, const std::string& vcd_path = "",
                    const std::vector<ScheduleObserver*>& observers = {});
 

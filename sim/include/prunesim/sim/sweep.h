@@ -4,8 +4,11 @@
 // own `prunesim run` process: SystemC elaborates once per process), merge (results in point order, Pareto
 // front marked). Finished points are appended as they finish, so an interrupted sweep loses none.
 #include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
+
+#include <nlohmann/json.hpp>
 
 #include "prunesim/sim/config.h"
 
@@ -33,6 +36,7 @@ struct SweepSpec {
 struct SweepPoint {
   size_t index = 0;
   std::vector<std::pair<std::string, std::string>> swept;  // key, value
+  std::vector<std::string> files;                          // config files of this point, after the spec's
   std::vector<std::string> sets;                           // base sets then swept ones
   std::string config_hash;                                 // of the resolved configuration
 };
@@ -42,8 +46,20 @@ struct SweepOptions {
   unsigned jobs = 1;
   double point_timeout_s = 0;  // 0: none
   bool resume = false;
-  std::string binary;  // the prunesim executable that runs each point
+  std::string binary;    // the prunesim executable that runs each point
+  bool progress = true;  // a progress line (bar on a terminal) on stderr as points finish
 };
+
+// A --grid value list: "a,b,c" or "start:stop:step" (numbers, inclusive stop); `key` names it in errors.
+std::vector<std::string> expand_values(const std::string& key, const std::string& values);
+// The records of DIR/results.jsonl by point index (the last record of a point wins; cut lines are skipped).
+std::map<size_t, nlohmann::json> read_results(const std::string& results_jsonl);
+
+// The configuration hash a sweep records per point: of every resolved key (16 hex digits of SHA-256).
+std::string hash_config(const ConfigSchema& schema, const RunConfig& c);
+
+// The figures a sweep keeps of a run report (latency, energy, traffic, resources, fidelity when known).
+nlohmann::json metrics_of(const nlohmann::json& report);
 
 // Plans the points; throws InputError (naming the key) when any point's configuration is invalid.
 std::vector<SweepPoint> plan_sweep(const SweepSpec& spec, const ConfigSchema& schema);
