@@ -38,6 +38,14 @@ DDR_CASES = [
      lambda i: "%d R %x\n" % (10 * (i + 1), (i * 2654435761 % (1 << 27)) * 64), None),
 ]
 
+# `prunesim explore` on a 1,000-point space (#14: under a minute on 2 cores): 5 shipped devices x 2 array
+# sizes x 10 densities x 2 quantizations x 5 token keep ratios, DeiT-Small under a 4 ms LC, 2 worker processes.
+EXPLORE_CASES = [
+    ("explore DeiT-Small, 1,000 points, -j 2",
+     ["--model", "deit-small", "--latency-ms", "4", "--rungs", "2", "--prune-grid", "all=block:16x16:{0.1:1:0.1}",
+      "--quant-grid", "int8,int16", "--keep-grid", "0.5,0.6,0.7,0.8,0.9", "-j", "2"], 1000, 60.0),
+]
+
 SCALING = (
     [("bert-base seq %d" % s, ["--model", "bert-base", "--seq", str(s), "--tokens", "none"], "bert_seq", s)
      for s in (128, 256, 512, 1024)]
@@ -111,6 +119,19 @@ def measure_ddr(binary, n, line, repeats):
             "requests_per_wall_s": round(n / wall), "peak_rss_mb": round(rss, 1)}
 
 
+def measure_explore(binary, args, points):
+    with tempfile.TemporaryDirectory() as d:
+        start = time.perf_counter()
+        if subprocess.call([binary, "explore", "--out", os.path.join(d, "ex")] + args, stdout=subprocess.DEVNULL) != 0:
+            sys.exit("explore benchmark failed: " + " ".join(args))
+        wall = time.perf_counter() - start
+        with open(os.path.join(d, "ex", "explore.json")) as f:
+            ex = json.load(f)
+    if ex["points_total"] != points:
+        sys.exit("explore benchmark: the space has %d points, not %d" % (ex["points_total"], points))
+    return {"wall_s": round(wall, 3), "points_total": ex["points_total"], "points_simulated": ex["points_simulated"]}
+
+
 def machine():
     cpu = platform.processor() or "unknown CPU"
     try:
@@ -175,7 +196,17 @@ def main():
             failed.append(name)
         print("%-32s %8.3f s  %10.3g req/s  %6.1f MB %s" % (
             name, r["wall_s"], r["requests_per_wall_s"], r["peak_rss_mb"], "" if ok else "  MISSES TARGET"))
-    out = {"machine": info, "results": results, "ddr": ddr_results}
+    explore_results = []
+    for name, ex_args, points, target in EXPLORE_CASES:
+        r = measure_explore(args.binary, ex_args, points)
+        r.update(name=name, target_s=target)
+        explore_results.append(r)
+        ok = r["wall_s"] <= target
+        if not ok:
+            failed.append(name)
+        print("%-32s %8.3f s  %d of %d points simulated %s" % (
+            name, r["wall_s"], r["points_simulated"], r["points_total"], "" if ok else "  MISSES TARGET"))
+    out = {"machine": info, "results": results, "ddr": ddr_results, "explore": explore_results}
     if args.scaling:
         out["scaling"] = []
         for name, run_args, series, x in SCALING:
@@ -187,6 +218,10 @@ def main():
         json.dump(out, f, indent=2)
     with open(os.path.join(args.out, "runs.md"), "w") as f:
         f.write(markdown(results, ddr_results, info))
+        f.write("\n| `prunesim explore` case | wall s | target s | points simulated |\n|---|---:|---:|---:|\n")
+        for r in explore_results:
+            f.write("| %s | %.2f | %.0f | %d of %d |\n" % (r["name"], r["wall_s"], r["target_s"], r["points_simulated"],
+                                                        r["points_total"]))
     print("wrote %s/runs.json and %s/runs.md" % (args.out, args.out))
     if failed:
         print("targets missed: " + ", ".join(failed))
