@@ -13,6 +13,7 @@
 
 #include "prunesim/common/error.h"
 #include "prunesim/models/accelerator.h"
+#include "prunesim/sim/baseline.h"
 #include "prunesim/sim/compare.h"
 #include "prunesim/sim/config.h"
 #include "prunesim/sim/ddr_requests.h"
@@ -40,6 +41,7 @@ const char* kUsage =
     "  ddr       run the DRAM model alone on a request trace\n"
     "  sweep     run a design space, one process per point, with the Pareto front marked\n"
     "  explore   the best device, design and pruning recipe under a latency and an accuracy constraint\n"
+    "  baseline  roofline estimate of a workload on a CPU or GPU (configs/baselines), for speed-ups\n"
     "  compare   compare two reports or two sweeps against tolerances (exit 1 beyond them)\n"
     "  hls       hls export: an HLS project (tops, testbenches, scripts) for the configured design\n"
     "\n"
@@ -155,6 +157,36 @@ workloads::Trace load_workload(const RunConfig& cfg, std::string& name, std::str
   return t;
 }
 
+// Baseline files from names (configs/baselines/NAME.ini) or paths, comma-separated or repeated; "all" is
+// every shipped one, "none" none.
+std::vector<Baseline> baselines_from(const std::vector<std::string>& args) {
+  std::vector<std::string> files;
+  for (const auto& a : args) {
+    std::istringstream ss(a);
+    for (std::string item; std::getline(ss, item, ',');) {
+      if (item.empty() || item == "none") continue;
+      if (item == "all") {
+        const auto all = shipped_baselines();
+        files.insert(files.end(), all.begin(), all.end());
+      } else if (item.find('/') == std::string::npos && item.find(".ini") == std::string::npos) {
+        files.push_back(std::string(PRUNESIM_CONFIG_DIR) + "/baselines/" + item + ".ini");
+        if (!std::filesystem::exists(files.back())) {
+          std::string known;
+          for (const auto& f : shipped_baselines())
+            known += (known.empty() ? "" : ", ") + std::filesystem::path(f).stem().string();
+          throw InputError("baseline '" + item + "': no such shipped baseline (known: " + known +
+                           "; or give a file path)");
+        }
+      } else {
+        files.push_back(item);
+      }
+    }
+  }
+  std::vector<Baseline> out;
+  for (const auto& f : files) out.push_back(read_baseline(f));
+  return out;
+}
+
 int cmd_run(const std::vector<std::string>& args) {
   po::options_description d(
       "prunesim run [options]\n\nSimulate a workload; with no options, the built-in default "
@@ -163,13 +195,16 @@ int cmd_run(const std::vector<std::string>& args) {
   ConfigFlags cf;
   WorkloadFlags wf;
   std::string json_path, csv_path, vcd_path;
+  std::vector<std::string> baseline_args;
   d.add_options()("help,h", "show this help")("help-config", "list every configuration key with its default")(
       "print-config", "print the resolved configuration as an INI file and exit");
   cf.add_to(d);
   wf.add_to(d, true);
   d.add_options()("json", po::value(&json_path), "write the full report as JSON")(
       "csv", po::value(&csv_path), "write one row per op as CSV")(
-      "vcd", po::value(&vcd_path), "write VCD waveforms")("quiet,q", "print nothing on success");
+      "vcd", po::value(&vcd_path), "write VCD waveforms")("quiet,q", "print nothing on success")(
+      "baselines", po::value(&baseline_args)->composing(),
+      "CPU/GPU baselines to quote speed-ups against: names or files, comma-separated (default all, or none)");
   auto vm = parse(args, d);
   ConfigSchema schema;
   if (vm.count("help")) return std::cout << d << "\n", 0;
@@ -189,8 +224,11 @@ int cmd_run(const std::vector<std::string>& args) {
         std::make_unique<FunctionalModel>(trace, cfg.hw.sim.functional_seed, cfg.hw.sim.functional_numbers);
   std::vector<models::ScheduleObserver*> observers;
   if (functional) observers.push_back(functional.get());
+  const std::vector<Baseline> baselines =
+      baselines_from(baseline_args.empty() ? std::vector<std::string>{"all"} : baseline_args);
   const models::RunResult result = models::simulate(trace, cfg.hw, vcd_path, observers);
   RunReport rep{cfg, schema, trace, name, sha256_hex(text), result};
+  for (const auto& b : baselines) rep.baselines.push_back(estimate_baseline(trace, b));
   if (functional) rep.functional = functional->check();
   if (!json_path.empty()) write_file_atomic(json_path, report_json_text(rep) + "\n");
   if (!csv_path.empty()) write_file_atomic(csv_path, report_csv(rep));
@@ -380,6 +418,53 @@ int cmd_explore(const std::vector<std::string>& args) {
   return run_explore(opt, std::cout);
 }
 
+int cmd_baseline(const std::vector<std::string>& args) {
+  po::options_description d(
+      "prunesim baseline [workload options] [--device NAME|FILE]...\n\n"
+      "Estimate the workload's latency on CPUs and GPUs with a per-op roofline from datasheet peaks "
+      "(configs/baselines/; README \"CPU and GPU baselines\"). An estimate, not a simulation.\n\nOptions");
+  ConfigFlags cf;
+  WorkloadFlags wf;
+  std::vector<std::string> devices;
+  std::string json_path;
+  d.add_options()("help,h", "show this help")("device", po::value(&devices)->composing(),
+                                              "baseline names or files, comma-separated (default all)")(
+      "json", po::value(&json_path), "write the estimates as JSON");
+  cf.add_to(d);
+  wf.add_to(d, true);
+  auto vm = parse(args, d);
+  if (vm.count("help")) return std::cout << d << "\n", 0;
+  std::vector<std::string> sets = wf.as_sets();
+  sets.insert(sets.end(), cf.sets.begin(), cf.sets.end());
+  const RunConfig cfg = ConfigSchema().resolve(cf.files, sets);
+  const auto baselines = baselines_from(devices.empty() ? std::vector<std::string>{"all"} : devices);
+  std::string name, text;
+  const workloads::Trace trace = load_workload(cfg, name, text);
+  nlohmann::json j = nlohmann::json::array();
+  std::cout << "roofline estimates (datasheet peaks x efficiency; not simulations) of " << name << "\n";
+  std::cout << std::left << std::setw(18) << "baseline" << std::setw(6) << "kind" << std::right
+            << std::setw(14) << "latency ms" << std::setw(18) << "compute-bound ms" << std::setw(17)
+            << "memory-bound ms"
+            << "\n";
+  for (const auto& b : baselines) {
+    const BaselineEstimate e = estimate_baseline(trace, b);
+    std::cout << std::left << std::setw(18) << e.name << std::setw(6) << e.kind << std::right << std::fixed
+              << std::setprecision(4) << std::setw(14) << e.latency_ms << std::setw(18) << e.compute_bound_ms
+              << std::setw(17) << e.memory_bound_ms << "\n";
+    j.push_back({{"name", e.name},
+                 {"kind", e.kind},
+                 {"part", b.part},
+                 {"source", b.source},
+                 {"latency_ms", e.latency_ms},
+                 {"compute_bound_ms", e.compute_bound_ms},
+                 {"memory_bound_ms", e.memory_bound_ms},
+                 {"macs", e.macs},
+                 {"bytes", e.bytes}});
+  }
+  if (!json_path.empty()) write_file_atomic(json_path, j.dump(2) + "\n");
+  return 0;
+}
+
 int cmd_models(const std::vector<std::string>& args) {
   po::options_description d(
       "prunesim models\n\nThe models --model accepts, with their dimensions (seq: tokens or time "
@@ -532,6 +617,7 @@ int run_cli(int argc, char** argv) {
     if (cmd == "ddr") return cmd_ddr(args);
     if (cmd == "sweep") return cmd_sweep(args);
     if (cmd == "explore") return cmd_explore(args);
+    if (cmd == "baseline") return cmd_baseline(args);
     if (cmd == "compare") return cmd_compare(args);
     if (cmd == "hls") return cmd_hls(args);
     std::cerr << "prunesim: unknown command '" << cmd << "'\n\n" << kUsage;

@@ -45,13 +45,7 @@ std::string trim(const std::string& s) {
   return a == std::string::npos ? "" : s.substr(a, b - a + 1);
 }
 
-// An INI file checked line by line before Boost reads it, since Boost reports no line numbers: every line is
-// a comment, a `[section]` header or `key = value`, no key is set twice, and the text is text. A UTF-8 byte
-// order mark (as Windows editors write) is dropped. `lines` says where each key sits, for later errors.
-struct IniFile {
-  std::string text;
-  std::map<std::string, size_t> lines;
-};
+}  // namespace
 
 IniFile read_ini(const std::string& path) {
   std::error_code ec;
@@ -87,9 +81,12 @@ IniFile read_ini(const std::string& path) {
     if (!fresh)
       throw InputError(at + "key '" + key + "' is set twice in this file (first at line " +
                        std::to_string(it->second) + ")");
+    f.values[key] = trim(line.substr(eq + 1));
   }
   return f;
 }
+
+namespace {
 
 struct Assignment {
   std::string key, value, source;

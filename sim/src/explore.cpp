@@ -15,6 +15,7 @@
 #include "prunesim/common/error.h"
 #include "prunesim/models/accelerator.h"
 #include "prunesim/models/resources.h"
+#include "prunesim/sim/baseline.h"
 #include "prunesim/sim/config.h"
 #include "prunesim/sim/report.h"
 #include "prunesim/sim/sweep.h"
@@ -648,10 +649,26 @@ int Explorer::run(std::ostream& out) {
   if (!feasible_points.empty()) {
     const Point& a = feasible_points.front().second;
     report["answer"] = point_json(a);
+    // The chosen design against the CPU and GPU baselines, on the same trace (roofline estimates).
+    const workloads::Trace t = workloads::read_trace_file(trace_path(a.variant, a.density));
+    std::ostringstream speedups;
+    report["answer"]["baselines"] = json::array();
+    for (const auto& file : shipped_baselines()) {
+      const BaselineEstimate b = estimate_baseline(t, read_baseline(file));
+      const double x = b.latency_ms / outcome(a).latency_ms;
+      report["answer"]["baselines"].push_back(
+          {{"name", b.name}, {"kind", b.kind}, {"latency_ms", b.latency_ms}, {"fpga_speedup", x}});
+      speedups << (speedups.tellp() ? ", " : "") << b.name << " " << std::fixed << std::setprecision(4)
+               << b.latency_ms << " ms (FPGA " << std::setprecision(2) << x << "x)";
+    }
     out << "\nanswer: " << names_[a.dev] << ", design " << label_of(designs_[a.dev][a.design]) << ", recipe "
         << recipe_label(a.variant, a.density) << ": " << std::setprecision(4) << std::fixed
         << outcome(a).latency_ms << " ms, " << std::setprecision(3) << outcome(a).energy_mj << " mJ, "
         << std::setprecision(0) << outcome(a).dsp << " DSPs\n";
+    if (speedups.tellp())
+      out << "against " << speedups.str()
+          << "\n        (CPU/GPU: per-op roofline estimates at datasheet peaks, "
+          << "not simulations: FPGA speed-ups are lower bounds)\n";
   } else {
     // Nothing meets both: name the tightest constraint and the closest points.
     report["answer"] = nullptr;

@@ -247,6 +247,18 @@ json report_json(const RunReport& rep, bool with_ops) {
              {"fits", r.resources.fits}}},
            {"layers", layers},
            {"ops", ops}};
+  if (!rep.baselines.empty()) {
+    out["baselines"] = json::array();
+    for (const auto& b : rep.baselines)
+      out["baselines"].push_back(
+          {{"name", b.name},
+           {"kind", b.kind},
+           {"estimate", "per-op roofline from datasheet peaks, not a simulation"},
+           {"latency_ms", round6(b.latency_ms)},
+           {"compute_bound_ms", round6(b.compute_bound_ms)},
+           {"memory_bound_ms", round6(b.memory_bound_ms)},
+           {"fpga_speedup", round6(r.latency_ms > 0 ? b.latency_ms / r.latency_ms : 0)}});
+  }
   const auto& f = rep.functional;
   if (f.checked)
     out["functional"] = {{"pass", f.pass},
@@ -356,6 +368,17 @@ std::string report_text(const RunReport& rep) {
      << "/" << hw.device.bram36 << ", URAM " << r.resources.uram << "/" << hw.device.uram;
   if (hw.device.m10k) os << ", M10K " << r.resources.m10k << "/" << hw.device.m10k;
   os << (r.resources.fits ? "  (fits)" : "  (DOES NOT FIT)") << "\n";
+  if (!rep.baselines.empty()) {
+    os << "baselines ";
+    for (size_t i = 0; i < rep.baselines.size(); ++i) {
+      const auto& b = rep.baselines[i];
+      os << (i ? ", " : " ") << b.name << " " << fixed(b.latency_ms, 4) << " ms (FPGA "
+         << fixed(r.latency_ms > 0 ? b.latency_ms / r.latency_ms : 0, 2) << "x)";
+    }
+    os << "\n           (CPU/GPU: per-op roofline estimates, not simulations; at the shipped efficiencies of "
+          "1 the "
+          "fastest they could be, so the FPGA speed-ups are lower bounds)\n";
+  }
   if (const auto& f = rep.functional; f.checked) {
     os << "functional " << (f.pass ? "PASS" : "FAIL") << ": " << f.numbers
        << " kernels on the replayed schedule vs the Eigen forward pass, " << f.tokens

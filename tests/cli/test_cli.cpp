@@ -489,3 +489,30 @@ TEST(Cli, ModelsListsTheZooWithDimensionsWeightsAndSources) {
   EXPECT_EQ(r.out.find("  \n"), std::string::npos);  // every model has a source
   EXPECT_EQ(run_prunesim("models --frobnicate").status, 2);
 }
+
+TEST(Cli, BaselinesAreRooflineEstimatesAndRunReportsTheSpeedUpOverEach) {
+  const std::string d = tmp();
+  auto r = run_prunesim("baseline --model deit-small --device t4,xeon-gold-6248 --json " + d + "/b.json");
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_NE(r.out.find("not simulations"), std::string::npos) << r.out;
+  const json b = json::parse(prunesim::test::read_file(d + "/b.json"));
+  ASSERT_EQ(b.size(), 2u);
+  EXPECT_EQ(b[0]["name"], "t4");
+  EXPECT_GT(b[0]["latency_ms"].get<double>(), 0);
+  r = run_prunesim("baseline --model deit-small --device h100");
+  EXPECT_EQ(r.status, 2);
+  EXPECT_NE(r.err.find("baseline 'h100': no such shipped baseline (known: "), std::string::npos) << r.err;
+  // run: the same estimates of the same trace, with the design's speed-up over each.
+  ASSERT_EQ(run_prunesim("run -q --json " + d + "/r.json").status, 0);
+  const json j = json::parse(prunesim::test::read_file(d + "/r.json"));
+  ASSERT_EQ(j["baselines"].size(), 3u);
+  for (const json& e : j["baselines"]) {
+    EXPECT_NEAR(e["fpga_speedup"].get<double>(),
+                e["latency_ms"].get<double>() / j["latency"]["ms"].get<double>(), 1e-5);
+    if (e["name"] == "t4") {
+      EXPECT_NEAR(e["latency_ms"].get<double>(), b[0]["latency_ms"].get<double>(), 1e-6);
+    }
+  }
+  ASSERT_EQ(run_prunesim("run -q --baselines none --json " + d + "/n.json").status, 0);
+  EXPECT_FALSE(json::parse(prunesim::test::read_file(d + "/n.json")).contains("baselines"));
+}

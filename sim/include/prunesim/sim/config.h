@@ -55,6 +55,16 @@ struct WorkloadConfig {
   workloads::Trace build_trace(workloads::TraceWeights* weights_out = nullptr) const;
 };
 
+// An INI file checked line by line (Boost reports no line numbers): every line is a comment, a `[section]`
+// header or `key = value`, no key is set twice, and the text is text. A UTF-8 byte order mark (as Windows
+// editors write) is dropped. Keys are `section.key`; `lines` says where each sits, for later errors.
+struct IniFile {
+  std::string text;
+  std::map<std::string, size_t> lines;
+  std::map<std::string, std::string> values;
+};
+IniFile read_ini(const std::string& path);  // throws InputError naming file:line
+
 struct RunConfig {
   models::HwConfig hw;
   WorkloadConfig workload;

@@ -5,6 +5,7 @@
 #include <string>
 
 #include "prunesim/models/accelerator.h"
+#include "prunesim/sim/baseline.h"
 #include "prunesim/sim/config.h"
 #include "prunesim/sim/functional.h"
 #include "prunesim/workloads/io.h"
@@ -19,6 +20,7 @@ struct RunReport {
   std::string trace_sha256;  // of the trace's text form
   const models::RunResult& result;
   FunctionalCheck functional = {};  // checked only with sim.functional
+  std::vector<BaselineEstimate> baselines = {};  // CPU/GPU roofline estimates of the same trace (baseline.h)
 };
 
 nlohmann::json report_json(const RunReport& r);
