@@ -135,6 +135,9 @@ uint64_t PeArray::run(const WorkDescriptor&, const WorkItem& item, const Op& op,
   s.weights.issued = c.issued_weights;
   s.issued_macs = op.kind == OpKind::Gemm ? item.m * c.issued_weights : c.macs;
   s.stall_ports = c.bandwidth_stall_cycles;
+  s.stall_weight_banks = c.bank_conflict_cycles;
+  s.bank_conflicts_avoided = c.bank_conflicts_avoided_cycles;
+  s.bank_conflicts_avoidable = c.bank_conflicts_avoidable_cycles;
   // Each activation read from the buffer feeds `reuse` MACs.
   s.onchip_read_bytes = bytes_of_bits(s.macs / std::max<uint64_t>(1, reuse), op.abits);
   if (item.last_of_op && cycles) cycles += engine_.drain_cycles();  // once per op

@@ -157,6 +157,7 @@ workloads::Recipe WorkloadConfig::recipe() const {
   while (ps >> item) r.add_prune(item);
   r.set_quant(quant);
   r.format = format;
+  r.prefer_hier = prefer_hier;
   r.spread = spread;
   r.skew = skew;
   r.seed = seed;
@@ -476,6 +477,7 @@ RunConfig ConfigSchema::resolve(const std::vector<std::string>& files,
   for (const auto& a : assigns) assigned.insert(a.key);
   c.fitted = models::fit_design(c.hw, [&](const std::string& k) { return assigned.count(k) > 0; });
   validate(c);
+  c.workload.prefer_hier = models::make_engine(c.hw)->weights_in_per_pe_banks();
   return c;
 }
 

@@ -60,6 +60,9 @@ const std::vector<OpColumn>& op_columns() {
       {"stall_buffer_ports", [](const S& s) { return json(s.stall_ports); }},
       {"stall_writeback", [](const S& s) { return json(s.stall_writeback); }},
       {"stall_token_unit", [](const S& s) { return json(s.stall_token_unit); }},
+      {"stall_weight_banks", [](const S& s) { return json(s.stall_weight_banks); }},
+      {"bank_conflicts_avoided_cycles", [](const S& s) { return json(s.bank_conflicts_avoided); }},
+      {"bank_conflicts_avoidable_cycles", [](const S& s) { return json(s.bank_conflicts_avoidable); }},
       {"imbalance", [](const S& s) { return json(round6(s.imbalance)); }},
       {"pattern", [](const S& s) { return json(s.pattern); }},
       {"work_skipped", [](const S& s) { return json(round6(s.weights.work_skipped())); }},
@@ -353,6 +356,20 @@ std::string report_text(const RunReport& rep) {
                                   : "cannot     ";
     os << verb << p.label << ": " << p.capability.how;
     if (measured) os << " (" << fixed(100.0 * z, 1) << " % of zeros skipped)";
+    os << "\n";
+  }
+  uint64_t bank_stall = 0, bank_avoided = 0, bank_avoidable = 0;
+  for (const auto& s : r.ops)
+    bank_stall += s.stall_weight_banks, bank_avoided += s.bank_conflicts_avoided,
+        bank_avoidable += s.bank_conflicts_avoidable;
+  if (bank_stall || bank_avoided || bank_avoidable) {
+    os << "banks      per-PE weight banks: " << group(bank_stall) << " cycles waiting on bank conflicts ("
+       << fixed(r.cycles ? 100.0 * double(bank_stall) / double(r.cycles) : 0.0, 1) << " % of the latency)";
+    if (bank_avoided)
+      os << "; the hier layout avoided " << group(bank_avoided) << " that block CSR would cost";
+    if (bank_avoidable)
+      os << "; the hier layout (--format hier) would avoid " << group(bank_avoidable)
+         << " of the block-CSR ones";
     os << "\n";
   }
   const uint64_t acc = r.dram.reads + r.dram.writes;

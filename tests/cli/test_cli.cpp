@@ -516,3 +516,27 @@ TEST(Cli, BaselinesAreRooflineEstimatesAndRunReportsTheSpeedUpOverEach) {
   ASSERT_EQ(run_prunesim("run -q --baselines none --json " + d + "/n.json").status, 0);
   EXPECT_FALSE(json::parse(prunesim::test::read_file(d + "/n.json")).contains("baselines"));
 }
+
+TEST(Cli, PerPeWeightBanksReportWhatTheHierLayoutBuysOverBlockCsr) {
+  const std::string d = tmp();
+  const std::string base =
+      "run --config " + prunesim::test::source_path("configs/examples/deit-small-mpca.ini") +
+      " --set block_pe.weight_banks=per_pe --model gpt2 --seq 16 --decode 4 --tokens none "
+      "--set workload.layers=2 --baselines none";
+  const auto bcsr = run_prunesim(base + " --format bcsr --json " + d + "/b.json");
+  const auto hier = run_prunesim(base + " --json " + d + "/h.json");  // auto: hier on this engine
+  ASSERT_EQ(bcsr.status, 0) << bcsr.err;
+  ASSERT_EQ(hier.status, 0) << hier.err;
+  EXPECT_NE(bcsr.out.find("the hier layout (--format hier) would avoid"), std::string::npos) << bcsr.out;
+  EXPECT_NE(hier.out.find("the hier layout avoided"), std::string::npos) << hier.out;
+  const json b = json::parse(prunesim::test::read_file(d + "/b.json"));
+  const json h = json::parse(prunesim::test::read_file(d + "/h.json"));
+  uint64_t stall = 0, avoidable = 0, avoided = 0;
+  for (const json& op : b["ops"])
+    stall += op["stall_cycles"]["weight_banks"].get<uint64_t>(),
+        avoidable += op["bank_conflicts_avoidable_cycles"].get<uint64_t>();
+  for (const json& op : h["ops"]) avoided += op["bank_conflicts_avoided_cycles"].get<uint64_t>();
+  EXPECT_GT(stall, 0u);
+  EXPECT_EQ(avoidable, avoided);
+  EXPECT_LT(h["latency"]["cycles"].get<uint64_t>(), b["latency"]["cycles"].get<uint64_t>());
+}

@@ -5,6 +5,7 @@
 #include <cmath>
 #include <fstream>
 #include <map>
+#include <set>
 #include <sstream>
 
 #include "prunesim/common/error.h"
@@ -326,4 +327,62 @@ TEST(Engines, ReadmeSkipTableMatchesWhatTheEnginesMeasure) {
       EXPECT_NEAR(std::stod(cell.substr(open + 1)), 100.0 * z, 1.0) << name << " engine column " << e + 1;
     }
   }
+}
+
+// Per-PE weight banks: two PEs (one CM of 2 x 1 PEs of 16 x 16), two 72-bit dual-port banks. A 16 x 16 int8
+// tile takes ceil(2048 / 144) = 15 cycles from its bank; a snapshot at m = 1 lasts 16 cycles. Two tile rows
+// of two kept tiles each, dealt round-robin: PE 0 takes stream tiles 0, 1 and PE 1 tiles 2, 3. In block
+// CSR, tile i sits in bank i mod 2, so both PEs hit bank 0, then bank 1: each step's two fetches take 30
+// cycles, 14 beyond the snapshot, 28 in all. In the hier layout each PE reads its own bank: no wait.
+TEST(Engines, BlockPePerPeBanksMakeBlockCsrConflictAndTheHierLayoutAvoidsIt) {
+  const std::vector<std::string> design = {"pe.engine=block_pe",    "block_pe.modules=1",
+                                           "block_pe.pe_rows=2",    "block_pe.pe_cols=1",
+                                           "block_pe.pe_size=16",   "block_pe.block=16",
+                                           "buffer.weight.banks=2", "buffer.weight.width_bits=72",
+                                           "buffer.weight.ports=2", "block_pe.mapping=column"};
+  auto with = [&](std::vector<std::string> extra) {
+    extra.insert(extra.begin(), design.begin(), design.end());
+    return engine(extra);
+  };
+  Matrix bcsr = matrix(32, 64, "block:16x16:0.5");
+  ASSERT_EQ(bcsr.mask.kept_blocks(), 4u);
+  bcsr.format = StorageFormat::Bcsr;
+  Matrix hier = bcsr;
+  hier.format = StorageFormat::Hier;
+  const auto shared = with({}), per_pe = with({"block_pe.weight_banks=per_pe"});
+  EXPECT_FALSE(shared->weights_in_per_pe_banks());
+  EXPECT_TRUE(per_pe->weights_in_per_pe_banks());
+  const GemmCost base = whole(*shared, bcsr, 1);
+  EXPECT_EQ(base.bank_conflict_cycles, 0u);  // a crossbar never conflicts
+  const GemmCost c = whole(*per_pe, bcsr, 1), h = whole(*per_pe, hier, 1);
+  EXPECT_EQ(c.bank_conflict_cycles, 28u);
+  EXPECT_EQ(c.cycles, base.cycles + 28);
+  EXPECT_EQ(c.bank_conflicts_avoidable_cycles, 28u);
+  EXPECT_EQ(h.bank_conflict_cycles, 0u);
+  EXPECT_EQ(h.cycles, base.cycles);
+  EXPECT_EQ(h.bank_conflicts_avoided_cycles, 28u);
+  // Three tiles a row: PE 0 takes tiles 0-2, PE 1 tiles 3-5; banks (0,1), (1,0), (0,1): never the same.
+  Matrix odd = matrix(32, 64, "block:16x16:0.75");
+  odd.format = StorageFormat::Bcsr;
+  ASSERT_EQ(odd.mask.kept_blocks(), 6u);
+  EXPECT_EQ(whole(*per_pe, odd, 1).bank_conflict_cycles, 0u);
+}
+
+TEST(Engines, FormatAutoChoosesHierWhenTheEngineReadsWeightsFromPerPeBanks) {
+  const sim::ConfigSchema s;
+  auto formats = [&](std::vector<std::string> sets) {
+    sets.insert(sets.end(),
+                {"workload.model=deit-tiny", "workload.layers=1", "workload.prune=all=block:16x16:0.5"});
+    std::set<StorageFormat> out;
+    for (const auto& [name, m] : s.resolve({}, sets).workload.build_trace().matrices)
+      if (m.kind == "qkv" || m.kind == "fc1") out.insert(m.format);
+    return out;
+  };
+  EXPECT_EQ(formats({}), std::set<StorageFormat>{StorageFormat::Bcsr});
+  EXPECT_EQ(formats({"pe.engine=block_pe"}), std::set<StorageFormat>{StorageFormat::Bcsr});
+  EXPECT_EQ(formats({"pe.engine=block_pe", "block_pe.weight_banks=per_pe"}),
+            std::set<StorageFormat>{StorageFormat::Hier});
+  // An explicit format wins.
+  EXPECT_EQ(formats({"pe.engine=block_pe", "block_pe.weight_banks=per_pe", "workload.format=bcsr"}),
+            std::set<StorageFormat>{StorageFormat::Bcsr});
 }

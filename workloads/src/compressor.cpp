@@ -105,8 +105,8 @@ void Recipe::set_quant(const std::string& text) {
         known |= op == k.name;
       }
       if (!known)
-        throw InputError("--quant '" + text + "': act." + op + " is not an op kind with activations (" + kinds +
-                         ")");
+        throw InputError("--quant '" + text + "': act." + op + " is not an op kind with activations (" +
+                         kinds + ")");
       abits_by_op[op] = bits;
     } else if (kind == "weights") {
       wbits = bits;
@@ -253,7 +253,7 @@ class TraceBuilder {
     if (spec.method == PruneMethod::Dense || spec.structural()) return StorageFormat::Dense;
     if (recipe_.format != "auto") return parse_format(recipe_.format);
     if (spec.method == PruneMethod::Unstructured || spec.method == PruneMethod::NM) return StorageFormat::Csr;
-    return StorageFormat::Bcsr;
+    return recipe_.prefer_hier ? StorageFormat::Hier : StorageFormat::Bcsr;
   }
 
   const ModelSpec& model_;

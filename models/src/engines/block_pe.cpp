@@ -15,6 +15,14 @@
 // head's tiles over the CM's t*c PEs; or, column-wise, one head at a time over all PEs. A b x b tile is
 // skipped only when all its weights are zero: whole blocks whose sides are multiples of b are skipped
 // exactly; smaller blocks and fine-grained zeros only where a whole tile happens to be empty.
+//
+// Weight banks (block_pe.weight_banks): `shared` reads tiles through a crossbar and never conflicts (the
+// MPCA's choice). `per_pe` wires PE j to weight-buffer bank j mod B, as hierarchical-format designs do: each
+// snapshot every PE fetches its next tile, in ceil(b^2 x bits / (bank width x ports)) cycles per tile from
+// one bank, behind the previous snapshot's compute. Tiles stored in the hier layout sit in their PE's bank;
+// in plain block CSR (any data-dependent format), tile i of the stream sits in bank i mod B, so PEs whose
+// tiles share a bank wait in turn, and a step whose fetches outlast the snapshot stalls by the difference.
+// For this analysis tile rows are dealt to the PEs round-robin, in order.
 #include <algorithm>
 #include <map>
 
@@ -43,6 +51,9 @@ std::vector<ParamSpec> block_pe_params() {
                         "head-wise, column-wise, or the cheaper one per GEMM"),
       balance_param("assignment of tile rows to PEs and lanes"),
       ParamSpec::uint("pipeline_depth", 0, 0, 256, "extra pipeline stages drained once per op"),
+      ParamSpec::choice(
+          "weight_banks", "shared", {"shared", "per_pe"},
+          "PEs read weight tiles through a crossbar (shared) or each from its own bank (per_pe)"),
   };
 }
 
@@ -50,6 +61,7 @@ struct BlockPeConfig {
   uint64_t h, t, c, p, b, depth;
   std::string mapping;
   BalancePolicy balance;
+  bool per_pe_banks;
 };
 
 class BlockPeEngine : public ComputeEngine {
@@ -65,6 +77,10 @@ class BlockPeEngine : public ComputeEngine {
     cfg_.depth = r.uint("pipeline_depth");
     cfg_.mapping = r.choice("mapping");
     cfg_.balance = balance_of(r.choice("balance"));
+    cfg_.per_pe_banks = r.choice("weight_banks") == "per_pe";
+    banks_ = std::max<uint32_t>(1, hw.weight_buffer.banks);
+    bank_bits_per_cycle_ =
+        uint64_t(hw.weight_buffer.width_bits) * std::max<uint32_t>(1, hw.weight_buffer.ports);
     validate();
   }
 
@@ -84,6 +100,7 @@ class BlockPeEngine : public ComputeEngine {
            enum_name(cfg_.balance);
   }
   uint64_t pes() const { return cfg_.h * cfg_.t * cfg_.c; }
+  bool weights_in_per_pe_banks() const override { return cfg_.per_pe_banks; }
   uint64_t peak_macs_per_cycle() const override { return pes() * cfg_.p * cfg_.p; }
   // A PE reads a b x b activation block per b x b weight block, over ceil(b/p)^2 * b cycles.
   double act_values_per_cycle() const override {
@@ -147,6 +164,18 @@ class BlockPeEngine : public ComputeEngine {
     const bool use_head = cfg_.mapping == "head" || (cfg_.mapping == "auto" && head < col);
     g.cycles = use_head ? head : col;
     g.imbalance = use_head ? imb_head : imb_col;
+    if (cfg_.per_pe_banks) {
+      const uint64_t fetch = ceil_div(cfg_.b * cfg_.b * uint64_t(w.wbits), bank_bits_per_cycle_);
+      // A dense matrix's tiles sit at places known at design time, so it is laid out per PE like hier.
+      const bool hier = w.format == StorageFormat::Hier || w.format == StorageFormat::Dense;
+      const uint64_t as_hier = bank_stall_cycles(kept, snap, fetch, true);
+      const uint64_t as_bcsr = bank_stall_cycles(kept, snap, fetch, false);
+      g.bank_conflict_cycles = hier ? as_hier : as_bcsr;
+      if (w.format != StorageFormat::Dense)  // a dense matrix has no layout to choose
+        (hier ? g.bank_conflicts_avoided_cycles : g.bank_conflicts_avoidable_cycles) =
+            as_bcsr - std::min(as_bcsr, as_hier);
+      g.cycles += g.bank_conflict_cycles;
+    }
     return g;
   }
 
@@ -188,6 +217,34 @@ class BlockPeEngine : public ComputeEngine {
     return worst ? worst + reduce_cycles() : 0;
   }
 
+  // Cycles the snapshots wait for weight tiles with per-PE banks: per step, the slowest bank serves every PE
+  // whose tile it holds, one tile fetch each (hier layout: the PE's own bank; block CSR: stream index mod B).
+  uint64_t bank_stall_cycles(const std::vector<uint64_t>& kept, uint64_t snap, uint64_t fetch,
+                             bool hier) const {
+    const uint64_t pes_used = std::min<uint64_t>(pes(), kept.size());
+    std::vector<std::vector<uint64_t>> tiles_of(pes_used);  // each PE's tiles, by stream index
+    uint64_t index = 0;
+    for (size_t tr = 0; tr < kept.size(); ++tr)
+      for (uint64_t k = 0; k < kept[tr]; ++k) tiles_of[tr % pes_used].push_back(index++);
+    std::vector<uint32_t> load(banks_, 0);
+    std::vector<uint32_t> touched;
+    uint64_t stall = 0;
+    for (size_t step = 0;; ++step) {
+      uint32_t worst = 0;
+      touched.clear();
+      for (uint64_t j = 0; j < pes_used; ++j) {
+        if (step >= tiles_of[j].size()) continue;
+        const uint32_t bank = uint32_t((hier ? j : tiles_of[j][step]) % banks_);
+        if (load[bank]++ == 0) touched.push_back(bank);
+        worst = std::max(worst, load[bank]);
+      }
+      if (!worst) break;
+      for (uint32_t bank : touched) load[bank] = 0;
+      if (worst * fetch > snap) stall += worst * fetch - snap;
+    }
+    return stall;
+  }
+
   // Kept b x b tiles per output tile row, once per matrix.
   const std::vector<uint64_t>& tiles(const Matrix& w) const {
     return tiles_.get(w, [this](const Matrix& m) {
@@ -202,6 +259,8 @@ class BlockPeEngine : public ComputeEngine {
 
   PeConfig pe_;
   BlockPeConfig cfg_;
+  uint32_t banks_ = 1;
+  uint64_t bank_bits_per_cycle_ = 72;
   PerMatrix<std::vector<uint64_t>> tiles_;
 };
 

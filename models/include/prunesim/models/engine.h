@@ -28,6 +28,9 @@ struct GemmCost {
   double imbalance = 1.0;       // max over mean work of the parallel units (1 when balanced)
   uint64_t preload_saved_cycles = 0;    // what overlapping the stationary preload saved (systolic)
   uint64_t bandwidth_stall_cycles = 0;  // part of `cycles` lost to weight-buffer bandwidth (mv)
+  uint64_t bank_conflict_cycles = 0;    // part of `cycles` lost to weight-bank conflicts (block_pe per_pe)
+  uint64_t bank_conflicts_avoided_cycles = 0;    // hier matrices: what the layout saved against block CSR
+  uint64_t bank_conflicts_avoidable_cycles = 0;  // block CSR matrices: what the hier layout would save
 };
 
 // The sparsity pattern of a weight matrix, as far as an engine cares.
@@ -114,6 +117,9 @@ class ComputeEngine {
   // Fabric LUTs of the engine's datapath beyond the DSPs (structural estimate; see each engine).
   virtual uint64_t luts(int weight_bits) const = 0;
   virtual Capability capability(const workloads::Matrix& w) const = 0;
+  // True when each PE reads its weight tiles from a bank of its own: the hier storage layout then avoids
+  // bank conflicts, and `format = auto` chooses it for block-structured masks.
+  virtual bool weights_in_per_pe_banks() const { return false; }
 };
 
 struct EngineInfo {

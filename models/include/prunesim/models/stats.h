@@ -44,14 +44,20 @@ struct UnitStats : WorkCounts {
   uint64_t busy_cycles = 0;           // cycles the unit worked (hidden ones included)
   uint64_t stall_ports = 0;           // part of busy_cycles lost to buffer-port bandwidth
   uint64_t preload_saved_cycles = 0;  // saved by overlapping weight preload (pe.overlap_preload)
-  uint64_t hidden_cycles = 0;         // of busy_cycles, hidden behind the previous op (nonlinear.softmax_overlap)
-  uint64_t stall_token_unit = 0;      // token unit: cycles it held the layer up (what tpu.overlap left exposed)
-  double imbalance = 1.0;             // max over mean PE-group work (Gemm; 1 when balanced)
+  uint64_t hidden_cycles = 0;     // of busy_cycles, hidden behind the previous op (nonlinear.softmax_overlap)
+  uint64_t stall_token_unit = 0;  // token unit: cycles it held the layer up (what tpu.overlap left exposed)
+  uint64_t stall_weight_banks = 0;      // part of busy_cycles lost to weight-bank conflicts (block_pe per_pe)
+  uint64_t bank_conflicts_avoided = 0;  // cycles the hier layout saved against block CSR on such banks
+  uint64_t bank_conflicts_avoidable = 0;  // cycles it would save on the block-CSR matrices
+  double imbalance = 1.0;                 // max over mean PE-group work (Gemm; 1 when balanced)
 
   UnitStats& operator+=(const UnitStats& o) {
     WorkCounts::operator+=(o);
-    busy_cycles += o.busy_cycles, stall_ports += o.stall_ports, preload_saved_cycles += o.preload_saved_cycles;
+    busy_cycles += o.busy_cycles, stall_ports += o.stall_ports,
+        preload_saved_cycles += o.preload_saved_cycles;
     hidden_cycles += o.hidden_cycles, stall_token_unit += o.stall_token_unit;
+    stall_weight_banks += o.stall_weight_banks, bank_conflicts_avoided += o.bank_conflicts_avoided;
+    bank_conflicts_avoidable += o.bank_conflicts_avoidable;
     imbalance = imbalance > o.imbalance ? imbalance : o.imbalance;
     return *this;
   }

@@ -19,6 +19,8 @@ namespace prunesim::sim {
 // What to simulate: a trace file, or a model from the zoo with a compression recipe.
 struct WorkloadConfig {
   std::string trace;  // when set, the trace file is replayed and the rest is ignored
+  bool prefer_hier =
+      false;  // set by resolve(): the engine reads weights from per-PE banks (Recipe::prefer_hier)
   std::string model = "deit-small";
   uint32_t batch = 1;
   uint32_t seq = 0;                           // 0: the model's own

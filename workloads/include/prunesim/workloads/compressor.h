@@ -45,10 +45,12 @@ struct Recipe {
   // Activation width per op kind (gemm, matmul, softmax, layernorm, gelu, residual, eltwise): the width of
   // the op's activations on chip; loads, stores and the KV cache keep `abits`.
   std::map<std::string, int> abits_by_op;
-  std::string quant = "int8";   // human-readable scheme recorded in the header
-  std::string format = "auto";  // auto: bcsr for block methods, csr for fine-grained ones
-  bool per_channel = false;     // quantization scales per output channel instead of per tensor
-  std::string inputs_file;  // real weights: fidelity and token counts on these inputs (safetensors "inputs")
+  std::string quant = "int8";  // human-readable scheme recorded in the header
+  std::string format =
+      "auto";  // auto: bcsr for block methods (hier with prefer_hier), csr for fine-grained ones
+  bool prefer_hier = false;  // the engine reads weight tiles from per-PE banks (the hier layout's case)
+  bool per_channel = false;  // quantization scales per output channel instead of per tensor
+  std::string inputs_file;   // real weights: fidelity and token counts on these inputs (safetensors "inputs")
   Spread spread = Spread::Uniform;
   double skew = 0.5;
   TokenPolicy tokens;
