@@ -396,11 +396,35 @@ int cmd_explore(const std::vector<std::string>& args) {
                       "array sizes tried per device without --design-grid")(
       "objective", po::value(&opt.objective), "energy|latency|dsp|accuracy (default energy)")(
       "exhaustive", "simulate the whole product instead of searching (to check the search)")(
-      "jobs,j", po::value(&opt.jobs), "worker processes")("resume", "reuse the points DIR already holds");
+      "jobs,j", po::value(&opt.jobs), "worker processes")("resume", "reuse the points DIR already holds")(
+      "explore-file", po::value<std::string>(),
+      "settings one per line ('prune-grid SPEC', 'device FILE', 'latency-ms X', ...); flags add to or "
+      "override "
+      "them");
   cf.add_to(d);
   wf.add_to(d, true);
   auto vm = parse(args, d);
   if (vm.count("help")) return std::cout << d << "\n", 0;
+  if (vm.count("explore-file")) {
+    // The file first; the command line adds to its lists and overrides its single values.
+    ExploreOptions file;
+    read_explore_file(vm["explore-file"].as<std::string>(), file);
+    auto prepend = [](std::vector<std::string>& to, const std::vector<std::string>& from) {
+      to.insert(to.begin(), from.begin(), from.end());
+    };
+    prepend(devices, file.devices);
+    prepend(cf.files, file.config_files);
+    prepend(cf.sets, file.sets);
+    prepend(opt.prune_grid, file.prune_grid);
+    prepend(opt.quant_grid, file.quant_grid);
+    prepend(opt.tokens_grid, file.tokens_grid);
+    prepend(opt.keep_grid, file.keep_grid);
+    prepend(opt.design_grid, file.design_grid);
+    if (!vm.count("latency-ms")) opt.latency_ms = file.latency_ms;
+    if (!vm.count("accuracy")) opt.accuracy = file.accuracy;
+    if (!vm.count("objective")) opt.objective = file.objective;
+    if (!vm.count("rungs")) opt.design_rungs = file.design_rungs;
+  }
   if (opt.jobs == 0 || opt.jobs > 256) throw InputError("explore: --jobs must be in [1, 256]");
   if (opt.design_rungs == 0 || opt.design_rungs > 16) throw InputError("explore: --rungs must be in [1, 16]");
   for (const auto& g : devices) {

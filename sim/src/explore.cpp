@@ -6,6 +6,7 @@
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
+#include <fstream>
 #include <iomanip>
 #include <map>
 #include <nlohmann/json.hpp>
@@ -157,6 +158,56 @@ std::string format_ms(double v) {
 }
 
 }  // namespace
+
+void read_explore_file(const std::string& path, ExploreOptions& opt) {
+  std::ifstream is(path);
+  if (!is) throw InputError(path + ": cannot open explore file");
+  std::string line;
+  for (size_t n = 1; std::getline(is, line); ++n) {
+    line = trim(line.substr(0, line.find('#')));
+    if (line.empty()) continue;
+    const size_t sp = line.find_first_of(" \t");
+    const std::string key = line.substr(0, sp), value = sp == std::string::npos ? "" : trim(line.substr(sp));
+    const std::string at = where(path, n) + ": ";
+    if (value.empty()) throw InputError(at + "'" + key + "' needs a value");
+    auto number = [&](double lo, double hi) {
+      char* end = nullptr;
+      const double v = std::strtod(value.c_str(), &end);
+      if (*end || !std::isfinite(v) || v < lo || v > hi)
+        throw InputError(at + key + ": expected a number in [" + format_ms(lo) + ", " + format_ms(hi) +
+                         "], got '" + value + "'");
+      return v;
+    };
+    if (key == "device")
+      opt.devices.push_back(value);
+    else if (key == "config")
+      opt.config_files.push_back(value);
+    else if (key == "set")
+      opt.sets.push_back(value);
+    else if (key == "latency-ms")
+      opt.latency_ms = number(0, 1e9);
+    else if (key == "accuracy")
+      opt.accuracy = value;
+    else if (key == "objective")
+      opt.objective = value;
+    else if (key == "prune-grid")
+      opt.prune_grid.push_back(value);
+    else if (key == "quant-grid")
+      opt.quant_grid.push_back(value);
+    else if (key == "tokens-grid")
+      opt.tokens_grid.push_back(value);
+    else if (key == "keep-grid")
+      opt.keep_grid.push_back(value);
+    else if (key == "design-grid")
+      opt.design_grid.push_back(value);
+    else if (key == "rungs")
+      opt.design_rungs = unsigned(number(1, 16));
+    else
+      throw InputError(at + "unknown key '" + key +
+                       "' (expected device, config, set, latency-ms, accuracy, objective, " +
+                       "prune-grid, quant-grid, tokens-grid, keep-grid, design-grid or rungs)");
+  }
+}
 
 std::vector<std::string> shipped_devices() {
   std::vector<std::string> out;

@@ -189,3 +189,40 @@ TEST(Explore, ResumeSimulatesNothingTwice) {
   EXPECT_NE(again.out.find("explore: 0 of"), std::string::npos) << again.out;
   EXPECT_EQ(json::parse(prunesim::test::read_file(d + "/ex/explore.json"))["answer"].dump(), answer);
 }
+
+TEST(Explore, AnExploreFileSaysWhatTheFlagsSayAndBadLinesNameTheLine) {
+  const std::string d = prunesim::test::temp_dir();
+  prunesim::test::write_file(d + "/space.txt",
+                             "# DeiT-Small on two devices\n"
+                             "device " +
+                                 device("zcu102") +
+                                 "\n"
+                                 "device " +
+                                 device("alveo-u250") +
+                                 "\n"
+                                 "set workload.model=deit-small\n"
+                                 "latency-ms 4\n"
+                                 "prune-grid all=block:16x16:{0.3,0.5}\n"
+                                 "quant-grid int8,int16\n"
+                                 "objective dsp\n");
+  const auto f = run_prunesim("explore --out " + d + "/f --explore-file " + d + "/space.txt");
+  ASSERT_EQ(f.status, 0) << f.err;
+  const auto g =
+      run_prunesim("explore --out " + d + "/g --model deit-small --devices " + device("zcu102") + "," +
+                   device("alveo-u250") +
+                   " --latency-ms 4 --prune-grid 'all=block:16x16:{0.3,0.5}' --quant-grid int8,int16 "
+                   "--objective dsp");
+  ASSERT_EQ(g.status, 0) << g.err;
+  const json a = json::parse(prunesim::test::read_file(d + "/f/explore.json"));
+  const json b = json::parse(prunesim::test::read_file(d + "/g/explore.json"));
+  EXPECT_EQ(a["answer"], b["answer"]);
+  EXPECT_EQ(a["points_total"], 2 * 3 * 2 * 2);
+  // A flag overrides the file's single value.
+  const auto o =
+      run_prunesim("explore --out " + d + "/o --explore-file " + d + "/space.txt --latency-ms 1e-6");
+  EXPECT_EQ(o.status, 3) << o.out;
+  prunesim::test::write_file(d + "/bad.txt", "latency-ms 4\nlatency 3\n");
+  const auto bad = run_prunesim("explore --out " + d + "/x --explore-file " + d + "/bad.txt");
+  EXPECT_EQ(bad.status, 2);
+  EXPECT_NE(bad.err.find(d + "/bad.txt:2: unknown key 'latency'"), std::string::npos) << bad.err;
+}

@@ -86,10 +86,12 @@ TEST(Trace, FineGrainedMasksCarryTheirPositionsAndRoundTrip) {
     for (uint32_t row = 0; row < w.rows; ++row)
       for (uint32_t c = 0; c < w.cols; ++c) set += w.mask.kept(row, c);
     EXPECT_EQ(set, w.nnz);
-    if (std::string(prune) == "all=nm:2:4")  // exactly 2 of every 4 consecutive inputs
-      for (uint32_t g = 0; g + 4 <= w.cols; g += 4)
+    if (std::string(prune) == "all=nm:2:4") {  // exactly 2 of every 4 consecutive inputs
+      for (uint32_t g = 0; g + 4 <= w.cols; g += 4) {
         EXPECT_EQ(w.mask.kept(5, g) + w.mask.kept(5, g + 1) + w.mask.kept(5, g + 2) + w.mask.kept(5, g + 3),
                   2);
+      }
+    }
     const Trace back = from_text(to_text(t));
     EXPECT_EQ(back.matrix("L0.w_ih").pattern, w.pattern);
     EXPECT_EQ(to_text(back), to_text(t));
@@ -252,7 +254,9 @@ TEST(Trace, RmsNormLayersAreTheirOwnKindWithTheNormRolesAndRoundTrip) {
     EXPECT_NE(op.kind, OpKind::LayerNorm) << op.name;
     if (op.kind == OpKind::RmsNorm) {
       ++rms;
-      if (op.layer >= 0) EXPECT_TRUE(op.role == OpRole::Ln1 || op.role == OpRole::Ln2) << op.name;
+      if (op.layer >= 0) {
+        EXPECT_TRUE(op.role == OpRole::Ln1 || op.role == OpRole::Ln2) << op.name;
+      }
     }
   }
   EXPECT_EQ(rms, 2 * 2 + 1);  // two per layer and the final one

@@ -36,6 +36,11 @@ struct ExploreOptions {
   std::string binary;  // the prunesim executable
 };
 
+// An explore file: one setting per line, `KEY VALUE`, '#' comments. Keys: device FILE, config FILE,
+// set KEY=VALUE, latency-ms X, accuracy AC, objective O, prune-grid SPEC, quant-grid V,..., tokens-grid T,
+// keep-grid V,..., design-grid KEY=V,..., rungs N. List keys repeat; throws InputError naming file:line.
+void read_explore_file(const std::string& path, ExploreOptions& opt);
+
 // Runs the search, writes DIR/explore.json, DIR/results.{jsonl,csv} and prints the per-device table and the
 // answer. Returns 0 with an answer, 3 when no point meets LC and AC. Throws InputError on bad input.
 int run_explore(const ExploreOptions& opt, std::ostream& out);
