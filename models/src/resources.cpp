@@ -88,6 +88,9 @@ ConfigSection device_section() {
            "slrs", [](HwConfig& h) -> uint32_t& { return h.device.slrs; }, 1, 16,
            "super logic regions (dies); 1 for a monolithic part"),
        real_field(
+           "price_usd", [](HwConfig& h) -> double& { return h.device.price_usd; }, 0, 1e7,
+           "price of the part or board in USD, for explore --objective cost (0: not known)"),
+       real_field(
            "static_power_w", [](HwConfig& h) -> double& { return h.device.static_power_w; }, 0, 1000,
            "static power in W")},
       {}};

@@ -394,7 +394,7 @@ int cmd_explore(const std::vector<std::string>& args) {
       "KEY=V1,V2,...: the designs tried on every device (cartesian); default: the fitted array and the next "
       "smaller ones")("rungs", po::value(&opt.design_rungs),
                       "array sizes tried per device without --design-grid")(
-      "objective", po::value(&opt.objective), "energy|latency|dsp|accuracy (default energy)")(
+      "objective", po::value(&opt.objective), "energy|latency|dsp|cost|accuracy (default energy; cost needs device.price_usd)")(
       "exhaustive", "simulate the whole product instead of searching (to check the search)")(
       "jobs,j", po::value(&opt.jobs), "worker processes")("resume", "reuse the points DIR already holds")(
       "explore-file", po::value<std::string>(),

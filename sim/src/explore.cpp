@@ -228,10 +228,10 @@ class Explorer {
     if (opt.devices.empty()) throw InputError("explore: no device files (none shipped, none given)");
     if (opt.latency_ms < 0 || !std::isfinite(opt.latency_ms))
       throw InputError("explore: --latency-ms must be a positive number of milliseconds");
-    static const std::vector<std::string> objectives = {"energy", "latency", "dsp", "accuracy"};
+    static const std::vector<std::string> objectives = {"energy", "latency", "dsp", "cost", "accuracy"};
     if (std::find(objectives.begin(), objectives.end(), opt.objective) == objectives.end())
       throw InputError("explore: --objective '" + opt.objective +
-                       "': expected energy, latency, dsp or accuracy");
+                       "': expected energy, latency, dsp, cost or accuracy");
     for (const auto& d : opt.devices) names_.push_back(std::filesystem::path(d).stem().string());
     plan_recipes();
   }
@@ -291,6 +291,7 @@ class Explorer {
   std::vector<Family> families_;
   std::vector<Variant> variants_;
   std::vector<std::vector<Design>> designs_;  // per device
+  std::vector<double> prices_;                // device.price_usd per device
   size_t design_stride_ = 1, density_stride_ = 1;
   std::map<std::pair<size_t, size_t>, Fidelity> fidelity_;
   std::map<std::pair<size_t, size_t>, int> weight_bits_;
@@ -301,6 +302,12 @@ class Explorer {
 };
 
 void Explorer::plan_recipes() {
+  if (!schema_.resolve(opt_.config_files, opt_.sets).workload.trace.empty() &&
+      (!opt_.prune_grid.empty() || !opt_.quant_grid.empty() || !opt_.tokens_grid.empty() ||
+       !opt_.keep_grid.empty()))
+    throw InputError(
+        "explore: --trace replays a fixed workload, so there is no recipe to vary: drop the "
+        "--prune/quant/tokens/keep grids, or explore a --model");
   for (const auto& p : opt_.prune_grid) families_.push_back(Family::parse(p));
   if (families_.empty()) families_.push_back(Family{});  // the configured prune recipe
   families_.back().densities.resize(std::max<size_t>(1, families_.back().densities.size()));
@@ -331,6 +338,14 @@ void Explorer::plan_recipes() {
 }
 
 void Explorer::plan_designs() {
+  std::string unpriced;
+  for (size_t dev = 0; dev < opt_.devices.size(); ++dev) {
+    prices_.push_back(schema_.resolve(files_for(dev), opt_.sets).hw.device.price_usd);
+    if (prices_.back() <= 0) unpriced += (unpriced.empty() ? "" : ", ") + opt_.devices[dev];
+  }
+  if (opt_.objective == "cost" && !unpriced.empty())
+    throw InputError("explore: --objective cost needs device.price_usd in every device file; no price for " +
+                     unpriced + " (the shipped files carry none: copy them and set each device's price_usd)");
   for (size_t dev = 0; dev < opt_.devices.size(); ++dev) {
     std::vector<Design> ds;
     if (!opt_.design_grid.empty()) {
@@ -390,7 +405,9 @@ const Fidelity& Explorer::fidelity(size_t v, size_t l) {
   const auto r = recipe_sets(v, l);
   sets.insert(sets.end(), r.begin(), r.end());
   const RunConfig c = schema_.resolve(opt_.config_files, sets);
-  const workloads::Trace t = c.workload.build_trace();
+  // A replayed trace is the workload as it stands (no recipe to vary); a model is compressed per recipe.
+  const workloads::Trace t =
+      c.workload.trace.empty() ? c.workload.build_trace() : workloads::read_trace_file(c.workload.trace);
   ++compressions_;
   workloads::write_trace_file(trace_path(v, l), t);
   Fidelity f;
@@ -475,6 +492,7 @@ std::vector<double> Explorer::rank(const Point& p) {
   double value = o.energy_mj;
   if (opt_.objective == "latency") value = o.latency_ms;
   if (opt_.objective == "dsp") value = o.dsp;
+  if (opt_.objective == "cost") value = prices_[p.dev];
   if (opt_.objective == "accuracy") value = ac_.metric == Accuracy::Metric::Top1 ? -f.top1 : f.rel_error;
   return {value, o.latency_ms, o.energy_mj, o.dsp, double(index_of(p))};
 }

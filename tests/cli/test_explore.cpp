@@ -226,3 +226,27 @@ TEST(Explore, AnExploreFileSaysWhatTheFlagsSayAndBadLinesNameTheLine) {
   EXPECT_EQ(bad.status, 2);
   EXPECT_NE(bad.err.find(d + "/bad.txt:2: unknown key 'latency'"), std::string::npos) << bad.err;
 }
+
+TEST(Explore, CostNeedsAPriceForEveryDeviceAndPicksTheCheapestThatMeetsTheConstraints) {
+  const std::string d = prunesim::test::temp_dir();
+  auto priced = [&](const char* name, const char* price) {
+    std::string text = prunesim::test::read_file(device(name));
+    const size_t at = text.find("price_usd = 0");
+    EXPECT_NE(at, std::string::npos);
+    text.replace(at, 13, std::string("price_usd = ") + price);
+    prunesim::test::write_file(d + "/" + name + ".ini", text);
+    return d + "/" + name + ".ini";
+  };
+  const std::string devices = " --devices " + priced("zcu102", "2500") + "," + priced("alveo-u250", "9000");
+  const std::string space = " --model deit-small --prune-grid 'all=block:16x16:{0.3,0.5}' --objective cost";
+  auto answer = [&](const std::string& lc, int expect_status = 0) {
+    const auto r = run_prunesim("explore --out " + d + "/ex" + lc + devices + space + " --latency-ms " + lc);
+    EXPECT_EQ(r.status, expect_status) << r.out << r.err;
+    return json::parse(prunesim::test::read_file(d + "/ex" + lc + "/explore.json"))["answer"];
+  };
+  EXPECT_EQ(answer("8")["device"], "zcu102");      // both meet 8 ms: the cheaper card
+  EXPECT_EQ(answer("3")["device"], "alveo-u250");  // only the U250 meets 3 ms
+  const auto r = run_prunesim("explore --out " + d + "/np --devices " + device("zcu102") + space);
+  EXPECT_EQ(r.status, 2);
+  EXPECT_NE(r.err.find("--objective cost needs device.price_usd"), std::string::npos) << r.err;
+}

@@ -22,6 +22,7 @@ struct DeviceConfig {
   // Super logic regions (dies) of a stacked-silicon part: 1 for a monolithic one. The fitted design keeps
   // its array within one (design_fit.h).
   uint32_t slrs = 4;
+  double price_usd = 0;  // what the part or board costs, for explore's cost objective; 0: not known
   double static_power_w = 20.0;  // idle card power budget share for the fabric+HBM-less shell (estimate)
 };
 

@@ -28,7 +28,7 @@ struct ExploreOptions {
   std::vector<std::string> quant_grid, tokens_grid, keep_grid;
   std::vector<std::string> design_grid;  // KEY=V1,V2,...: designs per device (cartesian); else array rungs
   unsigned design_rungs = 3;             // the fitted array and the next smaller ones
-  std::string objective = "energy";      // energy | latency | dsp | accuracy
+  std::string objective = "energy";      // energy | latency | dsp | cost (device.price_usd) | accuracy
   bool exhaustive = false;
   std::string out_dir;
   unsigned jobs = 1;
