@@ -12,8 +12,9 @@ deps:
 configure: deps
 	@if [ ! -f $(BUILD_DIR)/CMakeCache.txt ]; then cmake --preset $(PRESET) >/dev/null; fi
 
+# Quiet: no directory chatter, no per-target lines; compile lines appear only when something builds.
 build: configure
-	@cmake --build $(BUILD_DIR) -j $(JOBS)
+	@cmake --build $(BUILD_DIR) -j $(JOBS) -- --no-print-directory
 
 run: build
 	@$(BUILD_DIR)/sim/prunesim run

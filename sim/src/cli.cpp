@@ -394,7 +394,8 @@ int cmd_explore(const std::vector<std::string>& args) {
       "KEY=V1,V2,...: the designs tried on every device (cartesian); default: the fitted array and the next "
       "smaller ones")("rungs", po::value(&opt.design_rungs),
                       "array sizes tried per device without --design-grid")(
-      "objective", po::value(&opt.objective), "energy|latency|dsp|cost|accuracy (default energy; cost needs device.price_usd)")(
+      "objective", po::value(&opt.objective),
+      "energy|latency|dsp|cost|accuracy (default energy; cost needs device.price_usd)")(
       "exhaustive", "simulate the whole product instead of searching (to check the search)")(
       "jobs,j", po::value(&opt.jobs), "worker processes")("resume", "reuse the points DIR already holds")(
       "explore-file", po::value<std::string>(),
@@ -532,11 +533,12 @@ int cmd_compare(const std::vector<std::string>& args) {
   std::string tol;
   d.add_options()("help,h", "show this help")(
       "tol", po::value(&tol),
-      ("tolerances, e.g. latency=1%,energy=2%,ops=5%; metrics: " + metric_names()).c_str())(
-      "files", po::value(&files), "BASE and NEW");
+      ("tolerances, e.g. latency=1%,energy=2%,ops=5%; metrics: " + metric_names()).c_str());
+  po::options_description all;  // the positional BASE and NEW are not options to show in --help
+  all.add(d).add_options()("files", po::value(&files), "BASE and NEW");
   po::positional_options_description pos;
   pos.add("files", 2);
-  auto vm = parse(args, d, &pos);
+  auto vm = parse(args, all, &pos);
   if (vm.count("help")) return std::cout << d << "\n", 0;
   if (files.size() != 2) throw InputError("compare: give BASE and NEW");
   const size_t bad = compare_outputs(files[0], files[1], parse_tolerances(tol), std::cout);
@@ -554,13 +556,14 @@ int cmd_hls(const std::vector<std::string>& args) {
   ConfigFlags cf;
   WorkloadFlags wf;
   std::string out, action;
-  d.add_options()("help,h", "show this help")("out,o", po::value(&out), "output directory")(
-      "action", po::value(&action), "export");
+  d.add_options()("help,h", "show this help")("out,o", po::value(&out), "output directory");
   cf.add_to(d);
   wf.add_to(d, true);
+  po::options_description all;  // the positional action is not an option to show in --help
+  all.add(d).add_options()("action", po::value(&action), "export");
   po::positional_options_description pos;
   pos.add("action", 1);
-  auto vm = parse(args, d, &pos);
+  auto vm = parse(args, all, &pos);
   if (vm.count("help")) return std::cout << d << "\n", 0;
   if (action != "export") throw InputError("hls: expected 'prunesim hls export --out DIR'");
   if (out.empty()) throw InputError("hls export: --out DIR is required");

@@ -540,3 +540,41 @@ TEST(Cli, PerPeWeightBanksReportWhatTheHierLayoutBuysOverBlockCsr) {
   EXPECT_EQ(avoidable, avoided);
   EXPECT_LT(h["latency"]["cycles"].get<uint64_t>(), b["latency"]["cycles"].get<uint64_t>());
 }
+
+TEST(Cli, InspectNamesBothReferencesAndTheUnprunedOneIsWhatRunReports) {
+  const std::string d = tmp();
+  const std::string trace = prunesim::test::source_path("traces/deit-small-block16-d0.5-evit.trace");
+  const auto i = run_prunesim("inspect " + trace);
+  ASSERT_EQ(i.status, 0) << i.err;
+  ASSERT_EQ(run_prunesim("run -q --baselines none --trace " + trace + " --json " + d + "/r.json").status, 0);
+  const json r = json::parse(prunesim::test::read_file(d + "/r.json"));
+  const std::string unpruned = std::to_string(r["compute"]["dense_macs"].get<uint64_t>());
+  EXPECT_NE(i.out.find("as `run` reports it: " + unpruned + ")"), std::string::npos) << i.out;
+  EXPECT_NE(i.out.find("tokens as this trace prunes them"), std::string::npos) << i.out;
+}
+
+TEST(Cli, HelpShowsOnlyOptionsAUserTypes) {
+  for (const char* cmd : {"hls --help", "compare --help"}) {
+    const auto r = run_prunesim(cmd);
+    EXPECT_EQ(r.status, 0) << cmd;
+    EXPECT_EQ(r.out.find("--action"), std::string::npos) << r.out;
+    EXPECT_EQ(r.out.find("--files"), std::string::npos) << r.out;
+  }
+  // The positional arguments still work.
+  const auto bad = run_prunesim("hls frobnicate --out /tmp/x");
+  EXPECT_EQ(bad.status, 2);
+  EXPECT_NE(bad.err.find("expected 'prunesim hls export --out DIR'"), std::string::npos) << bad.err;
+}
+
+// `make run` prints the report and nothing of the build: no directory chatter (--no-print-directory), no
+// "Built target" line per target (CMAKE_TARGET_MESSAGES off in the presets).
+TEST(Cli, TheBuildIsQuietWhenNothingChanges) {
+  const std::string makefile = prunesim::test::read_file(prunesim::test::source_path("Makefile"));
+  EXPECT_NE(makefile.find("--no-print-directory"), std::string::npos);
+  const json presets =
+      json::parse(prunesim::test::read_file(prunesim::test::source_path("CMakePresets.json")));
+  for (const json& p : presets["configurePresets"])
+    if (p["name"] == "release") {
+      EXPECT_EQ(p["cacheVariables"]["CMAKE_TARGET_MESSAGES"], "OFF");
+    }
+}

@@ -9,11 +9,12 @@ namespace prunesim::workloads {
 
 std::string trace_summary(const Trace& t) {
   std::ostringstream os;
-  os << "trace of " << t.header.get("model", "?") << ": " << t.ops.size()
-     << " ops, " << t.matrices.size() << " weight matrices, " << t.num_layers() << " layers\n";
+  os << "trace of " << t.header.get("model", "?") << ": " << t.ops.size() << " ops, " << t.matrices.size()
+     << " weight matrices, " << t.num_layers() << " layers\n";
   size_t width = 0;  // the longest key and a space
   for (const auto& [k, v] : t.header.entries()) width = std::max(width, k.size() + 1);
-  for (const auto& [k, v] : t.header.entries()) os << "  " << std::left << std::setw(int(width)) << k << v << "\n";
+  for (const auto& [k, v] : t.header.entries())
+    os << "  " << std::left << std::setw(int(width)) << k << v << "\n";
 
   std::map<std::string, std::pair<uint64_t, uint64_t>> macs;  // kind -> (pruned, weight-dense)
   std::map<std::string, uint64_t> count;
@@ -29,6 +30,12 @@ std::string trace_summary(const Trace& t) {
        << std::setw(16) << e.first << std::setw(23) << e.second << "\n";
   os << "  " << std::left << std::setw(12) << "total" << std::right << std::setw(8) << t.ops.size()
      << std::setw(16) << t.total_macs() << std::setw(23) << t.total_dense_macs() << "\n";
+  // Two different references, each named: the column keeps the trace's token counts; `run` compares with the
+  // model before any pruning, weights and tokens alike.
+  os << "  (dense weights: the same ops with every weight kept, tokens as this trace prunes them";
+  if (const uint64_t u = t.header.facts().unpruned_macs)
+    os << "; unpruned, no weight or token pruning, as `run` reports it: " << u;
+  os << ")\n";
 
   uint64_t kept = 0, dense = 0;
   std::map<std::string, std::pair<uint64_t, uint64_t>> by_format;  // format -> (matrices, bytes)
