@@ -25,6 +25,23 @@ DramConfig dram_preset(const std::string& name) {
     t.tWR = 24, t.tWTR_S = 4, t.tWTR_L = 12, t.tRTP = 12;
     return c;
   }
+  if (name == "ddr3-800e") {
+    // JESD79-3 DDR3-800E (6-6-6), tCK 2.5 ns, 4 Gb x16 devices (8 banks, 32K rows, 1K columns: a 2 KB page),
+    // as on the DE1-SoC's HPS memory (two x16 chips, 1 GB). DDR3 has no bank groups: one group of 8 banks, so
+    // every _S and _L timing is the same. tRAS 37.5 ns, tRC 52.5 ns, tRRD max(4 nCK, 10 ns), tFAW 50 ns (2 KB
+    // page), tWR 15 ns, tWTR and tRTP max(4 nCK, 7.5 ns), tRFC 260 ns (4 Gb); all-bank refresh only.
+    DramTiming& t = c.timing;
+    t.tck_ns = 2.5;
+    t.CL = 6, t.CWL = 5, t.BL = 8, t.tRCD = 6, t.tRP = 6, t.tRAS = 15, t.tRC = 21;
+    t.tCCD_S = 4, t.tCCD_L = 4, t.tRRD_S = 4, t.tRRD_L = 4, t.tFAW = 20;
+    t.tWR = 6, t.tWTR_S = 4, t.tWTR_L = 4, t.tRTP = 4;
+    t.tRFC_ns = 260.0, t.tREFI_ns = 7800.0;
+    c.org.bank_groups = 1;
+    c.org.banks_per_group = 8;
+    c.org.rows = 32768;
+    c.org.columns = 1024;
+    return c;
+  }
   if (name == "hbm2") {
     // One HBM2 pseudo-channel (JESD235B pseudo-channel mode), its own organisation rather than DDR4's:
     // 64-bit, BL4 = 32-byte bursts, 1.8 Gb/s per pin as on the Alveo U280 (14.4 GB/s per pseudo-channel, 32
@@ -44,7 +61,7 @@ DramConfig dram_preset(const std::string& name) {
     c.org.interleave_bytes = 256;
     return c;
   }
-  throw InputError("ddr.preset '" + name + "': expected ddr4-2400, ddr4-3200 or hbm2");
+  throw InputError("ddr.preset '" + name + "': expected ddr4-2400, ddr4-3200, ddr3-800e or hbm2");
 }
 
 uint64_t DramConfig::ns_to_cycles(double ns) const {
@@ -92,7 +109,8 @@ ConfigSection ddr_section() {
   std::vector<ParamSpec> p;
   p.push_back(text_field(
       "preset", [](HwConfig& h) -> std::string& { return h.ddr.preset; }, "string",
-      "ddr4-2400 | ddr4-3200 | hbm2: sets every timing and geometry key (channels kept); later keys override",
+      "ddr4-2400 | ddr4-3200 | ddr3-800e | hbm2: sets every timing and geometry key (channels kept); later "
+      "keys override",
       [](const std::string& v) { dram_preset(v); }));
   auto t = [&p](const char* name, uint32_t DramTiming::*f, uint64_t lo, uint64_t hi, const char* help) {
     p.push_back(uint_field(

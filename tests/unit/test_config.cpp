@@ -209,3 +209,20 @@ TEST(Config, IniSyntaxErrorsNameTheLineAndByteOrderMarksAreAccepted) {
   test::write_file(d + "/bom.ini", "\xEF\xBB\xBF[pe]\nrows = 8\n");
   EXPECT_EQ(ConfigSchema().resolve({d + "/bom.ini"}, {}).hw.pe.rows, 8u);
 }
+
+// DDR3 (JESD79-3) for the DE1-SoC: its own preset, no bank groups, 4 Gb x16 timings.
+TEST(Config, Ddr3PresetHasNoBankGroupsAndTheDe1SocUsesIt) {
+  const ConfigSchema s;
+  const RunConfig c = s.resolve({}, {"ddr.preset=ddr3-800e"});
+  EXPECT_EQ(c.hw.ddr.org.bank_groups, 1u);
+  EXPECT_EQ(c.hw.ddr.org.banks_per_group, 8u);
+  EXPECT_EQ(c.hw.ddr.timing.tCCD_S, c.hw.ddr.timing.tCCD_L);
+  EXPECT_EQ(c.hw.ddr.timing.tFAW, 20u);  // 50 ns at 2.5 ns (2 KB page)
+  EXPECT_DOUBLE_EQ(c.hw.ddr.timing.tRFC_ns, 260.0);
+  EXPECT_DOUBLE_EQ(c.hw.ddr.timing.tck_ns, 2.5);
+  const RunConfig de1 = s.resolve({test::source_path("configs/devices/de1-soc.ini")}, {});
+  EXPECT_EQ(de1.hw.ddr.preset, "ddr3-800e");
+  EXPECT_EQ(de1.hw.ddr.org.bus_bits, 32u);
+  // 32 bits at 800 MT/s.
+  EXPECT_DOUBLE_EQ(de1.hw.ddr.peak_gbps_per_channel(), 3.2);
+}
