@@ -65,8 +65,10 @@ void Accelerator::trace_signals(sc_core::sc_trace_file* tf) {
   sc_core::sc_trace(tf, controller.vector_busy, "vector_busy");
   sc_core::sc_trace(tf, controller.tpu_busy, "tpu_busy");
   sc_core::sc_trace(tf, controller.weight_tiles_ready, "weight_tiles_ready");
-  sc_core::sc_trace(tf, controller.dma_bytes_in_flight, "dma_bytes_in_flight");
-  sc_core::sc_trace(tf, dram.queue_depth, "dram_queue_depth");
+  // Transfer-level backlogs, not the AXI and controller-queue occupancies that dma.outstanding and
+  // ddr.read_queue/write_queue bound (README "How to read each figure", VCD).
+  sc_core::sc_trace(tf, controller.dma_bytes_in_flight, "dma_transfer_bytes_pending");
+  sc_core::sc_trace(tf, dram.queue_depth, "dram_bursts_pending");
 }
 
 uint64_t roofline_cycles(uint64_t macs, uint64_t ddr_bytes, uint64_t peak_macs_per_cycle,

@@ -120,7 +120,7 @@ void Controller::compute() {
     if (item.first_of_op) {
       st.start_cycle = now_cycles();
       if (tracing_) sync();
-      layer.write(op.layer);
+      layer.write(double(op.layer));
       op_id.write(int(op.id));
     }
     if (item.read_bytes) {

@@ -2,6 +2,8 @@
 // since SystemC elaborates once per process.
 #include <gtest/gtest.h>
 
+#include <cmath>
+
 #include <tlm_utils/simple_initiator_socket.h>
 #include <map>
 #include <set>
@@ -191,15 +193,21 @@ TEST(Accelerator, VcdIsWellFormedAndStepsThroughEveryLayer) {
     std::string w0, w1, w2, w3, w4;
     ls >> w0 >> w1 >> w2 >> w3 >> w4;
     if (w0 == "$var" && w4 == "layer") id = w3;
-    if (!id.empty() && line.size() > 1 && line[0] == 'b') {
-      std::string bits, ident;
+    if (w0 == "$var" && w4 == "layer") EXPECT_EQ(w1, "real");  // signed in every viewer
+    if (!id.empty() && line.size() > 1 && line[0] == 'r') {
+      std::string value, ident;
       std::istringstream vs(line.substr(1));
-      vs >> bits >> ident;
-      if (ident == id) layers.insert(long(std::stoul(bits, nullptr, 2) & 0xffffffff));
+      vs >> value >> ident;
+      if (ident == id) layers.insert(std::lround(std::stod(value)));
     }
   }
   ASSERT_FALSE(id.empty());
+  // The backlog signals are named for what they count (README, VCD).
+  EXPECT_NE(text.find(" dma_transfer_bytes_pending "), std::string::npos);
+  EXPECT_NE(text.find(" dram_bursts_pending "), std::string::npos);
   for (long l = 0; l < 12; ++l) EXPECT_TRUE(layers.count(l)) << "layer " << l;
+  EXPECT_TRUE(layers.count(-1));  // the patch embedding and the head, outside the layers
+  for (long l : layers) EXPECT_TRUE(l >= -1 && l < 12) << l;
   // gtkwave's converter accepts it.
   const std::string cmd = "vcd2fst " + vcd + " " + dir + "/run.fst >/dev/null 2>&1";
   EXPECT_EQ(std::system(cmd.c_str()), 0);

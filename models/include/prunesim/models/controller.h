@@ -2,9 +2,9 @@
 // Replays a trace: a loader thread programs the DMA to fetch each work item's DRAM data into the buffers up
 // to `slots` items ahead (double buffering), and a compute thread hands the items in program order to the PE
 // array, vector unit or token unit (a WorkDescriptor written to the unit's command port), then programs the
-// write-back. One SystemC event per item. The compute thread is temporally decoupled: it passes its local time
-// through every b_transport and synchronises through a quantum keeper (sim.quantum), and always before it
-// meets the loader or writes a traced signal.
+// write-back. One SystemC event per item. The compute thread is temporally decoupled: it passes its local
+// time through every b_transport and synchronises through a quantum keeper (sim.quantum), and always before
+// it meets the loader or writes a traced signal.
 #include <tlm_utils/simple_initiator_socket.h>
 #include <tlm_utils/tlm_quantumkeeper.h>
 #include <systemc>
@@ -21,7 +21,6 @@
 
 namespace prunesim::models {
 
-
 class Controller : public sc_core::sc_module {
  public:
   tlm_utils::simple_initiator_socket<Controller> to_dma_load;   // the loader's path to the DMA
@@ -31,10 +30,13 @@ class Controller : public sc_core::sc_module {
   tlm_utils::simple_initiator_socket<Controller> to_tpu;
 
   // Observable state for waveforms, written at item boundaries.
-  sc_core::sc_signal<int> layer, op_id, tokens_alive;
+  // `layer` is traced as a VCD real so viewers show the ops outside the layers (embeddings, head) as -1, not
+  // as 4294967295 (a 32-bit wire has no sign).
+  sc_core::sc_signal<double> layer;
+  sc_core::sc_signal<int> op_id, tokens_alive;
   sc_core::sc_signal<bool> pe_busy, vector_busy, tpu_busy;
   sc_core::sc_signal<int> weight_tiles_ready;   // buffer occupancy: prefetched work items waiting
-  sc_core::sc_signal<int> dma_bytes_in_flight;  // loads and stores under way
+  sc_core::sc_signal<int> dma_bytes_in_flight;  // bytes of DMA transfers (tile loads, stores) under way
 
   PRUNESIM_MODULE_PROCESSES(Controller);
   // `plan` and `stats` outlive the controller (the accelerator owns them, the units read and write them too).
