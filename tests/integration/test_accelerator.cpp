@@ -193,7 +193,9 @@ TEST(Accelerator, VcdIsWellFormedAndStepsThroughEveryLayer) {
     std::string w0, w1, w2, w3, w4;
     ls >> w0 >> w1 >> w2 >> w3 >> w4;
     if (w0 == "$var" && w4 == "layer") id = w3;
-    if (w0 == "$var" && w4 == "layer") EXPECT_EQ(w1, "real");  // signed in every viewer
+    if (w0 == "$var" && w4 == "layer") {
+      EXPECT_EQ(w1, "real");  // signed in every viewer
+    }
     if (!id.empty() && line.size() > 1 && line[0] == 'r') {
       std::string value, ident;
       std::istringstream vs(line.substr(1));
