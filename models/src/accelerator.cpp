@@ -8,6 +8,7 @@
 #include <memory>
 
 #include "prunesim/common/error.h"
+#include "prunesim/models/design_fit.h"
 
 namespace prunesim::models {
 
@@ -109,8 +110,20 @@ RunResult simulate(const workloads::Trace& trace, const HwConfig& hw, const std:
   RunResult r;
   r.weight_bits = dominant_weight_bits(trace);
   r.resources = estimate_resources(hw, r.weight_bits);
-  if (!r.resources.fits)
-    throw InputError("design does not fit device " + hw.device.part + ": " + r.resources.overflow);
+  if (!r.resources.fits) {
+    // What the fit rule (design_fit.h) would give this device instead of the keys that overflow.
+    std::string hint;
+    if (hw.pe.engine == "systolic" && r.resources.dsp > hw.device.dsp) {
+      HwConfig fitted = hw;
+      fit_design(fitted, [](const std::string& k) { return k != "pe.rows" && k != "pe.cols"; });
+      hint += "; the nearest array the fit rule gives this device is " + std::to_string(fitted.pe.rows) +
+              "x" + std::to_string(fitted.pe.cols) + " (leave pe.rows and pe.cols unset to use it)";
+    }
+    if (r.resources.bram36 > hw.device.bram36 || r.resources.uram > hw.device.uram ||
+        r.resources.m10k > hw.device.m10k)
+      hint += "; leave the buffer.* keys unset to have them fitted to the device's memory";
+    throw InputError("design does not fit device " + hw.device.part + ": " + r.resources.overflow + hint);
+  }
 
   // One global quantum for the process (SystemC keeps it static), set before any initiator's quantum keeper
   // reads it; 0 means synchronise after every item.

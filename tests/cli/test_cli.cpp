@@ -107,6 +107,10 @@ TEST(Cli, ADesignThatDoesNotFitExitsTwoListingEveryOverflowAndWritesNoReport) {
   EXPECT_NE(r.err.find("does not fit"), std::string::npos) << r.err;
   EXPECT_NE(r.err.find("DSP: design needs 8192, device has 2520"), std::string::npos) << r.err;
   EXPECT_NE(r.err.find("BRAM36: design needs"), std::string::npos) << r.err;
+  // And it says what would fit: the array the fit rule gives the ZCU102 (design_fit.h: 32 x 64).
+  EXPECT_NE(r.err.find("the nearest array the fit rule gives this device is 32x64"), std::string::npos)
+      << r.err;
+  EXPECT_NE(r.err.find("leave the buffer.* keys unset"), std::string::npos) << r.err;
   EXPECT_FALSE(prunesim::test::file_exists(d + "/r.json"));
 }
 
