@@ -49,7 +49,7 @@ const char* kUsage =
 
 // Options shared by run and compress: they map onto workload.* configuration keys.
 struct WorkloadFlags {
-  std::string model, trace, quant, format, tokens, spread, weights, hf_config;
+  std::string model, trace, quant, format, tokens, spread, weights, hf_config, model_file;
   std::vector<std::string> prune;
   uint32_t batch = 0, seq = 0, decode = 0;
   double keep = -1;
@@ -57,6 +57,7 @@ struct WorkloadFlags {
 
   void add_to(po::options_description& d, bool with_trace) {
     d.add_options()("model", po::value(&model), "model from the zoo (bert-base, deit-small, gpt2, gru, ...)")(
+        "model-file", po::value(&model_file), "a model of your own: [model] INI (README \"Your own model\")")(
         "weights", po::value(&weights), "prune real weights from this safetensors file (with --hf-config)")(
         "hf-config", po::value(&hf_config), "Hugging Face config.json with the model's dimensions");
     if (with_trace) d.add_options()("trace", po::value(&trace), "replay this trace file instead of a model");
@@ -80,6 +81,7 @@ struct WorkloadFlags {
   std::vector<std::string> as_sets() const {
     std::vector<std::string> s;
     if (!model.empty()) s.push_back("workload.model=" + model);
+    if (!model_file.empty()) s.push_back("workload.model_file=" + model_file);
     if (!trace.empty()) s.push_back("workload.trace=" + trace);
     if (!weights.empty()) s.push_back("workload.weights=" + weights);
     if (!hf_config.empty()) s.push_back("workload.hf_config=" + hf_config);
@@ -151,8 +153,9 @@ workloads::Trace load_workload(const RunConfig& cfg, std::string& name, std::str
     std::ostringstream ss;
     workloads::write_trace(ss, t);
     text = ss.str();
-    name =
-        cfg.workload.weights.empty() ? "built-in:" + cfg.workload.model : "weights:" + cfg.workload.weights;
+    name = !cfg.workload.weights.empty()      ? "weights:" + cfg.workload.weights
+           : !cfg.workload.model_file.empty() ? "model-file:" + cfg.workload.model_file
+                                              : "built-in:" + cfg.workload.model;
   }
   return t;
 }

@@ -94,9 +94,96 @@ struct Assignment {
 
 }  // namespace
 
+workloads::ModelSpec read_model_file(const std::string& path) {
+  using workloads::Family;
+  const IniFile ini = read_ini(path);
+  auto at = [&](const std::string& key) { return where(path, ini.lines.at(key)) + ": " + key + ": "; };
+  auto get = [&](const char* key) -> const std::string* {
+    const auto it = ini.values.find(std::string("model.") + key);
+    return it == ini.values.end() ? nullptr : &it->second;
+  };
+  static const std::vector<std::string> keys = {
+      "name",  "family",  "base",  "layers",   "d_model",      "heads",     "head_dim",   "mlp",  "seq",
+      "vocab", "classes", "patch", "channels", "extra_tokens", "gru_input", "gru_hidden", "norm", "source"};
+  for (const auto& [key, value] : ini.values)
+    if (key.rfind("model.", 0) != 0 || std::find(keys.begin(), keys.end(), key.substr(6)) == keys.end()) {
+      std::string list;
+      for (const auto& k : keys) list += (list.empty() ? "" : ", ") + k;
+      throw InputError(where(path, ini.lines.at(key)) + ": unknown key '" + key +
+                       "' (a model file has [model] " + list + ")");
+    }
+  const std::string* family = get("family");
+  if (!family) throw InputError(path + ": missing key 'model.family' (encoder, decoder, vision or gru)");
+  static const std::map<std::string, std::pair<Family, const char*>> families = {
+      {"encoder", {Family::Encoder, "bert-base"}},
+      {"decoder", {Family::Decoder, "gpt2"}},
+      {"vision", {Family::Vision, "deit-small"}},
+      {"gru", {Family::Gru, "gru"}}};
+  const auto fam = families.find(*family);
+  if (fam == families.end())
+    throw InputError(at("model.family") + "expected encoder, decoder, vision or gru, got '" + *family + "'");
+  workloads::ModelSpec m;
+  try {
+    m = workloads::lookup_model(get("base") ? *get("base") : fam->second.second);
+  } catch (const InputError& e) {
+    throw InputError(at("model.base") + e.what());
+  }
+  if (m.family != fam->second.first)
+    throw InputError(at("model.base") + "'" + m.name + "' is a " + workloads::family_name(m.family) +
+                     " model, not a " + *family + " one");
+  m.name = get("name") ? *get("name") : std::filesystem::path(path).stem().string();
+  m.source = get("source") ? *get("source") : "model file " + path;
+  auto number = [&](const char* key, uint32_t& field, uint64_t lo, uint64_t hi) {
+    const std::string* v = get(key);
+    if (!v) return false;
+    try {
+      const uint64_t x = parse_uint(*v);
+      if (x < lo || x > hi)
+        throw InputError("expected an integer in [" + std::to_string(lo) + ", " + std::to_string(hi) +
+                         "], got '" + *v + "'");
+      field = uint32_t(x);
+    } catch (const InputError& e) {
+      throw InputError(at(std::string("model.") + key) + e.what());
+    }
+    return true;
+  };
+  number("layers", m.layers, 1, 1024);
+  const bool width = number("d_model", m.d_model, 1, 65536);
+  const bool heads = number("heads", m.heads, 1, 1024);
+  const bool head_dim = number("head_dim", m.head_dim, 1, 65536);
+  number("mlp", m.mlp, 1, 1 << 20);
+  number("seq", m.seq, 1, 65536);
+  number("vocab", m.vocab, 0, 1 << 24);
+  number("classes", m.classes, 0, 1 << 24);
+  number("patch", m.patch, 1, 1024);
+  number("channels", m.channels, 1, 1024);
+  number("extra_tokens", m.extra_tokens, 0, 16);
+  number("gru_input", m.gru_input, 1, 65536);
+  number("gru_hidden", m.gru_hidden, 1, 65536);
+  if ((width || heads) && !head_dim) {
+    if (m.d_model % m.heads)
+      throw InputError(path + ": model.d_model (" + std::to_string(m.d_model) +
+                       ") must be a multiple of model.heads (" + std::to_string(m.heads) +
+                       "), or give model.head_dim");
+    m.head_dim = m.d_model / m.heads;
+  }
+  if (const std::string* norm = get("norm")) {
+    if (*norm != "layernorm" && *norm != "rmsnorm")
+      throw InputError(at("model.norm") + "expected layernorm or rmsnorm, got '" + *norm + "'");
+    m.rms_norm = *norm == "rmsnorm";
+  }
+  try {
+    workloads::validate(m);
+  } catch (const InputError& e) {
+    throw InputError(path + ": " + e.what());
+  }
+  return m;
+}
+
 workloads::ModelSpec WorkloadConfig::model_spec() const {
-  workloads::ModelSpec m =
-      hf_config.empty() ? workloads::lookup_model(model) : workloads::spec_from_hf_config(hf_config);
+  workloads::ModelSpec m = !hf_config.empty()    ? workloads::spec_from_hf_config(hf_config)
+                           : !model_file.empty() ? read_model_file(model_file)
+                                                 : workloads::lookup_model(model);
   m.batch = batch;
   if (seq) m.seq = seq;
   if (layers) m.layers = layers;
@@ -382,6 +469,12 @@ void ConfigSchema::add_workload_keys() {
   text(
       "hf_config", [](WorkloadConfig& w) -> std::string& { return w.hf_config; }, "string",
       "Hugging Face config.json giving the model's dimensions");
+  text(
+      "model_file", [](WorkloadConfig& w) -> std::string& { return w.model_file; }, "string",
+      "model file ([model] INI: family, layers, d_model, heads, mlp, seq, ...) instead of workload.model",
+      [](const std::string& v) {
+        if (!v.empty()) read_model_file(v);
+      });
   u32(
       "fidelity_inputs", [](WorkloadConfig& w) -> uint32_t& { return w.fidelity_inputs; }, 1, 1024,
       "seeded inputs for the dense-vs-pruned fidelity check (real weights)");

@@ -582,3 +582,48 @@ TEST(Cli, TheBuildIsQuietWhenNothingChanges) {
       EXPECT_EQ(p["cacheVariables"]["CMAKE_TARGET_MESSAGES"], "OFF");
     }
 }
+
+TEST(Cli, AModelFileDefinesACustomModelLikeTheDimensionKeysAndBadFilesNameTheLine) {
+  const std::string d = tmp();
+  const std::string zcu = " --config " + prunesim::test::source_path("configs/devices/zcu102.ini");
+  const std::string file = prunesim::test::source_path("configs/models/encoder-6l.ini");
+  // The shipped example: 6 layers, d_model 512, 8 heads, MLP 2048 on BERT-base's embeddings and head, run on
+  // the ZCU102 with its fitted design; the same model spelled as workload keys gives the same numbers.
+  auto r = run_prunesim("run -q --baselines none --tokens none --model-file " + file + zcu + " --json " + d +
+                        "/f.json");
+  ASSERT_EQ(r.status, 0) << r.err;
+  r = run_prunesim(
+      "run -q --baselines none --tokens none --model bert-base --set workload.layers=6 --set "
+      "workload.d_model=512 --set workload.heads=8 --set workload.mlp=2048" +
+      zcu + " --json " + d + "/k.json");
+  ASSERT_EQ(r.status, 0) << r.err;
+  const json f = json::parse(prunesim::test::read_file(d + "/f.json"));
+  const json k = json::parse(prunesim::test::read_file(d + "/k.json"));
+  EXPECT_EQ(f["latency"]["cycles"], k["latency"]["cycles"]);
+  EXPECT_EQ(f["compute"]["macs"], k["compute"]["macs"]);
+  EXPECT_EQ(f["workload"]["model"], "encoder-6l");
+  EXPECT_EQ(f["workload"]["trace"], "model-file:" + file);
+  EXPECT_EQ(f["workload"]["header"]["layers"], "6");
+  // Bad files: unknown key, bad family, inconsistent widths, each naming the file and line.
+  auto error_of = [&](const std::string& text) {
+    prunesim::test::write_file(d + "/m.ini", text);
+    const auto e = run_prunesim("run -q --model-file " + d + "/m.ini");
+    EXPECT_EQ(e.status, 2) << text;
+    return e.err;
+  };
+  EXPECT_NE(error_of("[model]\nfamily = encoder\nactivation = relu\n")
+                .find(d + "/m.ini:3: unknown key 'model.activation'"),
+            std::string::npos);
+  EXPECT_NE(
+      error_of("[model]\nfamily = mamba\n").find(d + "/m.ini:2: model.family: expected encoder, decoder"),
+      std::string::npos);
+  EXPECT_NE(error_of("[model]\nfamily = encoder\nd_model = 500\nheads = 8\n")
+                .find("must be a multiple of model.heads"),
+            std::string::npos);
+  EXPECT_NE(
+      error_of("[model]\nfamily = vision\nbase = gpt2\n").find("'gpt2' is a decoder model, not a vision one"),
+      std::string::npos);
+  EXPECT_NE(error_of("[model]\nfamily = gru\nlayers = -2\n")
+                .find(d + "/m.ini:3: model.layers: expected a non-negative integer"),
+            std::string::npos);
+}

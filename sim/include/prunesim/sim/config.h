@@ -46,6 +46,7 @@ struct WorkloadConfig {
   uint64_t seed = 1;
   std::string weights;               // safetensors file: prune real weights (needs hf_config)
   std::string hf_config;             // Hugging Face config.json: model dimensions (instead of `model`)
+  std::string model_file;            // a model file ([model] INI, read_model_file): instead of `model`
   uint32_t fidelity_inputs = 4;      // seeded inputs for the dense-vs-pruned fidelity check
   std::string fidelity_inputs_file;  // or the user's inputs: safetensors with "inputs" [N, tokens, D]
 
@@ -66,6 +67,13 @@ struct IniFile {
   std::map<std::string, std::string> values;
 };
 IniFile read_ini(const std::string& path);  // throws InputError naming file:line
+
+// A model file: `[model]` with name, family (encoder|decoder|vision|gru), base (a zoo model whose other
+// dimensions it starts from; default the family's reference: bert-base, gpt2, deit-small, gru), layers,
+// d_model, heads, head_dim (default d_model / heads), mlp, seq, vocab, classes, patch, channels,
+// extra_tokens, gru_input, gru_hidden, norm (layernorm|rmsnorm), source. Unknown keys and bad values are
+// errors naming file:line; the result is validated like a zoo model.
+workloads::ModelSpec read_model_file(const std::string& path);
 
 struct RunConfig {
   models::HwConfig hw;
