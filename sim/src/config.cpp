@@ -566,9 +566,8 @@ RunConfig ConfigSchema::resolve(const std::vector<std::string>& files,
       throw InputError(a.source + ": " + a.key + ": " + e.what());
     }
   }
-  std::set<std::string> assigned;
-  for (const auto& a : assigns) assigned.insert(a.key);
-  c.fitted = models::fit_design(c.hw, [&](const std::string& k) { return assigned.count(k) > 0; });
+  for (const auto& a : assigns) c.assigned.insert(a.key);
+  c.fitted = models::fit_design(c.hw, [&](const std::string& k) { return c.assigned.count(k) > 0; });
   validate(c);
   c.workload.prefer_hier = models::make_engine(c.hw)->weights_in_per_pe_banks();
   return c;

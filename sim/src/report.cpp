@@ -7,6 +7,7 @@
 #include <functional>
 #include <iomanip>
 #include <map>
+#include <set>
 #include <sstream>
 
 #include "prunesim/common/error.h"
@@ -325,6 +326,23 @@ std::string report_text(const RunReport& rep) {
      << hv("seq") << ", trace " << rep.trace_name << "\n";
   os << "           pruning " << hv("pruning") << "; tokens " << hv("token_policy") << "; quant "
      << hv("quant") << "\n";
+  {
+    // What the recipe left whole, and whether it was the user's: `all=` covers the layers' matrices only.
+    std::set<std::string> whole, pruned;
+    for (const auto& [name, m] : rep.trace.matrices)
+      (m.nnz == m.dense_params() ? whole : pruned).insert(m.kind);
+    std::string kinds;
+    for (const auto& k : whole)
+      if (!pruned.count(k)) kinds += (kinds.empty() ? "" : ", ") + k;
+    const bool defaulted = rep.config.workload.trace.empty() && !rep.config.assigned.count("workload.prune");
+    std::vector<std::string> notes;
+    if (defaulted) notes.push_back("the built-in default recipe (--prune sets yours)");
+    if (!kinds.empty())
+      notes.push_back("weights kept whole: " + kinds +
+                      " (all= covers the layers only; --prune KIND=... prunes them)");
+    for (size_t i = 0; i < notes.size(); ++i) os << (i ? "; " : "           ") << notes[i];
+    if (!notes.empty()) os << "\n";
+  }
   os << "design     " << r.engine << "; DRAM " << hw.ddr.preset << " x" << hw.ddr.org.channels
      << (hw.sim.ideal_memory ? " (ideal)" : "") << "\n";
   // The keys the config left unset and the fit gave another value than the built-in design's.

@@ -627,3 +627,18 @@ TEST(Cli, AModelFileDefinesACustomModelLikeTheDimensionKeysAndBadFilesNameTheLin
                 .find(d + "/m.ini:3: model.layers: expected a non-negative integer"),
             std::string::npos);
 }
+
+// Two defaults a user may not expect, said where they look: the built-in recipe, and what all= leaves whole.
+TEST(Cli, TheReportSaysWhenTheRecipeIsTheDefaultAndWhatItLeavesWhole) {
+  auto r = run_prunesim("run --baselines none");
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_NE(r.out.find("the built-in default recipe (--prune sets yours)"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("weights kept whole: embed, head"), std::string::npos) << r.out;
+  r = run_prunesim("run --baselines none --prune all=block:16x16:0.5");
+  EXPECT_EQ(r.out.find("the built-in default recipe"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("weights kept whole: embed, head"), std::string::npos) << r.out;
+  r = run_prunesim(
+      "run --baselines none --prune all=block:16x16:0.5 --prune head=block:16x16:0.5 --prune "
+      "embed=block:16x16:0.5");
+  EXPECT_EQ(r.out.find("weights kept whole"), std::string::npos) << r.out;
+}

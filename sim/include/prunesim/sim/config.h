@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -80,6 +81,7 @@ struct RunConfig {
   WorkloadConfig workload;
   // The design keys no layer set, which resolve() fitted to the device (models/design_fit.h).
   std::vector<std::string> fitted;
+  std::set<std::string> assigned;  // every key some layer (file, flag, --set) set; the rest are defaults
 };
 
 class ConfigSchema {
