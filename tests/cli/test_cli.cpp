@@ -5,6 +5,7 @@
 #include <regex>
 
 #include <nlohmann/json.hpp>
+#include <set>
 #include <sstream>
 
 #include "prunesim/workloads/model_zoo.h"
@@ -641,4 +642,52 @@ TEST(Cli, TheReportSaysWhenTheRecipeIsTheDefaultAndWhatItLeavesWhole) {
       "run --baselines none --prune all=block:16x16:0.5 --prune head=block:16x16:0.5 --prune "
       "embed=block:16x16:0.5");
   EXPECT_EQ(r.out.find("weights kept whole"), std::string::npos) << r.out;
+}
+
+// Every prunesim command the README shows runs as written (from a scratch directory whose configs/ and
+// traces/ are the repository's), and where the README shows its output after a `$ ` prompt, every shown line
+// is in what the binary prints. (The quick start's `make run` output is checked whole above.)
+TEST(Cli, EveryReadmeCommandRunsAndItsShownOutputIsWhatTheBinaryPrints) {
+  const std::string readme = prunesim::test::read_file(prunesim::test::source_path("README.md"));
+  const std::string dir = tmp();
+  for (const char* sub : {"configs", "traces"})
+    std::filesystem::create_directory_symlink(prunesim::test::source_path(sub), dir + "/" + sub);
+  size_t commands = 0;
+  for (size_t open = readme.find("```\n"); open != std::string::npos;) {
+    const size_t close = readme.find("```", open + 4);
+    ASSERT_NE(close, std::string::npos);
+    std::istringstream block(readme.substr(open + 4, close - open - 4));
+    open = readme.find("```\n", close + 3);
+    std::vector<std::pair<std::string, std::vector<std::string>>> runs;  // command, shown output lines
+    bool prompted = false;
+    for (std::string line; std::getline(block, line);) {
+      const bool prompt = line.rfind("$ prunesim ", 0) == 0;
+      std::istringstream words(line.substr(prompt ? 2 : 0));
+      std::string first, command;
+      words >> first >> command;
+      static const std::set<std::string> commands_known = {"run",   "compress", "inspect",  "models",  "ddr",
+                                                           "sweep", "explore",  "baseline", "compare", "hls"};
+      if (first == "prunesim" && commands_known.count(command)) {  // not a report's "prunesim 0.1.0:" line
+        std::string cmd = line.substr(prompt ? 2 : 0);
+        while (!cmd.empty() && cmd.back() == '\\' && std::getline(block, line))
+          cmd = cmd.substr(0, cmd.size() - 1) + line;
+        runs.push_back({cmd, {}});
+        prompted = prompt;
+      } else if (prompted && !runs.empty() && !line.empty()) {
+        runs.back().second.push_back(line);
+      }
+    }
+    for (const auto& [cmd, shown] : runs) {
+      ++commands;
+      const std::string out = dir + "/out", err = dir + "/err";
+      const std::string shell = "cd " + dir + " && " + PRUNESIM_BINARY +
+                                cmd.substr(std::string("prunesim").size()) + " >" + out + " 2>" + err;
+      const int rc = std::system(shell.c_str());
+      EXPECT_TRUE(WIFEXITED(rc) && WEXITSTATUS(rc) == 0) << cmd << "\n" << prunesim::test::read_file(err);
+      const std::string printed = prunesim::test::read_file(out);
+      for (const auto& l : shown)
+        EXPECT_NE(printed.find(l + "\n"), std::string::npos) << cmd << "\nshown: " << l;
+    }
+  }
+  EXPECT_GE(commands, 7u);  // the examples, the model file, explore
 }
