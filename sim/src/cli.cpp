@@ -51,9 +51,9 @@ const char* kUsage =
 struct WorkloadFlags {
   std::string model, trace, quant, format, tokens, spread, weights, hf_config, model_file;
   std::vector<std::string> prune;
-  uint32_t batch = 0, seq = 0, decode = 0;
-  double keep = -1;
-  int64_t seed = -1;
+  // Numbers as typed: the config checks them (range, sign, NaN) and names the key, instead of Boost wrapping
+  // -5 into 4294967291 or a NaN keep ratio being dropped.
+  std::string batch, seq, decode, keep, seed;
 
   void add_to(po::options_description& d, bool with_trace) {
     d.add_options()("model", po::value(&model), "model from the zoo (bert-base, deit-small, gpt2, gru, ...)")(
@@ -94,11 +94,11 @@ struct WorkloadFlags {
     if (!format.empty()) s.push_back("workload.format=" + format);
     if (!tokens.empty()) s.push_back("workload.token_layers=" + (tokens == "none" ? std::string() : tokens));
     if (!spread.empty()) s.push_back("workload.spread=" + spread);
-    if (keep >= 0) s.push_back("workload.token_keep=" + std::to_string(keep));
-    if (batch) s.push_back("workload.batch=" + std::to_string(batch));
-    if (seq) s.push_back("workload.seq=" + std::to_string(seq));
-    if (decode) s.push_back("workload.decode=" + std::to_string(decode));
-    if (seed >= 0) s.push_back("workload.seed=" + std::to_string(seed));
+    if (!keep.empty()) s.push_back("workload.token_keep=" + keep);
+    if (!batch.empty()) s.push_back("workload.batch=" + batch);
+    if (!seq.empty()) s.push_back("workload.seq=" + seq);
+    if (!decode.empty()) s.push_back("workload.decode=" + decode);
+    if (!seed.empty()) s.push_back("workload.seed=" + seed);
     return s;
   }
 };

@@ -691,3 +691,20 @@ TEST(Cli, EveryReadmeCommandRunsAndItsShownOutputIsWhatTheBinaryPrints) {
   }
   EXPECT_GE(commands, 7u);  // the examples, the model file, explore
 }
+
+// #21: the compressor flags are checked by the config like --set: no wrap-around, no dropped NaN.
+TEST(Cli, WorkloadFlagsAreCheckedAsTypedNotWrappedOrDropped) {
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {"--seq -5", "workload.seq: expected an integer in [0, 65536], got '-5'"},
+      {"--decode -1", "workload.decode: expected an integer in [0, 65536], got '-1'"},
+      {"--keep nan", "workload.token_keep: expected a number in [1e-09, 1], got 'nan'"},
+      {"--seed -7", "workload.seed: expected an integer in [0, 18446744073709551615], got '-7'"},
+      {"--batch 0", "workload.batch: expected an integer in [1, 4096], got '0'"}};
+  for (const auto& [flag, message] : cases) {
+    const auto r = run_prunesim("run -q --baselines none " + flag);
+    EXPECT_EQ(r.status, 2) << flag;
+    EXPECT_NE(r.err.find(message), std::string::npos) << flag << ": " << r.err;
+  }
+  EXPECT_EQ(run_prunesim("compress --stats --seq -5").status, 2);
+  EXPECT_EQ(run_prunesim("run -q --baselines none --keep 0.5 --seed 7").status, 0);
+}
