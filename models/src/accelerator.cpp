@@ -1,5 +1,10 @@
 #include "prunesim/models/accelerator.h"
 
+#include <unistd.h>
+
+#include <cstring>
+#include <fstream>
+
 #include "prunesim/models/param_fields.h"
 
 #include <algorithm>
@@ -131,18 +136,36 @@ RunResult simulate(const workloads::Trace& trace, const HwConfig& hw, const std:
   Accelerator top("accelerator", trace, hw);
   for (ScheduleObserver* o : observers) top.controller.add_observer(o);
   sc_core::sc_trace_file* tf = nullptr;
+  // The VCD is written beside its destination under a temporary name and renamed once the run is whole, so a
+  // failed run leaves no partial waveform; a path that cannot be written is refused before the run.
+  std::string vcd_tmp;
   if (!vcd_path.empty()) {
     std::string base = vcd_path;
     if (base.size() > 4 && base.compare(base.size() - 4, 4, ".vcd") == 0) base.resize(base.size() - 4);
-    tf = sc_core::sc_create_vcd_trace_file(base.c_str());
+    const std::string tmp_base = base + ".tmp-" + std::to_string(::getpid());
+    vcd_tmp = tmp_base + ".vcd";
+    if (!std::ofstream(vcd_tmp))
+      throw InputError("--vcd " + vcd_path + ": cannot write there (" + std::strerror(errno) + ")");
+    tf = sc_core::sc_create_vcd_trace_file(tmp_base.c_str());
     if (!tf) throw InputError(vcd_path + ": cannot create VCD file");
     tf->set_time_unit(1.0, sc_core::SC_PS);  // cycle times are fractional ns
     top.trace_signals(tf);
     top.controller.set_tracing(true);
   }
-  sc_core::sc_start();
+  try {
+    sc_core::sc_start();
+  } catch (...) {
+    if (!vcd_tmp.empty()) std::remove(vcd_tmp.c_str());
+    throw;
+  }
   if (tf) sc_core::sc_close_vcd_trace_file(tf);
-  if (!top.controller.finished()) throw std::runtime_error("simulation ended before the trace was replayed");
+  if (!top.controller.finished()) {
+    if (!vcd_tmp.empty()) std::remove(vcd_tmp.c_str());
+    throw std::runtime_error("simulation ended before the trace was replayed");
+  }
+  if (!vcd_tmp.empty() && std::rename(vcd_tmp.c_str(), vcd_path.c_str()) != 0)
+    throw InputError("--vcd " + vcd_path + ": cannot rename the finished waveform into place (" +
+                     std::strerror(errno) + ")");
 
   r.cycles = top.controller.end_cycle();
   r.clock_mhz = hw.clock.mhz;

@@ -708,3 +708,23 @@ TEST(Cli, WorkloadFlagsAreCheckedAsTypedNotWrappedOrDropped) {
   EXPECT_EQ(run_prunesim("compress --stats --seq -5").status, 2);
   EXPECT_EQ(run_prunesim("run -q --baselines none --keep 0.5 --seed 7").status, 0);
 }
+
+// #21: a VCD path that cannot be written is bad input (exit 2, before the run), and a VCD appears whole or
+// not at all: it is written under a temporary name beside its destination and renamed at the end.
+TEST(Cli, VcdPathsAreCheckedAndTheWaveformAppearsWhole) {
+  auto r = run_prunesim("run -q --baselines none --vcd /nonexistent-dir/x.vcd");
+  EXPECT_EQ(r.status, 2);
+  EXPECT_NE(r.err.find("--vcd /nonexistent-dir/x.vcd: cannot write there"), std::string::npos) << r.err;
+  const std::string d = tmp();
+  r = run_prunesim("run -q --baselines none --vcd " + d + "/w.vcd");
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_NE(prunesim::test::read_file(d + "/w.vcd").find("$enddefinitions"), std::string::npos);
+  for (const auto& e : std::filesystem::directory_iterator(d))
+    EXPECT_EQ(e.path().filename().string().find(".tmp-"), std::string::npos) << e.path();
+  // A run refused before it starts leaves no waveform either.
+  r = run_prunesim("run -q --baselines none --config " +
+                   prunesim::test::source_path("configs/devices/zcu102.ini") +
+                   " --set pe.rows=256 --set pe.cols=256 --vcd " + d + "/bad.vcd");
+  EXPECT_EQ(r.status, 2);
+  EXPECT_FALSE(prunesim::test::file_exists(d + "/bad.vcd"));
+}

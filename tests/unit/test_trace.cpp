@@ -140,7 +140,7 @@ TEST(Trace, ErrorsNameFileLineAndWhatWasExpected) {
     }
   };
   expect_error("", "test.trace");
-  expect_error("prunesim-trace 9\n", "test.trace:1: trace version 9");
+  expect_error("prunesim-trace 9\n", "test.trace:1: trace version '9' is not supported");
   std::string bad_hex = kOneGemm;
   bad_hex.replace(bad_hex.find("b 2"), 3, "b z");
   expect_error(bad_hex, "test.trace:6: invalid hex digit 'z'");
@@ -290,4 +290,21 @@ TEST(Trace, NumbersThatDoNotFitTheirFieldsAreRefusedNotWrapped) {
   EXPECT_NE(error_for("block=16x16", "block=-16x16").find("expected RxC"), std::string::npos);
   EXPECT_NE(error_for("abits=8", "abits=4294967304").find("out of range"), std::string::npos);
   EXPECT_NE(error_for("abits=8", "abits=4294967295").find("abits must be in [1, 32]"), std::string::npos);
+}
+
+// #21: the version is the whole token; "1.9" and "1abc" are not version 1.
+TEST(Trace, AVersionThatOnlyStartsWithTheSupportedOneIsRefused) {
+  for (const char* v : {"1.9", "1abc", "01", "1 2"}) {
+    std::istringstream is(std::string("prunesim-trace ") + v +
+                          "\nop id=0 layer=0 kind=gelu name=g elems=4 abits=8\neof\n");
+    try {
+      read_trace(is, "v.trace");
+      ADD_FAILURE() << v << " accepted";
+    } catch (const InputError& e) {
+      EXPECT_NE(
+          std::string(e.what()).find("v.trace:1: trace version '" + std::string(v) + "' is not supported"),
+          std::string::npos)
+          << e.what();
+    }
+  }
 }

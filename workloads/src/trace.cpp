@@ -696,13 +696,13 @@ Trace read_trace(std::istream& is, const std::string& source) {
     lr.fail("empty trace (expected 'prunesim-trace " + std::to_string(Trace::kVersion) + "')");
   {
     std::istringstream ss(line);
-    std::string magic;
-    int version = 0;
+    std::string magic, version, extra;
     if (!(ss >> magic >> version) || magic != "prunesim-trace")
       lr.fail("not a prunesim trace (first line must be 'prunesim-trace <version>')");
-    if (version != Trace::kVersion)
-      lr.fail("trace version " + std::to_string(version) + " is not supported (this prunesim reads version " +
-              std::to_string(Trace::kVersion) + ")");
+    // The whole token is the version: "1.9" or "1abc" is not version 1.
+    if (version != std::to_string(Trace::kVersion) || (ss >> extra))
+      lr.fail("trace version '" + version + (extra.empty() ? "" : " " + extra) +
+              "' is not supported (this prunesim reads version " + std::to_string(Trace::kVersion) + ")");
   }
   bool saw_eof = false;
   while (lr.next(line)) {
