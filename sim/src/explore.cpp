@@ -147,10 +147,6 @@ struct Point {
   size_t index = 0;
 };
 
-std::string label_of(const Design& d) {
-  return d.label;
-}
-
 std::string format_ms(double v) {
   std::ostringstream os;
   os << std::setprecision(6) << v;
@@ -436,7 +432,7 @@ void Explorer::simulate(const std::vector<Point>& points) {
     for (const auto& s : recipe_sets(p.variant, p.density)) sp.sets.push_back(s);
     sp.sets.push_back("workload.trace=" + trace_path(p.variant, p.density));
     sp.swept = {{"device", names_[p.dev]},
-                {"design", label_of(designs_[p.dev][p.design])},
+                {"design", designs_[p.dev][p.design].label},
                 {"recipe", recipe_label(p.variant, p.density)}};
     // The fit check needs no simulation: a design that overflows the device is not run.
     const RunConfig c = schema_.resolve(sp.files, sp.sets);
@@ -503,7 +499,7 @@ json Explorer::point_json(const Point& p) {
   json j{{"index", index_of(p)},
          {"device", names_[p.dev]},
          {"device_file", opt_.devices[p.dev]},
-         {"design", label_of(designs_[p.dev][p.design])},
+         {"design", designs_[p.dev][p.design].label},
          {"design_sets", designs_[p.dev][p.design].sets},
          {"recipe", recipe_label(p.variant, p.density)},
          {"recipe_sets", recipe_sets(p.variant, p.density)},
@@ -624,7 +620,7 @@ int Explorer::run(std::ostream& out) {
               {"compressions", compressions_},
               {"devices", json::array()}};
   out << "explore: " << simulated_ << " of " << total << " points simulated (" << compressions_
-      << " compressions for the recipes), objective " << opt_.objective << ", LC "
+      << " recipe traces built), objective " << opt_.objective << ", LC "
       << (opt_.latency_ms > 0 ? format_ms(opt_.latency_ms) + " ms" : std::string("none")) << ", AC "
       << (ac_.active() ? ac_.text : std::string("none")) << "\n\n";
   std::vector<std::vector<std::string>> table = {
@@ -693,7 +689,7 @@ int Explorer::run(std::ostream& out) {
         return os.str();
       };
       row.insert(row.end(),
-                 {label_of(designs_[dev][best->design]), recipe_label(best->variant, best->density),
+                 {designs_[dev][best->design].label, recipe_label(best->variant, best->density),
                   fixed(o.latency_ms, 4), fixed(o.energy_mj, 3), fixed(o.dsp, 0),
                   f.known ? fixed(f.top1, 3) : "-", f.known ? fixed(f.rel_error, 4) : "-", binding});
     } else {
@@ -730,7 +726,7 @@ int Explorer::run(std::ostream& out) {
       speedups << (speedups.tellp() ? ", " : "") << b.name << " " << std::fixed << std::setprecision(4)
                << b.latency_ms << " ms (FPGA " << std::setprecision(2) << x << "x)";
     }
-    out << "\nanswer: " << names_[a.dev] << ", design " << label_of(designs_[a.dev][a.design]) << ", recipe "
+    out << "\nanswer: " << names_[a.dev] << ", design " << designs_[a.dev][a.design].label << ", recipe "
         << recipe_label(a.variant, a.density) << ": " << std::setprecision(4) << std::fixed
         << outcome(a).latency_ms << " ms, " << std::setprecision(3) << outcome(a).energy_mj << " mJ, "
         << std::setprecision(0) << outcome(a).dsp << " DSPs\n";
@@ -765,9 +761,9 @@ int Explorer::run(std::ostream& out) {
     out << "\nno answer: " << why.str() << "\n";
     for (size_t k = 0; k < near.size() && k < 3; ++k) {
       const Point& p = near[k].second;
-      out << "  closest: " << names_[p.dev] << ", design " << label_of(designs_[p.dev][p.design])
-          << ", recipe " << recipe_label(p.variant, p.density) << ": " << std::setprecision(4) << std::fixed
-          << near[k].first << " ms\n";
+      out << "  closest: " << names_[p.dev] << ", design " << designs_[p.dev][p.design].label << ", recipe "
+          << recipe_label(p.variant, p.density) << ": " << std::setprecision(4) << std::fixed << near[k].first
+          << " ms\n";
     }
     report["reason"] = why.str();
     status = 3;
