@@ -64,6 +64,7 @@ IniFile read_ini(const std::string& path) {
     for (unsigned char c : line)
       if (c < 0x20 && c != '\t' && c != '\r')
         throw InputError(at + "binary content (byte " + std::to_string(c) + ")");
+    if (!valid_utf8(line)) throw InputError(at + "not UTF-8 text");
     line = trim(line);
     if (line.empty() || line[0] == '#' || line[0] == ';') continue;
     if (line.front() == '[') {
@@ -540,6 +541,7 @@ RunConfig ConfigSchema::resolve(const std::vector<std::string>& files,
     const size_t eq = s.find('=');
     if (eq == std::string::npos || eq == 0) throw InputError("--set '" + s + "': expected section.key=value");
     const std::string key = trim(s.substr(0, eq));
+    if (!valid_utf8(s)) throw InputError("--set '" + key + "=...': the value is not UTF-8 text");
     if (!index_.count(key))
       throw InputError("--set " + key + ": unknown key '" + key +
                        "' (prunesim run --help-config lists every key)");

@@ -160,6 +160,7 @@ void read_explore_file(const std::string& path, ExploreOptions& opt) {
   if (!is) throw InputError(path + ": cannot open explore file");
   std::string line;
   for (size_t n = 1; std::getline(is, line); ++n) {
+    if (!valid_utf8(line)) throw InputError(where(path, n) + ": not UTF-8 text");
     line = trim(line.substr(0, line.find('#')));
     if (line.empty()) continue;
     const size_t sp = line.find_first_of(" \t");

@@ -249,6 +249,7 @@ void SweepSpec::read_file(const std::string& path) {
   if (!is) throw InputError(path + ": cannot open sweep file");
   std::string line;
   for (size_t n = 1; std::getline(is, line); ++n) {
+    if (!valid_utf8(line)) throw InputError(path + ":" + std::to_string(n) + ": not UTF-8 text");
     line = trim(line.substr(0, line.find('#')));
     if (line.empty()) continue;
     const size_t sp = line.find(' ');

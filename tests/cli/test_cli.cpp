@@ -728,3 +728,20 @@ TEST(Cli, VcdPathsAreCheckedAndTheWaveformAppearsWhole) {
   EXPECT_EQ(r.status, 2);
   EXPECT_FALSE(prunesim::test::file_exists(d + "/bad.vcd"));
 }
+
+// #21: a non-UTF-8 byte in a config file or a --set value is bad input (exit 2, naming where), not a JSON
+// library failure when the report is written.
+TEST(Cli, NonUtf8InputExitsTwoNamingWhere) {
+  const std::string d = tmp();
+  prunesim::test::write_file(d + "/u.ini",
+                             "[workload]\nmodel = de\xff"
+                             "it\n");
+  auto r = run_prunesim("run -q --config " + d + "/u.ini --json " + d + "/r.json");
+  EXPECT_EQ(r.status, 2);
+  EXPECT_NE(r.err.find(d + "/u.ini:2: not UTF-8 text"), std::string::npos) << r.err;
+  r = run_prunesim(std::string("run -q --json ") + d + "/r.json --set 'workload.trace=" + d +
+                   "/a\xff.trace'");
+  EXPECT_EQ(r.status, 2);
+  EXPECT_NE(r.err.find("is not UTF-8 text"), std::string::npos) << r.err;
+  EXPECT_FALSE(prunesim::test::file_exists(d + "/r.json"));
+}

@@ -308,3 +308,23 @@ TEST(Trace, AVersionThatOnlyStartsWithTheSupportedOneIsRefused) {
     }
   }
 }
+
+// #21: text that would reach a JSON report must be UTF-8; readers refuse anything else, naming the line.
+TEST(Trace, NonUtf8TextIsRefusedWithItsLine) {
+  EXPECT_TRUE(valid_utf8("plain ascii"));
+  EXPECT_TRUE(
+      valid_utf8("Gr\xc3\xbc\xc3\x9f \xe2\x82\xac \xf0\x9f\x98\x80"));  // U+00FC U+00DF U+20AC U+1F600
+  EXPECT_FALSE(valid_utf8("a\xff"));
+  EXPECT_FALSE(valid_utf8("\xc0\xaf"));          // overlong '/'
+  EXPECT_FALSE(valid_utf8("\xed\xa0\x80"));      // a surrogate
+  EXPECT_FALSE(valid_utf8("\xe2\x82"));          // cut short
+  EXPECT_FALSE(valid_utf8("\xf4\x90\x80\x80"));  // above U+10FFFF
+  std::istringstream is(
+      "prunesim-trace 1\nheader model ab\xff\nop id=0 layer=0 kind=gelu name=g elems=4 abits=8\neof\n");
+  try {
+    read_trace(is, "u.trace");
+    ADD_FAILURE() << "accepted";
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("u.trace:2: not UTF-8 text"), std::string::npos) << e.what();
+  }
+}

@@ -382,6 +382,7 @@ class LineReader {
     while (std::getline(is_, line)) {
       ++line_no_;
       if (!line.empty() && line.back() == '\r') line.pop_back();
+      if (!valid_utf8(line)) fail("not UTF-8 text (a byte that no UTF-8 character starts or continues with)");
       size_t first = line.find_first_not_of(" \t");
       if (first == std::string::npos || line[first] == '#') continue;
       return true;
