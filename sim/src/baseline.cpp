@@ -3,10 +3,12 @@
 #include <algorithm>
 #include <cmath>
 #include <filesystem>
+#include <iomanip>
 #include <sstream>
 
 #include "prunesim/common/error.h"
 #include "prunesim/sim/config.h"
+#include "prunesim/workloads/text.h"
 
 namespace prunesim::sim {
 
@@ -63,9 +65,8 @@ Baseline read_baseline(const std::string& path) {
                        "' (a baseline file has [baseline] name, kind, part, source, " +
                        "peak_int8_tops, peak_fp16_tflops, peak_fp32_tflops, memory_gbps, gemm_efficiency, " +
                        "memory_efficiency, launch_overhead_us)");
-    char* end = nullptr;
-    const double v = std::strtod(value.c_str(), &end);
-    if (value.empty() || *end || !std::isfinite(v) || v < k->lo || v > k->hi) {
+    double v = 0;
+    if (!parse_finite(value, v) || v < k->lo || v > k->hi) {
       std::ostringstream os;
       os << at(key) << key << ": expected a number in [" << k->lo << ", " << k->hi << "], got '" << value
          << "'";
@@ -128,6 +129,19 @@ BaselineEstimate estimate_baseline(const workloads::Trace& t, const Baseline& b)
   }
   e.latency_ms = e.compute_bound_ms + e.memory_bound_ms + e.overhead_ms;
   return e;
+}
+
+double fpga_speedup(const BaselineEstimate& b, double fpga_ms) {
+  return fpga_ms > 0 ? b.latency_ms / fpga_ms : 0;
+}
+
+std::string speedups_text(const std::vector<BaselineEstimate>& bs, double fpga_ms) {
+  std::ostringstream os;
+  os << std::fixed;
+  for (size_t i = 0; i < bs.size(); ++i)
+    os << (i ? ", " : "") << bs[i].name << " " << std::setprecision(4) << bs[i].latency_ms << " ms (FPGA "
+       << std::setprecision(2) << fpga_speedup(bs[i], fpga_ms) << "x)";
+  return os.str();
 }
 
 }  // namespace prunesim::sim

@@ -15,6 +15,7 @@
 #include "prunesim/models/param_fields.h"
 #include "prunesim/sim/functional.h"
 #include "prunesim/workloads/hf_model.h"
+#include "prunesim/workloads/text.h"
 
 namespace po = boost::program_options;
 
@@ -38,11 +39,6 @@ uint64_t parse_uint(const std::string& v) {
   } catch (const std::exception&) {
     throw InputError("integer '" + v + "' is out of range");
   }
-}
-
-std::string trim(const std::string& s) {
-  const size_t a = s.find_first_not_of(" \t\r"), b = s.find_last_not_of(" \t\r");
-  return a == std::string::npos ? "" : s.substr(a, b - a + 1);
 }
 
 }  // namespace

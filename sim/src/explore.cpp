@@ -20,6 +20,7 @@
 #include "prunesim/sim/config.h"
 #include "prunesim/sim/report.h"
 #include "prunesim/sim/sweep.h"
+#include "prunesim/workloads/text.h"
 #include "prunesim/workloads/trace.h"
 
 namespace prunesim::sim {
@@ -27,11 +28,6 @@ namespace prunesim::sim {
 using nlohmann::json;
 
 namespace {
-
-std::string trim(const std::string& s) {
-  const size_t a = s.find_first_not_of(" \t\r"), b = s.find_last_not_of(" \t\r");
-  return a == std::string::npos ? "" : s.substr(a, b - a + 1);
-}
 
 std::vector<std::string> split_list(const std::string& v) {
   std::vector<std::string> out;
@@ -51,9 +47,8 @@ struct Accuracy {
     a.text = s;
     if (s.empty()) return a;
     auto number = [&](const std::string& v) {
-      char* end = nullptr;
-      const double x = std::strtod(v.c_str(), &end);
-      if (v.empty() || *end || !std::isfinite(x))
+      double x = 0;
+      if (!parse_finite(v, x))
         throw InputError("--accuracy '" + s + "': expected top1>=X or rel_error<=X with X a number");
       return x;
     };
@@ -106,9 +101,8 @@ struct Family {
     const auto values = expand_values("--prune-grid", spec.substr(a + 1, b - a - 1));
     std::vector<std::pair<double, std::string>> sorted;
     for (const auto& v : values) {
-      char* end = nullptr;
-      const double d = std::strtod(v.c_str(), &end);
-      if (v.empty() || *end || !(d > 0) || d > 1)
+      double d = 0;
+      if (!parse_finite(v, d) || !(d > 0) || d > 1)
         throw InputError("--prune-grid '" + spec + "': density '" + v + "' is not in (0, 1]");
       sorted.emplace_back(d, v);
     }
@@ -168,9 +162,8 @@ void read_explore_file(const std::string& path, ExploreOptions& opt) {
     const std::string at = where(path, n) + ": ";
     if (value.empty()) throw InputError(at + "'" + key + "' needs a value");
     auto number = [&](double lo, double hi) {
-      char* end = nullptr;
-      const double v = std::strtod(value.c_str(), &end);
-      if (*end || !std::isfinite(v) || v < lo || v > hi)
+      double v = 0;
+      if (!parse_finite(value, v) || v < lo || v > hi)
         throw InputError(at + key + ": expected a number in [" + format_ms(lo) + ", " + format_ms(hi) +
                          "], got '" + value + "'");
       return v;
@@ -335,43 +328,47 @@ void Explorer::plan_recipes() {
 }
 
 void Explorer::plan_designs() {
+  std::vector<RunConfig> configs;  // each device as configured, resolved once
   std::string unpriced;
   for (size_t dev = 0; dev < opt_.devices.size(); ++dev) {
-    prices_.push_back(schema_.resolve(files_for(dev), opt_.sets).hw.device.price_usd);
+    configs.push_back(schema_.resolve(files_for(dev), opt_.sets));
+    prices_.push_back(configs.back().hw.device.price_usd);
     if (prices_.back() <= 0) unpriced += (unpriced.empty() ? "" : ", ") + opt_.devices[dev];
   }
   if (opt_.objective == "cost" && !unpriced.empty())
     throw InputError("explore: --objective cost needs device.price_usd in every device file; no price for " +
                      unpriced + " (the shipped files carry none: copy them and set each device's price_usd)");
-  for (size_t dev = 0; dev < opt_.devices.size(); ++dev) {
-    std::vector<Design> ds;
-    if (!opt_.design_grid.empty()) {
-      std::vector<std::pair<std::string, std::vector<std::string>>> axes;
-      for (const auto& g : opt_.design_grid) {
-        const size_t eq = g.find('=');
-        if (eq == std::string::npos || eq == 0)
-          throw InputError("explore: --design-grid '" + g + "': expected KEY=V1,V2,...");
-        const std::string key = trim(g.substr(0, eq));
-        if (!schema_.has(key))
-          throw InputError("explore: --design-grid " + key + ": unknown key (prunesim run --help-config)");
-        axes.emplace_back(key, expand_values(key, g.substr(eq + 1)));
+  // The --design-grid designs are the same on every device.
+  std::vector<Design> grid;
+  if (!opt_.design_grid.empty()) {
+    std::vector<std::pair<std::string, std::vector<std::string>>> axes;
+    for (const auto& g : opt_.design_grid) {
+      const size_t eq = g.find('=');
+      if (eq == std::string::npos || eq == 0)
+        throw InputError("explore: --design-grid '" + g + "': expected KEY=V1,V2,...");
+      const std::string key = trim(g.substr(0, eq));
+      if (!schema_.has(key))
+        throw InputError("explore: --design-grid " + key + ": unknown key (prunesim run --help-config)");
+      axes.emplace_back(key, expand_values(key, g.substr(eq + 1)));
+    }
+    size_t total = 1;
+    for (const auto& a : axes) total *= a.second.size();
+    for (size_t i = 0; i < total; ++i) {
+      Design d;
+      size_t rem = i;
+      for (size_t ax = axes.size(); ax-- > 0;) {
+        const auto& [key, values] = axes[ax];
+        const std::string& v = values[rem % values.size()];
+        rem /= values.size();
+        d.sets.insert(d.sets.begin(), key + "=" + v);
       }
-      size_t total = 1;
-      for (const auto& a : axes) total *= a.second.size();
-      for (size_t i = 0; i < total; ++i) {
-        Design d;
-        size_t rem = i;
-        for (size_t ax = axes.size(); ax-- > 0;) {
-          const auto& [key, values] = axes[ax];
-          const std::string& v = values[rem % values.size()];
-          rem /= values.size();
-          d.sets.insert(d.sets.begin(), key + "=" + v);
-        }
-        for (const auto& s : d.sets) d.label += (d.label.empty() ? "" : ",") + s;
-        ds.push_back(d);
-      }
-    } else {
-      const RunConfig c = schema_.resolve(files_for(dev), opt_.sets);
+      for (const auto& s : d.sets) d.label += (d.label.empty() ? "" : ",") + s;
+      grid.push_back(d);
+    }
+  }
+  for (const RunConfig& c : configs) {
+    std::vector<Design> ds = grid;
+    if (grid.empty()) {
       const bool fitted = std::count(c.fitted.begin(), c.fitted.end(), "pe.rows") &&
                           std::count(c.fitted.begin(), c.fitted.end(), "pe.cols");
       if (!fitted) {
@@ -446,20 +443,22 @@ void Explorer::simulate(const std::vector<Point>& points) {
     todo.push_back(sp);
   }
   if (!todo.empty()) {
-    SweepOptions so{opt_.out_dir, opt_.jobs, 0, opt_.resume, opt_.binary};
-    so.progress = false;  // explore reports per round
-    // Resuming reruns only the points without a record of the same configuration.
-    const auto before = read_results(opt_.out_dir + "/results.jsonl");
+    // Resuming reruns only the points without a record of the same configuration (the sweep's own resume
+    // goes by index alone), so the sweep itself always runs what it is given.
     std::vector<SweepPoint> run;
-    for (const auto& sp : todo) {
-      auto it = before.find(sp.index);
-      if (!opt_.resume || it == before.end() || it->second.value("hash", "") != sp.config_hash)
-        run.push_back(sp);
+    if (opt_.resume) {
+      const auto before = read_results(opt_.out_dir + "/results.jsonl");
+      for (const auto& sp : todo) {
+        auto it = before.find(sp.index);
+        if (it == before.end() || it->second.value("hash", "") != sp.config_hash) run.push_back(sp);
+      }
+    } else {
+      run = todo;
     }
     if (!run.empty()) {
-      SweepSpec none;
-      so.resume = false;
-      run_sweep_points(none, run, so);
+      SweepOptions so{opt_.out_dir, opt_.jobs, 0, /*resume=*/false, opt_.binary};
+      so.progress = false;  // explore reports per round
+      run_sweep_points(SweepSpec{}, run, so);
     }
     simulated_ += run.size();
     const auto res = read_results(opt_.out_dir + "/results.jsonl");
@@ -717,22 +716,21 @@ int Explorer::run(std::ostream& out) {
     report["answer"] = point_json(a);
     // The chosen design against the CPU and GPU baselines, on the same trace (roofline estimates).
     const workloads::Trace t = workloads::read_trace_file(trace_path(a.variant, a.density));
-    std::ostringstream speedups;
+    std::vector<BaselineEstimate> baselines;
     report["answer"]["baselines"] = json::array();
     for (const auto& file : shipped_baselines()) {
-      const BaselineEstimate b = estimate_baseline(t, read_baseline(file));
-      const double x = b.latency_ms / outcome(a).latency_ms;
-      report["answer"]["baselines"].push_back(
-          {{"name", b.name}, {"kind", b.kind}, {"latency_ms", b.latency_ms}, {"fpga_speedup", x}});
-      speedups << (speedups.tellp() ? ", " : "") << b.name << " " << std::fixed << std::setprecision(4)
-               << b.latency_ms << " ms (FPGA " << std::setprecision(2) << x << "x)";
+      const BaselineEstimate& b = baselines.emplace_back(estimate_baseline(t, read_baseline(file)));
+      report["answer"]["baselines"].push_back({{"name", b.name},
+                                               {"kind", b.kind},
+                                               {"latency_ms", b.latency_ms},
+                                               {"fpga_speedup", fpga_speedup(b, outcome(a).latency_ms)}});
     }
     out << "\nanswer: " << names_[a.dev] << ", design " << designs_[a.dev][a.design].label << ", recipe "
         << recipe_label(a.variant, a.density) << ": " << std::setprecision(4) << std::fixed
         << outcome(a).latency_ms << " ms, " << std::setprecision(3) << outcome(a).energy_mj << " mJ, "
         << std::setprecision(0) << outcome(a).dsp << " DSPs\n";
-    if (speedups.tellp())
-      out << "against " << speedups.str()
+    if (!baselines.empty())
+      out << "against " << speedups_text(baselines, outcome(a).latency_ms)
           << "\n        (CPU/GPU: per-op roofline estimates at datasheet peaks, "
           << "not simulations: FPGA speed-ups are lower bounds)\n";
   } else {

@@ -254,14 +254,13 @@ json report_json(const RunReport& rep, bool with_ops) {
   if (!rep.baselines.empty()) {
     out["baselines"] = json::array();
     for (const auto& b : rep.baselines)
-      out["baselines"].push_back(
-          {{"name", b.name},
-           {"kind", b.kind},
-           {"estimate", "per-op roofline from datasheet peaks, not a simulation"},
-           {"latency_ms", round6(b.latency_ms)},
-           {"compute_bound_ms", round6(b.compute_bound_ms)},
-           {"memory_bound_ms", round6(b.memory_bound_ms)},
-           {"fpga_speedup", round6(r.latency_ms > 0 ? b.latency_ms / r.latency_ms : 0)}});
+      out["baselines"].push_back({{"name", b.name},
+                                  {"kind", b.kind},
+                                  {"estimate", "per-op roofline from datasheet peaks, not a simulation"},
+                                  {"latency_ms", round6(b.latency_ms)},
+                                  {"compute_bound_ms", round6(b.compute_bound_ms)},
+                                  {"memory_bound_ms", round6(b.memory_bound_ms)},
+                                  {"fpga_speedup", round6(fpga_speedup(b, r.latency_ms))}});
   }
   const auto& f = rep.functional;
   if (f.checked)
@@ -404,12 +403,7 @@ std::string report_text(const RunReport& rep) {
   if (hw.device.m10k) os << ", M10K " << r.resources.m10k << "/" << hw.device.m10k;
   os << (r.resources.fits ? "  (fits)" : "  (DOES NOT FIT)") << "\n";
   if (!rep.baselines.empty()) {
-    os << "baselines ";
-    for (size_t i = 0; i < rep.baselines.size(); ++i) {
-      const auto& b = rep.baselines[i];
-      os << (i ? ", " : " ") << b.name << " " << fixed(b.latency_ms, 4) << " ms (FPGA "
-         << fixed(r.latency_ms > 0 ? b.latency_ms / r.latency_ms : 0, 2) << "x)";
-    }
+    os << "baselines  " << speedups_text(rep.baselines, r.latency_ms);
     os << "\n           (CPU/GPU: per-op roofline estimates, not simulations; at the shipped efficiencies of "
           "1 the "
           "fastest they could be, so the FPGA speed-ups are lower bounds)\n";

@@ -22,6 +22,7 @@
 
 #include "prunesim/common/error.h"
 #include "prunesim/sim/report.h"
+#include "prunesim/workloads/text.h"
 
 extern char** environ;
 
@@ -30,11 +31,6 @@ namespace prunesim::sim {
 using nlohmann::json;
 
 namespace {
-
-std::string trim(const std::string& s) {
-  const size_t a = s.find_first_not_of(" \t\r"), b = s.find_last_not_of(" \t\r");
-  return a == std::string::npos ? "" : s.substr(a, b - a + 1);
-}
 
 std::pair<std::string, std::string> split_key(const std::string& text, const char* what) {
   const size_t eq = text.find('=');

@@ -168,8 +168,7 @@ class BlockPeEngine : public ComputeEngine {
       const uint64_t fetch = ceil_div(cfg_.b * cfg_.b * uint64_t(w.wbits), bank_bits_per_cycle_);
       // A dense matrix's tiles sit at places known at design time, so it is laid out per PE like hier.
       const bool hier = w.format == StorageFormat::Hier || w.format == StorageFormat::Dense;
-      const uint64_t as_hier = bank_stall_cycles(kept, snap, fetch, true);
-      const uint64_t as_bcsr = bank_stall_cycles(kept, snap, fetch, false);
+      const auto [as_hier, as_bcsr] = bank_stall_cycles(kept, snap, fetch);
       g.bank_conflict_cycles = hier ? as_hier : as_bcsr;
       if (w.format != StorageFormat::Dense)  // a dense matrix has no layout to choose
         (hier ? g.bank_conflicts_avoided_cycles : g.bank_conflicts_avoidable_cycles) =
@@ -217,32 +216,47 @@ class BlockPeEngine : public ComputeEngine {
     return worst ? worst + reduce_cycles() : 0;
   }
 
-  // Cycles the snapshots wait for weight tiles with per-PE banks: per step, the slowest bank serves every PE
-  // whose tile it holds, one tile fetch each (hier layout: the PE's own bank; block CSR: stream index mod B).
-  uint64_t bank_stall_cycles(const std::vector<uint64_t>& kept, uint64_t snap, uint64_t fetch,
-                             bool hier) const {
+  // Cycles the snapshots wait for weight tiles with per-PE banks, for both layouts in one pass: per step, the
+  // slowest bank serves every PE whose tile it holds, one tile fetch each (hier layout: the PE's own bank;
+  // block CSR: stream index mod B). Returns {hier, block CSR}.
+  std::pair<uint64_t, uint64_t> bank_stall_cycles(const std::vector<uint64_t>& kept, uint64_t snap,
+                                                  uint64_t fetch) const {
     const uint64_t pes_used = std::min<uint64_t>(pes(), kept.size());
     std::vector<std::vector<uint64_t>> tiles_of(pes_used);  // each PE's tiles, by stream index
     uint64_t index = 0;
     for (size_t tr = 0; tr < kept.size(); ++tr)
       for (uint64_t k = 0; k < kept[tr]; ++k) tiles_of[tr % pes_used].push_back(index++);
-    std::vector<uint32_t> load(banks_, 0);
-    std::vector<uint32_t> touched;
-    uint64_t stall = 0;
-    for (size_t step = 0;; ++step) {
+    struct Layout {
+      explicit Layout(size_t banks) : load(banks, 0) {}
+      std::vector<uint32_t> load;  // fetches per bank this step
+      std::vector<uint32_t> touched;
       uint32_t worst = 0;
-      touched.clear();
-      for (uint64_t j = 0; j < pes_used; ++j) {
-        if (step >= tiles_of[j].size()) continue;
-        const uint32_t bank = uint32_t((hier ? j : tiles_of[j][step]) % banks_);
+      uint64_t stall = 0;
+      void fetch_from(uint32_t bank) {
         if (load[bank]++ == 0) touched.push_back(bank);
         worst = std::max(worst, load[bank]);
       }
-      if (!worst) break;
-      for (uint32_t bank : touched) load[bank] = 0;
-      if (worst * fetch > snap) stall += worst * fetch - snap;
+      void end_step(uint64_t fetch, uint64_t snap) {
+        if (worst * fetch > snap) stall += worst * fetch - snap;
+        for (uint32_t bank : touched) load[bank] = 0;
+        touched.clear();
+        worst = 0;
+      }
+    };
+    Layout hier(banks_), stream(banks_);
+    for (size_t step = 0;; ++step) {
+      bool any = false;
+      for (uint64_t j = 0; j < pes_used; ++j) {
+        if (step >= tiles_of[j].size()) continue;
+        any = true;
+        hier.fetch_from(uint32_t(j % banks_));
+        stream.fetch_from(uint32_t(tiles_of[j][step] % banks_));
+      }
+      if (!any) break;
+      hier.end_step(fetch, snap);
+      stream.end_step(fetch, snap);
     }
-    return stall;
+    return {hier.stall, stream.stall};
   }
 
   // Kept b x b tiles per output tile row, once per matrix.

@@ -40,5 +40,9 @@ Baseline read_baseline(const std::string& path);
 // The files in configs/baselines, sorted.
 std::vector<std::string> shipped_baselines();
 BaselineEstimate estimate_baseline(const workloads::Trace& trace, const Baseline& b);
+// How many times faster a design taking `fpga_ms` is than the baseline (0 when fpga_ms is not positive).
+double fpga_speedup(const BaselineEstimate& b, double fpga_ms);
+// "NAME L ms (FPGA Sx), ..." for reports.
+std::string speedups_text(const std::vector<BaselineEstimate>& bs, double fpga_ms);
 
 }  // namespace prunesim::sim
