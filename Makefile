@@ -9,8 +9,9 @@ JOBS ?= $(shell nproc)
 deps:
 	@tools/setup-deps.sh
 
+# A configure that failed (a package missing) leaves a cache but no build files: the check is on those.
 configure: deps
-	@if [ ! -f $(BUILD_DIR)/CMakeCache.txt ]; then cmake --preset $(PRESET) >/dev/null; fi
+	@if [ ! -f $(BUILD_DIR)/build.ninja ] && [ ! -f $(BUILD_DIR)/Makefile ]; then cmake --preset $(PRESET) >/dev/null; fi
 
 # Quiet: no directory chatter, no per-target lines; compile lines appear only when something builds.
 build: configure

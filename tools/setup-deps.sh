@@ -8,6 +8,7 @@ packages=(
   libsystemc-dev libeigen3-dev libboost-program-options-dev nlohmann-json3-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   libssl-dev gtkwave python3-matplotlib time
+  slurm-wlm munge
 )
 
 missing=()

@@ -1,12 +1,14 @@
 #include "prunesim/sim/cli.h"
 
 #include <unistd.h>
+#include <algorithm>
 #include <boost/program_options.hpp>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <iomanip>
 #include <iostream>
+#include <limits>
 #include <map>
 #include <sstream>
 #include <systemc>
@@ -21,8 +23,10 @@
 #include "prunesim/sim/hls_export.h"
 #include "prunesim/sim/report.h"
 #include "prunesim/sim/sweep.h"
+#include "prunesim/sim/sweep_backend.h"
 #include "prunesim/workloads/compressor.h"
 #include "prunesim/workloads/summary.h"
+#include "prunesim/workloads/text.h"
 
 namespace po = boost::program_options;
 
@@ -305,18 +309,89 @@ std::string self_path() {
   return std::string(buf, size_t(n));
 }
 
+// The --backend options sweep and explore share: which backend, and its keys from a file and from flags.
+struct BackendFlags {
+  std::string name = "local", config_file;
+  std::vector<std::string> sets;
+  uint64_t chunk = 0;
+  bool detach = false;
+  void add_to(po::options_description& d) {
+    d.add_options()("backend", po::value(&name),
+                    "where points run: local (this host, --jobs processes) or slurm (one job array)")(
+        "backend-config", po::value(&config_file),
+        "an INI file of backend keys, e.g. [slurm] partition = short")(
+        "backend-set", po::value(&sets)->composing(),
+        "KEY=VALUE, a backend key (e.g. slurm.partition=short), after --backend-config")(
+        "chunk", po::value(&chunk), "points per cluster task (slurm.chunk; default: about a minute of work)")(
+        "detach", "submit and return the job id; merge later with --merge-only (slurm.detach)");
+  }
+  models::ParamValues values(const po::variables_map& vm) const {
+    models::ParamValues v;
+    if (!config_file.empty()) read_backend_config(config_file, v);
+    for (const auto& s : sets) {
+      const size_t eq = s.find('=');
+      if (eq == std::string::npos || eq == 0)
+        throw InputError("--backend-set '" + s + "': expected KEY=VALUE");
+      v.set(trim(s.substr(0, eq)), trim(s.substr(eq + 1)));
+    }
+    if (vm.count("chunk")) v.set(name + ".chunk", std::to_string(chunk));
+    if (vm.count("detach")) v.set(name + ".detach", "true");
+    return v;
+  }
+};
+
+std::vector<size_t> point_list(const std::string& text, size_t n_points, const std::string& what) {
+  std::vector<size_t> only;
+  std::istringstream ss(text);
+  for (std::string item; std::getline(ss, item, ',');) {
+    if (item.empty() || item.size() > 18 || item.find_first_not_of("0123456789") != std::string::npos ||
+        std::stoull(item) >= n_points)
+      throw InputError(what + " '" + item + "' is not a point index of the manifest");
+    only.push_back(std::stoull(item));
+  }
+  return only;
+}
+
+// One task of a cluster submission: the points on line TASK+1 of SUBMIT/chunks.txt, recorded in
+// SUBMIT/results-TASK.jsonl (the Slurm backend's batch script runs this).
+int run_cluster_task(const std::string& out, const std::string& submit, unsigned long task, unsigned jobs,
+                     double timeout, const std::string& runner) {
+  SweepSpec spec;
+  const std::vector<SweepPoint> points = read_manifest(submit, spec);
+  std::ifstream is(submit + "/chunks.txt");
+  std::string line;
+  for (unsigned long t = 0; t <= task; ++t)
+    if (!std::getline(is, line))
+      throw InputError(submit + "/chunks.txt: no line for task " + std::to_string(task));
+  std::vector<size_t> only;
+  for (size_t i : point_list(trim(line), std::numeric_limits<size_t>::max(), submit + "/chunks.txt: point")) {
+    if (std::none_of(points.begin(), points.end(), [&](const SweepPoint& p) { return p.index == i; }))
+      throw InputError(submit + "/chunks.txt: point " + std::to_string(i) + " is not in its manifest");
+    only.push_back(i);
+  }
+  SweepOptions opt{out, jobs, timeout, false, runner};
+  opt.progress = false;
+  opt.results_file = submit + "/results-" + std::to_string(task) + ".jsonl";
+  run_sweep_points(spec, points, opt, only);
+  return 0;
+}
+
 int cmd_sweep(const std::vector<std::string>& args) {
   po::options_description d(
       "prunesim sweep --out DIR [--grid KEY=V1,V2,... | --grid KEY=START:STOP:STEP]... [--zip KEY=...]... "
       "[options]\n\n"
       "Run every point of a design space, each in its own process. Writes DIR/manifest.json, DIR/points/, "
       "DIR/results.jsonl (appended as points finish) and, at the end, DIR/results.csv and results.jsonl in "
-      "point "
-      "order with the Pareto front over latency, energy and DSPs marked.\n\nOptions");
+      "point order with the Pareto front over latency, energy and DSPs marked. Exits 0 when every point has "
+      "a record (a crashed point is a record), 4 when a cluster task ended before recording its points "
+      "(run again with --resume).\n\nBackend keys (--backend-config [NAME] sections, --backend-set):\n" +
+      describe_backends() + "\nOptions");
   ConfigFlags cf;
+  BackendFlags bf;
   std::vector<std::string> grids, zips;
-  std::string out, sweep_file, points_arg;
+  std::string out, sweep_file, points_arg, runner, cluster_task;
   unsigned jobs = 1;
+  unsigned long task_index = 0;
   double timeout = 0;
   d.add_options()("help,h", "show this help")("out,o", po::value(&out), "output directory")(
       "grid", po::value(&grids)->composing(), "KEY=V1,V2,... or KEY=START:STOP:STEP (cartesian product)")(
@@ -329,16 +404,26 @@ int cmd_sweep(const std::vector<std::string>& args) {
       "plan-only", "write the manifest and stop (for a cluster scheduler)")(
       "points", po::value(&points_arg),
       "run only these point indices (comma-separated) of the existing manifest")(
-      "merge-only", "merge the recorded results of the existing manifest");
+      "merge-only", "merge the recorded results of the existing manifest")(
+      "runner", po::value(&runner),
+      "the program each point runs instead of this prunesim (a wrapper: it gets prunesim's arguments)")(
+      "cluster-task", po::value(&cluster_task), "(run by cluster tasks) the submission directory")(
+      "task-index", po::value(&task_index), "(run by cluster tasks) the task's index in the submission");
+  bf.add_to(d);
   cf.add_to(d);
   auto vm = parse(args, d);
   if (vm.count("help")) return std::cout << d << "\n", 0;
   if (out.empty()) throw InputError("sweep: --out DIR is required");
   if (jobs == 0 || jobs > 256) throw InputError("sweep: --jobs must be in [1, 256]");
   if (timeout < 0) throw InputError("sweep: --point-timeout must be >= 0");
+  const std::string self = self_path();
+  if (runner.empty()) runner = self;
+  if (!cluster_task.empty()) return run_cluster_task(out, cluster_task, task_index, jobs, timeout, runner);
+  auto backend = make_sweep_backend(bf.name, bf.values(vm));
   SweepSpec spec;
   std::vector<SweepPoint> points;
   const bool reuse = vm.count("merge-only") || !points_arg.empty();
+  const bool resume = vm.count("resume") > 0;
   if (reuse) {
     points = read_manifest(out, spec);
   } else {
@@ -352,20 +437,36 @@ int cmd_sweep(const std::vector<std::string>& args) {
     if (vm.count("plan-only"))
       return std::cout << points.size() << " points planned in " << out << "/manifest.json\n", 0;
   }
+  // Points recorded by cluster tasks count as recorded; a fresh sweep starts from none of them.
+  if (resume || reuse) {
+    const size_t running = collect_cluster_results(out);
+    if (running)
+      std::cerr << "sweep: " << running << " cluster submission(s) of " << out
+                << " still running: their finished points are merged\n";
+  } else {
+    retire_cluster_submissions(out);
+  }
+  BackendOutcome outcome;
   if (!vm.count("merge-only")) {
-    std::vector<size_t> only;
-    std::istringstream ss(points_arg);
-    for (std::string item; std::getline(ss, item, ',');) {
-      if (item.empty() || item.find_first_not_of("0123456789") != std::string::npos ||
-          std::stoull(item) >= points.size())
-        throw InputError("sweep: --points '" + item + "' is not a point index of the manifest");
-      only.push_back(std::stoull(item));
+    SweepOptions opt{out, jobs, timeout, resume, runner};
+    opt.self = self;
+    outcome = backend->run(
+        spec, points_to_run(points, out, resume, point_list(points_arg, points.size(), "sweep: --points")),
+        opt);
+    if (outcome.detached) {
+      std::cout << "submitted job " << outcome.job << "; when it ends: prunesim sweep --out " << out
+                << " --merge-only\n";
+      return 0;
     }
-    SweepOptions opt{out, jobs, timeout, vm.count("resume") > 0, self_path()};
-    run_sweep_points(spec, points, opt, only);
   }
   const size_t n = merge_sweep(out, points);
   std::cout << n << " of " << points.size() << " points recorded; results in " << out << "/results.csv\n";
+  for (const auto& note : outcome.notes) std::cout << "  " << note << "\n";
+  if (!outcome.missing.empty()) {
+    std::cout << outcome.missing.size() << " point" << (outcome.missing.size() == 1 ? "" : "s")
+              << " not recorded; the same command with --resume runs only them\n";
+    return 4;
+  }
   return 0;
 }
 
@@ -379,6 +480,7 @@ int cmd_explore(const std::vector<std::string>& args) {
       "constraints. Writes DIR/explore.json, DIR/results.csv and DIR/traces/.\n\nOptions");
   ConfigFlags cf;
   WorkloadFlags wf;
+  BackendFlags bf;
   ExploreOptions opt;
   std::vector<std::string> devices;
   d.add_options()("help,h", "show this help")("out,o", po::value(&opt.out_dir), "output directory")(
@@ -405,6 +507,7 @@ int cmd_explore(const std::vector<std::string>& args) {
       "settings one per line ('prune-grid SPEC', 'device FILE', 'latency-ms X', ...); flags add to or "
       "override "
       "them");
+  bf.add_to(d);
   cf.add_to(d);
   wf.add_to(d, true);
   auto vm = parse(args, d);
@@ -443,6 +546,8 @@ int cmd_explore(const std::vector<std::string>& args) {
   opt.exhaustive = vm.count("exhaustive") > 0;
   opt.resume = vm.count("resume") > 0;
   opt.binary = self_path();
+  opt.backend = bf.name;
+  opt.backend_params = bf.values(vm);
   return run_explore(opt, std::cout);
 }
 

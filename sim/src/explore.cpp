@@ -20,6 +20,7 @@
 #include "prunesim/sim/config.h"
 #include "prunesim/sim/report.h"
 #include "prunesim/sim/sweep.h"
+#include "prunesim/sim/sweep_backend.h"
 #include "prunesim/workloads/text.h"
 #include "prunesim/workloads/trace.h"
 
@@ -223,6 +224,9 @@ class Explorer {
       throw InputError("explore: --objective '" + opt.objective +
                        "': expected energy, latency, dsp, cost or accuracy");
     for (const auto& d : opt.devices) names_.push_back(std::filesystem::path(d).stem().string());
+    if (const std::string* v = opt.backend_params.find(opt.backend + ".detach"); v && *v == "true")
+      throw InputError("explore: --detach is for sweeps (each explore round needs the last one's results)");
+    backend_ = make_sweep_backend(opt.backend, opt.backend_params);
     plan_recipes();
   }
 
@@ -289,6 +293,8 @@ class Explorer {
   std::map<size_t, Point> points_;  // every point decided, by index
   std::vector<SweepPoint> sweep_points_;
   size_t compressions_ = 0, simulated_ = 0;
+  std::unique_ptr<SweepBackend> backend_;
+  std::vector<std::string> notes_;
 };
 
 void Explorer::plan_recipes() {
@@ -447,6 +453,7 @@ void Explorer::simulate(const std::vector<Point>& points) {
     // goes by index alone), so the sweep itself always runs what it is given.
     std::vector<SweepPoint> run;
     if (opt_.resume) {
+      collect_cluster_results(opt_.out_dir);
       const auto before = read_results(opt_.out_dir + "/results.jsonl");
       for (const auto& sp : todo) {
         auto it = before.find(sp.index);
@@ -458,7 +465,7 @@ void Explorer::simulate(const std::vector<Point>& points) {
     if (!run.empty()) {
       SweepOptions so{opt_.out_dir, opt_.jobs, 0, /*resume=*/false, opt_.binary};
       so.progress = false;  // explore reports per round
-      run_sweep_points(SweepSpec{}, run, so);
+      for (const auto& note : backend_->run(SweepSpec{}, run, so).notes) notes_.push_back(note);
     }
     simulated_ += run.size();
     const auto res = read_results(opt_.out_dir + "/results.jsonl");
@@ -530,6 +537,7 @@ int Explorer::run(std::ostream& out) {
   if (!opt_.resume) {
     std::remove((opt_.out_dir + "/results.jsonl").c_str());
     std::remove((opt_.out_dir + "/results.csv").c_str());
+    retire_cluster_submissions(opt_.out_dir);
   }
   plan_designs();
   size_t total = 0;
@@ -622,7 +630,10 @@ int Explorer::run(std::ostream& out) {
   out << "explore: " << simulated_ << " of " << total << " points simulated (" << compressions_
       << " recipe traces built), objective " << opt_.objective << ", LC "
       << (opt_.latency_ms > 0 ? format_ms(opt_.latency_ms) + " ms" : std::string("none")) << ", AC "
-      << (ac_.active() ? ac_.text : std::string("none")) << "\n\n";
+      << (ac_.active() ? ac_.text : std::string("none")) << "\n";
+  // Cluster tasks that ended early: their points count as errors here; --resume runs them again.
+  for (const auto& note : notes_) out << "  " << note << "\n";
+  out << "\n";
   std::vector<std::vector<std::string>> table = {
       {"device", "design", "recipe", "latency ms", "energy mJ", "DSP", "top1", "rel err", "binding"}};
   for (size_t dev = 0; dev < opt_.devices.size(); ++dev) {

@@ -22,6 +22,7 @@
 
 #include "prunesim/common/error.h"
 #include "prunesim/sim/report.h"
+#include "prunesim/sim/sweep_backend.h"
 #include "prunesim/workloads/text.h"
 
 extern char** environ;
@@ -186,32 +187,29 @@ std::string csv_row(const SweepPoint& p, const json& r, const std::string& paret
   return os.str();
 }
 
-class Progress {
- public:
-  Progress(size_t total) : total_(total), tty_(isatty(2)), start_(std::chrono::steady_clock::now()) {}
-  void update(size_t done, size_t failed) {
-    const double el = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
-    const double eta = done ? el / double(done) * double(total_ - done) : 0.0;
-    std::ostringstream os;
-    os << done << "/" << total_ << " done, " << failed << " failed, ETA " << std::fixed
-       << std::setprecision(0) << eta << " s";
-    if (tty_) {
-      const int width = 30, fill = total_ ? int(double(width) * double(done) / double(total_)) : width;
-      std::cerr << "\r[" << std::string(size_t(fill), '#') << std::string(size_t(width - fill), ' ') << "] "
-                << os.str() << "   " << std::flush;
-      if (done == total_) std::cerr << "\n";
-    } else {
-      std::cerr << "sweep: " << os.str() << "\n";
-    }
-  }
-
- private:
-  size_t total_;
-  bool tty_;
-  std::chrono::steady_clock::time_point start_;
-};
-
 }  // namespace
+
+SweepProgress::SweepProgress(size_t total)
+    : total_(total), tty_(isatty(2)), start_(std::chrono::steady_clock::now()) {}
+
+void SweepProgress::update(size_t done, size_t failed, const std::string& note) {
+  const double el = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
+  const double eta = done ? el / double(done) * double(total_ - std::min(done, total_)) : 0.0;
+  std::ostringstream os;
+  os << done << "/" << total_ << " done, " << failed << " failed";
+  if (done) os << ", ETA " << std::fixed << std::setprecision(0) << eta << " s";
+  if (!note.empty()) os << " (" << note << ")";
+  if (tty_) {
+    const int width = 30,
+              fill = total_ ? int(double(width) * double(std::min(done, total_)) / double(total_)) : width;
+    std::cerr << "\r[" << std::string(size_t(fill), '#') << std::string(size_t(width - fill), ' ') << "] "
+              << os.str() << "   " << std::flush;
+    if (done == total_) std::cerr << "\n";
+  } else if (os.str() != last_) {
+    std::cerr << "sweep: " << os.str() << "\n";
+  }
+  last_ = os.str();
+}
 
 void SweepSpec::add_grid(const std::string& text) {
   const auto [key, v] = split_key(text, "--grid");
@@ -346,19 +344,45 @@ std::vector<SweepPoint> read_manifest(const std::string& dir, SweepSpec& spec) {
   return points;
 }
 
+namespace {
+
+volatile sig_atomic_t g_stop_signal = 0;
+void on_stop_signal(int sig) {
+  g_stop_signal = sig;
+}
+
+// SIGTERM and SIGINT handled while points run, the previous handlers restored after.
+class StopSignals {
+ public:
+  StopSignals() {
+    g_stop_signal = 0;
+    struct sigaction sa {};
+    sa.sa_handler = on_stop_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGTERM, &sa, &old_term_);
+    sigaction(SIGINT, &sa, &old_int_);
+  }
+  ~StopSignals() {
+    sigaction(SIGTERM, &old_term_, nullptr);
+    sigaction(SIGINT, &old_int_, nullptr);
+  }
+  int received() const { return g_stop_signal; }
+
+ private:
+  struct sigaction old_term_ {
+  }, old_int_{};
+};
+
+}  // namespace
+
 size_t run_sweep_points(const SweepSpec& spec, const std::vector<SweepPoint>& points, const SweepOptions& opt,
                         const std::vector<size_t>& only) {
   const std::string dir = opt.out_dir;
   ensure_dir(dir);
   ensure_dir(dir + "/points");
-  const std::string results = dir + "/results.jsonl";
-  std::set<size_t> skip;
-  if (opt.resume)
-    for (const auto& [i, r] : read_results(results)) skip.insert(i);
-  std::vector<const SweepPoint*> todo;
-  for (const auto& p : points)
-    if (!skip.count(p.index) && (only.empty() || std::find(only.begin(), only.end(), p.index) != only.end()))
-      todo.push_back(&p);
+  const bool own_file = !opt.results_file.empty();
+  const std::string results = own_file ? opt.results_file : dir + "/results.jsonl";
+  const std::vector<SweepPoint> todo = points_to_run(points, dir, opt.resume, only);
   // An interrupted sweep may have left a line cut short: start on a fresh line so it spoils nothing else.
   const std::string tail = read_tail(results, 1);
   std::ofstream out(results, std::ios::app);
@@ -366,13 +390,17 @@ size_t run_sweep_points(const SweepSpec& spec, const std::vector<SweepPoint>& po
   if (!tail.empty() && tail != "\n") out << "\n";
   // The CSV grows row by row too (unordered, Pareto column empty) until the merge rewrites it.
   const std::string csv_path = dir + "/results.csv";
-  const std::string csv_tail = read_tail(csv_path, 1);
-  std::ofstream csv(csv_path, std::ios::app);
-  if (!csv) throw InputError(csv_path + ": cannot open for appending");
-  if (csv_tail.empty())
-    csv << csv_header(points);
-  else if (csv_tail != "\n")
-    csv << "\n";
+  std::ofstream csv;
+  if (!own_file) {
+    const std::string csv_tail = read_tail(csv_path, 1);
+    csv.open(csv_path, std::ios::app);
+    if (!csv) throw InputError(csv_path + ": cannot open for appending");
+    if (csv_tail.empty())
+      csv << csv_header(points);
+    else if (csv_tail != "\n")
+      csv << "\n";
+  }
+  const StopSignals stop;
 
   struct Running {
     const SweepPoint* point;
@@ -381,7 +409,7 @@ size_t run_sweep_points(const SweepSpec& spec, const std::vector<SweepPoint>& po
   };
   std::map<pid_t, Running> running;
   size_t next = 0, done = 0, failed = 0;
-  Progress progress(todo.size());
+  SweepProgress progress(todo.size());
   auto launch = [&](const SweepPoint& p) {
     const std::string base = dir + "/points/" + std::to_string(p.index);
     std::vector<std::string> args = {opt.binary, "run", "-q", "--json", base + ".json"};
@@ -431,13 +459,23 @@ size_t run_sweep_points(const SweepSpec& spec, const std::vector<SweepPoint>& po
       ++failed;
     }
     out << line.dump() << "\n" << std::flush;  // a finished point survives any later interruption
-    csv << csv_row(p, line, "") << std::flush;
+    if (!own_file) csv << csv_row(p, line, "") << std::flush;
     ++done;
     if (opt.progress) progress.update(done, failed);
   };
   const unsigned jobs = std::max(1u, opt.jobs);
   while (next < todo.size() || !running.empty()) {
-    while (next < todo.size() && running.size() < jobs) launch(*todo[next++]);
+    if (stop.received()) {
+      // Stopped from outside: what is running is not a result. Kill it, reap it, record nothing of it.
+      for (const auto& [pid, r] : running) kill(pid, SIGKILL);
+      for (const auto& [pid, r] : running) waitpid(pid, nullptr, 0);
+      out.close();
+      csv.close();
+      const int sig = stop.received();
+      signal(sig, SIG_DFL);
+      raise(sig);
+    }
+    while (next < todo.size() && running.size() < jobs) launch(todo[next++]);
     int status = 0;
     const pid_t pid = waitpid(-1, &status, WNOHANG);
     if (pid > 0) {
@@ -445,7 +483,12 @@ size_t run_sweep_points(const SweepSpec& spec, const std::vector<SweepPoint>& po
       if (it == running.end()) continue;
       const Running r = it->second;
       running.erase(it);
-      record(r, status);
+      // A point ended by SIGTERM or SIGINT that the sweep did not send was stopped from outside (a scheduler
+      // signals every process of a task, maybe the point first): not a result, and the sweep stops too.
+      const bool stopped_outside =
+          !r.timed_out && WIFSIGNALED(status) && (WTERMSIG(status) == SIGTERM || WTERMSIG(status) == SIGINT);
+      if (stopped_outside && !stop.received()) g_stop_signal = WTERMSIG(status);
+      if (!stopped_outside && !stop.received()) record(r, status);
       continue;
     }
     if (opt.point_timeout_s > 0) {

@@ -246,3 +246,83 @@ TEST(Sweep, ResumeAfterAKillRunsOnlyTheMissingPoints) {
   const std::string csv = read_file(d + "/s/results.csv");
   EXPECT_EQ(std::count(csv.begin(), csv.end(), '\n'), 7);
 }
+
+TEST(SweepBackend, BadBackendKeysAreRefusedBeforeAnythingIsPlanned) {
+  const std::string d = prunesim::test::temp_dir();
+  const std::string sweep = "sweep --out " + d + "/s --grid pe.rows=16,32 ";
+  struct Case {
+    std::string flags, message;
+  };
+  write_file(d + "/typo.ini", "[slrum]\npartition = short\n");
+  write_file(d + "/bare.ini", "partition = short\n");
+  const std::vector<Case> cases = {
+      {"--backend pbs", "--backend 'pbs': expected one of local|slurm"},
+      {"--backend slurm --backend-set slurm.partiton=short",
+       "backend key 'slurm.partiton' is unknown (expected one of slurm.partition, slurm.account"},
+      {"--backend slurm --backend-set slurm.time=soon",
+       "slurm.time: expected minutes or [D-]HH:MM:SS, got 'soon'"},
+      {"--backend slurm --backend-set slurm.mem=lots", "slurm.mem: expected a size N[K|M|G|T], got 'lots'"},
+      {"--backend slurm --backend-set 'slurm.partition=a b'", "slurm.partition: expected a partition name"},
+      {"--backend slurm --backend-set 'slurm.sbatch_flags=--qos=high;rm'",
+       "slurm.sbatch_flags: '--qos=high;rm' is not"},
+      {"--backend slurm --backend-set slurm.cpus_per_task=0",
+       "slurm.cpus_per_task: expected an integer in [1, 256]"},
+      {"--backend slurm --backend-set slurm.chunk", "--backend-set 'slurm.chunk': expected KEY=VALUE"},
+      {"--backend slurm --backend-config " + d + "/typo.ini",
+       d + "/typo.ini:2: section of 'slrum.partition'"},
+      {"--backend slurm --backend-config " + d + "/bare.ini",
+       d + "/bare.ini:1: 'partition' is outside a [backend]"},
+  };
+  for (const auto& c : cases) {
+    const auto r = run_prunesim(sweep + c.flags);
+    EXPECT_EQ(r.status, 2) << c.flags << "\n" << r.err;
+    EXPECT_NE(r.err.find(c.message), std::string::npos) << c.flags << "\n" << r.err;
+    EXPECT_FALSE(exists(d + "/s/manifest.json")) << c.flags;
+  }
+}
+
+TEST(SweepBackend, SlurmWithoutASlurmClientSaysSo) {
+  const std::string d = prunesim::test::temp_dir();
+  const char* path = std::getenv("PATH");
+  const std::string saved = path ? path : "";
+  setenv("PATH", (d + "/nothing-here").c_str(), 1);
+  const auto r = run_prunesim("sweep --out " + d + "/s --grid pe.rows=16,32 --backend slurm");
+  setenv("PATH", saved.c_str(), 1);
+  EXPECT_EQ(r.status, 2) << r.err;
+  EXPECT_NE(r.err.find("--backend slurm: sbatch does not run here: sbatch: not found on PATH"),
+            std::string::npos)
+      << r.err;
+}
+
+TEST(SweepBackend, AStoppedSweepRecordsNoPointItWasRunningAndResumeRunsThem) {
+  // SIGTERM (a scheduler ending a task, or the user) mid-sweep: finished points stay recorded, the running
+  // ones are killed and not recorded as crashes, and the process ends by the signal.
+  const std::string d = prunesim::test::temp_dir();
+  write_file(d + "/runner.sh",
+             "#!/bin/bash\ncase \"$*\" in\n  *pe.rows=32*) exec sleep 60 ;;\nesac\nexec " PRUNESIM_BINARY
+             " \"$@\"\n");
+  chmod((d + "/runner.sh").c_str(), 0755);
+  const pid_t pid = fork();
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    execl(PRUNESIM_BINARY, PRUNESIM_BINARY, "sweep", "--out", (d + "/s").c_str(), "--grid",
+          "pe.rows=16,32,64", "--runner", (d + "/runner.sh").c_str(), static_cast<char*>(nullptr));
+    _exit(127);
+  }
+  const std::string results = d + "/s/results.jsonl";
+  for (int i = 0; i < 300 && read_file(results).find("\"index\":0") == std::string::npos; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));  // point 1 (sleeping) is running now
+  kill(pid, SIGTERM);
+  int status = 0;
+  waitpid(pid, &status, 0);
+  ASSERT_TRUE(WIFSIGNALED(status));
+  EXPECT_EQ(WTERMSIG(status), SIGTERM);
+  const auto res = lines(results);
+  ASSERT_EQ(res.size(), 1u) << read_file(results);
+  EXPECT_EQ(res[0]["index"], 0);
+  EXPECT_EQ(res[0]["status"], "ok");
+  const auto r = run_prunesim("sweep --out " + d + "/s --grid pe.rows=16,32,64 --resume");
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(lines(results).size(), 3u);
+}

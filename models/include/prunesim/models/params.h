@@ -71,6 +71,7 @@ class ParamReader {
   double real(const std::string& name) const;
   bool flag(const std::string& name) const;
   std::string choice(const std::string& name) const;
+  std::string text(const std::string& name) const { return text(name, ParamSpec::Type::Text); }
 
  private:
   const std::string& text(const std::string& name, ParamSpec::Type type) const;

@@ -16,6 +16,8 @@
 #include <string>
 #include <vector>
 
+#include "prunesim/models/params.h"
+
 namespace prunesim::sim {
 
 struct ExploreOptions {
@@ -33,7 +35,9 @@ struct ExploreOptions {
   std::string out_dir;
   unsigned jobs = 1;
   bool resume = false;
-  std::string binary;  // the prunesim executable
+  std::string binary;                  // the prunesim executable
+  std::string backend = "local";       // where the simulations run (sweep_backend.h)
+  models::ParamValues backend_params;  // its keys ("slurm.partition", ...); detach is refused
 };
 
 // An explore file: one setting per line, `KEY VALUE`, '#' comments. Keys: device FILE, config FILE,

@@ -3,6 +3,7 @@
 // manifest of points, validating every point's configuration before anything runs), run points (each in its
 // own `prunesim run` process: SystemC elaborates once per process), merge (results in point order, Pareto
 // front marked). Finished points are appended as they finish, so an interrupted sweep loses none.
+#include <chrono>
 #include <cstdint>
 #include <map>
 #include <string>
@@ -42,12 +43,36 @@ struct SweepPoint {
 };
 
 struct SweepOptions {
+  SweepOptions() = default;
+  SweepOptions(std::string dir, unsigned n_jobs, double timeout_s, bool resume_, std::string binary_)
+      : out_dir(std::move(dir)),
+        jobs(n_jobs),
+        point_timeout_s(timeout_s),
+        resume(resume_),
+        binary(std::move(binary_)) {}
   std::string out_dir;
   unsigned jobs = 1;
   double point_timeout_s = 0;  // 0: none
   bool resume = false;
   std::string binary;    // the prunesim executable that runs each point
   bool progress = true;  // a progress line (bar on a terminal) on stderr as points finish
+  // Where records go: empty, DIR/results.jsonl (and the growing DIR/results.csv); a cluster task records
+  // into a file of its own (DIR/slurm/submit-K/results-T.jsonl), so tasks never share a file.
+  std::string results_file;
+  std::string self;  // this prunesim, which cluster tasks run (`binary` may be a wrapper); empty: binary
+};
+
+// The progress line of a sweep on stderr: a bar on a terminal, else one line per change.
+class SweepProgress {
+ public:
+  explicit SweepProgress(size_t total);
+  void update(size_t done, size_t failed, const std::string& note = "");
+
+ private:
+  size_t total_;
+  bool tty_;
+  std::chrono::steady_clock::time_point start_;
+  std::string last_;
 };
 
 // A --grid value list: "a,b,c" or "start:stop:step" (numbers, inclusive stop); `key` names it in errors.
@@ -66,7 +91,9 @@ std::vector<SweepPoint> plan_sweep(const SweepSpec& spec, const ConfigSchema& sc
 void write_manifest(const std::string& dir, const SweepSpec& spec, const std::vector<SweepPoint>& points);
 std::vector<SweepPoint> read_manifest(const std::string& dir, SweepSpec& spec);
 
-// Runs the points not yet done (all, unless resuming); returns how many failed.
+// Runs the points not yet done (all, unless resuming); returns how many failed. SIGTERM or SIGINT (a
+// scheduler ending the task, Ctrl-C) stops it cleanly: the running points are killed and left unrecorded, so
+// a resume runs them again, and the process then ends by that signal.
 size_t run_sweep_points(const SweepSpec& spec, const std::vector<SweepPoint>& points, const SweepOptions& opt,
                         const std::vector<size_t>& only = {});
 // Rewrites results.jsonl in point order and writes results.csv, marking the Pareto front over latency,
