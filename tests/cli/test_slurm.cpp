@@ -208,3 +208,31 @@ TEST(Slurm, ExploreGivesTheLocalAnswer) {
   EXPECT_TRUE(prunesim::test::file_exists(d + "/slurm/ex/slurm/submit-1/sweep.sbatch"));
   EXPECT_EQ(run_prunesim("explore --out " + d + "/x" + args + kSlurm + " --detach").status, 2);
 }
+
+TEST(Slurm, TheReadmesBatchScriptIsTheOneWritten) {
+  REQUIRE_CLUSTER();
+  const std::string readme = read_file(prunesim::test::source_path("README.md"));
+  const size_t at = readme.find("```sh\n#!/bin/bash\n");
+  ASSERT_NE(at, std::string::npos);
+  const size_t body = at + 6;
+  std::string shown = readme.substr(body, readme.find("```", body) - body);
+  const size_t ini_at = readme.find("```sh\n# site.ini\n");
+  ASSERT_NE(ini_at, std::string::npos);
+  std::string ini = readme.substr(ini_at + 6, readme.find("```", ini_at + 6) - ini_at - 6);
+  // The test cluster's partition is `test`; the README's paths are a user's.
+  auto replace_all = [](std::string s, const std::string& from, const std::string& to) {
+    for (size_t p = 0; (p = s.find(from, p)) != std::string::npos; p += to.size()) s.replace(p, from.size(), to);
+    return s;
+  };
+  const std::string d = prunesim::test::temp_dir();
+  write_file(d + "/site.ini", replace_all(ini, "partition = short", "partition = test"));
+  const auto r = run_prunesim(
+      "sweep --out " + d + "/sw --grid pe.rows=16,32,64 --grid pe.cols=16,32,64 --grid clock.mhz=200,250,300 "
+      "--backend slurm --backend-set slurm.poll_s=0.2 --backend-config " +
+      d + "/site.ini --chunk 8");
+  ASSERT_EQ(r.status, 0) << r.out << r.err;
+  shown = replace_all(shown, "/shared/me/sw", d + "/sw");
+  shown = replace_all(shown, "/opt/prunesim/bin/prunesim", PRUNESIM_BINARY);
+  shown = replace_all(shown, "--partition=short", "--partition=test");
+  EXPECT_EQ(read_file(d + "/sw/slurm/submit-1/sweep.sbatch"), shown);
+}
