@@ -41,7 +41,7 @@ Accelerator::Accelerator(sc_core::sc_module_name name, const workloads::Trace& t
       controller("controller", trace, hw, plan, stats),
       dma("dma", hw.dma, hw.ddr.org.channels, hw.cycle_ns(), unloaded_read_ns(hw.ddr), hw.sim.ideal_memory,
           hw.weight_buffer.slot_bytes(), hw.act_buffer.physical_bytes()),
-      dram("dram", hw.ddr, hw.sim.ideal_memory),
+      dram("dram", hw.ddr, hw.sim.ideal_memory, hw.sim.timeline_us * 1e3),
       weight_buffer("weight_buffer", hw.weight_buffer, hw.cycle_ns()),
       act_buffer("act_buffer", hw.act_buffer, hw.cycle_ns()),
       pe("pe_array", *engine, trace, plan, stats, hw.act_buffer.physical_bytes(),
@@ -193,6 +193,7 @@ RunResult simulate(const workloads::Trace& trace, const HwConfig& hw, const std:
   r.planned_ddr_write_bytes = top.plan.ddr_write_bytes;
   r.dram = top.dram.total_stats();
   r.dram_requests = top.dram.requests();
+  r.timeline = top.dram.timeline();
   r.dma_bursts = top.dma.bursts();
   r.utilization = r.cycles ? double(r.macs) / (double(r.cycles) * double(peak)) : 0.0;
   r.roofline_cycles = roofline_cycles(r.macs, r.ddr_read_bytes + r.ddr_write_bytes, peak, hw);
@@ -226,7 +227,11 @@ ConfigSection sim_section() {
            "ideal_memory", [](HwConfig& h) -> bool& { return h.sim.ideal_memory; }, "memory never stalls"),
        real_field(
            "quantum", [](HwConfig& h) -> double& { return h.sim.quantum_ns; }, 0, 1e9,
-           "temporal-decoupling quantum in ns for the compute thread (0: synchronise after every item)")},
+           "temporal-decoupling quantum in ns for the compute thread (0: synchronise after every item)"),
+       real_field(
+           "timeline_us", [](HwConfig& h) -> double& { return h.sim.timeline_us; }, 0, 1e9,
+           "interval of the report's DRAM bytes-over-time series in us (0: automatic, at most 1000 "
+           "intervals)")},
       {}};
 }
 

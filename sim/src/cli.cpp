@@ -194,6 +194,24 @@ std::vector<Baseline> baselines_from(const std::vector<std::string>& args) {
   return out;
 }
 
+// The command as a shell would take it back: `prunesim run` and each argument, quoted where needed.
+std::string shell_words(const std::vector<std::string>& args) {
+  std::string out = "prunesim run";
+  for (const auto& a : args) {
+    const bool plain = !a.empty() && a.find_first_not_of(
+                                         "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+                                         "0123456789_-+=.,:/@%") == std::string::npos;
+    if (plain) {
+      out += " " + a;
+      continue;
+    }
+    out += " '";
+    for (char ch : a) out += ch == '\'' ? std::string("'\\''") : std::string(1, ch);
+    out += "'";
+  }
+  return out;
+}
+
 int cmd_run(const std::vector<std::string>& args) {
   po::options_description d(
       "prunesim run [options]\n\nSimulate a workload; with no options, the built-in default "
@@ -201,15 +219,18 @@ int cmd_run(const std::vector<std::string>& args) {
       "U250-class design).\n\nOptions");
   ConfigFlags cf;
   WorkloadFlags wf;
-  std::string json_path, csv_path, vcd_path;
+  std::string json_path, csv_path, vcd_path, timeline_us;
   std::vector<std::string> baseline_args;
   d.add_options()("help,h", "show this help")("help-config", "list every configuration key with its default")(
       "print-config", "print the resolved configuration as an INI file and exit");
   cf.add_to(d);
   wf.add_to(d, true);
   d.add_options()("json", po::value(&json_path), "write the full report as JSON")(
-      "csv", po::value(&csv_path), "write one row per op as CSV")(
-      "vcd", po::value(&vcd_path), "write VCD waveforms")("quiet,q", "print nothing on success")(
+      "csv", po::value(&csv_path), "write one row per op as CSV")("vcd", po::value(&vcd_path),
+                                                                  "write VCD waveforms")(
+      "timeline-us", po::value(&timeline_us),
+      "interval of the JSON report's DRAM bytes-over-time series (sim.timeline_us; default automatic)")(
+      "quiet,q", "print nothing on success")(
       "baselines", po::value(&baseline_args)->composing(),
       "CPU/GPU baselines to quote speed-ups against: names or files, comma-separated (default all, or none)");
   auto vm = parse(args, d);
@@ -221,6 +242,7 @@ int cmd_run(const std::vector<std::string>& args) {
            0;
   std::vector<std::string> sets = wf.as_sets();
   sets.insert(sets.end(), cf.sets.begin(), cf.sets.end());
+  if (vm.count("timeline-us")) sets.push_back("sim.timeline_us=" + timeline_us);
   const RunConfig cfg = schema.resolve(cf.files, sets);
   if (vm.count("print-config")) return std::cout << to_ini(schema.dump(cfg)), 0;
   std::string name, text;
@@ -235,6 +257,7 @@ int cmd_run(const std::vector<std::string>& args) {
       baselines_from(baseline_args.empty() ? std::vector<std::string>{"all"} : baseline_args);
   const models::RunResult result = models::simulate(trace, cfg.hw, vcd_path, observers);
   RunReport rep{cfg, schema, trace, name, sha256_hex(text), result};
+  rep.command_line = shell_words(args);
   for (const auto& b : baselines) rep.baselines.push_back(estimate_baseline(trace, b));
   if (functional) rep.functional = functional->check();
   if (!json_path.empty()) write_file_atomic(json_path, report_json_text(rep) + "\n");

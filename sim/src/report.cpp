@@ -164,6 +164,19 @@ json report_json(const RunReport& rep) {
   return report_json(rep, true);
 }
 
+namespace {
+// DRAM bytes per interval (timeline.h): the data of the report's bandwidth-over-time plot.
+json timeline_json(const models::ByteTimeline& t) {
+  json reads = json::array(), writes = json::array();
+  for (double b : t.read_bytes()) reads.push_back(round6(b));
+  for (double b : t.write_bytes()) writes.push_back(round6(b));
+  return {{"interval_us", round6(t.interval_ns() * 1e-3)},
+          {"requested_interval_us", round6(t.requested_interval_ns() * 1e-3)},
+          {"ddr_read_bytes", reads},
+          {"ddr_write_bytes", writes}};
+}
+}  // namespace
+
 json report_json(const RunReport& rep, bool with_ops) {
   const auto& r = rep.result;
   const auto& hw = rep.config.hw;
@@ -193,6 +206,7 @@ json report_json(const RunReport& rep, bool with_ops) {
   const uint64_t unpruned = rep.trace.header.facts().unpruned_macs;
   json out =
       json{{"prunesim_version", PRUNESIM_VERSION},
+           {"command_line", rep.command_line},
            {"config", cfg},
            {"fitted_to_device", fitted_json},
            {"workload",
@@ -231,6 +245,7 @@ json report_json(const RunReport& rep, bool with_ops) {
              {"row_hit_rate", round6(r.dram.reads + r.dram.writes
                                          ? double(r.dram.row_hits) / double(r.dram.reads + r.dram.writes)
                                          : 0.0)}}},
+           {"timeline", timeline_json(r.timeline)},
            {"compute",
             {{"engine", r.engine},
              {"macs", r.macs},

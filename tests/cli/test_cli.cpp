@@ -60,8 +60,43 @@ TEST(Cli, TwoRunsGiveByteIdenticalJsonAndCsv) {
   const std::string d = tmp();
   ASSERT_EQ(run_prunesim("run -q --json " + d + "/a.json --csv " + d + "/a.csv").status, 0);
   ASSERT_EQ(run_prunesim("run -q --json " + d + "/b.json --csv " + d + "/b.csv").status, 0);
-  EXPECT_EQ(prunesim::test::read_file(d + "/a.json"), prunesim::test::read_file(d + "/b.json"));
+  // The reports differ only in the command line each records (it names its own output files).
+  auto without_command = [](std::string text) {
+    const size_t at = text.find("  \"command_line\": ");
+    return at == std::string::npos ? text : text.erase(at, text.find('\n', at) + 1 - at);
+  };
+  const std::string a = prunesim::test::read_file(d + "/a.json");
+  EXPECT_NE(a.find("\"command_line\": \"prunesim run -q --json " + d + "/a.json --csv " + d + "/a.csv\""),
+            std::string::npos);
+  EXPECT_EQ(without_command(a), without_command(prunesim::test::read_file(d + "/b.json")));
   EXPECT_EQ(prunesim::test::read_file(d + "/a.csv"), prunesim::test::read_file(d + "/b.csv"));
+}
+
+// The report's DRAM timeline (timeline.h) holds every byte the DRAM moved exactly once, over intervals that
+// cover the run; a given interval is kept.
+TEST(Cli, TheDramTimelineSumsToTheRunsTrafficAndCoversItsLatency) {
+  const std::string d = tmp();
+  ASSERT_EQ(run_prunesim("run -q --json " + d + "/a.json").status, 0);
+  ASSERT_EQ(run_prunesim("run -q --timeline-us 50 --json " + d + "/b.json").status, 0);
+  for (const char* f : {"/a.json", "/b.json"}) {
+    const json r = json::parse(prunesim::test::read_file(d + f));
+    const json& t = r["timeline"];
+    double reads = 0, writes = 0;
+    for (const auto& v : t["ddr_read_bytes"]) reads += v.get<double>();
+    for (const auto& v : t["ddr_write_bytes"]) writes += v.get<double>();
+    EXPECT_NEAR(reads, r["traffic"]["ddr_read_bytes"].get<double>(),
+                1e-3 * double(t["ddr_read_bytes"].size()));
+    EXPECT_NEAR(writes, r["traffic"]["ddr_write_bytes"].get<double>(),
+                1e-3 * double(t["ddr_write_bytes"].size()));
+    const double span_us = double(t["ddr_read_bytes"].size()) * t["interval_us"].get<double>();
+    EXPECT_GE(span_us + t["interval_us"].get<double>(), r["latency"]["ms"].get<double>() * 1e3 * 0.9) << f;
+    EXPECT_LE(t["ddr_read_bytes"].size(), 1000u);
+    // No interval moves more than the DRAM's peak allows (4 channels x 19.2 GB/s here).
+    for (const auto& v : t["ddr_read_bytes"])
+      EXPECT_LE(v.get<double>(), 4 * 19.2e3 * t["interval_us"].get<double>() * 1.0001) << f;
+  }
+  EXPECT_EQ(json::parse(prunesim::test::read_file(d + "/b.json"))["timeline"]["interval_us"], 50.0);
+  EXPECT_EQ(run_prunesim("run -q --timeline-us -1").status, 2);
 }
 
 TEST(Cli, SetOverrideChangesTheResolvedConfigAndTheResult) {

@@ -10,18 +10,27 @@ set -euo pipefail
 cmd=${1:?usage: cluster.sh start|stop DIR}
 dir=${2:?usage: cluster.sh start|stop DIR}
 
+# munged runs as the munge user, who must reach its files: they live in a directory of their own under /tmp,
+# since the build tree's parents may be closed to other users (mktemp -d makes 0700 directories).
+munge_dir_of() { cat "$dir/munge_dir" 2>/dev/null || true; }
+
 stop() {
-  for pidfile in "$dir"/slurmd.pid "$dir"/slurmctld.pid "$dir"/munged.pid; do
+  local munge_dir
+  munge_dir=$(munge_dir_of)
+  for entry in "slurmd.pid:$dir" "slurmctld.pid:$dir" "munged.pid:${munge_dir:-$dir}"; do
+    local pidfile=$dir/${entry%%:*} token=${entry#*:} pid
     [[ -f $pidfile ]] || continue
     pid=$(cat "$pidfile")
     # Only a process whose command line is one of ours is ended: a stale PID file never kills a stranger.
-    if [[ -n $pid && -r /proc/$pid/cmdline ]] && tr '\0' ' ' </proc/"$pid"/cmdline | grep -q -- "$dir"; then
+    if [[ -n $pid && -r /proc/$pid/cmdline ]] && tr '\0' ' ' </proc/"$pid"/cmdline | grep -q -- "$token"; then
       kill "$pid" 2>/dev/null || true
       for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
       kill -9 "$pid" 2>/dev/null || true
     fi
     rm -f "$pidfile"
   done
+  if [[ -n $munge_dir && $munge_dir == /tmp/prunesim-munge.* ]]; then rm -rf "$munge_dir"; fi
+  rm -f "$dir/munge_dir"
 }
 
 free_port() {
@@ -44,6 +53,7 @@ start) ;;
   ;;
 esac
 
+[[ -d $dir ]] && stop
 rm -rf "$dir"
 mkdir -p "$dir"
 dir=$(cd "$dir" && pwd)
@@ -59,16 +69,15 @@ for b in munged mungekey slurmctld slurmd sbatch squeue scancel; do
 done
 
 # munge: its own key and socket; munged refuses to run as root, and wants its files owned by its user.
-mkdir -p "$dir/munge"
-chmod 0711 "$dir/munge"
-mungekey -c -k "$dir/munge/munge.key" >/dev/null 2>&1
-chown -R munge:munge "$dir/munge"
-chmod 0711 "$dir/munge"
-chmod 0755 "$dir"
-runuser -u munge -- munged --socket="$dir/munge/munge.sock" --key-file="$dir/munge/munge.key" \
-  --pid-file="$dir/munge/munged.pid" --log-file="$dir/munge/munged.log" --seed-file="$dir/munge/seed"
-for _ in $(seq 50); do [[ -S $dir/munge/munge.sock ]] && break; sleep 0.1; done
-cp "$dir/munge/munged.pid" "$dir/munged.pid"
+munge=$(mktemp -d /tmp/prunesim-munge.XXXXXX)
+echo "$munge" >"$dir/munge_dir"
+mungekey -c -k "$munge/munge.key" >/dev/null 2>&1
+chown -R munge:munge "$munge"
+chmod 0711 "$munge"
+runuser -u munge -- munged --socket="$munge/munge.sock" --key-file="$munge/munge.key" \
+  --pid-file="$munge/munged.pid" --log-file="$munge/munged.log" --seed-file="$munge/seed"
+for _ in $(seq 50); do [[ -S $munge/munge.sock ]] && break; sleep 0.1; done
+cp "$munge/munged.pid" "$dir/munged.pid"
 
 host=$(hostname -s)
 cpus=$(nproc)
@@ -83,7 +92,7 @@ SlurmctldHost=$host(127.0.0.1)
 SlurmUser=root
 SlurmdUser=root
 AuthType=auth/munge
-AuthInfo=socket=$dir/munge/munge.sock
+AuthInfo=socket=$munge/munge.sock
 CredType=cred/munge
 SlurmctldPort=$ctld_port
 SlurmdPort=$slurmd_port

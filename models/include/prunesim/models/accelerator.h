@@ -65,6 +65,7 @@ struct RunResult : WorkCounts {
   std::vector<std::pair<std::string, Capability>> capabilities;  // per pattern present: what the engine skips
   uint64_t dense_equivalent_macs = 0;  // MACs of the same ops with unpruned weights (GOPS both ways)
   int weight_bits = 8;
+  ByteTimeline timeline;  // DRAM bytes over time
 };
 
 // Elaborates, simulates and collects. Call once per process (SystemC elaborates once).

@@ -10,6 +10,7 @@
 
 #include "prunesim/models/dram_system.h"
 #include "prunesim/models/sc_util.h"
+#include "prunesim/models/timeline.h"
 
 namespace prunesim::models {
 
@@ -17,11 +18,13 @@ class DramTarget : public sc_core::sc_module {
  public:
   tlm_utils::multi_passthrough_target_socket<DramTarget> socket;
 
-  DramTarget(sc_core::sc_module_name name, const DramConfig& cfg, bool ideal);
+  // timeline_ns: the interval of the bytes-over-time series (0: automatic, timeline.h).
+  DramTarget(sc_core::sc_module_name name, const DramConfig& cfg, bool ideal, double timeline_ns = 0);
 
   const DramSystem& memory() const { return memory_; }
   DramStats total_stats() const { return memory_.stats(); }
   uint64_t requests() const { return memory_.bursts_submitted(); }
+  const ByteTimeline& timeline() const { return timeline_; }
   // Requests queued in the channels when the latest transaction arrived (VCD, at transaction boundaries).
   sc_core::sc_signal<int> queue_depth;
   PRUNESIM_MODULE_PROCESSES(DramTarget);
@@ -33,6 +36,7 @@ class DramTarget : public sc_core::sc_module {
 
   DramSystem memory_;
   bool ideal_;
+  ByteTimeline timeline_;
   int depth_ = 0;
   sc_core::sc_event depth_changed_;
 };

@@ -22,7 +22,7 @@ struct DeviceConfig {
   // Super logic regions (dies) of a stacked-silicon part: 1 for a monolithic one. The fitted design keeps
   // its array within one (design_fit.h).
   uint32_t slrs = 4;
-  double price_usd = 0;  // what the part or board costs, for explore's cost objective; 0: not known
+  double price_usd = 0;          // what the part or board costs, for explore's cost objective; 0: not known
   double static_power_w = 20.0;  // idle card power budget share for the fabric+HBM-less shell (estimate)
 };
 
@@ -134,6 +134,7 @@ enum class FunctionalNumbers { Auto, Float, Int8 };
 
 struct SimConfig {
   bool ideal_memory = false;
+  double timeline_us = 0;   // interval of the DRAM bytes-over-time series (0: automatic)
   double quantum_ns = 0;    // temporal-decoupling quantum of the compute thread (0: sync after every item)
   bool functional = false;  // compute the data with the HLS kernels and check it (functional.h)
   uint64_t functional_seed = 1;

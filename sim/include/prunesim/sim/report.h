@@ -19,8 +19,9 @@ struct RunReport {
   std::string trace_name;    // file path or "built-in:<model>"
   std::string trace_sha256;  // of the trace's text form
   const models::RunResult& result;
-  FunctionalCheck functional = {};  // checked only with sim.functional
+  FunctionalCheck functional = {};               // checked only with sim.functional
   std::vector<BaselineEstimate> baselines = {};  // CPU/GPU roofline estimates of the same trace (baseline.h)
+  std::string command_line = {};                 // how the run was asked for (the report's Reproduce part)
 };
 
 nlohmann::json report_json(const RunReport& r);

@@ -1,0 +1,35 @@
+#pragma once
+// Bytes over time at the DRAM: each transaction's bytes spread evenly over the span it occupies (from its
+// arrival to its last burst's completion), summed per interval. Every byte that crosses the DRAM lands in
+// exactly one place, so the series sums to the run's DRAM traffic. With no interval given, intervals start
+// at 0.1 us and double (neighbours merged) whenever the run outgrows `max_bins`, so a report of any run stays
+// small; a given interval is kept unless the run would need more than `max_bins` of it.
+#include <cstddef>
+#include <cstdint>
+#include <vector>
+
+namespace prunesim::models {
+
+class ByteTimeline {
+ public:
+  // interval_ns 0: automatic.
+  explicit ByteTimeline(double interval_ns = 0, size_t max_bins = 0);
+
+  void add(double start_ns, double end_ns, uint64_t bytes, bool write);
+
+  double interval_ns() const { return interval_ns_; }
+  double requested_interval_ns() const { return requested_ns_; }
+  const std::vector<double>& read_bytes() const { return read_; }
+  const std::vector<double>& write_bytes() const { return write_; }
+
+ private:
+  void grow_to(size_t bins);
+  void spread(std::vector<double>& series, double start_ns, double end_ns, double bytes);
+
+  double requested_ns_;
+  double interval_ns_;
+  size_t max_bins_;
+  std::vector<double> read_, write_;
+};
+
+}  // namespace prunesim::models
