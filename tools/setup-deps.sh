@@ -7,7 +7,7 @@ packages=(
   build-essential cmake pkg-config
   libsystemc-dev libeigen3-dev libboost-program-options-dev nlohmann-json3-dev
   libgtest-dev libgmock-dev libbenchmark-dev
-  libssl-dev gtkwave python3-matplotlib time
+  libssl-dev gtkwave python3-matplotlib python3-jinja2 chromium time
   slurm-wlm munge
 )
 

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <boost/program_options.hpp>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <iomanip>
@@ -46,6 +47,7 @@ const char* kUsage =
     "  sweep     run a design space, one process per point, with the Pareto front marked\n"
     "  explore   the best device, design and pruning recipe under a latency and an accuracy constraint\n"
     "  baseline  roofline estimate of a workload on a CPU or GPU (configs/baselines), for speed-ups\n"
+    "  report    a design-review report of a run (HTML, images inline; or Markdown)\n"
     "  compare   compare two reports or two sweeps against tolerances (exit 1 beyond them)\n"
     "  hls       hls export: an HLS project (tops, testbenches, scripts) for the configured design\n"
     "\n"
@@ -493,6 +495,26 @@ int cmd_sweep(const std::vector<std::string>& args) {
   return 0;
 }
 
+// `prunesim report`: the Python report module (tools/prunesim_report) on the interpreter found at configure
+// time, with the arguments as given; its exit status is the command's.
+int cmd_report(const std::vector<std::string>& args) {
+  const std::string python = PRUNESIM_PYTHON;
+  if (python.empty())
+    throw InputError(
+        "report: no python3 with matplotlib and jinja2 was found when prunesim was configured (make deps "
+        "installs python3-matplotlib and python3-jinja2; then configure again)");
+  setenv("PYTHONPATH", PRUNESIM_TOOLS_DIR, 1);
+  setenv("PRUNESIM_VERSION", PRUNESIM_VERSION, 1);
+  std::vector<std::string> a = {python, "-m", "prunesim_report"};
+  a.insert(a.end(), args.begin(), args.end());
+  std::vector<char*> argv;
+  for (auto& s : a) argv.push_back(s.data());
+  argv.push_back(nullptr);
+  std::cout.flush();
+  execv(python.c_str(), argv.data());
+  throw InputError("report: cannot run " + python + " (" + std::strerror(errno) + ")");
+}
+
 int cmd_explore(const std::vector<std::string>& args) {
   po::options_description d(
       "prunesim explore --out DIR [--model M | --weights W --hf-config C] [--devices F,F,...] "
@@ -774,6 +796,7 @@ int run_cli(int argc, char** argv) {
     if (cmd == "models") return cmd_models(args);
     if (cmd == "ddr") return cmd_ddr(args);
     if (cmd == "sweep") return cmd_sweep(args);
+    if (cmd == "report") return cmd_report(args);
     if (cmd == "explore") return cmd_explore(args);
     if (cmd == "baseline") return cmd_baseline(args);
     if (cmd == "compare") return cmd_compare(args);

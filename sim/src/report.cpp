@@ -165,6 +165,45 @@ json report_json(const RunReport& rep) {
 }
 
 namespace {
+// Per matrix kind (qkv, fc1, ...), in order of first use: the weights before pruning, the positions left by
+// structural (head and neuron) pruning, the weights kept, and dense vs stored bytes at the kind's precision.
+json pruning_json(const workloads::Trace& t) {
+  struct Kind {
+    uint64_t matrices = 0, dense = 0, stored = 0, kept = 0, dense_bytes = 0, bytes = 0;
+    std::set<std::string> patterns;
+  };
+  std::vector<std::string> order;
+  std::map<std::string, Kind> kinds;
+  for (const auto& name : t.matrix_order) {
+    const workloads::Matrix& m = t.matrices.at(name);
+    if (!kinds.count(m.kind)) order.push_back(m.kind);
+    Kind& k = kinds[m.kind];
+    ++k.matrices;
+    k.dense += m.dense_params();
+    k.stored += m.stored_params();
+    k.kept += m.nnz;
+    k.dense_bytes += (m.dense_params() * uint64_t(m.wbits) + 7) / 8;
+    k.bytes += m.bytes;
+    if (!m.pattern.empty()) k.patterns.insert(m.pattern);
+  }
+  json out = json::array();
+  for (const auto& name : order) {
+    const Kind& k = kinds[name];
+    std::string patterns;
+    for (const auto& p : k.patterns) patterns += (patterns.empty() ? "" : " ") + p;
+    out.push_back({{"kind", name},
+                   {"matrices", k.matrices},
+                   {"dense_weights", k.dense},
+                   {"weights_after_structural", k.stored},
+                   {"kept_weights", k.kept},
+                   {"kept_fraction", round6(k.dense ? double(k.kept) / double(k.dense) : 0.0)},
+                   {"dense_bytes", k.dense_bytes},
+                   {"stored_bytes", k.bytes},
+                   {"patterns", patterns}});
+  }
+  return out;
+}
+
 // DRAM bytes per interval (timeline.h): the data of the report's bandwidth-over-time plot.
 json timeline_json(const models::ByteTimeline& t) {
   json reads = json::array(), writes = json::array();
@@ -218,7 +257,13 @@ json report_json(const RunReport& rep, bool with_ops) {
             {{"cycles", r.cycles},
              {"ms", round6(r.latency_ms)},
              {"clock_mhz", r.clock_mhz},
-             {"roofline_cycles", r.roofline_cycles}}},
+             {"roofline_cycles", r.roofline_cycles},
+             // The roofs the roofline bound uses: compute (peak_macs_per_cycle) and DRAM, in bytes per cycle.
+             {"dram_peak_bytes_per_cycle",
+              round6(hw.sim.ideal_memory
+                         ? 0.0
+                         : hw.ddr.peak_gbps_per_channel() * hw.ddr.org.channels * hw.cycle_ns())}}},
+           {"pruning", pruning_json(rep.trace)},
            {"energy",
             {{"total_mj", round6(e.total())},
              {"breakdown_mj",
