@@ -46,6 +46,12 @@ EXPLORE_CASES = [
       "--quant-grid", "int8,int16", "--keep-grid", "0.5,0.6,0.7,0.8,0.9", "-j", "2"], 1000, 60.0),
 ]
 
+# `prunesim report` on a large run report (#15: a 25 MB GPT-2-medium report JSON to HTML in under 10 s).
+REPORT_CASES = [
+    ("report of GPT-2 medium 512 + 128 decode",
+     ["--model", "gpt2-medium", "--seq", "512", "--decode", "128", "--tokens", "none"], 10.0),
+]
+
 SCALING = (
     [("bert-base seq %d" % s, ["--model", "bert-base", "--seq", str(s), "--tokens", "none"], "bert_seq", s)
      for s in (128, 256, 512, 1024)]
@@ -132,6 +138,19 @@ def measure_explore(binary, args, points):
     return {"wall_s": round(wall, 3), "points_total": ex["points_total"], "points_simulated": ex["points_simulated"]}
 
 
+def measure_report(binary, run_args):
+    with tempfile.TemporaryDirectory() as d:
+        run_json, html = os.path.join(d, "run.json"), os.path.join(d, "review.html")
+        if subprocess.call([binary, "run", "-q", "--json", run_json] + run_args) != 0:
+            sys.exit("report benchmark: the run failed: " + " ".join(run_args))
+        start = time.perf_counter()
+        if subprocess.call([binary, "report", run_json, "-o", html]) != 0:
+            sys.exit("report benchmark: prunesim report failed")
+        wall = time.perf_counter() - start
+        return {"wall_s": round(wall, 3), "json_mb": round(os.path.getsize(run_json) / 1e6, 1),
+                "html_mb": round(os.path.getsize(html) / 1e6, 2)}
+
+
 def machine():
     cpu = platform.processor() or "unknown CPU"
     try:
@@ -206,7 +225,18 @@ def main():
             failed.append(name)
         print("%-32s %8.3f s  %d of %d points simulated %s" % (
             name, r["wall_s"], r["points_simulated"], r["points_total"], "" if ok else "  MISSES TARGET"))
-    out = {"machine": info, "results": results, "ddr": ddr_results, "explore": explore_results}
+    report_results = []
+    for name, run_args, target in REPORT_CASES:
+        r = measure_report(args.binary, run_args)
+        r.update(name=name, target_s=target)
+        report_results.append(r)
+        ok = r["wall_s"] <= target
+        if not ok:
+            failed.append(name)
+        print("%-32s %8.3f s  %.1f MB JSON -> %.2f MB HTML %s" % (
+            name, r["wall_s"], r["json_mb"], r["html_mb"], "" if ok else "  MISSES TARGET"))
+    out = {"machine": info, "results": results, "ddr": ddr_results, "explore": explore_results,
+           "report": report_results}
     if args.scaling:
         out["scaling"] = []
         for name, run_args, series, x in SCALING:
@@ -222,6 +252,10 @@ def main():
         for r in explore_results:
             f.write("| %s | %.2f | %.0f | %d of %d |\n" % (r["name"], r["wall_s"], r["target_s"], r["points_simulated"],
                                                         r["points_total"]))
+        f.write("\n| `prunesim report` case | wall s | target s | JSON MB | HTML MB |\n|---|---:|---:|---:|---:|\n")
+        for r in report_results:
+            f.write("| %s | %.2f | %.0f | %.1f | %.2f |\n" % (r["name"], r["wall_s"], r["target_s"], r["json_mb"],
+                                                           r["html_mb"]))
     print("wrote %s/runs.json and %s/runs.md" % (args.out, args.out))
     if failed:
         print("targets missed: " + ", ".join(failed))

@@ -716,8 +716,9 @@ TEST(Cli, EveryReadmeCommandRunsAndItsShownOutputIsWhatTheBinaryPrints) {
       std::istringstream words(line.substr(prompt ? 2 : 0));
       std::string first, command;
       words >> first >> command;
-      static const std::set<std::string> commands_known = {"run",   "compress", "inspect",  "models",  "ddr",
-                                                           "sweep", "explore",  "baseline", "compare", "hls"};
+      static const std::set<std::string> commands_known = {"run",     "compress", "inspect", "models",
+                                                           "ddr",     "sweep",    "explore", "baseline",
+                                                           "compare", "hls",      "report"};
       if (first == "prunesim" && commands_known.count(command)) {  // not a report's "prunesim 0.1.0:" line
         std::string cmd = line.substr(prompt ? 2 : 0);
         while (!cmd.empty() && cmd.back() == '\\' && std::getline(block, line))

@@ -110,6 +110,15 @@ class Reports(unittest.TestCase):
         self.assertRegex(html, r"Chosen: (zcu102|alveo-u250), design")
         self.assertNotIn("No baseline given", html)
         self.assertNotRegex(html, r"https?://")
+        # tools/plot_sweep.py is a thin call to the same module.
+        r = subprocess.run([sys.executable, SOURCE + "/tools/plot_sweep.py", d + "/sw", "--color", "uram"],
+                           capture_output=True, text=True)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        mpimg.imread(d + "/sw/sweep.png")
+        r = subprocess.run([sys.executable, SOURCE + "/tools/plot_sweep.py", d + "/sw", "--color", "colour"],
+                           capture_output=True, text=True)
+        self.assertEqual(r.returncode, 2)
+        self.assertIn("unknown metric 'colour'", r.stderr)
 
     def test_markdown_writes_its_images_beside_it(self):
         out = os.path.join(self.dir, "md", "review.md")

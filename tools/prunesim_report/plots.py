@@ -284,3 +284,32 @@ def design_space(rows, chosen_index=None, title="Design space"):
     ax.legend(fontsize=8)
     ax.set_title("%s: %d points" % (title, len(ok)))
     return _png(fig)
+
+
+def sweep_scatter(rows, x="latency_ms", y="energy_mj", color="dsp", fmt="png"):
+    """Any two sweep metrics against each other, coloured by a third, the Pareto front ringed (the plot
+    tools/plot_sweep.py draws). Returns the image bytes in `fmt` (png or svg)."""
+    ok = [r for r in rows if r.get("status") == "ok" and r.get("metrics")]
+    if not ok:
+        raise ValueError("no successful points to plot")
+    for key in (x, y, color):
+        if key not in ok[0]["metrics"]:
+            raise ValueError("unknown metric '%s'; available: %s" % (key, ", ".join(sorted(ok[0]["metrics"]))))
+    fig, ax = plt.subplots(figsize=(7, 5))
+    sc = ax.scatter([r["metrics"][x] for r in ok], [r["metrics"][y] for r in ok],
+                    c=[float(r["metrics"][color] or 0) for r in ok], cmap="viridis", s=30, zorder=2)
+    fig.colorbar(sc, ax=ax, label=color)
+    front = [r for r in ok if r.get("pareto")]
+    if front:
+        ax.scatter([r["metrics"][x] for r in front], [r["metrics"][y] for r in front], s=90, facecolors="none",
+                   edgecolors="red", linewidths=1.5, zorder=3, label="Pareto front (latency, energy, DSPs)")
+        ax.legend()
+    failed = len(rows) - len(ok)
+    ax.set_xlabel(x)
+    ax.set_ylabel(y)
+    ax.set_title("%d points%s" % (len(rows), ", %d failed" % failed if failed else ""))
+    ax.grid(True, alpha=0.3)
+    buf = io.BytesIO()
+    fig.savefig(buf, format=fmt, dpi=120, bbox_inches="tight", metadata={"Software": None} if fmt == "png" else {})
+    plt.close(fig)
+    return buf.getvalue()
