@@ -49,6 +49,7 @@ Accelerator::Accelerator(sc_core::sc_module_name name, const workloads::Trace& t
       vector("vector_unit", hw.nonlinear, trace, plan, stats, hw.act_buffer.physical_bytes(), hw.cycle_ns()),
       tpu("token_unit", hw.tpu, hw.nonlinear, trace, plan, stats, trace.shape().d_model,
           hw.act_buffer.physical_bytes(), hw.cycle_ns()) {
+  controller.set_timeline(&dram.timeline());
   controller.to_dma_load.bind(dma.target);
   controller.to_dma_store.bind(dma.target);
   controller.to_pe.bind(pe.socket);

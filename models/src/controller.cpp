@@ -91,6 +91,8 @@ void Controller::loader() {
     const WorkItem& item = plan_.items[i];
     if (!item.read_bytes) continue;
     free_slots_.wait();
+    if (timeline_)
+      timeline_->level_change(sc_core::sc_time_stamp().to_seconds() * 1e9, double(item.read_weight_bytes));
     sc_core::sc_time local = sc_core::SC_ZERO_TIME;
     transfer(to_dma_load,
              {false, item.read_addr, item.read_bytes, item.read_weight_bytes, item.weight_buffer_addr},
@@ -167,6 +169,8 @@ void Controller::compute() {
     if (op.kind == OpKind::Softmax && item.last_of_op) softmax_end_ = now_cycles();
     if (item.read_bytes) {
       sync();
+      if (timeline_)
+        timeline_->level_change(sc_core::sc_time_stamp().to_seconds() * 1e9, -double(item.read_weight_bytes));
       free_slots_.post();
     }
 

@@ -60,4 +60,28 @@ void ByteTimeline::add(double start_ns, double end_ns, uint64_t bytes, bool writ
   spread(write ? write_ : read_, start_ns, end_ns, double(bytes));
 }
 
+void ByteTimeline::level_change(double t_ns, double delta) {
+  t_ns = std::max(0.0, t_ns);
+  grow_to(size_t(t_ns / interval_ns_) + 1);
+  steps_.emplace_back(t_ns, delta);
+}
+
+std::vector<double> ByteTimeline::level_max() const {
+  std::vector<double> out(read_.size(), 0.0);
+  if (out.empty()) return out;
+  std::vector<std::pair<double, double>> steps = steps_;
+  std::stable_sort(steps.begin(), steps.end(),
+                   [](const auto& a, const auto& b) { return a.first < b.first; });
+  double level = 0;
+  size_t bin = 0;
+  for (const auto& [t, d] : steps) {
+    const size_t b = std::min(out.size() - 1, size_t(t / interval_ns_));
+    for (; bin < b; ++bin) out[bin + 1] = std::max(out[bin + 1], level);  // the level carries on
+    level += d;
+    out[b] = std::max(out[b], level);
+  }
+  for (; bin + 1 < out.size(); ++bin) out[bin + 1] = std::max(out[bin + 1], level);
+  return out;
+}
+
 }  // namespace prunesim::models

@@ -205,14 +205,20 @@ json pruning_json(const workloads::Trace& t) {
 }
 
 // DRAM bytes per interval (timeline.h): the data of the report's bandwidth-over-time plot.
-json timeline_json(const models::ByteTimeline& t) {
-  json reads = json::array(), writes = json::array();
+// With the weight buffer's occupancy: the most weight bytes held in each interval (fetched, not yet used up),
+// against its capacity (its slots of weight_buffer.bytes each).
+json timeline_json(const models::ByteTimeline& t, const models::HwConfig& hw) {
+  json reads = json::array(), writes = json::array(), held = json::array();
   for (double b : t.read_bytes()) reads.push_back(round6(b));
   for (double b : t.write_bytes()) writes.push_back(round6(b));
+  for (double b : t.level_max()) held.push_back(round6(b));
   return {{"interval_us", round6(t.interval_ns() * 1e-3)},
           {"requested_interval_us", round6(t.requested_interval_ns() * 1e-3)},
           {"ddr_read_bytes", reads},
-          {"ddr_write_bytes", writes}};
+          {"ddr_write_bytes", writes},
+          {"weight_buffer_bytes_max", held},
+          {"weight_buffer_capacity_bytes",
+           hw.weight_buffer.slot_bytes() * (hw.weight_buffer.double_buffered ? 2 : 1)}};
 }
 }  // namespace
 
@@ -290,7 +296,7 @@ json report_json(const RunReport& rep, bool with_ops) {
              {"row_hit_rate", round6(r.dram.reads + r.dram.writes
                                          ? double(r.dram.row_hits) / double(r.dram.reads + r.dram.writes)
                                          : 0.0)}}},
-           {"timeline", timeline_json(r.timeline)},
+           {"timeline", timeline_json(r.timeline, hw)},
            {"compute",
             {{"engine", r.engine},
              {"macs", r.macs},

@@ -91,6 +91,13 @@ TEST(Cli, TheDramTimelineSumsToTheRunsTrafficAndCoversItsLatency) {
     const double span_us = double(t["ddr_read_bytes"].size()) * t["interval_us"].get<double>();
     EXPECT_GE(span_us + t["interval_us"].get<double>(), r["latency"]["ms"].get<double>() * 1e3 * 0.9) << f;
     EXPECT_LE(t["ddr_read_bytes"].size(), 1000u);
+    // The weight buffer never holds more than its slots, and holds something while weights stream.
+    double held = 0;
+    for (const auto& v : t["weight_buffer_bytes_max"]) {
+      EXPECT_LE(v.get<double>(), t["weight_buffer_capacity_bytes"].get<double>()) << f;
+      held = std::max(held, v.get<double>());
+    }
+    EXPECT_GT(held, 0) << f;
     // No interval moves more than the DRAM's peak allows (4 channels x 19.2 GB/s here).
     for (const auto& v : t["ddr_read_bytes"])
       EXPECT_LE(v.get<double>(), 4 * 19.2e3 * t["interval_us"].get<double>() * 1.0001) << f;

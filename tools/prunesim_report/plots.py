@@ -170,6 +170,27 @@ def dram_over_time(report):
     return _png(fig)
 
 
+def weight_buffer_over_time(report):
+    t = report.get("timeline")
+    if not t or not t.get("weight_buffer_bytes_max"):
+        return None
+    iv = float(t["interval_us"])
+    held = t["weight_buffer_bytes_max"]
+    cap = float(t.get("weight_buffer_capacity_bytes") or 0)
+    xs = [i * iv for i in range(len(held))]
+    fig, ax = plt.subplots(figsize=(8, 2.4))
+    ax.fill_between(xs, [h / 1024.0 for h in held], step="post", color="#6ab04c", alpha=0.8, linewidth=0,
+                    label="weight bytes held (highest per interval)")
+    if cap > 0:
+        ax.axhline(cap / 1024.0, color="black", lw=1, ls="--", label="capacity %.0f KiB" % (cap / 1024.0))
+    ax.set_xlabel("time (us)")
+    ax.set_ylabel("KiB")
+    ax.set_ylim(bottom=0)
+    ax.legend(fontsize=8, loc="upper right")
+    ax.set_title("Weight buffer occupancy over time (fetched from DRAM, not yet used up)")
+    return _png(fig)
+
+
 def tokens_per_layer(report):
     """Tokens each layer's MLP sees: the trace's sequence, then what each token-pruning step keeps."""
     steps = {op["layer"]: op["tokens"] for op in report["ops"] if op["kind"] == "token_prune" and op.get("tokens")}

@@ -204,6 +204,7 @@ def build(report, baseline=None, sweep=None, explore=None, explore_rows=None):
         "kinds": plots.per_kind_time(report),
         "roofline": plots.roofline(report),
         "dram": plots.dram_over_time(report),
+        "weight_buffer": plots.weight_buffer_over_time(report),
         "tokens": plots.tokens_per_layer(report),
         "kept": plots.kept_per_kind(report),
         "energy": plots.energy_breakdown(report),

@@ -17,6 +17,7 @@
 #include "prunesim/models/schedule_observer.h"
 #include "prunesim/models/stats.h"
 #include "prunesim/models/tiling.h"
+#include "prunesim/models/timeline.h"
 #include "prunesim/workloads/trace.h"
 
 namespace prunesim::models {
@@ -49,6 +50,8 @@ class Controller : public sc_core::sc_module {
   // Told of every compute work item once it has executed (functional checks, tracers); not owned.
   void add_observer(ScheduleObserver* o) { observers_.push_back(o); }
   void set_tracing(bool on) { tracing_ = on; }  // traced signals need synchronised writes
+  // Where the weight buffer's occupancy over time is recorded (bytes held from fetch until the item is done).
+  void set_timeline(ByteTimeline* t) { timeline_ = t; }
 
  private:
   void loader();
@@ -68,6 +71,7 @@ class Controller : public sc_core::sc_module {
   OpStatsBoard& stats_;
   sc_core::sc_fifo<size_t> ready_;
   sc_core::sc_semaphore free_slots_;
+  ByteTimeline* timeline_ = nullptr;
   uint64_t end_cycle_ = 0;
   bool finished_ = false;
   int64_t in_flight_ = 0;

@@ -25,6 +25,7 @@ class DramTarget : public sc_core::sc_module {
   DramStats total_stats() const { return memory_.stats(); }
   uint64_t requests() const { return memory_.bursts_submitted(); }
   const ByteTimeline& timeline() const { return timeline_; }
+  ByteTimeline& timeline() { return timeline_; }  // the controller adds the weight buffer's occupancy
   // Requests queued in the channels when the latest transaction arrived (VCD, at transaction boundaries).
   sc_core::sc_signal<int> queue_depth;
   PRUNESIM_MODULE_PROCESSES(DramTarget);

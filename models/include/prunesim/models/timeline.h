@@ -3,9 +3,11 @@
 // arrival to its last burst's completion), summed per interval. Every byte that crosses the DRAM lands in
 // exactly one place, so the series sums to the run's DRAM traffic. With no interval given, intervals start
 // at 0.1 us and double (neighbours merged) whenever the run outgrows `max_bins`, so a report of any run stays
-// small; a given interval is kept unless the run would need more than `max_bins` of it.
+// small; a given interval is kept unless the run would need more than `max_bins` of it. A level series (the
+// weight buffer's occupancy) rides on the same grid.
 #include <cstddef>
 #include <cstdint>
+#include <utility>
 #include <vector>
 
 namespace prunesim::models {
@@ -16,6 +18,10 @@ class ByteTimeline {
   explicit ByteTimeline(double interval_ns = 0, size_t max_bins = 0);
 
   void add(double start_ns, double end_ns, uint64_t bytes, bool write);
+  // A level that steps by `delta` at `t_ns` (bytes held in a buffer); level_max() gives its highest value in
+  // each interval of the final grid (the steps are kept, so the grid may coarsen after them).
+  void level_change(double t_ns, double delta);
+  std::vector<double> level_max() const;
 
   double interval_ns() const { return interval_ns_; }
   double requested_interval_ns() const { return requested_ns_; }
@@ -30,6 +36,7 @@ class ByteTimeline {
   double interval_ns_;
   size_t max_bins_;
   std::vector<double> read_, write_;
+  std::vector<std::pair<double, double>> steps_;  // (time, delta)
 };
 
 }  // namespace prunesim::models
