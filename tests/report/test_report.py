@@ -105,6 +105,11 @@ class Reports(unittest.TestCase):
             html = f.read()
         self.assertIn('alt="per-layer latency difference"', html)
         self.assertIn("<td><code>pe.rows</code></td><td>32</td><td>64</td>", html)
+        # Every number of the compared sections is side by side, with its change.
+        for metric in ("latency.cycles", "energy.breakdown_mj.static", "compute.utilization", "dram.activates",
+                       "resources.dsp.used", "traffic.onchip_read_bytes"):
+            self.assertRegex(html, r"<td>%s</td><td class=\"n\">[^<]+</td><td class=\"n\">[^<]+</td><td class=\"n\">"
+                             r"[-+][0-9.]+ %%</td>" % re.escape(metric))
         self.assertIn('alt="Sweep Pareto front"', html)
         self.assertIn('alt="Explore (objective energy) Pareto front"', html)
         self.assertRegex(html, r"Chosen: (zcu102|alveo-u250), design")

@@ -147,19 +147,19 @@ def energy(report):
                      report["config"].get("device.static_power_w")}
 
 
-COMPARED = [
-    ("latency (ms)", ("latency", "ms")),
-    ("cycles", ("latency", "cycles")),
-    ("energy (mJ)", ("energy", "total_mj")),
-    ("MACs", ("compute", "macs")),
-    ("utilisation", ("compute", "utilization")),
-    ("DRAM read bytes", ("traffic", "ddr_read_bytes")),
-    ("DRAM write bytes", ("traffic", "ddr_write_bytes")),
-    ("row-hit rate", ("dram", "row_hit_rate")),
-    ("DSPs", ("resources", "dsp", "used")),
-    ("BRAM36", ("resources", "bram36", "used")),
-    ("URAM", ("resources", "uram", "used")),
-]
+# The sections whose every number is compared with the baseline's (nested keys flattened: energy.breakdown_mj.pe).
+COMPARED_SECTIONS = ["latency", "energy", "compute", "traffic", "dram", "resources"]
+
+
+def _numbers(d, prefix=""):
+    out = []
+    for k in sorted(d):
+        v = d[k]
+        if isinstance(v, dict):
+            out += _numbers(v, prefix + k + ".")
+        elif isinstance(v, (int, float)) and not isinstance(v, bool):
+            out.append((prefix + k, v))
+    return out
 
 
 def _get(d, path):
@@ -172,14 +172,16 @@ def _get(d, path):
 
 def against(report, baseline):
     rows = []
-    for label, path in COMPARED:
-        a, b = _get(baseline, path), _get(report, path)
-        if a is None and b is None:
-            continue
-        delta = "-"
-        if isinstance(a, (int, float)) and isinstance(b, (int, float)) and a:
-            delta = "%+.2f %%" % (100.0 * (b - a) / a)
-        rows.append((label, _num(a), _num(b), delta))
+    for section in COMPARED_SECTIONS:
+        names = dict(_numbers(baseline.get(section) or {}, section + "."))
+        names.update(dict(_numbers(report.get(section) or {}, section + ".")))
+        for name in sorted(names):
+            path = name.split(".")
+            a, b = _get(baseline, path), _get(report, path)
+            delta = "-"
+            if isinstance(a, (int, float)) and isinstance(b, (int, float)):
+                delta = "%+.2f %%" % (100.0 * (b - a) / a) if a else ("0" if b == a else "new")
+            rows.append((name, _num(a), _num(b), delta))
     ca, cb = baseline["config"], report["config"]
     keys = [(k, ca.get(k), cb.get(k)) for k in sorted(set(ca) | set(cb)) if ca.get(k) != cb.get(k)]
     same_trace = baseline["workload"].get("trace_sha256") == report["workload"].get("trace_sha256")
