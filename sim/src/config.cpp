@@ -100,8 +100,9 @@ workloads::ModelSpec read_model_file(const std::string& path) {
     return it == ini.values.end() ? nullptr : &it->second;
   };
   static const std::vector<std::string> keys = {
-      "name",  "family",  "base",  "layers",   "d_model",      "heads",     "head_dim",   "mlp",  "seq",
-      "vocab", "classes", "patch", "channels", "extra_tokens", "gru_input", "gru_hidden", "norm", "source"};
+      "name",      "family",     "base",  "layers",  "d_model",    "heads",         "head_dim",
+      "mlp",       "seq",        "vocab", "classes", "patch",      "channels",      "extra_tokens",
+      "gru_input", "gru_hidden", "norm",  "source",  "activation", "norm_placement"};
   for (const auto& [key, value] : ini.values)
     if (key.rfind("model.", 0) != 0 || std::find(keys.begin(), keys.end(), key.substr(6)) == keys.end()) {
       std::string list;
@@ -169,6 +170,21 @@ workloads::ModelSpec read_model_file(const std::string& path) {
       throw InputError(at("model.norm") + "expected layernorm or rmsnorm, got '" + *norm + "'");
     m.rms_norm = *norm == "rmsnorm";
   }
+  if (const std::string* act = get("activation")) {
+    if (*act != "gelu" && *act != "relu")
+      throw InputError(at("model.activation") + "expected gelu or relu, got '" + *act + "'");
+    m.activation =
+        *act == "relu" ? workloads::ModelSpec::Activation::Relu : workloads::ModelSpec::Activation::Gelu;
+  }
+  if (const std::string* place = get("norm_placement")) {
+    if (*place != "pre" && *place != "post")
+      throw InputError(at("model.norm_placement") + "expected pre or post, got '" + *place + "'");
+    m.norm_placement = *place == "pre" ? workloads::ModelSpec::NormPlacement::Pre
+                                       : workloads::ModelSpec::NormPlacement::Post;
+  }
+  if (m.family == Family::Gru && (get("activation") || get("norm_placement")))
+    throw InputError(at(get("activation") ? "model.activation" : "model.norm_placement") +
+                     "a GRU has no transformer MLP or norms to set");
   try {
     workloads::validate(m);
   } catch (const InputError& e) {

@@ -912,6 +912,14 @@ FunctionalNumbers FunctionalModel::resolve(const workloads::Trace& t, Functional
 
 FunctionalModel::FunctionalModel(const workloads::Trace& t, uint64_t seed, FunctionalNumbers numbers) {
   const std::string family = t.header.facts().family;
+  // An op inside the layers that the executors do not compute is refused here, before the run (inside the
+  // simulation the error would surface as a SystemC process failure).
+  if (family != "gru")
+    for (const auto& op : t.ops)
+      if (op.layer >= 0 && op.role == workloads::OpRole::Other && op.kind != workloads::OpKind::TokenPrune)
+        throw InputError("sim.functional does not know op '" + op.name + "' (layer " +
+                         std::to_string(op.layer) +
+                         "): it computes the zoo's transformer layers (GELU MLPs) and GRU cells");
   const FunctionalNumbers n = resolve(t, numbers);
   workloads::TraceWeights w = t.weights_path.empty() ? workloads::seeded_trace_weights(t, seed)
                                                      : workloads::read_trace_weights(t, t.weights_path);

@@ -626,6 +626,73 @@ TEST(Cli, TheBuildIsQuietWhenNothingChanges) {
     }
 }
 
+// A model file's activation and norm placement reach the trace: ReLU is one element-wise op where GELU was
+// (same element count), and pre/post moves each norm without changing the work.
+TEST(Cli, AModelFileChoosesTheActivationAndWhereTheNormsSit) {
+  const std::string d = tmp();
+  auto trace_of = [&](const std::string& extra) {
+    prunesim::test::write_file(d + "/m.ini", "[model]\nfamily = encoder\nlayers = 2\nseq = 64\n" + extra);
+    const auto r = run_prunesim("compress --model-file " + d + "/m.ini --tokens none -o " + d + "/t.trace");
+    EXPECT_EQ(r.status, 0) << r.err;
+    return prunesim::test::read_file(d + "/t.trace");
+  };
+  const std::string gelu = trace_of(""), relu = trace_of("activation = relu\n");
+  auto count = [](const std::string& t, const std::string& what) {
+    size_t n = 0;
+    for (size_t at = t.find(what); at != std::string::npos; at = t.find(what, at + 1)) ++n;
+    return n;
+  };
+  EXPECT_EQ(count(gelu, " kind=gelu "), 2u);
+  EXPECT_EQ(count(relu, " kind=gelu "), 0u);
+  EXPECT_EQ(count(relu, " kind=eltwise name=mlp.relu func=relu elems=196608 "), 2u);  // 64 tokens x 3072
+  EXPECT_NE(gelu.find(" kind=gelu name=gelu elems=196608 "), std::string::npos);
+  // BERT is post-LN: a layer's first op is the QKV projection; pre-LN puts ln1 first.
+  const std::string post = trace_of(""), pre = trace_of("norm_placement = pre\n");
+  auto first_of_layer0 = [](const std::string& t) {
+    const size_t at =
+        t.find(" layer=0 kind=");  // the first op line of layer 0 (matrix lines say layer=0 too)
+    return t.substr(at, t.find('\n', at) - at);
+  };
+  EXPECT_NE(first_of_layer0(post).find("name=attn.qkv"), std::string::npos) << first_of_layer0(post);
+  EXPECT_NE(first_of_layer0(pre).find("name=ln1"), std::string::npos) << first_of_layer0(pre);
+  EXPECT_EQ(count(pre, " kind=layernorm "), count(post, " kind=layernorm "));
+  // Both activations are one pipelined pass per element on the vector unit (hls/nonlinear.h, II=1), so the
+  // cycles are the same: the choice is visible in the trace and the op names, not in the timing.
+  prunesim::test::write_file(d + "/g.ini", "[model]\nfamily = encoder\nlayers = 2\nseq = 64\n");
+  prunesim::test::write_file(d + "/r.ini",
+                             "[model]\nfamily = encoder\nlayers = 2\nseq = 64\nactivation = relu\n");
+  ASSERT_EQ(run_prunesim("run -q --baselines none --tokens none --model-file " + d + "/g.ini --json " + d +
+                         "/g.json")
+                .status,
+            0);
+  ASSERT_EQ(run_prunesim("run -q --baselines none --tokens none --model-file " + d + "/r.ini --json " + d +
+                         "/r.json")
+                .status,
+            0);
+  const json g = json::parse(prunesim::test::read_file(d + "/g.json"));
+  const json r = json::parse(prunesim::test::read_file(d + "/r.json"));
+  EXPECT_EQ(g["compute"]["macs"], r["compute"]["macs"]);
+  uint64_t gelu_cycles = 0, relu_cycles = 0;
+  for (const auto& op : g["ops"])
+    if (op["name"] == "gelu") gelu_cycles += op["cycles"].get<uint64_t>();
+  for (const auto& op : r["ops"])
+    if (op["name"] == "mlp.relu") relu_cycles += op["cycles"].get<uint64_t>();
+  EXPECT_GT(gelu_cycles, 0u);
+  EXPECT_GT(relu_cycles, 0u);
+  EXPECT_EQ(relu_cycles, gelu_cycles);
+  // The functional check follows the trace's norm placement, and refuses what it does not compute by name.
+  prunesim::test::write_file(d + "/p.ini",
+                             "[model]\nfamily = encoder\nlayers = 2\nseq = 64\nnorm_placement = pre\n");
+  EXPECT_EQ(run_prunesim("run -q --baselines none --tokens none --model-file " + d +
+                         "/p.ini --set sim.functional=true --set sim.functional_numbers=int8")
+                .status,
+            0);
+  const auto f = run_prunesim("run -q --baselines none --tokens none --model-file " + d +
+                              "/r.ini --set sim.functional=true");
+  EXPECT_EQ(f.status, 2);
+  EXPECT_NE(f.err.find("sim.functional does not know op 'mlp.relu' (layer 0)"), std::string::npos) << f.err;
+}
+
 TEST(Cli, AModelFileDefinesACustomModelLikeTheDimensionKeysAndBadFilesNameTheLine) {
   const std::string d = tmp();
   const std::string zcu = " --config " + prunesim::test::source_path("configs/devices/zcu102.ini");
@@ -654,8 +721,14 @@ TEST(Cli, AModelFileDefinesACustomModelLikeTheDimensionKeysAndBadFilesNameTheLin
     EXPECT_EQ(e.status, 2) << text;
     return e.err;
   };
-  EXPECT_NE(error_of("[model]\nfamily = encoder\nactivation = relu\n")
-                .find(d + "/m.ini:3: unknown key 'model.activation'"),
+  EXPECT_NE(error_of("[model]\nfamily = encoder\nactivaton = relu\n")
+                .find(d + "/m.ini:3: unknown key 'model.activaton'"),
+            std::string::npos);
+  EXPECT_NE(error_of("[model]\nfamily = encoder\nactivation = swish\n")
+                .find(d + "/m.ini:3: model.activation: expected gelu or relu, got 'swish'"),
+            std::string::npos);
+  EXPECT_NE(error_of("[model]\nfamily = gru\nnorm_placement = pre\n")
+                .find(d + "/m.ini:3: model.norm_placement: a GRU has no transformer MLP or norms to set"),
             std::string::npos);
   EXPECT_NE(
       error_of("[model]\nfamily = mamba\n").find(d + "/m.ini:2: model.family: expected encoder, decoder"),

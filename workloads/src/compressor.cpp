@@ -337,6 +337,8 @@ void transformer_layer(TraceBuilder& b, const ModelSpec& m, const Recipe& r, int
   const uint32_t H = heads_kept(m, r), hd = m.head_dim, A = H * hd, D = m.d_model, F = mlp_kept(m, r);
   const std::string p = "L" + std::to_string(l) + ".";
   uint64_t M = tok.total();
+  if (m.norm_placement != ModelSpec::NormPlacement::Family)
+    pre_ln = m.norm_placement == ModelSpec::NormPlacement::Pre;
   if (pre_ln) b.rowwise(norm_kind(m), l, OpRole::Ln1, 1, M, D);
   Op& qkv = b.gemm(l, OpRole::AttnQkv, M, p + "qkv");
   qkv.ddr_write_bytes = kv_write;
@@ -350,7 +352,10 @@ void transformer_layer(TraceBuilder& b, const ModelSpec& m, const Recipe& r, int
   }
   if (pre_ln) b.rowwise(norm_kind(m), l, OpRole::Ln2, 1, M, D);
   b.gemm(l, OpRole::MlpFc1, M, p + "fc1");
-  b.elementwise(OpKind::Gelu, l, OpRole::Gelu, M * F);
+  if (m.activation == ModelSpec::Activation::Relu)
+    b.elementwise(OpKind::Eltwise, l, "mlp.relu", M * F, "relu");
+  else
+    b.elementwise(OpKind::Gelu, l, OpRole::Gelu, M * F);
   b.gemm(l, OpRole::MlpFc2, M, p + "fc2");
   b.elementwise(OpKind::Residual, l, OpRole::Residual2, M * D);
   if (!pre_ln) b.rowwise(norm_kind(m), l, OpRole::Ln2, 1, M, D);

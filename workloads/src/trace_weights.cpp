@@ -11,6 +11,18 @@
 namespace prunesim::workloads {
 
 namespace {
+// Pre-LN when the first layer's ln1 comes before its QKV projection (a model file may place the norms
+// either way; without ops to tell, the family's: BERT post, the others pre).
+bool norms_before_sublayers(const Trace& t) {
+  for (const Op& op : t.ops) {
+    if (op.role == OpRole::Ln1) return true;
+    if (op.role == OpRole::AttnQkv) return false;
+  }
+  return t.shape().family != "encoder";
+}
+}  // namespace
+
+namespace {
 
 std::string layer_prefix(int l) {
   return "L" + std::to_string(l) + ".";
@@ -118,7 +130,7 @@ TraceWeights seeded_trace_weights(const Trace& t, uint64_t seed) {
   m.spec.head_dim = s.head_dim;
   m.spec.d_model = s.d_model;
   m.spec.layers = s.layers;
-  m.pre_ln = s.family != "encoder";
+  m.pre_ln = norms_before_sublayers(t);
   m.causal = s.family == "decoder";
   m.gelu_tanh = s.family == "decoder";
   m.rms_norm = s.rms_norm;
@@ -194,7 +206,7 @@ TraceWeights read_trace_weights(const Trace& t, const std::string& path) {
   }
   ModelWeights& m = w.transformer;
   m.spec.heads = s.heads, m.spec.head_dim = s.head_dim, m.spec.d_model = s.d_model, m.spec.layers = s.layers;
-  m.pre_ln = s.family != "encoder";
+  m.pre_ln = norms_before_sublayers(t);
   m.causal = s.family == "decoder";
   m.gelu_tanh = s.family == "decoder";
   m.rms_norm = s.rms_norm;

@@ -72,7 +72,8 @@ IniFile read_ini(const std::string& path);  // throws InputError naming file:lin
 // A model file: `[model]` with name, family (encoder|decoder|vision|gru), base (a zoo model whose other
 // dimensions it starts from; default the family's reference: bert-base, gpt2, deit-small, gru), layers,
 // d_model, heads, head_dim (default d_model / heads), mlp, seq, vocab, classes, patch, channels,
-// extra_tokens, gru_input, gru_hidden, norm (layernorm|rmsnorm), source. Unknown keys and bad values are
+// extra_tokens, gru_input, gru_hidden, norm (layernorm|rmsnorm), activation (gelu|relu), norm_placement
+// (pre|post), source. Unknown keys and bad values are
 // errors naming file:line; the result is validated like a zoo model.
 workloads::ModelSpec read_model_file(const std::string& path);
 

@@ -29,6 +29,12 @@ struct ModelSpec {
   uint32_t gru_input = 0;     // GRU: input features per step
   uint32_t gru_hidden = 0;    // GRU: hidden units
   bool rms_norm = false;      // transformers: RMSNorm layers instead of LayerNorm (as LLaMA-style models)
+  // Transformers: the MLP's activation (ReLU is one element-wise pass, as the original Transformer and OPT),
+  // and where each sublayer's norm sits (the family's own unless a model file says: BERT post, others pre).
+  enum class Activation { Gelu, Relu };
+  enum class NormPlacement { Family, Pre, Post };
+  Activation activation = Activation::Gelu;
+  NormPlacement norm_placement = NormPlacement::Family;
 
   uint32_t attn_dim() const { return heads * head_dim; }
   uint32_t patches() const { return seq - extra_tokens; }
