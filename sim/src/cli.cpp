@@ -83,28 +83,35 @@ struct WorkloadFlags {
         "decode", po::value(&decode), "decoder models: tokens generated after the prefill")(
         "seed", po::value(&seed), "random seed");
   }
-  // Flags become --set overrides, placed before the user's own --set so those win.
-  std::vector<std::string> as_sets() const {
-    std::vector<std::string> s;
-    if (!model.empty()) s.push_back("workload.model=" + model);
-    if (!model_file.empty()) s.push_back("workload.model_file=" + model_file);
-    if (!trace.empty()) s.push_back("workload.trace=" + trace);
-    if (!weights.empty()) s.push_back("workload.weights=" + weights);
-    if (!hf_config.empty()) s.push_back("workload.hf_config=" + hf_config);
+  // Flags become --set overrides, placed before the user's own --set so those win; `labels` (optional) gets
+  // the flag each came from, so errors name "--seq" and not "--set workload.seq".
+  std::vector<std::string> as_sets(std::vector<std::string>* labels = nullptr) const {
+    std::vector<std::string> s, l;
+    auto add = [&](const char* flag, const std::string& key, const std::string& value) {
+      s.push_back(key + "=" + value);
+      l.push_back(flag);
+    };
+
+    if (!model.empty()) add("--model", "workload.model", model);
+    if (!model_file.empty()) add("--model-file", "workload.model_file", model_file);
+    if (!trace.empty()) add("--trace", "workload.trace", trace);
+    if (!weights.empty()) add("--weights", "workload.weights", weights);
+    if (!hf_config.empty()) add("--hf-config", "workload.hf_config", hf_config);
     if (!prune.empty()) {
       std::string all;
       for (const auto& p : prune) all += (all.empty() ? "" : " ") + p;
-      s.push_back("workload.prune=" + all);
+      add("--prune", "workload.prune", all);
     }
-    if (!quant.empty()) s.push_back("workload.quant=" + quant);
-    if (!format.empty()) s.push_back("workload.format=" + format);
-    if (!tokens.empty()) s.push_back("workload.token_layers=" + (tokens == "none" ? std::string() : tokens));
-    if (!spread.empty()) s.push_back("workload.spread=" + spread);
-    if (!keep.empty()) s.push_back("workload.token_keep=" + keep);
-    if (!batch.empty()) s.push_back("workload.batch=" + batch);
-    if (!seq.empty()) s.push_back("workload.seq=" + seq);
-    if (!decode.empty()) s.push_back("workload.decode=" + decode);
-    if (!seed.empty()) s.push_back("workload.seed=" + seed);
+    if (!quant.empty()) add("--quant", "workload.quant", quant);
+    if (!format.empty()) add("--format", "workload.format", format);
+    if (!tokens.empty()) add("--tokens", "workload.token_layers", tokens == "none" ? std::string() : tokens);
+    if (!spread.empty()) add("--spread", "workload.spread", spread);
+    if (!keep.empty()) add("--keep", "workload.token_keep", keep);
+    if (!batch.empty()) add("--batch", "workload.batch", batch);
+    if (!seq.empty()) add("--seq", "workload.seq", seq);
+    if (!decode.empty()) add("--decode", "workload.decode", decode);
+    if (!seed.empty()) add("--seed", "workload.seed", seed);
+    if (labels) *labels = l;
     return s;
   }
 };
@@ -117,6 +124,17 @@ struct ConfigFlags {
         "set", po::value(&sets)->composing(), "section.key=value, repeatable; overrides files");
   }
 };
+
+// The run configuration of a command: its config files, then the workload flags, then --set (and `extra`
+// sets after them), each error naming where the value came from.
+RunConfig resolve_command(const ConfigSchema& schema, const ConfigFlags& cf, const WorkloadFlags& wf,
+                          const std::vector<std::string>& extra = {}) {
+  std::vector<std::string> labels;
+  std::vector<std::string> sets = wf.as_sets(&labels);
+  sets.insert(sets.end(), cf.sets.begin(), cf.sets.end());
+  sets.insert(sets.end(), extra.begin(), extra.end());
+  return schema.resolve(cf.files, sets, labels);
+}
 
 po::variables_map parse(const std::vector<std::string>& args, const po::options_description& d,
                         const po::positional_options_description* pos = nullptr) {
@@ -242,10 +260,10 @@ int cmd_run(const std::vector<std::string>& args) {
     return std::cout << "configuration keys ([section] key = value, or --set section.key=value):\n"
                      << schema.describe(),
            0;
-  std::vector<std::string> sets = wf.as_sets();
-  sets.insert(sets.end(), cf.sets.begin(), cf.sets.end());
-  if (vm.count("timeline-us")) sets.push_back("sim.timeline_us=" + timeline_us);
-  const RunConfig cfg = schema.resolve(cf.files, sets);
+  const RunConfig cfg =
+      resolve_command(schema, cf, wf,
+                      vm.count("timeline-us") ? std::vector<std::string>{"sim.timeline_us=" + timeline_us}
+                                              : std::vector<std::string>{});
   if (vm.count("print-config")) return std::cout << to_ini(schema.dump(cfg)), 0;
   std::string name, text;
   const workloads::Trace trace = load_workload(cfg, name, text);
@@ -296,9 +314,7 @@ int cmd_compress(const std::vector<std::string>& args) {
   auto vm = parse(args, d);
   if (vm.count("help")) return std::cout << d << "\n", 0;
   if (out.empty() && !vm.count("stats")) throw InputError("compress: give -o FILE and/or --stats");
-  std::vector<std::string> sets = wf.as_sets();
-  sets.insert(sets.end(), cf.sets.begin(), cf.sets.end());
-  const RunConfig cfg = ConfigSchema().resolve(cf.files, sets);
+  const RunConfig cfg = resolve_command(ConfigSchema(), cf, wf);
   workloads::TraceWeights weights;
   workloads::Trace t = cfg.workload.build_trace(weights_out.empty() ? nullptr : &weights);
   if (!weights_out.empty()) {
@@ -612,9 +628,7 @@ int cmd_baseline(const std::vector<std::string>& args) {
   wf.add_to(d, true);
   auto vm = parse(args, d);
   if (vm.count("help")) return std::cout << d << "\n", 0;
-  std::vector<std::string> sets = wf.as_sets();
-  sets.insert(sets.end(), cf.sets.begin(), cf.sets.end());
-  const RunConfig cfg = ConfigSchema().resolve(cf.files, sets);
+  const RunConfig cfg = resolve_command(ConfigSchema(), cf, wf);
   const auto baselines = baselines_from(devices.empty() ? std::vector<std::string>{"all"} : devices);
   std::string name, text;
   const workloads::Trace trace = load_workload(cfg, name, text);
@@ -720,9 +734,7 @@ int cmd_hls(const std::vector<std::string>& args) {
   if (vm.count("help")) return std::cout << d << "\n", 0;
   if (action != "export") throw InputError("hls: expected 'prunesim hls export --out DIR'");
   if (out.empty()) throw InputError("hls export: --out DIR is required");
-  std::vector<std::string> sets = wf.as_sets();
-  sets.insert(sets.end(), cf.sets.begin(), cf.sets.end());
-  const RunConfig cfg = ConfigSchema().resolve(cf.files, sets);
+  const RunConfig cfg = resolve_command(ConfigSchema(), cf, wf);
   std::string name, text;
   const workloads::Trace trace = load_workload(cfg, name, text);
   const auto kernels = export_hls(cfg, trace, out);

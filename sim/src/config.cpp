@@ -510,8 +510,8 @@ ConfigSchema::ConfigSchema() {
   add_workload_keys();
 }
 
-RunConfig ConfigSchema::resolve(const std::vector<std::string>& files,
-                                const std::vector<std::string>& sets) const {
+RunConfig ConfigSchema::resolve(const std::vector<std::string>& files, const std::vector<std::string>& sets,
+                                const std::vector<std::string>& set_labels) const {
   po::options_description desc;
   for (const auto& k : keys_) desc.add_options()(k.name.c_str(), po::value<std::string>());
   std::vector<Assignment> assigns;
@@ -549,15 +549,17 @@ RunConfig ConfigSchema::resolve(const std::vector<std::string>& files,
       assigns.push_back({opt.string_key, trim(opt.value[0]), at(opt.string_key)});
     }
   }
-  for (const auto& s : sets) {
+  for (size_t i = 0; i < sets.size(); ++i) {
+    const std::string& s = sets[i];
     const size_t eq = s.find('=');
     if (eq == std::string::npos || eq == 0) throw InputError("--set '" + s + "': expected section.key=value");
     const std::string key = trim(s.substr(0, eq));
-    if (!valid_utf8(s)) throw InputError("--set '" + key + "=...': the value is not UTF-8 text");
+    const std::string label =
+        i < set_labels.size() && !set_labels[i].empty() ? set_labels[i] : "--set " + key;
+    if (!valid_utf8(s)) throw InputError(label + " '" + key + "=...': the value is not UTF-8 text");
     if (!index_.count(key))
-      throw InputError("--set " + key + ": unknown key '" + key +
-                       "' (prunesim run --help-config lists every key)");
-    assigns.push_back({key, trim(s.substr(eq + 1)), "--set " + key});
+      throw InputError(label + ": unknown key '" + key + "' (prunesim run --help-config lists every key)");
+    assigns.push_back({key, trim(s.substr(eq + 1)), label});
   }
   RunConfig c;
   // A preset replaces the DRAM timing and geometry first; individual keys then override it.

@@ -827,11 +827,15 @@ TEST(Cli, EveryReadmeCommandRunsAndItsShownOutputIsWhatTheBinaryPrints) {
 // #21: the compressor flags are checked by the config like --set: no wrap-around, no dropped NaN.
 TEST(Cli, WorkloadFlagsAreCheckedAsTypedNotWrappedOrDropped) {
   const std::vector<std::pair<std::string, std::string>> cases = {
-      {"--seq -5", "workload.seq: expected an integer in [0, 65536], got '-5'"},
-      {"--decode -1", "workload.decode: expected an integer in [0, 65536], got '-1'"},
-      {"--keep nan", "workload.token_keep: expected a number in [1e-09, 1], got 'nan'"},
-      {"--seed -7", "workload.seed: expected an integer in [0, 18446744073709551615], got '-7'"},
-      {"--batch 0", "workload.batch: expected an integer in [1, 4096], got '0'"}};
+      // Each error names the flag the user typed, then the key it sets.
+      {"--seq -5", "error: --seq: workload.seq: expected an integer in [0, 65536], got '-5'"},
+      {"--decode -1", "error: --decode: workload.decode: expected an integer in [0, 65536], got '-1'"},
+      {"--keep nan", "error: --keep: workload.token_keep: expected a number in [1e-09, 1], got 'nan'"},
+      {"--seed -7",
+       "error: --seed: workload.seed: expected an integer in [0, 18446744073709551615], got '-7'"},
+      {"--batch 0", "error: --batch: workload.batch: expected an integer in [1, 4096], got '0'"},
+      {"--set workload.batch=0",
+       "error: --set workload.batch: workload.batch: expected an integer in [1, 4096]"}};
   for (const auto& [flag, message] : cases) {
     const auto r = run_prunesim("run -q --baselines none " + flag);
     EXPECT_EQ(r.status, 2) << flag;

@@ -88,8 +88,10 @@ struct RunConfig {
 class ConfigSchema {
  public:
   ConfigSchema();
-  // Layers files then overrides onto the built-in default. Throws InputError.
-  RunConfig resolve(const std::vector<std::string>& files, const std::vector<std::string>& sets) const;
+  // Layers files then overrides onto the built-in default. Throws InputError. `set_labels[i]`, when given and
+  // not empty, is how errors name sets[i] (the flag it came from, "--seq"); otherwise "--set KEY".
+  RunConfig resolve(const std::vector<std::string>& files, const std::vector<std::string>& sets,
+                    const std::vector<std::string>& set_labels = {}) const;
   // Every key with its value, in schema order (sections sorted).
   std::vector<std::pair<std::string, std::string>> dump(const RunConfig& c) const;
   // "key  (type, default)  help" lines for --help-config.
