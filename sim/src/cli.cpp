@@ -424,8 +424,9 @@ int cmd_sweep(const std::vector<std::string>& args) {
       "Run every point of a design space, each in its own process. Writes DIR/manifest.json, DIR/points/, "
       "DIR/results.jsonl (appended as points finish) and, at the end, DIR/results.csv and results.jsonl in "
       "point order with the Pareto front over latency, energy and DSPs marked. Exits 0 when every point has "
-      "a record (a crashed point is a record), 4 when a cluster task ended before recording its points "
-      "(run again with --resume).\n\nBackend keys (--backend-config [NAME] sections, --backend-set):\n" +
+      "a record and every point succeeded; 4 when a point crashed, failed or timed out (unless "
+      "--fail-on-error=false) or a cluster task ended before recording its points (run again with "
+      "--resume).\n\nBackend keys (--backend-config [NAME] sections, --backend-set):\n" +
       describe_backends() + "\nOptions");
   ConfigFlags cf;
   BackendFlags bf;
@@ -434,6 +435,7 @@ int cmd_sweep(const std::vector<std::string>& args) {
   unsigned jobs = 1;
   unsigned long task_index = 0;
   double timeout = 0;
+  bool fail_on_error = true;
   d.add_options()("help,h", "show this help")("out,o", po::value(&out), "output directory")(
       "grid", po::value(&grids)->composing(), "KEY=V1,V2,... or KEY=START:STOP:STEP (cartesian product)")(
       "zip", po::value(&zips)->composing(), "KEY=V1,V2,...: all --zip keys move in lock step")(
@@ -446,6 +448,8 @@ int cmd_sweep(const std::vector<std::string>& args) {
       "points", po::value(&points_arg),
       "run only these point indices (comma-separated) of the existing manifest")(
       "merge-only", "merge the recorded results of the existing manifest")(
+      "fail-on-error", po::value(&fail_on_error)->default_value(true),
+      "exit 4 when any point crashed, failed or timed out (false: 0 once every point has a record)")(
       "runner", po::value(&runner),
       "the program each point runs instead of this prunesim (a wrapper: it gets prunesim's arguments)")(
       "cluster-task", po::value(&cluster_task), "(run by cluster tasks) the submission directory")(
@@ -507,6 +511,21 @@ int cmd_sweep(const std::vector<std::string>& args) {
     std::cout << outcome.missing.size() << " point" << (outcome.missing.size() == 1 ? "" : "s")
               << " not recorded; the same command with --resume runs only them\n";
     return 4;
+  }
+  // Points that ran but did not succeed: a regression farm must not read a sweep with crashes as a pass.
+  std::map<std::string, size_t> failed;
+  for (const auto& [i, r] : read_results(out + "/results.jsonl"))
+    if (r.value("status", "") != "ok") ++failed[r.value("status", "error")];
+  if (!failed.empty()) {
+    std::string what;
+    size_t total = 0;
+    for (const auto& [status, count] : failed) {
+      what += (what.empty() ? "" : ", ") + std::to_string(count) + " " + status;
+      total += count;
+    }
+    std::cout << total << " point" << (total == 1 ? "" : "s") << " did not succeed (" << what
+              << "): their status and stderr tail are in " << out << "/results.jsonl\n";
+    if (fail_on_error) return 4;
   }
   return 0;
 }

@@ -512,8 +512,11 @@ ConfigSchema::ConfigSchema() {
 
 RunConfig ConfigSchema::resolve(const std::vector<std::string>& files, const std::vector<std::string>& sets,
                                 const std::vector<std::string>& set_labels) const {
+  // Boost's description of every key, built only when there are files to parse (a sweep resolves every
+  // point, and most have none).
   po::options_description desc;
-  for (const auto& k : keys_) desc.add_options()(k.name.c_str(), po::value<std::string>());
+  if (!files.empty())
+    for (const auto& k : keys_) desc.add_options()(k.name.c_str(), po::value<std::string>());
   std::vector<Assignment> assigns;
   for (const auto& path : files) {
     const IniFile ini = read_ini(path);

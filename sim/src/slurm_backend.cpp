@@ -343,7 +343,12 @@ class SlurmBackend final : public SweepBackend {
     append_records(dir, submission_records(sub));
     write_file_atomic((sub / "collected").string(), "");
 
-    const auto recorded = read_results(dir + "/results.jsonl");
+    // Recorded means a record of the point's configuration hash (an index alone may hold a stale record).
+    std::map<std::string, std::string> status_of;  // hash -> status of its last record
+    for (const auto& rec : read_records(dir + "/results.jsonl"))
+      status_of[rec.value("hash", "")] = rec.value("status", "");
+    std::map<size_t, std::string> hash_of;
+    for (const auto& p : todo) hash_of[p.index] = p.config_hash;
     std::istringstream cs(chunks);
     std::string line;
     for (size_t t = 0; std::getline(cs, line); ++t) {
@@ -351,11 +356,11 @@ class SlurmBackend final : public SweepBackend {
       std::istringstream ps(line);
       for (std::string item; std::getline(ps, item, ','); ++owned) {
         const size_t i = std::stoul(item);
-        auto it = recorded.find(i);
-        if (it == recorded.end()) {
+        auto it = status_of.find(hash_of[i]);
+        if (it == status_of.end()) {
           outcome.missing.push_back(i);
           ++missing;
-        } else if (it->second.value("status", "") != "ok") {
+        } else if (it->second != "ok") {
           ++outcome.failed;
         }
       }

@@ -60,12 +60,14 @@ std::vector<std::string> expand_values(const std::string& key, const std::string
   if (std::count(v.begin(), v.end(), ':') == 2 && v.find(',') == std::string::npos) {
     const size_t c1 = v.find(':'), c2 = v.rfind(':');
     double a, b, s;
-    if (!is_number(v.substr(0, c1), a) || !is_number(v.substr(c1 + 1, c2 - c1 - 1), b) ||
-        !is_number(v.substr(c2 + 1), s) || s <= 0 || b < a)
+    if (!parse_finite(v.substr(0, c1), a) || !parse_finite(v.substr(c1 + 1, c2 - c1 - 1), b) ||
+        !parse_finite(v.substr(c2 + 1), s) || s <= 0 || b < a)
       throw InputError("--grid " + key + "=" + v +
-                       ": expected start:stop:step with start <= stop and step > 0");
-    const long n = long(std::floor((b - a) / s + 1e-9)) + 1;
-    if (n > 100000) throw InputError("--grid " + key + "=" + v + ": more than 100,000 values");
+                       ": expected start:stop:step of finite numbers with start <= stop and step > 0");
+    // Counted in floating point first: (stop - start) / step may be far beyond any integer type.
+    const double count = std::floor((b - a) / s + 1e-9) + 1;
+    if (!(count <= 100000)) throw InputError("--grid " + key + "=" + v + ": more than 100,000 values");
+    const long n = long(count);
     for (long i = 0; i < n; ++i) out.push_back(format_number(a + double(i) * s));
     return out;
   }
@@ -131,18 +133,28 @@ void ensure_dir(const std::string& d) {
 
 }  // namespace
 
-std::map<size_t, json> read_results(const std::string& path) {
-  std::map<size_t, json> done;
+std::vector<json> read_records(const std::string& path) {
+  std::vector<json> out;
   std::ifstream is(path);
   std::string line;
   while (std::getline(is, line)) {
     if (trim(line).empty()) continue;
     try {
       json j = json::parse(line);
-      done[j.at("index").get<size_t>()] = j;  // the last record of a point wins
+      if (j.is_object() && j.contains("index") && j["index"].is_number_unsigned())
+        out.push_back(std::move(j));
     } catch (const json::exception&) {
       // A line cut short by an interruption: that point simply runs again.
     }
+  }
+  return out;
+}
+
+std::map<size_t, json> read_results(const std::string& path) {
+  std::map<size_t, json> done;
+  for (auto& j : read_records(path)) {
+    const size_t index = j["index"].get<size_t>();
+    done[index] = std::move(j);  // the last record of a point wins
   }
   return done;
 }
@@ -268,15 +280,23 @@ void SweepSpec::read_file(const std::string& path) {
 
 std::vector<SweepPoint> plan_sweep(const SweepSpec& spec, const ConfigSchema& schema) {
   if (spec.axes.empty()) throw InputError("sweep: give at least one --grid or --zip");
+  std::set<std::string> seen;
   for (const auto& a : spec.axes)
     for (const auto& k : a.keys) {
       const std::string key = k.rfind("zip:", 0) == 0 ? k.substr(4) : k;
       if (!schema.has(key))
         throw InputError("sweep: unknown key '" + key + "' (prunesim run --help-config lists every key)");
+      if (!seen.insert(key).second)
+        throw InputError("sweep: key '" + key + "' is swept twice (one --grid or --zip per key)");
     }
+  // The product is checked as it grows: four 65,536-value axes would wrap a 64-bit count.
   size_t total = 1;
-  for (const auto& a : spec.axes) total *= a.values.size();
-  if (total > 1000000) throw InputError("sweep: " + std::to_string(total) + " points is more than 1,000,000");
+  for (const auto& a : spec.axes) {
+    if (a.values.empty()) throw InputError("sweep: an axis has no values");
+    if (total > 1000000 / a.values.size())
+      throw InputError("sweep: more than 1,000,000 points (the axes' sizes multiply)");
+    total *= a.values.size();
+  }
   std::vector<SweepPoint> points;
   std::vector<size_t> at(spec.axes.size(), 0);
   for (size_t i = 0; i < total; ++i) {
@@ -505,7 +525,27 @@ size_t run_sweep_points(const SweepSpec& spec, const std::vector<SweepPoint>& po
 }
 
 size_t merge_sweep(const std::string& dir, const std::vector<SweepPoint>& points) {
-  std::map<size_t, json> res = read_results(dir + "/results.jsonl");
+  // Each planned point takes the record of its configuration hash, whatever index it had when it ran (the
+  // grid may have changed since: the hash, not the index, says which configuration a record is of). Records
+  // of no planned configuration are dropped.
+  std::map<size_t, json> res;
+  {
+    std::map<std::string, json> by_hash;
+    for (auto& r : read_records(dir + "/results.jsonl")) {  // in order: the last record of a hash wins
+      const std::string hash = r.value("hash", "");  // first: json's operator= takes its argument by value
+      by_hash[hash] = std::move(r);
+    }
+    for (const auto& p : points) {
+      auto it = by_hash.find(p.config_hash);
+      if (it == by_hash.end()) continue;
+      json r = it->second;
+      r["index"] = p.index;
+      r["swept"] = json::object();
+      for (const auto& [k, v] : p.swept) r["swept"][k] = v;
+      r.erase("pareto");
+      res[p.index] = std::move(r);
+    }
+  }
   // Pareto front over latency, energy and DSPs, among the points that ran.
   std::vector<size_t> ok;
   for (const auto& [i, r] : res)

@@ -107,13 +107,15 @@ std::string describe_backends() {
 
 std::vector<SweepPoint> points_to_run(const std::vector<SweepPoint>& points, const std::string& dir,
                                       bool resume, const std::vector<size_t>& only) {
-  std::set<size_t> skip;
+  // A point is done when some record has its configuration hash (after a grid change, a point's index may
+  // hold another configuration's record, and the same configuration may have run under another index).
+  std::set<std::string> recorded;
   if (resume)
-    for (const auto& [i, r] : read_results(dir + "/results.jsonl")) skip.insert(i);
+    for (const auto& r : read_records(dir + "/results.jsonl")) recorded.insert(r.value("hash", ""));
   const std::set<size_t> wanted(only.begin(), only.end());
   std::vector<SweepPoint> todo;
   for (const auto& p : points)
-    if (!skip.count(p.index) && (wanted.empty() || wanted.count(p.index))) todo.push_back(p);
+    if (!recorded.count(p.config_hash) && (wanted.empty() || wanted.count(p.index))) todo.push_back(p);
   return todo;
 }
 

@@ -149,9 +149,15 @@ TEST(Slurm, ACrashingPointIsRecordedAsInALocalRun) {
   REQUIRE_CLUSTER();
   const std::string d = prunesim::test::temp_dir();
   const std::string run = runner(d, "", "pe.rows=16 --set pe.cols=32");  // point 4
-  ASSERT_EQ(run_prunesim("sweep --out " + d + "/local" + kGrid + " -j 2 --runner " + run).status, 0);
+  ASSERT_EQ(
+      run_prunesim("sweep --out " + d + "/local" + kGrid + " -j 2 --fail-on-error=false --runner " + run)
+          .status,
+      0);
   const auto r = run_prunesim("sweep --out " + d + "/s" + kGrid + kSlurm + " --chunk 4 --runner " + run);
-  ASSERT_EQ(r.status, 0) << r.out << r.err;  // a crash is a record: the sweep is whole
+  // A crash is a record (the sweep is whole, nothing to resume) and a failure of the sweep (exit 4).
+  ASSERT_EQ(r.status, 4) << r.out << r.err;
+  EXPECT_NE(r.out.find("12 of 12 points recorded"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("1 point did not succeed (1 crashed)"), std::string::npos) << r.out;
   std::istringstream is(read_file(d + "/s/results.jsonl"));
   std::vector<json> res;
   for (std::string l; std::getline(is, l);) res.push_back(json::parse(l));
@@ -221,15 +227,17 @@ TEST(Slurm, TheReadmesBatchScriptIsTheOneWritten) {
   std::string ini = readme.substr(ini_at + 6, readme.find("```", ini_at + 6) - ini_at - 6);
   // The test cluster's partition is `test`; the README's paths are a user's.
   auto replace_all = [](std::string s, const std::string& from, const std::string& to) {
-    for (size_t p = 0; (p = s.find(from, p)) != std::string::npos; p += to.size()) s.replace(p, from.size(), to);
+    for (size_t p = 0; (p = s.find(from, p)) != std::string::npos; p += to.size())
+      s.replace(p, from.size(), to);
     return s;
   };
   const std::string d = prunesim::test::temp_dir();
   write_file(d + "/site.ini", replace_all(ini, "partition = short", "partition = test"));
-  const auto r = run_prunesim(
-      "sweep --out " + d + "/sw --grid pe.rows=16,32,64 --grid pe.cols=16,32,64 --grid clock.mhz=200,250,300 "
-      "--backend slurm --backend-set slurm.poll_s=0.2 --backend-config " +
-      d + "/site.ini --chunk 8");
+  const auto r =
+      run_prunesim("sweep --out " + d +
+                   "/sw --grid pe.rows=16,32,64 --grid pe.cols=16,32,64 --grid clock.mhz=200,250,300 "
+                   "--backend slurm --backend-set slurm.poll_s=0.2 --backend-config " +
+                   d + "/site.ini --chunk 8");
   ASSERT_EQ(r.status, 0) << r.out << r.err;
   shown = replace_all(shown, "/shared/me/sw", d + "/sw");
   shown = replace_all(shown, "/opt/prunesim/bin/prunesim", PRUNESIM_BINARY);

@@ -326,3 +326,57 @@ TEST(SweepBackend, AStoppedSweepRecordsNoPointItWasRunningAndResumeRunsThem) {
   ASSERT_EQ(r.status, 0) << r.err;
   EXPECT_EQ(lines(results).size(), 3u);
 }
+
+// #21: a resumed sweep whose grid changed reuses records by configuration hash, never by index: a point's
+// index may now hold another configuration, and a configuration may have run under another index.
+TEST(Sweep, ResumeAfterAGridChangeMatchesRecordsByConfigurationNotByIndex) {
+  const std::string d = prunesim::test::temp_dir() + "/s";
+  ASSERT_EQ(run_prunesim("sweep --out " + d + " --grid pe.rows=8,16").status, 0);
+  const auto before = lines(d + "/results.jsonl");
+  const auto r = run_prunesim("sweep --out " + d + " --grid pe.rows=16,32 --resume");
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_NE(r.out.find("2 of 2 points recorded"), std::string::npos) << r.out;
+  const auto res = lines(d + "/results.jsonl");
+  ASSERT_EQ(res.size(), 2u);
+  EXPECT_EQ(res[0]["swept"]["pe.rows"], "16");
+  EXPECT_EQ(res[0]["hash"], before[1]["hash"]);        // pe.rows=16 ran as point 1 before: reused
+  EXPECT_EQ(res[0]["metrics"], before[1]["metrics"]);  // with its own numbers, not pe.rows=8's
+  const auto fresh = run_prunesim("sweep --out " + d + "-fresh --grid pe.rows=16,32");
+  ASSERT_EQ(fresh.status, 0);
+  EXPECT_EQ(read_file(d + "/results.csv"), read_file(d + "-fresh/results.csv"));
+}
+
+TEST(Sweep, OverflowingNanAndDuplicateGridsAreErrorsNotEmptySweeps) {
+  const std::string d = prunesim::test::temp_dir() + "/s";
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {"--grid pe.rows=1:1e300:1", "--grid pe.rows=1:1e300:1: more than 100,000 values"},
+      {"--grid pe.rows=nan:3:1", "expected start:stop:step of finite numbers"},
+      {"--grid pe.rows=1:inf:1", "expected start:stop:step of finite numbers"},
+      {"--grid pe.rows=1:65536:1 --grid pe.cols=1:65536:1 --grid clock.mhz=1:65536:1 --grid "
+       "ddr.tRCD=1:65536:1",
+       "sweep: more than 1,000,000 points"},
+      {"--grid pe.rows=16,32 --grid pe.rows=8", "sweep: key 'pe.rows' is swept twice"},
+      {"--grid pe.rows=16,32 --zip pe.rows=8,16", "sweep: key 'pe.rows' is swept twice"},
+  };
+  for (const auto& [flags, message] : cases) {
+    const auto r = run_prunesim("sweep --out " + d + " " + flags);
+    EXPECT_EQ(r.status, 2) << flags;
+    EXPECT_NE(r.err.find(message), std::string::npos) << flags << ": " << r.err;
+    EXPECT_FALSE(exists(d + "/manifest.json")) << flags;
+  }
+}
+
+TEST(Sweep, AFailedPointMakesTheSweepExit4UnlessFailOnErrorIsOff) {
+  const std::string d = prunesim::test::temp_dir();
+  write_file(d + "/runner.sh",
+             "#!/bin/bash\ncase \"$*\" in\n  *pe.rows=32*) kill -SEGV $$ ;;\nesac\nexec " PRUNESIM_BINARY
+             " \"$@\"\n");
+  chmod((d + "/runner.sh").c_str(), 0755);
+  auto r = run_prunesim("sweep --out " + d + "/a --grid pe.rows=16,32 --runner " + d + "/runner.sh");
+  EXPECT_EQ(r.status, 4);
+  EXPECT_NE(r.out.find("2 of 2 points recorded"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("1 point did not succeed (1 crashed)"), std::string::npos) << r.out;
+  r = run_prunesim("sweep --out " + d + "/b --grid pe.rows=16,32 --fail-on-error=false --runner " + d +
+                   "/runner.sh");
+  EXPECT_EQ(r.status, 0) << r.out;
+}

@@ -77,6 +77,8 @@ class SweepProgress {
 
 // A --grid value list: "a,b,c" or "start:stop:step" (numbers, inclusive stop); `key` names it in errors.
 std::vector<std::string> expand_values(const std::string& key, const std::string& values);
+// Every whole record of DIR/results.jsonl, in file order (lines cut short are skipped).
+std::vector<nlohmann::json> read_records(const std::string& results_jsonl);
 // The records of DIR/results.jsonl by point index (the last record of a point wins; cut lines are skipped).
 std::map<size_t, nlohmann::json> read_results(const std::string& results_jsonl);
 
