@@ -87,6 +87,36 @@ uint64_t roofline_cycles(uint64_t macs, uint64_t ddr_bytes, uint64_t peak_macs_p
   return uint64_t(std::ceil(std::max(compute, memory) - 1e-9));
 }
 
+void check_run_invariants(const RunResult& r, const workloads::Trace& trace, const HwConfig& hw) {
+  std::string broken;
+  auto fail = [&](const std::string& what) { broken += (broken.empty() ? "" : "; ") + what; };
+  if (r.cycles < r.roofline_cycles)
+    fail("latency " + std::to_string(r.cycles) + " cycles is below its roofline bound " +
+         std::to_string(r.roofline_cycles));
+  if (r.utilization > 1.0 + 1e-9) fail("utilisation " + std::to_string(r.utilization) + " exceeds 1");
+  if (!std::isfinite(r.latency_ms) || r.latency_ms < 0)
+    fail("latency " + std::to_string(r.latency_ms) + " ms");
+  if (r.macs != trace.total_macs())
+    fail("MACs performed " + std::to_string(r.macs) + " differ from the trace's " +
+         std::to_string(trace.total_macs()));
+  if (!hw.sim.ideal_memory &&
+      (r.dram.bytes_read < r.ddr_read_bytes || r.dram.bytes_written < r.ddr_write_bytes))
+    fail("the DRAM served " + std::to_string(r.dram.bytes_read) + " B read / " +
+         std::to_string(r.dram.bytes_written) + " B written, less than the DMA moved (" +
+         std::to_string(r.ddr_read_bytes) + " / " + std::to_string(r.ddr_write_bytes) + ")");
+  double timeline_read = 0, timeline_write = 0;
+  for (double b : r.timeline.read_bytes()) timeline_read += b;
+  for (double b : r.timeline.write_bytes()) timeline_write += b;
+  const auto off = [](double a, uint64_t b) { return std::abs(a - double(b)) > 1e-6 * double(b) + 1.0; };
+  if (off(timeline_read, r.ddr_read_bytes) || off(timeline_write, r.ddr_write_bytes))
+    fail("the DRAM timeline holds " + std::to_string(timeline_read) + " / " + std::to_string(timeline_write) +
+         " bytes, not the run's " + std::to_string(r.ddr_read_bytes) + " / " +
+         std::to_string(r.ddr_write_bytes));
+  if (!broken.empty())
+    throw std::logic_error("a run invariant is broken (please report this with the configuration): " +
+                           broken);
+}
+
 EnergyBreakdown compute_energy(const RunResult& r, const HwConfig& hw) {
   const EnergyConfig& e = hw.energy;
   EnergyBreakdown b;
@@ -199,6 +229,7 @@ RunResult simulate(const workloads::Trace& trace, const HwConfig& hw, const std:
   r.utilization = r.cycles ? double(r.macs) / (double(r.cycles) * double(peak)) : 0.0;
   r.roofline_cycles = roofline_cycles(r.macs, r.ddr_read_bytes + r.ddr_write_bytes, peak, hw);
   r.energy = compute_energy(r, hw);
+  check_run_invariants(r, trace, hw);
   return r;
 }
 

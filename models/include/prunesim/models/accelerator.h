@@ -77,6 +77,12 @@ int dominant_weight_bits(const workloads::Trace& t);
 RunResult simulate(const workloads::Trace& trace, const HwConfig& hw, const std::string& vcd_path = "",
                    const std::vector<ScheduleObserver*>& observers = {});
 
+// The run's end-of-run invariants: latency at or above its roofline bound, utilisation at most 100 %, the
+// MACs performed equal to the trace's closed-form count, every DRAM byte counted once (the DMA's bytes, the
+// DRAM model's and the timeline's agree). A violation is a simulator bug: std::logic_error with the numbers,
+// never a report.
+void check_run_invariants(const RunResult& r, const workloads::Trace& trace, const HwConfig& hw);
+
 // Energy of a run from its event counts and the per-event table.
 EnergyBreakdown compute_energy(const RunResult& r, const HwConfig& hw);
 // Roofline bound of one op: max(MACs / peak MACs per cycle, DRAM bytes / bytes-per-cycle of all channels).
