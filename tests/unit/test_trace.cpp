@@ -292,6 +292,38 @@ TEST(Trace, NumbersThatDoNotFitTheirFieldsAreRefusedNotWrapped) {
   EXPECT_NE(error_for("abits=8", "abits=4294967295").find("abits must be in [1, 32]"), std::string::npos);
 }
 
+// #21: sizes whose products would wrap 64 bits (or swamp the machine) are refused at read, naming the line:
+// a 2^32-1 matmul once reported 162.8 % utilisation, and 2^64-1 GELU elements hung the run.
+TEST(Trace, OpSizesBeyondTheDocumentedLimitsAreRefusedAtRead) {
+  auto error_of = [](const std::string& op) {
+    try {
+      from_text("prunesim-trace 1\nheader model hand\n" + op + "\neof\n");
+    } catch (const InputError& e) {
+      return std::string(e.what());
+    }
+    return std::string("accepted");
+  };
+  EXPECT_NE(
+      error_of("op id=0 layer=0 kind=matmul name=mm count=4294967295 m=4294967295 k=4294967295 n=4294967295 "
+               "abits=8")
+          .find(":3: matmul: count x m x k (elements) exceeds 2^40"),
+      std::string::npos);
+  EXPECT_NE(error_of("op id=0 layer=0 kind=matmul name=mm count=1 m=1048576 k=2048 n=1048576 abits=8")
+                .find("matmul: count x m x k x n (MACs) exceeds 2^50"),
+            std::string::npos);
+  EXPECT_NE(error_of("op id=0 layer=0 kind=gelu name=g elems=18446744073709551615 abits=8")
+                .find("gelu: elems exceeds 2^40"),
+            std::string::npos);
+  EXPECT_NE(
+      error_of("op id=0 layer=0 kind=softmax name=s count=4294967295 rows=4294967295 cols=4294967295 abits=8")
+          .find("softmax: count x rows x cols (elements) exceeds 2^40"),
+      std::string::npos);
+  EXPECT_NE(error_of("op id=0 layer=-1 kind=load name=in ddr_read=2000000000000")
+                .find("ddr_read (bytes) exceeds 2^40"),
+            std::string::npos);
+  EXPECT_EQ(error_of("op id=0 layer=0 kind=matmul name=mm count=12 m=197 k=64 n=197 abits=8"), "accepted");
+}
+
 // #21: the version is the whole token; "1.9" and "1abc" are not version 1.
 TEST(Trace, AVersionThatOnlyStartsWithTheSupportedOneIsRefused) {
   for (const char* v : {"1.9", "1abc", "01", "1 2"}) {

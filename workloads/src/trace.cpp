@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <initializer_list>
 #include <istream>
 #include <ostream>
 #include <sstream>
@@ -684,6 +685,38 @@ Op read_op(Fields& f, const Trace& t, const LineReader& lr) {
   if (op.kind == OpKind::Matmul && (op.count == 0 || op.m == 0 || op.k == 0 || op.n == 0))
     lr.fail("matmul: count, m, k and n must be positive");
   if (op.kind == OpKind::Gemm && op.m == 0) lr.fail("gemm: m must be positive");
+  // Limits that keep every size product inside 64 bits and a run inside the machine: 2^50 MACs per op (a
+  // day's work at 10 TMAC/s is 2^50) and 2^40 elements or bytes (a terabyte of activations).
+  constexpr uint64_t kMaxMacs = uint64_t(1) << 50, kMaxElems = uint64_t(1) << 40;
+  // Products saturate instead of wrapping, so a huge factor can only make a size too large, never small.
+  auto mul = [](std::initializer_list<uint64_t> factors) {
+    uint64_t p = 1;
+    for (uint64_t factor : factors)
+      if (__builtin_mul_overflow(p, factor, &p)) return UINT64_MAX;
+    return p;
+  };
+  auto limit = [&](uint64_t v, uint64_t max, const std::string& what) {
+    if (v > max)
+      lr.fail(op_kind_name(op.kind) + std::string(": ") + what + " exceeds 2^" +
+              (max == kMaxMacs ? "50" : "40") + " (prunesim's limit per op)");
+  };
+  switch (op.kind) {
+    case OpKind::Gemm:
+      limit(op.m, kMaxElems, "m");
+      limit(mul({op.m, op.k, op.n}), kMaxMacs, "m x k x n (MACs)");
+      break;
+    case OpKind::Matmul:
+      limit(mul({op.count, op.m, op.k}), kMaxElems, "count x m x k (elements)");
+      limit(mul({op.count, op.k, op.n}), kMaxElems, "count x k x n (elements)");
+      limit(mul({op.count, op.m, op.n}), kMaxElems, "count x m x n (elements)");
+      limit(mul({op.count, op.m, op.k, op.n}), kMaxMacs, "count x m x k x n (MACs)");
+      break;
+    default:
+      limit(mul({op.count, op.rows, op.cols}), kMaxElems, "count x rows x cols (elements)");
+      limit(op.elems, kMaxElems, "elems");
+  }
+  limit(op.ddr_read_bytes, kMaxElems, "ddr_read (bytes)");
+  limit(op.ddr_write_bytes, kMaxElems, "ddr_write (bytes)");
   return op;
 }
 
