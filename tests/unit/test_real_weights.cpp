@@ -147,6 +147,19 @@ TEST(HfModel, LoadsBertNamingAndReportsMissingFields) {
               load_hf_model(d + "/model.safetensors", d + "/bad.json");
             }).find("'num_attention_heads'"),
             std::string::npos);
+  // #21: a dimension beyond 32 bits is refused, not wrapped (4294967328 once became 32).
+  test::write_file(d + "/wide.json",
+                   "{\"model_type\": \"bert\", \"hidden_size\": 4294967328, "
+                   "\"num_attention_heads\": 4, \"num_hidden_layers\": 1, \"intermediate_size\": 64}");
+  EXPECT_NE(error_of([&] {
+              spec_from_hf_config(d + "/wide.json");
+            }).find("field 'hidden_size' is 4294967328, beyond 4294967295"),
+            std::string::npos);
+  test::write_file(d + "/inner.json",
+                   "{\"model_type\": \"gpt2\", \"n_embd\": 32, \"n_head\": 4, \"n_layer\": 1, "
+                   "\"n_inner\": \"big\"}");
+  EXPECT_NE(error_of([&] { spec_from_hf_config(d + "/inner.json"); }).find("invalid field 'n_inner'"),
+            std::string::npos);
   test::write_file(d + "/t5.json", "{\"model_type\": \"t5\"}");
   EXPECT_NE(error_of([&] { spec_from_hf_config(d + "/t5.json"); }).find("model_type 't5' is not supported"),
             std::string::npos);

@@ -20,10 +20,14 @@ nlohmann::json read_json(const std::string& path) {
   }
 }
 
+// A positive integer field that fits the model's 32-bit dimensions (4294967328 once became 32).
 uint32_t field(const nlohmann::json& j, const std::string& path, const char* key) {
   if (!j.contains(key) || !j.at(key).is_number_integer() || j.at(key).get<int64_t>() <= 0)
     throw InputError(path + ": missing or invalid field '" + key + "' (a positive integer)");
-  return uint32_t(j.at(key).get<int64_t>());
+  const int64_t v = j.at(key).get<int64_t>();
+  if (v > int64_t(UINT32_MAX))
+    throw InputError(path + ": field '" + key + "' is " + std::to_string(v) + ", beyond 4294967295");
+  return uint32_t(v);
 }
 
 std::string model_type(const nlohmann::json& j, const std::string& path) {
@@ -85,9 +89,7 @@ ModelSpec spec_from_hf_config(const std::string& path) {
     m.d_model = field(j, path, "n_embd");
     m.heads = field(j, path, "n_head");
     m.layers = field(j, path, "n_layer");
-    m.mlp = j.contains("n_inner") && j.at("n_inner").is_number_integer()
-                ? uint32_t(j.at("n_inner").get<int64_t>())
-                : 4 * m.d_model;
+    m.mlp = j.contains("n_inner") && !j.at("n_inner").is_null() ? field(j, path, "n_inner") : 4 * m.d_model;
     m.vocab = j.contains("vocab_size") ? field(j, path, "vocab_size") : 50257;
     m.seq = 128;
   } else {
