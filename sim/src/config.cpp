@@ -587,7 +587,23 @@ RunConfig ConfigSchema::resolve(const std::vector<std::string>& files, const std
   }
   for (const auto& a : assigns) c.assigned.insert(a.key);
   c.fitted = models::fit_design(c.hw, [&](const std::string& k) { return c.assigned.count(k) > 0; });
-  validate(c);
+  try {
+    validate(c);
+  } catch (const InputError& e) {
+    // A rule over several keys names the rule; say where each key it names was set (file:line or flag), the
+    // last setting of each being the one in force.
+    std::string msg = e.what(), where_set;
+    std::map<std::string, std::string> last;
+    for (const auto& a : assigns) last[a.key] = a.source;
+    for (const auto& [key, source] : last) {
+      const std::string bare = key.substr(key.find('.') + 1);
+      const bool named = msg.find(key) != std::string::npos ||
+                         (msg.compare(0, key.find('.') + 1, key.substr(0, key.find('.') + 1)) == 0 &&
+                          msg.find(bare) != std::string::npos);
+      if (named) where_set += (where_set.empty() ? "" : ", ") + key + " from " + source;
+    }
+    throw InputError(where_set.empty() ? msg : msg + " (" + where_set + ")");
+  }
   c.workload.prefer_hier = models::make_engine(c.hw)->weights_in_per_pe_banks();
   return c;
 }

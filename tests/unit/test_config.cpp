@@ -57,6 +57,18 @@ TEST(Config, ErrorsNameTheKeyAndWhereItCameFrom) {
   EXPECT_NE(error_of({}, {"pe.dataflow=diagonal"}).find("expected one of ws|os|is, got 'diagonal'"),
             std::string::npos);
   EXPECT_NE(error_of({}, {"ddr.preset=ddr9"}).find("ddr.preset 'ddr9'"), std::string::npos);
+  // #21: a rule over several keys (the write watermarks) says where the keys it names were set.
+  test::write_file(d + "/wm.ini", "[ddr]\nwrite_queue = 32\nwrite_high_watermark = 40\n");
+  EXPECT_NE(
+      error_of({d + "/wm.ini"}, {})
+          .find("needs write_low_watermark < write_high_watermark <= write_queue (ddr.write_high_watermark "
+                "from " +
+                d + "/wm.ini:3, ddr.write_queue from " + d + "/wm.ini:2)"),
+      std::string::npos)
+      << error_of({d + "/wm.ini"}, {});
+  EXPECT_NE(error_of({}, {"ddr.write_low_watermark=30"})
+                .find("(ddr.write_low_watermark from --set ddr.write_low_watermark)"),
+            std::string::npos);
 }
 
 TEST(Config, PresetSetsTimingAndLaterKeysOverride) {
