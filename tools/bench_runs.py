@@ -195,46 +195,38 @@ def main():
     os.makedirs(args.out, exist_ok=True)
     info = machine()
     results, failed = [], []
+
+    def record(into, r, ok, line):
+        """Keeps a measured case, prints its line, and notes it when it misses its target."""
+        into.append(r)
+        if not ok:
+            failed.append(r["name"])
+        print("%-32s %s%s" % (r["name"], line, "" if ok else "  MISSES TARGET"))
+
     for name, run_args, target in CASES:
         r = measure(args.binary, run_args, args.repeats)
         r.update(name=name, target_s=target)
-        results.append(r)
-        ok = (target is None or r["wall_s"] <= target) and r["peak_rss_mb"] <= RSS_TARGET_MB
-        if not ok:
-            failed.append(name)
-        print("%-32s %8.3f s  %10.3g cycles/s  %10.3g req/s  %6.1f MB %s" % (
-            name, r["wall_s"], r["sim_cycles_per_wall_s"], r["dram_requests_per_wall_s"], r["peak_rss_mb"],
-            "" if ok else "  MISSES TARGET"))
+        record(results, r, (target is None or r["wall_s"] <= target) and r["peak_rss_mb"] <= RSS_TARGET_MB,
+               "%8.3f s  %10.3g cycles/s  %10.3g req/s  %6.1f MB" % (
+                   r["wall_s"], r["sim_cycles_per_wall_s"], r["dram_requests_per_wall_s"], r["peak_rss_mb"]))
     ddr_results = []
     for name, n, line, target in DDR_CASES:
         r = measure_ddr(args.binary, n, line, args.repeats)
         r.update(name=name, target_req_per_s=target)
-        ddr_results.append(r)
-        ok = target is None or r["requests_per_wall_s"] >= target
-        if not ok:
-            failed.append(name)
-        print("%-32s %8.3f s  %10.3g req/s  %6.1f MB %s" % (
-            name, r["wall_s"], r["requests_per_wall_s"], r["peak_rss_mb"], "" if ok else "  MISSES TARGET"))
+        record(ddr_results, r, target is None or r["requests_per_wall_s"] >= target,
+               "%8.3f s  %10.3g req/s  %6.1f MB" % (r["wall_s"], r["requests_per_wall_s"], r["peak_rss_mb"]))
     explore_results = []
     for name, ex_args, points, target in EXPLORE_CASES:
         r = measure_explore(args.binary, ex_args, points)
         r.update(name=name, target_s=target)
-        explore_results.append(r)
-        ok = r["wall_s"] <= target
-        if not ok:
-            failed.append(name)
-        print("%-32s %8.3f s  %d of %d points simulated %s" % (
-            name, r["wall_s"], r["points_simulated"], r["points_total"], "" if ok else "  MISSES TARGET"))
+        record(explore_results, r, r["wall_s"] <= target, "%8.3f s  %d of %d points simulated" % (
+            r["wall_s"], r["points_simulated"], r["points_total"]))
     report_results = []
     for name, run_args, target in REPORT_CASES:
         r = measure_report(args.binary, run_args)
         r.update(name=name, target_s=target)
-        report_results.append(r)
-        ok = r["wall_s"] <= target
-        if not ok:
-            failed.append(name)
-        print("%-32s %8.3f s  %.1f MB JSON -> %.2f MB HTML %s" % (
-            name, r["wall_s"], r["json_mb"], r["html_mb"], "" if ok else "  MISSES TARGET"))
+        record(report_results, r, r["wall_s"] <= target, "%8.3f s  %.1f MB JSON -> %.2f MB HTML" % (
+            r["wall_s"], r["json_mb"], r["html_mb"]))
     out = {"machine": info, "results": results, "ddr": ddr_results, "explore": explore_results,
            "report": report_results}
     if args.scaling:

@@ -217,18 +217,7 @@ std::vector<Baseline> baselines_from(const std::vector<std::string>& args) {
 // The command as a shell would take it back: `prunesim run` and each argument, quoted where needed.
 std::string shell_words(const std::vector<std::string>& args) {
   std::string out = "prunesim run";
-  for (const auto& a : args) {
-    const bool plain = !a.empty() && a.find_first_not_of(
-                                         "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
-                                         "0123456789_-+=.,:/@%") == std::string::npos;
-    if (plain) {
-      out += " " + a;
-      continue;
-    }
-    out += " '";
-    for (char ch : a) out += ch == '\'' ? std::string("'\\''") : std::string(1, ch);
-    out += "'";
-  }
+  for (const auto& a : args) out += " " + shell_word(a);
   return out;
 }
 

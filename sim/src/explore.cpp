@@ -449,31 +449,21 @@ void Explorer::simulate(const std::vector<Point>& points) {
     todo.push_back(sp);
   }
   if (!todo.empty()) {
-    // Resuming reruns only the points without a record of the same configuration (the sweep's own resume
-    // goes by index alone), so the sweep itself always runs what it is given.
-    std::vector<SweepPoint> run;
-    if (opt_.resume) {
-      collect_cluster_results(opt_.out_dir);
-      const auto before = read_results(opt_.out_dir + "/results.jsonl");
-      for (const auto& sp : todo) {
-        auto it = before.find(sp.index);
-        if (it == before.end() || it->second.value("hash", "") != sp.config_hash) run.push_back(sp);
-      }
-    } else {
-      run = todo;
-    }
+    // Resuming reruns only the points without a record of the same configuration.
+    if (opt_.resume) collect_cluster_results(opt_.out_dir);
+    const std::vector<SweepPoint> run = points_to_run(todo, opt_.out_dir, opt_.resume);
     if (!run.empty()) {
       SweepOptions so{opt_.out_dir, opt_.jobs, 0, /*resume=*/false, opt_.binary};
       so.progress = false;  // explore reports per round
       for (const auto& note : backend_->run(SweepSpec{}, run, so).notes) notes_.push_back(note);
     }
     simulated_ += run.size();
-    const auto res = read_results(opt_.out_dir + "/results.jsonl");
+    const auto res = records_by_hash(opt_.out_dir + "/results.jsonl");
     for (const auto& sp : todo) {
       Outcome& o = outcomes_[sp.index];
       o.simulated = true;
-      auto it = res.find(sp.index);
-      if (it == res.end() || it->second.value("hash", "") != sp.config_hash) {
+      auto it = res.find(sp.config_hash);
+      if (it == res.end()) {
         o.status = "error";
         continue;
       }

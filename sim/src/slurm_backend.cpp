@@ -110,13 +110,6 @@ SlurmConfig read_slurm_config(const models::ParamValues& values) {
   return c;
 }
 
-// `s` as one shell word.
-std::string shell_quote(const std::string& s) {
-  std::string q = "'";
-  for (char ch : s) q += ch == '\'' ? std::string("'\\''") : std::string(1, ch);
-  return q + "'";
-}
-
 struct CommandResult {
   int status = -1;  // exit status; -1: could not start or ended by a signal
   std::string out, err;
@@ -240,8 +233,8 @@ std::vector<fs::path> submissions(const std::string& dir) {
   return out;
 }
 
-// The records of one submission's tasks, task by task.
-std::vector<std::string> submission_records(const fs::path& sub) {
+// The records of one submission's tasks, task by task (a line cut short by a killed task is no record).
+std::vector<json> submission_records(const fs::path& sub) {
   std::vector<std::pair<unsigned long, fs::path>> files;
   std::error_code ec;
   for (const auto& e : fs::directory_iterator(sub, ec)) {
@@ -250,19 +243,14 @@ std::vector<std::string> submission_records(const fs::path& sub) {
       files.emplace_back(std::stoul(n.substr(8)), e.path());
   }
   std::sort(files.begin(), files.end());
-  std::vector<std::string> lines;
-  for (const auto& [t, f] : files) {
-    std::istringstream is(read_text(f));
-    for (std::string line; std::getline(is, line);) {
-      if (trim(line).empty()) continue;
-      if (json::accept(line)) lines.push_back(line);  // a line cut short by a killed task: no record
-    }
-  }
-  return lines;
+  std::vector<json> records;
+  for (const auto& [t, f] : files)
+    for (auto& r : read_records(f.string())) records.push_back(std::move(r));
+  return records;
 }
 
-void append_records(const std::string& dir, const std::vector<std::string>& lines) {
-  if (lines.empty()) return;
+void append_records(const std::string& dir, const std::vector<json>& records) {
+  if (records.empty()) return;
   const std::string path = dir + "/results.jsonl";
   std::ifstream in(path, std::ios::binary | std::ios::ate);
   bool needs_newline = false;
@@ -273,7 +261,7 @@ void append_records(const std::string& dir, const std::vector<std::string>& line
   std::ofstream out(path, std::ios::app);
   if (!out) throw InputError(path + ": cannot open for appending");
   if (needs_newline) out << "\n";
-  for (const auto& l : lines) out << l << "\n";
+  for (const auto& r : records) out << r.dump() << "\n";  // the same text the task wrote
 }
 
 class SlurmBackend final : public SweepBackend {
@@ -300,7 +288,7 @@ class SlurmBackend final : public SweepBackend {
       here.progress = false;
       here.out_dir = dir;
       const auto t0 = std::chrono::steady_clock::now();
-      outcome.failed += run_sweep_points(spec, {todo.front()}, here);
+      run_sweep_points(spec, {todo.front()}, here);
       const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
       chunk = std::max<uint64_t>(
           1, uint64_t(std::floor(c_.task_minutes * 60.0 * double(c_.cpus_per_task) / std::max(s, 1e-3))));
@@ -344,9 +332,8 @@ class SlurmBackend final : public SweepBackend {
     write_file_atomic((sub / "collected").string(), "");
 
     // Recorded means a record of the point's configuration hash (an index alone may hold a stale record).
-    std::map<std::string, std::string> status_of;  // hash -> status of its last record
-    for (const auto& rec : read_records(dir + "/results.jsonl"))
-      status_of[rec.value("hash", "")] = rec.value("status", "");
+    std::set<std::string> recorded;
+    for (const auto& rec : read_records(dir + "/results.jsonl")) recorded.insert(rec.value("hash", ""));
     std::map<size_t, std::string> hash_of;
     for (const auto& p : todo) hash_of[p.index] = p.config_hash;
     std::istringstream cs(chunks);
@@ -356,12 +343,9 @@ class SlurmBackend final : public SweepBackend {
       std::istringstream ps(line);
       for (std::string item; std::getline(ps, item, ','); ++owned) {
         const size_t i = std::stoul(item);
-        auto it = status_of.find(hash_of[i]);
-        if (it == status_of.end()) {
+        if (!recorded.count(hash_of[i])) {
           outcome.missing.push_back(i);
           ++missing;
-        } else if (it->second != "ok") {
-          ++outcome.failed;
         }
       }
       const std::string st = states.at(t);
@@ -417,13 +401,10 @@ class SlurmBackend final : public SweepBackend {
   }
 
   size_t recorded_in(const fs::path& sub, size_t& failed) const {
-    const auto lines = submission_records(sub);
     std::set<size_t> seen;
     failed = 0;
-    for (const auto& l : lines) {
-      const json j = json::parse(l);
-      if (seen.insert(j.value("index", size_t(0))).second && j.value("status", "") != "ok") ++failed;
-    }
+    for (const auto& r : submission_records(sub))
+      if (seen.insert(r["index"].get<size_t>()).second && r.value("status", "") != "ok") ++failed;
     return seen.size();
   }
 

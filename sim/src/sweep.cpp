@@ -150,6 +150,15 @@ std::vector<json> read_records(const std::string& path) {
   return out;
 }
 
+std::map<std::string, json> records_by_hash(const std::string& path) {
+  std::map<std::string, json> by_hash;
+  for (auto& r : read_records(path)) {             // in file order: the last record of a configuration wins
+    const std::string hash = r.value("hash", "");  // first: json's operator= takes its argument by value
+    by_hash[hash] = std::move(r);
+  }
+  return by_hash;
+}
+
 std::map<size_t, json> read_results(const std::string& path) {
   std::map<size_t, json> done;
   for (auto& j : read_records(path)) {
@@ -530,11 +539,7 @@ size_t merge_sweep(const std::string& dir, const std::vector<SweepPoint>& points
   // of no planned configuration are dropped.
   std::map<size_t, json> res;
   {
-    std::map<std::string, json> by_hash;
-    for (auto& r : read_records(dir + "/results.jsonl")) {  // in order: the last record of a hash wins
-      const std::string hash = r.value("hash", "");  // first: json's operator= takes its argument by value
-      by_hash[hash] = std::move(r);
-    }
+    const std::map<std::string, json> by_hash = records_by_hash(dir + "/results.jsonl");
     for (const auto& p : points) {
       auto it = by_hash.find(p.config_hash);
       if (it == by_hash.end()) continue;

@@ -145,13 +145,20 @@ def roofline(report):
     return _png(fig)
 
 
-def dram_over_time(report):
+def _timeline(report, series):
+    """The report's timeline, its interval (us) and each interval's start time, or None without `series`."""
     t = report.get("timeline")
-    if not t or not t.get("ddr_read_bytes"):
+    if not t or not t.get(series):
         return None
     iv = float(t["interval_us"])
-    n = len(t["ddr_read_bytes"])
-    xs = [i * iv for i in range(n)]
+    return t, iv, [i * iv for i in range(len(t[series]))]
+
+
+def dram_over_time(report):
+    timeline = _timeline(report, "ddr_read_bytes")
+    if timeline is None:
+        return None
+    t, iv, xs = timeline
     to_gbs = 1.0 / (iv * 1e3)  # bytes per interval -> GB/s
     reads = [b * to_gbs for b in t["ddr_read_bytes"]]
     writes = [b * to_gbs for b in t["ddr_write_bytes"]]
@@ -171,13 +178,12 @@ def dram_over_time(report):
 
 
 def weight_buffer_over_time(report):
-    t = report.get("timeline")
-    if not t or not t.get("weight_buffer_bytes_max"):
+    timeline = _timeline(report, "weight_buffer_bytes_max")
+    if timeline is None:
         return None
-    iv = float(t["interval_us"])
+    t, _, xs = timeline
     held = t["weight_buffer_bytes_max"]
     cap = float(t.get("weight_buffer_capacity_bytes") or 0)
-    xs = [i * iv for i in range(len(held))]
     fig, ax = plt.subplots(figsize=(8, 2.4))
     ax.fill_between(xs, [h / 1024.0 for h in held], step="post", color="#6ab04c", alpha=0.8, linewidth=0,
                     label="weight bytes held (highest per interval)")

@@ -79,6 +79,8 @@ class SweepProgress {
 std::vector<std::string> expand_values(const std::string& key, const std::string& values);
 // Every whole record of DIR/results.jsonl, in file order (lines cut short are skipped).
 std::vector<nlohmann::json> read_records(const std::string& results_jsonl);
+// The records of DIR/results.jsonl by configuration hash (the last record of a configuration wins).
+std::map<std::string, nlohmann::json> records_by_hash(const std::string& results_jsonl);
 // The records of DIR/results.jsonl by point index (the last record of a point wins; cut lines are skipped).
 std::map<size_t, nlohmann::json> read_results(const std::string& results_jsonl);
 

@@ -15,7 +15,6 @@
 namespace prunesim::sim {
 
 struct BackendOutcome {
-  size_t failed = 0;               // recorded, status not ok (crashed, error, timeout)
   std::vector<size_t> missing;     // no record: the task that owned them was killed, timed out or preempted
   std::string job;                 // the scheduler's job id, when there is one
   bool detached = false;           // submitted and not waited for (results come with --merge-only)

@@ -19,4 +19,19 @@ inline bool parse_finite(const std::string& s, double& v) {
   return !s.empty() && *end == '\0' && std::isfinite(v);
 }
 
+// `s` as one single-quoted shell word ('it'\''s' for it's).
+inline std::string shell_quote(const std::string& s) {
+  std::string q = "'";
+  for (char ch : s) q += ch == '\'' ? std::string("'\\''") : std::string(1, ch);
+  return q + "'";
+}
+
+// `s` as one shell word, quoted only when it holds anything beyond letters, digits and _-+=.,:/@%.
+inline std::string shell_word(const std::string& s) {
+  const bool plain = !s.empty() && s.find_first_not_of(
+                                       "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+                                       "0123456789_-+=.,:/@%") == std::string::npos;
+  return plain ? s : shell_quote(s);
+}
+
 }  // namespace prunesim
