@@ -9,6 +9,7 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   libssl-dev gtkwave python3-matplotlib python3-jinja2 chromium time
   slurm-wlm munge
+  libonnx-dev libprotobuf-dev python3-onnx
 )
 
 missing=()

@@ -55,7 +55,7 @@ const char* kUsage =
 
 // Options shared by run and compress: they map onto workload.* configuration keys.
 struct WorkloadFlags {
-  std::string model, trace, quant, format, tokens, spread, weights, hf_config, model_file;
+  std::string model, trace, quant, format, tokens, spread, weights, hf_config, model_file, onnx, onnx_unknown;
   std::vector<std::string> prune;
   // Numbers as typed: the config checks them (range, sign, NaN) and names the key, instead of Boost wrapping
   // -5 into 4294967291 or a NaN keep ratio being dropped.
@@ -65,7 +65,10 @@ struct WorkloadFlags {
     d.add_options()("model", po::value(&model), "model from the zoo (bert-base, deit-small, gpt2, gru, ...)")(
         "model-file", po::value(&model_file), "a model of your own: [model] INI (README \"Your own model\")")(
         "weights", po::value(&weights), "prune real weights from this safetensors file (with --hf-config)")(
-        "hf-config", po::value(&hf_config), "Hugging Face config.json with the model's dimensions");
+        "hf-config", po::value(&hf_config), "Hugging Face config.json with the model's dimensions")(
+        "onnx", po::value(&onnx), "an ONNX transformer or GRU: its dimensions and weights (README \"Your own model\")")(
+        "onnx-unknown", po::value(&onnx_unknown),
+        "error|vector: an ONNX op prunesim cannot map is an error (default), or costed as a vector op");
     if (with_trace) d.add_options()("trace", po::value(&trace), "replay this trace file instead of a model");
     d.add_options()(
         "prune", po::value(&prune)->composing(),
@@ -97,6 +100,8 @@ struct WorkloadFlags {
     if (!trace.empty()) add("--trace", "workload.trace", trace);
     if (!weights.empty()) add("--weights", "workload.weights", weights);
     if (!hf_config.empty()) add("--hf-config", "workload.hf_config", hf_config);
+    if (!onnx.empty()) add("--onnx", "workload.onnx", onnx);
+    if (!onnx_unknown.empty()) add("--onnx-unknown", "workload.onnx_unknown", onnx_unknown);
     if (!prune.empty()) {
       std::string all;
       for (const auto& p : prune) all += (all.empty() ? "" : " ") + p;
@@ -177,7 +182,8 @@ workloads::Trace load_workload(const RunConfig& cfg, std::string& name, std::str
     std::ostringstream ss;
     workloads::write_trace(ss, t);
     text = ss.str();
-    name = !cfg.workload.weights.empty()      ? "weights:" + cfg.workload.weights
+    name = !cfg.workload.onnx.empty()         ? "onnx:" + cfg.workload.onnx
+           : !cfg.workload.weights.empty()    ? "weights:" + cfg.workload.weights
            : !cfg.workload.model_file.empty() ? "model-file:" + cfg.workload.model_file
                                               : "built-in:" + cfg.workload.model;
   }

@@ -15,6 +15,7 @@
 #include "prunesim/models/param_fields.h"
 #include "prunesim/sim/functional.h"
 #include "prunesim/workloads/hf_model.h"
+#include "prunesim/workloads/onnx_model.h"
 #include "prunesim/workloads/text.h"
 
 namespace po = boost::program_options;
@@ -193,7 +194,46 @@ workloads::ModelSpec read_model_file(const std::string& path) {
   return m;
 }
 
+namespace {
+
+// The imported graph of workload.onnx, read once per process however often the workload asks (a run asks
+// for the spec, the recipe and the trace).
+const workloads::OnnxModel& imported(const WorkloadConfig& w) {
+  static std::map<std::tuple<std::string, uint32_t, std::string>, workloads::OnnxModel> cache;
+  const auto key = std::make_tuple(w.onnx, w.seq, w.onnx_unknown);
+  auto it = cache.find(key);
+  if (it != cache.end()) return it->second;
+  const char* sources[][2] = {{"model_file", w.model_file.c_str()},
+                              {"hf_config", w.hf_config.c_str()},
+                              {"weights", w.weights.c_str()}};
+  for (const auto& [name, value] : sources)
+    if (*value)
+      throw InputError(std::string("workload.onnx and workload.") + name +
+                       " both give the model: the ONNX graph holds its dimensions and weights");
+  const std::pair<const char*, uint32_t> fixed[] = {{"layers", w.layers},       {"d_model", w.d_model},
+                                                    {"heads", w.heads},         {"mlp", w.mlp},
+                                                    {"gru_input", w.gru_input}, {"gru_hidden", w.gru_hidden}};
+  for (const auto& [name, value] : fixed)
+    if (value)
+      throw InputError(std::string("workload.") + name + ": an imported ONNX model's dimensions come with its "
+                       "weights and cannot be changed");
+  if (w.norm != "model")
+    throw InputError("workload.norm: an imported ONNX model's norm layers are its own");
+  workloads::OnnxOptions opt;
+  opt.seq = w.seq;
+  opt.unknown = w.onnx_unknown == "vector" ? workloads::OnnxUnknown::Vector : workloads::OnnxUnknown::Error;
+  return cache.emplace(key, workloads::import_onnx(w.onnx, opt)).first->second;
+}
+
+}  // namespace
+
 workloads::ModelSpec WorkloadConfig::model_spec() const {
+  if (!onnx.empty()) {
+    workloads::ModelSpec m = imported(*this).spec;
+    m.batch = batch;
+    m.decode = decode;
+    return m;
+  }
   workloads::ModelSpec m = !hf_config.empty()    ? workloads::spec_from_hf_config(hf_config)
                            : !model_file.empty() ? read_model_file(model_file)
                                                  : workloads::lookup_model(model);
@@ -220,6 +260,23 @@ workloads::ModelSpec WorkloadConfig::model_spec() const {
 }
 
 workloads::Trace WorkloadConfig::build_trace(workloads::TraceWeights* weights_out) const {
+  if (!onnx.empty()) {
+    const workloads::OnnxModel& g = imported(*this);
+    workloads::ModelWeights compact;
+    workloads::Trace t = workloads::compress(model_spec(), recipe(), &g.weights, fidelity_inputs,
+                                             weights_out ? &compact : nullptr);
+    t.header.set("source", "onnx:" + onnx);
+    t.header.set("onnx_mapping", g.mapping);
+    if (!g.unmapped.empty()) t.header.set("onnx_unmapped", g.unmapped);
+    std::string notes;
+    for (const auto& n : g.notes) notes += (notes.empty() ? "" : "; ") + n;
+    if (!notes.empty()) t.header.set("onnx_notes", notes);
+    if (weights_out) {
+      weights_out->gru = compact.gru;
+      if (compact.gru.empty()) weights_out->transformer = std::move(compact);
+    }
+    return t;
+  }
   if (weights.empty()) {
     workloads::Trace t = workloads::compress(model_spec(), recipe());
     if (weights_out) *weights_out = workloads::seeded_trace_weights(t, seed);
@@ -488,6 +545,13 @@ void ConfigSchema::add_workload_keys() {
       [](const std::string& v) {
         if (!v.empty()) read_model_file(v);
       });
+  text(
+      "onnx", [](WorkloadConfig& w) -> std::string& { return w.onnx; }, "string",
+      "ONNX graph of a transformer or GRU: dimensions and weights from the graph, instead of workload.model "
+      "(README \"Your own model\")");
+  choice(
+      "onnx_unknown", [](WorkloadConfig& w) -> std::string& { return w.onnx_unknown; }, {"error", "vector"},
+      "an ONNX op the import cannot map: an error, or costed as one element-wise vector pass over its output");
   u32(
       "fidelity_inputs", [](WorkloadConfig& w) -> uint32_t& { return w.fidelity_inputs; }, 1, 1024,
       "seeded inputs for the dense-vs-pruned fidelity check (real weights)");

@@ -169,6 +169,7 @@ class TraceBuilder {
   }
 
   Op& op(OpKind kind, int layer, const OpName& name) {
+    flush_extras();
     Op o;
     o.id = uint32_t(trace_.ops.size());
     o.kind = kind;
@@ -178,8 +179,37 @@ class TraceBuilder {
     const auto width = recipe_.abits_by_op.find(op_kind_name(kind));
     o.abits = width == recipe_.abits_by_op.end() ? recipe_.abits : width->second;
     trace_.ops.push_back(std::move(o));
+    // The ReLU op carries no role of its own; an imported graph's extra op after the activation follows it.
+    queue_extras(layer, name.text == "mlp.relu" ? OpRole::Gelu : name.role);
     return trace_.ops.back();
   }
+
+  // An imported graph's ops beyond the template (ModelSpec::extra_ops): queued after the layer op they
+  // follow, sized by the tokens at that point, and written before the next op. OpRole::Other queues the
+  // ones that open a layer.
+  void queue_extras(int layer, OpRole after) {
+    if (layer < 0) return;
+    for (const auto& e : model_.extra_ops)
+      if (e.layer == layer && e.after == after) {
+        Op o;
+        o.kind = OpKind::Eltwise;
+        o.layer = layer;
+        o.name = e.name;
+        o.func = e.func;
+        o.elems = uint64_t(std::llround(e.elems_per_token * double(tokens_now)));
+        const auto width = recipe_.abits_by_op.find(op_kind_name(OpKind::Eltwise));
+        o.abits = width == recipe_.abits_by_op.end() ? recipe_.abits : width->second;
+        pending_.push_back(std::move(o));
+      }
+  }
+  void flush_extras() {
+    for (auto& o : pending_) {
+      o.id = uint32_t(trace_.ops.size());
+      trace_.ops.push_back(std::move(o));
+    }
+    pending_.clear();
+  }
+  uint64_t tokens_now = 0;  // tokens the current layer processes (rows of its GEMMs)
 
   Op& gemm(int layer, const OpName& name, uint64_t m, const std::string& weight) {
     Op& o = op(OpKind::Gemm, layer, name);
@@ -245,7 +275,10 @@ class TraceBuilder {
     }
     return schedule_.at(s);
   }
-  Trace take() { return std::move(trace_); }
+  Trace take() {
+    flush_extras();
+    return std::move(trace_);
+  }
   Trace& trace() { return trace_; }
 
  private:
@@ -260,6 +293,7 @@ class TraceBuilder {
   const Recipe& recipe_;
   Rng rng_;
   Trace trace_;
+  std::vector<Op> pending_;
   std::vector<std::vector<uint32_t>> schedule_;
 };
 
@@ -337,6 +371,8 @@ void transformer_layer(TraceBuilder& b, const ModelSpec& m, const Recipe& r, int
   const uint32_t H = heads_kept(m, r), hd = m.head_dim, A = H * hd, D = m.d_model, F = mlp_kept(m, r);
   const std::string p = "L" + std::to_string(l) + ".";
   uint64_t M = tok.total();
+  b.tokens_now = M;
+  b.queue_extras(l, OpRole::Other);
   if (m.norm_placement != ModelSpec::NormPlacement::Family)
     pre_ln = m.norm_placement == ModelSpec::NormPlacement::Pre;
   if (pre_ln) b.rowwise(norm_kind(m), l, OpRole::Ln1, 1, M, D);
@@ -349,6 +385,7 @@ void transformer_layer(TraceBuilder& b, const ModelSpec& m, const Recipe& r, int
   if (prunes_at(r.tokens, l)) {
     token_prune(b, l, tok, r.tokens, H);
     M = tok.total();
+    b.tokens_now = M;
   }
   if (pre_ln) b.rowwise(norm_kind(m), l, OpRole::Ln2, 1, M, D);
   b.gemm(l, OpRole::MlpFc1, M, p + "fc1");
@@ -518,10 +555,25 @@ void build_gru(TraceBuilder& b, const ModelSpec& m) {
   const uint32_t H = m.gru_hidden;
   for (uint32_t l = 0; l < m.layers; ++l) {
     const uint32_t in = l == 0 ? m.gru_input : H;
-    b.matrix("L" + std::to_string(l) + ".w_ih", "gru_ih", int(l), 3 * H, in, 3 * H, in);
-    b.matrix("L" + std::to_string(l) + ".w_hh", "gru_hh", int(l), 3 * H, H, 3 * H, H);
+    const std::string p = "L" + std::to_string(l) + ".";
+    if (!b.weights) {
+      b.matrix(p + "w_ih", "gru_ih", int(l), 3 * H, in, 3 * H, in);
+      b.matrix(p + "w_hh", "gru_hh", int(l), 3 * H, H, 3 * H, H);
+      continue;
+    }
+    // Real weights (an imported GRU): masks by magnitude, and the pruned, quantized layer kept for fidelity.
+    const GruLayerWeights& w = b.weights->gru[l];
+    GruLayerWeights& c = b.compact->gru[l];
+    std::vector<uint32_t> rows(3 * H), ins(in), hs(H);
+    std::iota(rows.begin(), rows.end(), 0);
+    std::iota(ins.begin(), ins.end(), 0);
+    std::iota(hs.begin(), hs.end(), 0);
+    real_matrix(b, p + "w_ih", "gru_ih", int(l), w.w_ih, rows, ins, c.w_ih);
+    real_matrix(b, p + "w_hh", "gru_hh", int(l), w.w_hh, rows, hs, c.w_hh);
+    c.b_ih = w.b_ih, c.b_hh = w.b_hh;
   }
   const uint64_t B = m.batch;
+  b.tokens_now = B;
   Op& in = b.op(OpKind::Load, -1, "input.sequence");
   in.ddr_read_bytes = b.act_bytes(B * m.seq * m.gru_input);
   for (uint32_t l = 0; l < m.layers; ++l) {
@@ -570,8 +622,11 @@ Trace compress(const ModelSpec& model, const Recipe& recipe, const ModelWeights*
   ModelWeights compact;
   if (weights) {
     const ModelSpec& ws = weights->spec;
-    if (model.family == Family::Gru || ws.layers != model.layers || ws.d_model != model.d_model ||
-        ws.heads != model.heads || ws.mlp != model.mlp)
+    const bool gru = model.family == Family::Gru;
+    if (gru != !weights->gru.empty() || ws.layers != model.layers ||
+        (gru ? weights->gru.size() != model.layers || ws.gru_input != model.gru_input ||
+                   ws.gru_hidden != model.gru_hidden
+             : ws.d_model != model.d_model || ws.heads != model.heads || ws.mlp != model.mlp))
       throw InputError("the weights in " + weights->source + " do not match the model's dimensions");
     if (model.rms_norm != weights->rms_norm)
       throw InputError("workload.norm: the weights in " + weights->source + " come with " +
@@ -584,6 +639,7 @@ Trace compress(const ModelSpec& model, const Recipe& recipe, const ModelWeights*
     compact.gelu_tanh = weights->gelu_tanh;
     compact.ln_eps = weights->ln_eps, compact.source = weights->source;
     compact.layers.resize(weights->layers.size());
+    compact.gru.resize(weights->gru.size());
     compact.spec.seq = model.seq;
     compact.spec.heads = heads_kept(model, recipe);
     // Linear layers' inputs at the GEMM activation width (the dense reference keeps float activations).
@@ -638,6 +694,7 @@ Trace compress(const ModelSpec& model, const Recipe& recipe, const ModelWeights*
   h.set("spread", enum_name(recipe.spread));
   h.set("seed", std::to_string(recipe.seed));
   if (weights) {
+    const bool gru = model.family == Family::Gru;
     h.set("source", "weights:" + weights->source);
     // Fidelity of the pruned, quantized model (with token pruning) against the dense one, same inputs.
     ModelWeights dense = *weights;
@@ -645,13 +702,15 @@ Trace compress(const ModelSpec& model, const Recipe& recipe, const ModelWeights*
     const Fidelity f = recipe.inputs_file.empty()
                            ? measure_fidelity(dense, compact, recipe.tokens, fidelity_inputs, recipe.seed)
                            : measure_fidelity(dense, compact, recipe.tokens,
-                                              read_inputs(recipe.inputs_file, model.seq, model.d_model));
+                                              read_inputs(recipe.inputs_file, model.seq,
+                                                          gru ? model.gru_input : model.d_model));
     std::ostringstream err, agree;
     err << std::setprecision(6) << f.rel_error;
     agree << std::setprecision(6) << f.top1_agreement;
     h.set("fidelity_inputs",
           std::to_string(f.inputs) + (recipe.inputs_file.empty()
-                                          ? std::string(" seeded N(0,1) hidden-state inputs")
+                                          ? std::string(gru ? " seeded N(0,1) input sequences"
+                                                            : " seeded N(0,1) hidden-state inputs")
                                           : " inputs from " + recipe.inputs_file));
     h.set("fidelity_rel_error", err.str());
     h.set("fidelity_top1_agreement", agree.str());

@@ -243,8 +243,8 @@ std::vector<RowMat> read_inputs(const std::string& path, Eigen::Index tokens, Ei
 
 Fidelity measure_fidelity(const ModelWeights& dense, const ModelWeights& pruned, const TokenPolicy& tokens,
                           uint32_t inputs, uint64_t seed) {
-  return measure_fidelity(dense, pruned, tokens,
-                          seeded_inputs(inputs, dense.spec.seq, dense.spec.d_model, seed));
+  const uint32_t width = dense.gru.empty() ? dense.spec.d_model : dense.spec.gru_input;
+  return measure_fidelity(dense, pruned, tokens, seeded_inputs(inputs, dense.spec.seq, width, seed));
 }
 
 Fidelity measure_fidelity(const ModelWeights& dense, const ModelWeights& pruned, const TokenPolicy& tokens,
@@ -253,11 +253,20 @@ Fidelity measure_fidelity(const ModelWeights& dense, const ModelWeights& pruned,
   f.inputs = uint32_t(xs.size());
   double err2 = 0, ref2 = 0;
   uint32_t agree = 0;
+  const bool gru = !dense.gru.empty();
   for (const RowMat& x : xs) {
-    const RowMat yd = forward(dense, x, TokenPolicy{}).out;
-    const RowMat yp = forward(pruned, x, tokens).out;
-    const Eigen::RowVectorXf rd = dense.causal ? yd.row(yd.rows() - 1) : yd.row(0);
-    const Eigen::RowVectorXf rp = dense.causal ? yp.row(yp.rows() - 1) : yp.row(0);
+    // GRUs run the sequence and read the last step's hidden state, as decoders read the last token.
+    const RowMat yd = gru ? gru_forward(dense.gru, x) : forward(dense, x, TokenPolicy{}).out;
+    const RowMat yp = gru ? gru_forward(pruned.gru, x) : forward(pruned, x, tokens).out;
+    const bool last = gru || dense.causal;
+    const Eigen::RowVectorXf rd = last ? yd.row(yd.rows() - 1) : yd.row(0);
+    const Eigen::RowVectorXf rp = last ? yp.row(yp.rows() - 1) : yp.row(0);
+    // NaN or Inf weights once gave a relative error of 0 and full agreement: no figure is better than that.
+    if (!rd.allFinite())
+      throw InputError(dense.source + ": the dense model's output is not finite on the fidelity inputs (the "
+                       "weights hold NaN or Inf, or overflow float)");
+    if (!rp.allFinite())
+      throw InputError(dense.source + ": the pruned model's output is not finite on the fidelity inputs");
     err2 += double((rd - rp).squaredNorm());
     ref2 += double(rd.squaredNorm());
     Eigen::Index ad, ap;

@@ -48,6 +48,8 @@ struct WorkloadConfig {
   std::string weights;               // safetensors file: prune real weights (needs hf_config)
   std::string hf_config;             // Hugging Face config.json: model dimensions (instead of `model`)
   std::string model_file;            // a model file ([model] INI, read_model_file): instead of `model`
+  std::string onnx;                  // an ONNX graph: model and weights (workloads/onnx_model.h)
+  std::string onnx_unknown = "error";  // error | vector: what an op the import cannot map becomes
   uint32_t fidelity_inputs = 4;      // seeded inputs for the dense-vs-pruned fidelity check
   std::string fidelity_inputs_file;  // or the user's inputs: safetensors with "inputs" [N, tokens, D]
 

@@ -27,10 +27,6 @@ ForwardResult forward(const ModelWeights& w, const RowMat& x, const TokenPolicy&
 
 // GRU (PyTorch gate order r, z, n) over a sequence, layer after layer from a zero state; returns the last
 // layer's hidden state at every step (steps x H).
-struct GruLayerWeights {
-  RowMat w_ih, w_hh;  // 3H x in, 3H x H
-  Vec b_ih, b_hh;     // 3H
-};
 // The observer sees each step's gate pre-activations (calibration): "gi" and "gh" (3H: W x + b, W h + b),
 // "pre_r", "pre_z", "pre_n" (the sums entering sigmoid, sigmoid and tanh).
 using GruObserver = std::function<void(int layer, const char* point, const Eigen::VectorXf& value)>;

@@ -24,9 +24,16 @@ struct LayerWeights {
   Vec ln1_g, ln1_b, ln2_g, ln2_b;
 };
 
+// One GRU layer in PyTorch's gate order (r, z, n).
+struct GruLayerWeights {
+  RowMat w_ih, w_hh;  // 3H x in, 3H x H
+  Vec b_ih, b_hh;     // 3H
+};
+
 struct ModelWeights {
   ModelSpec spec;
-  std::vector<LayerWeights> layers;
+  std::vector<LayerWeights> layers;  // transformers
+  std::vector<GruLayerWeights> gru;  // GRUs (ONNX import)
   bool pre_ln = true;      // GPT-2, ViT, DeiT; BERT is post-LN
   bool causal = false;     // GPT-2
   bool gelu_tanh = false;  // GPT-2's gelu_new; the others use the erf GELU

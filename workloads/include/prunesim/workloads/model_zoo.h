@@ -8,6 +8,18 @@
 namespace prunesim::workloads {
 
 enum class Family { Encoder, Decoder, Vision, Gru };
+enum class OpRole;  // trace.h
+
+// An op an imported graph has beyond its family's layer template (ONNX import with --onnx-unknown=vector):
+// costed as one element-wise vector pass over `elems_per_token` values for every token at that point,
+// right after the layer op whose role is `after` (OpRole::Other: before the layer's first op).
+struct ExtraVectorOp {
+  int layer = 0;
+  OpRole after{};
+  std::string name;     // the trace op's name, e.g. onnx.Sin
+  std::string func;     // the op type, recorded as the eltwise function
+  double elems_per_token = 0;
+};
 
 struct ModelSpec {
   std::string name;
@@ -35,6 +47,7 @@ struct ModelSpec {
   enum class NormPlacement { Family, Pre, Post };
   Activation activation = Activation::Gelu;
   NormPlacement norm_placement = NormPlacement::Family;
+  std::vector<ExtraVectorOp> extra_ops;  // imported graphs only
 
   uint32_t attn_dim() const { return heads * head_dim; }
   uint32_t patches() const { return seq - extra_tokens; }
