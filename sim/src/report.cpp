@@ -391,6 +391,10 @@ std::string report_text(const RunReport& rep) {
      << hv("seq") << ", trace " << rep.trace_name << "\n";
   os << "           pruning " << hv("pruning") << "; tokens " << hv("token_policy") << "; quant "
      << hv("quant") << "\n";
+  // An imported graph's ops that prunesim costed generically, and what the import assumed: a reviewer must
+  // see both.
+  if (h.has("onnx_unmapped")) os << "           ONNX ops not mapped: " << h.get("onnx_unmapped") << "\n";
+  if (h.has("onnx_notes")) os << "           ONNX import: " << h.get("onnx_notes") << "\n";
   {
     // What the recipe left whole, and whether it was the user's: `all=` covers the layers' matrices only.
     std::set<std::string> whole, pruned;

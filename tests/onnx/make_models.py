@@ -17,8 +17,11 @@ Next to each model it writes what prunesim should find equal to it:
   NAME.model.ini              the zoo model of the same dimensions (a prunesim model file);
   NAME.safetensors + NAME.config.json   the same layer weights in Hugging Face layout (transformers).
 
+vit_external.onnx (+ vit_external.data) is vit.onnx with its weights in an external data file.
+
 And malformed files, each of which must be refused naming what is wrong:
-  bad_truncated.onnx, bad_missing_initializer.onnx, bad_shape_mismatch.onnx, bad_unknown_op.onnx.
+  bad_truncated.onnx, bad_missing_initializer.onnx, bad_shape_mismatch.onnx, bad_unknown_op.onnx,
+  bad_nan_weights.onnx (every layer weight NaN), bad_opset.onnx (opset 9).
 
 Usage: make_models.py OUTDIR
 """
@@ -346,7 +349,7 @@ def vit(out, rng):
          "intermediate_size": c["mlp"], "image_size": c["image"], "patch_size": p,
          "num_channels": c["channels"], "layer_norm_eps": c["eps"]}))
     write_text(os.path.join(out, "vit.model.ini"),
-               f"[model]\nname = vit\nfamily = vision\nbase = vit-base\nlayers = {c['layers']}\nd_model = {d}\n"
+               f"[model]\nname = vit\nfamily = vision\nbase = vit-base-16\nlayers = {c['layers']}\nd_model = {d}\n"
                f"heads = {h}\nmlp = {c['mlp']}\nseq = {tokens}\npatch = {p}\nchannels = {c['channels']}\n"
                f"extra_tokens = 1\nclasses = {c['classes']}\n")
 
@@ -392,6 +395,27 @@ def malformed(out):
     onnx.save(bert(None, np.random.default_rng(SEED + 1), fc2_rows=200),
               os.path.join(out, "bad_shape_mismatch.onnx"))
     onnx.save(bert(None, np.random.default_rng(SEED + 1), extra_op="Sin"), os.path.join(out, "bad_unknown_op.onnx"))
+    # Every weight NaN: no fidelity figure can be better than "not finite".
+    m = bert(None, np.random.default_rng(SEED + 1))
+    for init in m.graph.initializer:
+        if init.data_type == TensorProto.FLOAT and len(init.dims) == 2 and init.name.startswith("L"):
+            init.CopyFrom(numpy_helper.from_array(np.full(tuple(init.dims), np.nan, np.float32), init.name))
+    onnx.save(m, os.path.join(out, "bad_nan_weights.onnx"))
+    # An opset below what the import reads.
+    m = onnx.load(os.path.join(out, "gru.onnx"))
+    m.opset_import[0].version = 9
+    for n in m.graph.node:
+        if n.op_type == "Squeeze":  # Squeeze's axes were an attribute before opset 13
+            axes = n.input.pop()
+            n.attribute.append(helper.make_attribute("axes", [1]))
+    onnx.save(m, os.path.join(out, "bad_opset.onnx"))
+
+
+def external(out):
+    """vit.onnx with its weights in a separate file, as exporters write models over 2 GB."""
+    m = onnx.load(os.path.join(out, "vit.onnx"))
+    onnx.save(m, os.path.join(out, "vit_external.onnx"), save_as_external_data=True, all_tensors_to_one_file=True,
+              location="vit_external.data", size_threshold=1024)
 
 
 def main():
@@ -402,6 +426,7 @@ def main():
     for build, offset in ((bert, 0), (gpt2, 1), (vit, 2), (gru, 3)):
         build(out, np.random.default_rng(SEED + 10 * offset))
     malformed(out)
+    external(out)
 
 
 if __name__ == "__main__":

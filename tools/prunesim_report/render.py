@@ -73,7 +73,9 @@ def summary(report):
     return {
         "model": report["workload"].get("model"),
         "trace": report["workload"].get("trace"),
-        "recipe": [(k, _header(report, k)) for k in ("pruning", "quant", "token_policy") if _header(report, k)],
+        # An imported ONNX graph's generically costed ops and import assumptions belong beside the recipe.
+        "recipe": [(k, _header(report, k)) for k in ("pruning", "quant", "token_policy", "onnx_unmapped", "onnx_notes")
+                   if _header(report, k)],
         "device": cfg.get("device.part"),
         "design": design,
         "fitted": sorted((report.get("fitted_to_device") or {}).items()),

@@ -80,7 +80,8 @@ Graph::Graph(const std::string& path) : path_(path) {
 std::string Graph::where(size_t i) const {
   const onnx::NodeProto& n = node(i);
   std::string name = n.name().empty() ? (n.output_size() ? n.output(0) : "#" + std::to_string(i)) : n.name();
-  std::string type = n.domain().empty() || n.domain() == "ai.onnx" ? n.op_type() : n.domain() + "." + n.op_type();
+  std::string type =
+      n.domain().empty() || n.domain() == "ai.onnx" ? n.op_type() : n.domain() + "." + n.op_type();
   return "node '" + name + "' (" + type + ")";
 }
 
@@ -135,7 +136,8 @@ void Graph::mark_activations() {
   for (size_t i = 0; i < size(); ++i) {
     const onnx::NodeProto& n = node(i);
     const std::string& op = n.op_type();
-    if (op == "Shape" || op == "Size" || op == "ConstantOfShape" || op == "Range" || op == "Constant") continue;
+    if (op == "Shape" || op == "Size" || op == "ConstantOfShape" || op == "Range" || op == "Constant")
+      continue;
     bool active = false;
     // The data operand of the ops whose other inputs are shapes, indices or conditions.
     std::vector<int> data = {0};
@@ -145,8 +147,9 @@ void Graph::mark_activations() {
       const Constant* table = constant(n.input(0));
       if (table && table->dims.size() == 2 && table->floating()) active = true;
     }
-    const bool data_only = op == "Reshape" || op == "Expand" || op == "Slice" || op == "Tile" || op == "Gather" ||
-                           op == "Where" || op == "Pad" || op == "Resize" || op == "Squeeze" || op == "Unsqueeze";
+    const bool data_only = op == "Reshape" || op == "Expand" || op == "Slice" || op == "Tile" ||
+                           op == "Gather" || op == "Where" || op == "Pad" || op == "Resize" ||
+                           op == "Squeeze" || op == "Unsqueeze";
     for (int k = 0; k < n.input_size(); ++k) {
       if (data_only && std::find(data.begin(), data.end(), k) == data.end()) continue;
       active |= activations_.count(n.input(k)) != 0;
@@ -171,7 +174,8 @@ std::optional<std::vector<std::optional<int64_t>>> Graph::partial_ints(const std
   }
   const onnx::NodeProto& n = node(*p);
   const std::string& op = n.op_type();
-  if (op == "Cast" || op == "Identity" || op == "Squeeze" || op == "Unsqueeze") return partial_ints(n.input(0));
+  if (op == "Cast" || op == "Identity" || op == "Squeeze" || op == "Unsqueeze")
+    return partial_ints(n.input(0));
   if (op == "Gather") {
     // One element of a runtime shape (Shape -> Gather): unknown, but one element long.
     const Constant* idx = constant(n.input(1));
@@ -237,7 +241,9 @@ uint64_t Constant::elements() const {
   return n;
 }
 
-bool Constant::floating() const { return is_float_type(proto->data_type()); }
+bool Constant::floating() const {
+  return is_float_type(proto->data_type());
+}
 
 namespace {
 
@@ -289,7 +295,8 @@ std::string Constant::bytes() const {
     throw InputError(*path + ": " + owner + ": external data location '" + location +
                      "' must be a file name beside the model");
   const auto slash = path->find_last_of('/');
-  const std::string file = (slash == std::string::npos ? std::string() : path->substr(0, slash + 1)) + location;
+  const std::string file =
+      (slash == std::string::npos ? std::string() : path->substr(0, slash + 1)) + location;
   std::ifstream is(file, std::ios::binary);
   if (!is) throw InputError(*path + ": " + owner + ": cannot open its external data file " + file);
   is.seekg(0, std::ios::end);
@@ -309,9 +316,7 @@ std::vector<float> Constant::floats() const {
   const onnx::TensorProto& t = *proto;
   const uint64_t n = elements();
   std::vector<float> v;
-  auto fail = [&](const std::string& what) {
-    throw InputError(*path + ": " + owner + " " + what);
-  };
+  auto fail = [&](const std::string& what) { throw InputError(*path + ": " + owner + " " + what); };
   const bool raw = t.has_raw_data() || t.data_location() == T::EXTERNAL;
   const std::string data = raw ? bytes() : std::string();
   auto from_raw = [&](size_t width, auto convert) {
@@ -328,13 +333,21 @@ std::vector<float> Constant::floats() const {
   switch (t.data_type()) {
     case T::FLOAT:
       if (raw)
-        from_raw(4, [](const char* p) { float f; std::memcpy(&f, p, 4); return f; });
+        from_raw(4, [](const char* p) {
+          float f;
+          std::memcpy(&f, p, 4);
+          return f;
+        });
       else
         typed(t.float_data());
       break;
     case T::DOUBLE:
       if (raw)
-        from_raw(8, [](const char* p) { double d; std::memcpy(&d, p, 8); return float(d); });
+        from_raw(8, [](const char* p) {
+          double d;
+          std::memcpy(&d, p, 8);
+          return float(d);
+        });
       else
         typed(t.double_data());
       break;
@@ -349,7 +362,11 @@ std::vector<float> Constant::floats() const {
         return f;
       };
       if (raw) {
-        from_raw(2, [&](const char* p) { uint16_t h; std::memcpy(&h, p, 2); return convert(h); });
+        from_raw(2, [&](const char* p) {
+          uint16_t h;
+          std::memcpy(&h, p, 2);
+          return convert(h);
+        });
       } else {
         if (uint64_t(t.int32_data_size()) != n) fail("holds the wrong number of values for its shape");
         for (auto h : t.int32_data()) v.push_back(convert(uint16_t(h)));
@@ -396,9 +413,24 @@ std::vector<int64_t> Constant::ints() const {
       int64_t x = 0;
       switch (t.data_type()) {
         case T::INT64: std::memcpy(&x, p, 8); break;
-        case T::INT32: { int32_t y; std::memcpy(&y, p, 4); x = y; break; }
-        case T::INT16: { int16_t y; std::memcpy(&y, p, 2); x = y; break; }
-        case T::UINT16: { uint16_t y; std::memcpy(&y, p, 2); x = y; break; }
+        case T::INT32: {
+          int32_t y;
+          std::memcpy(&y, p, 4);
+          x = y;
+          break;
+        }
+        case T::INT16: {
+          int16_t y;
+          std::memcpy(&y, p, 2);
+          x = y;
+          break;
+        }
+        case T::UINT16: {
+          uint16_t y;
+          std::memcpy(&y, p, 2);
+          x = y;
+          break;
+        }
         case T::INT8: x = int8_t(*p); break;
         default: x = uint8_t(*p); break;
       }
@@ -412,8 +444,8 @@ std::vector<int64_t> Constant::ints() const {
     v.assign(t.int32_data().begin(), t.int32_data().end());
   }
   if (v.size() != n)
-    throw InputError(*path + ": " + owner + " holds " + std::to_string(v.size()) + " values, its shape needs " +
-                     std::to_string(n));
+    throw InputError(*path + ": " + owner + " holds " + std::to_string(v.size()) +
+                     " values, its shape needs " + std::to_string(n));
   return v;
 }
 

@@ -23,17 +23,17 @@ enum class Kind {
   Linear,     // MatMul/Gemm by a constant weight (+ bias Add), or a patch-embedding Conv
   ActMatmul,  // MatMul of two activations (attention)
   Softmax,
-  Norm,        // LayerNormalization or RMSNorm, one node or decomposed
-  Gelu,        // Gelu, or its erf / tanh expansion
+  Norm,  // LayerNormalization or RMSNorm, one node or decomposed
+  Gelu,  // Gelu, or its erf / tanh expansion
   Relu,
-  Tanh,        // a lone Tanh (BERT's pooler)
-  Residual,    // Add of two activations
-  ConstAdd,    // Add of a constant tensor that is not a bias (position embeddings)
-  Embedding,   // Gather from a constant table
+  Tanh,       // a lone Tanh (BERT's pooler)
+  Residual,   // Add of two activations
+  ConstAdd,   // Add of a constant tensor that is not a bias (position embeddings)
+  Embedding,  // Gather from a constant table
   Gru,
-  Folded,      // scale or mask applied in the softmax kernel
-  Layout,      // moves or selects data: no compute
-  Prep,        // computes on shapes, indices or masks only
+  Folded,  // scale or mask applied in the softmax kernel
+  Layout,  // moves or selects data: no compute
+  Prep,    // computes on shapes, indices or masks only
   Unmapped,
 };
 
@@ -60,7 +60,7 @@ const char* kind_label(Kind k) {
 
 struct Macro {
   Kind kind = Kind::Layout;
-  size_t node = 0;               // the node whose output is the macro's result
+  size_t node = 0;            // the node whose output is the macro's result
   std::vector<size_t> nodes;  // every node it covers
   std::string in;             // its activation input
   std::string out;            // its result tensor
@@ -81,15 +81,19 @@ Macro make_macro(Kind kind, size_t node, std::vector<size_t> nodes, std::string 
   return m;
 }
 
-const std::set<std::string> kLayoutOps = {"Reshape", "Transpose", "Squeeze", "Unsqueeze", "Flatten", "Identity",
-                                          "Dropout", "Cast", "Split", "Slice", "Concat", "Expand", "Gather",
-                                          "Tile", "Shape", "Size", "ConstantOfShape", "Range", "Constant"};
+const std::set<std::string> kLayoutOps = {"Reshape",  "Transpose",       "Squeeze", "Unsqueeze", "Flatten",
+                                          "Identity", "Dropout",         "Cast",    "Split",     "Slice",
+                                          "Concat",   "Expand",          "Gather",  "Tile",      "Shape",
+                                          "Size",     "ConstantOfShape", "Range",   "Constant"};
 
-bool near(double v, double want) { return std::abs(v - want) <= 1e-3 * std::max(1.0, std::abs(want)); }
+bool near(double v, double want) {
+  return std::abs(v - want) <= 1e-3 * std::max(1.0, std::abs(want));
+}
 
 class Importer {
  public:
-  Importer(const std::string& path, const OnnxOptions& opt) : g_(path), opt_(opt), kind_(g_.size(), Kind::Prep) {}
+  Importer(const std::string& path, const OnnxOptions& opt)
+      : g_(path), opt_(opt), kind_(g_.size(), Kind::Prep) {}
 
   OnnxModel run();
 
@@ -149,7 +153,8 @@ class Importer {
 
 RowMat Importer::weight_matrix(size_t node, const std::string& name, bool transpose) const {
   const Constant* c = g_.constant(name);
-  if (!c || c->dims.size() != 2 || !c->floating()) fail(node, "weight '" + name + "' is not a 2-D float constant");
+  if (!c || c->dims.size() != 2 || !c->floating())
+    fail(node, "weight '" + name + "' is not a 2-D float constant");
   const std::vector<float> v = c->floats();
   RowMat m = Eigen::Map<const RowMat>(v.data(), c->dims[0], c->dims[1]);
   if (transpose) return m.transpose();
@@ -159,8 +164,8 @@ RowMat Importer::weight_matrix(size_t node, const std::string& name, bool transp
 Vec Importer::vector_of(size_t node, const std::string& name, int64_t n, const char* what) const {
   const Constant* c = g_.constant(name);
   if (!c || !c->floating() || int64_t(c->elements()) != n)
-    fail(node, std::string(what) + " '" + name + "' should be a constant of " + std::to_string(n) + " values" +
-                   (c ? ", it has " + std::to_string(c->elements()) : ""));
+    fail(node, std::string(what) + " '" + name + "' should be a constant of " + std::to_string(n) +
+                   " values" + (c ? ", it has " + std::to_string(c->elements()) : ""));
   const std::vector<float> v = c->floats();
   return Eigen::Map<const Vec>(v.data(), n);
 }
@@ -209,13 +214,16 @@ bool Importer::match_conv(size_t i) {
   std::vector<int64_t> pads = g_.ints_attr(i, "pads");
   const bool no_pad = std::all_of(pads.begin(), pads.end(), [](int64_t p) { return p == 0; });
   if (strides != kernel || !no_pad || g_.int_attr(i, "group", 1) != 1 || k->dims[2] != k->dims[3])
-    fail(i, "a Conv is read as a ViT patch embedding: square kernel, stride equal to the kernel, no padding, one "
-            "group (this one has kernel " + std::to_string(kernel[0]) + "x" + std::to_string(kernel[1]) + ")");
+    fail(
+        i,
+        "a Conv is read as a ViT patch embedding: square kernel, stride equal to the kernel, no padding, one "
+        "group (this one has kernel " +
+            std::to_string(kernel[0]) + "x" + std::to_string(kernel[1]) + ")");
   Macro m = make_macro(Kind::Linear, i, {i}, n.input(0), out(i));
   const std::vector<float> v = k->floats();
   m.w = Eigen::Map<const RowMat>(v.data(), k->dims[0], k->dims[1] * k->dims[2] * k->dims[3]);
   m.b = n.input_size() >= 3 && !n.input(2).empty() ? vector_of(i, n.input(2), k->dims[0], "bias")
-                                                     : Vec(Vec::Zero(k->dims[0]));
+                                                   : Vec(Vec::Zero(k->dims[0]));
   add_macro(std::move(m));
   return true;
 }
@@ -233,7 +241,8 @@ bool Importer::match_norm(size_t i) {
     const int64_t d = int64_t(gc->elements());
     m.w = RowMat(1, d);
     m.w.row(0) = vector_of(i, n.input(1), d, "scale").transpose();
-    m.b = n.input_size() >= 3 && !n.input(2).empty() ? vector_of(i, n.input(2), d, "bias") : Vec(Vec::Zero(d));
+    m.b =
+        n.input_size() >= 3 && !n.input(2).empty() ? vector_of(i, n.input(2), d, "bias") : Vec(Vec::Zero(d));
     m.eps = float(g_.float_attr(i, "epsilon", 1e-5));
     add_macro(std::move(m));
     return true;
@@ -535,17 +544,17 @@ std::vector<size_t> Importer::sink_macros(const std::string& t) const {
       }
     }
   }
-  std::sort(found.begin(), found.end(), [&](size_t a, size_t b) { return macros_[a].node < macros_[b].node; });
+  std::sort(found.begin(), found.end(),
+            [&](size_t a, size_t b) { return macros_[a].node < macros_[b].node; });
   return found;
 }
-
 
 // ------------------------------------------------------------------------------------------- transformers
 
 namespace {
 struct LayerMacros {
-  size_t q = 0, k = 0, v = 0, qk = 0, softmax = 0, av = 0, proj = 0, res1 = 0, ln1 = 0, ln2 = 0, fc1 = 0, act = 0,
-         fc2 = 0, res2 = 0;
+  size_t q = 0, k = 0, v = 0, qk = 0, softmax = 0, av = 0, proj = 0, res1 = 0, ln1 = 0, ln2 = 0, fc1 = 0,
+         act = 0, fc2 = 0, res2 = 0;
   bool pre = false, fused_qkv = false;
 };
 }  // namespace
@@ -586,7 +595,8 @@ void Importer::build_transformer(OnnxModel& result) {
     L.v = linear_of(av_node.input(1), &vp, macros_[L.av].node, "value");
     L.fused_qkv = L.q == L.k && L.k == L.v;
     if (L.fused_qkv && !(qp == 0 && kp == 1 && vp == 2))
-      fail(macros_[L.q].node, "the fused QKV projection must be split into query, key and value in that order");
+      fail(macros_[L.q].node,
+           "the fused QKV projection must be split into query, key and value in that order");
     if (!L.fused_qkv && (L.q == L.k || L.k == L.v || L.q == L.v))
       fail(macros_[L.q].node, "query, key and value must come from three projections or one fused one");
     L.proj = next_of(L.av, Kind::Linear, "the attention output projection");
@@ -611,7 +621,8 @@ void Importer::build_transformer(OnnxModel& result) {
     std::optional<size_t> act;
     for (size_t m : sink_macros(macros_[L.fc1].out))
       if (macros_[m].kind == Kind::Gelu || macros_[m].kind == Kind::Relu) act = m;
-    if (!act) fail(macros_[L.fc1].node, "the MLP's activation (Gelu, its Erf/Tanh pattern, or Relu) is missing");
+    if (!act)
+      fail(macros_[L.fc1].node, "the MLP's activation (Gelu, its Erf/Tanh pattern, or Relu) is missing");
     L.act = *act;
     L.fc2 = next_of(L.act, Kind::Linear, "the MLP's second linear layer");
     L.res2 = next_of(L.fc2, Kind::Residual, "a residual Add");
@@ -640,8 +651,10 @@ void Importer::build_transformer(OnnxModel& result) {
           if (h && hd && *h > 0 && *hd > 0 && *h * *hd == int64_t(A)) heads = uint32_t(*h);
         }
         if (!heads)
-          fail(*p, "cannot tell the number of heads: this Reshape of the query should give [.., heads, "
-                   "head_dim] with constant heads and head_dim whose product is " + std::to_string(A));
+          fail(*p,
+               "cannot tell the number of heads: this Reshape of the query should give [.., heads, "
+               "head_dim] with constant heads and head_dim whose product is " +
+                   std::to_string(A));
       }
       t.clear();
       for (const auto& in : n.input())
@@ -650,7 +663,8 @@ void Importer::build_transformer(OnnxModel& result) {
           break;
         }
     }
-    if (!heads) fail(macros_[L0.qk].node, "cannot tell the number of heads: no Reshape splits the query into heads");
+    if (!heads)
+      fail(macros_[L0.qk].node, "cannot tell the number of heads: no Reshape splits the query into heads");
   }
   const uint32_t F = uint32_t(macros_[L0.fc1].w.rows());
   const Macro& norm0 = macros_[L0.ln1];
@@ -660,10 +674,11 @@ void Importer::build_transformer(OnnxModel& result) {
     auto shape_is = [&](size_t m, uint32_t rows, uint32_t cols, const char* what) {
       const Macro& x = macros_[m];
       if (uint32_t(x.w.rows()) != rows || uint32_t(x.w.cols()) != cols)
-        fail(x.node, at + what + " weight is " + std::to_string(x.w.rows()) + " x " + std::to_string(x.w.cols()) +
-                         " (out x in), expected " + std::to_string(rows) + " x " + std::to_string(cols) +
-                         " from the layer's other projections (d_model " + std::to_string(D) + ", attention " +
-                         std::to_string(A) + ", MLP " + std::to_string(F) + ")");
+        fail(x.node, at + what + " weight is " + std::to_string(x.w.rows()) + " x " +
+                         std::to_string(x.w.cols()) + " (out x in), expected " + std::to_string(rows) +
+                         " x " + std::to_string(cols) + " from the layer's other projections (d_model " +
+                         std::to_string(D) + ", attention " + std::to_string(A) + ", MLP " +
+                         std::to_string(F) + ")");
     };
     if (L.fused_qkv) {
       shape_is(L.q, 3 * A, D, "the fused QKV");
@@ -677,18 +692,20 @@ void Importer::build_transformer(OnnxModel& result) {
     shape_is(L.fc2, D, F, "the MLP's second");
     if (L.pre != L0.pre || macros_[L.act].kind != macros_[L0.act].kind ||
         macros_[L.act].gelu_tanh != macros_[L0.act].gelu_tanh || macros_[L.ln1].rms != norm0.rms)
-      fail(macros_[L.q].node, at + "its norm placement, norm kind or activation differs from layer 0's: prunesim's "
-                                   "layers share one structure");
+      fail(macros_[L.q].node,
+           at + "its norm placement, norm kind or activation differs from layer 0's: prunesim's "
+                "layers share one structure");
     for (size_t n : {L.ln1, L.ln2})
       if (uint32_t(macros_[n].w.cols()) != D)
-        fail(macros_[n].node, at + "the norm has " + std::to_string(macros_[n].w.cols()) + " features, d_model is " +
-                                  std::to_string(D));
+        fail(macros_[n].node, at + "the norm has " + std::to_string(macros_[n].w.cols()) +
+                                  " features, d_model is " + std::to_string(D));
     if (l > 0) {
       const LayerMacros& P = layers[l - 1];
       const size_t prev_out = P.pre ? P.res2 : P.ln2;
       auto in = source_macro(P.pre ? macros_[L.ln1].in : macros_[L.q].in);
       if (!in || *in != prev_out)
-        fail(macros_[L.pre ? L.ln1 : L.q].node, at + "does not read layer " + std::to_string(l - 1) + "'s output");
+        fail(macros_[L.pre ? L.ln1 : L.q].node,
+             at + "does not read layer " + std::to_string(l - 1) + "'s output");
     }
     LayerWeights lw;
     if (L.fused_qkv) {
@@ -713,7 +730,8 @@ void Importer::build_transformer(OnnxModel& result) {
   spec.head_dim = A / heads;
   spec.mlp = F;
   spec.rms_norm = norm0.rms;
-  spec.activation = macros_[L0.act].kind == Kind::Relu ? ModelSpec::Activation::Relu : ModelSpec::Activation::Gelu;
+  spec.activation =
+      macros_[L0.act].kind == Kind::Relu ? ModelSpec::Activation::Relu : ModelSpec::Activation::Gelu;
   spec.norm_placement = L0.pre ? ModelSpec::NormPlacement::Pre : ModelSpec::NormPlacement::Post;
   w.pre_ln = L0.pre;
   w.gelu_tanh = macros_[L0.act].gelu_tanh;
@@ -727,19 +745,24 @@ void Importer::build_transformer(OnnxModel& result) {
   std::vector<size_t> before, after;  // macros outside the layers, in node order
   std::set<size_t> in_layers;
   for (const auto& L : layers)
-    for (size_t m : {L.q, L.k, L.v, L.qk, L.softmax, L.av, L.proj, L.res1, L.ln1, L.ln2, L.fc1, L.act, L.fc2, L.res2})
+    for (size_t m :
+         {L.q, L.k, L.v, L.qk, L.softmax, L.av, L.proj, L.res1, L.ln1, L.ln2, L.fc1, L.act, L.fc2, L.res2})
       in_layers.insert(m);
   for (size_t m = 0; m < macros_.size(); ++m) {
     if (in_layers.count(m)) continue;
-    if (macros_[m].node < first_node) before.push_back(m);
-    else if (macros_[m].node > macros_[last_macro].node) after.push_back(m);
-    else fail(macros_[m].node, "this " + std::string(kind_label(macros_[m].kind)) +
-                                   " sits inside the transformer layers but is not part of their structure");
+    if (macros_[m].node < first_node)
+      before.push_back(m);
+    else if (macros_[m].node > macros_[last_macro].node)
+      after.push_back(m);
+    else
+      fail(macros_[m].node, "this " + std::string(kind_label(macros_[m].kind)) +
+                                " sits inside the transformer layers but is not part of their structure");
   }
   std::vector<size_t> head_linears;
   for (size_t m : after)
     if (macros_[m].kind == Kind::Linear) head_linears.push_back(m);
-  if (head_linears.empty()) fail("the graph has no linear head after its last layer (a classifier or LM head)");
+  if (head_linears.empty())
+    fail("the graph has no linear head after its last layer (a classifier or LM head)");
   const Macro& head = macros_[head_linears.back()];
   // Causal attention: the mask folded into the softmax comes from a lower-triangular constant (or Trilu).
   bool causal = false;
@@ -791,7 +814,8 @@ void Importer::build_transformer(OnnxModel& result) {
     if (macros_[m].kind == Kind::Embedding) {
       const auto& n = g_.node(macros_[m].node);
       const Constant* table = g_.constant(n.input(0));
-      if (g_.is_graph_input(n.input(1)) && table && (token_input.empty() || uint32_t(table->dims[0]) > spec.vocab)) {
+      if (g_.is_graph_input(n.input(1)) && table &&
+          (token_input.empty() || uint32_t(table->dims[0]) > spec.vocab)) {
         token_input = n.input(1);
         spec.vocab = uint32_t(table->dims[0]);
       }
@@ -802,22 +826,26 @@ void Importer::build_transformer(OnnxModel& result) {
     const Constant* k = g_.constant(conv.input(1));
     spec.patch = uint32_t(k->dims[2]);
     spec.channels = uint32_t(k->dims[1]);
-    const std::vector<int64_t> dims = g_.is_graph_input(conv.input(0)) ? g_.input_dims(conv.input(0))
-                                                                         : std::vector<int64_t>{};
+    const std::vector<int64_t> dims =
+        g_.is_graph_input(conv.input(0)) ? g_.input_dims(conv.input(0)) : std::vector<int64_t>{};
     if (dims.size() != 4 || dims[2] <= 0 || dims[3] <= 0)
-      fail(macros_[*patch].node, "the image input's height and width must be fixed in the graph ([batch, channels, "
-                                 "height, width])");
+      fail(macros_[*patch].node,
+           "the image input's height and width must be fixed in the graph ([batch, channels, "
+           "height, width])");
     const uint32_t patches = uint32_t((dims[2] / spec.patch) * (dims[3] / spec.patch));
     uint32_t tokens = 0;
     for (size_t m : before)
       if (macros_[m].kind == Kind::ConstAdd) {
         const auto& n = g_.node(macros_[m].node);
         for (const auto& in : n.input())
-          if (const Constant* c = g_.constant(in); c && c->dims.size() >= 2) tokens = uint32_t(c->dims[c->dims.size() - 2]);
+          if (const Constant* c = g_.constant(in); c && c->dims.size() >= 2)
+            tokens = uint32_t(c->dims[c->dims.size() - 2]);
       }
     if (tokens <= patches)
-      fail(macros_[*patch].node, "cannot tell the class tokens: expected a position-embedding Add of [1, tokens, "
-                                 "d_model] with more tokens than the " + std::to_string(patches) + " patches");
+      fail(macros_[*patch].node,
+           "cannot tell the class tokens: expected a position-embedding Add of [1, tokens, "
+           "d_model] with more tokens than the " +
+               std::to_string(patches) + " patches");
     spec.extra_tokens = tokens - patches;
     spec.seq = tokens;
     spec.classes = uint32_t(head.w.rows());
@@ -832,18 +860,21 @@ void Importer::build_transformer(OnnxModel& result) {
       w.causal = true;
     } else {
       // prunesim's encoder ends in BERT's pooler (D x D, tanh) and a classifier.
-      const bool pooler = head_linears.size() >= 2 &&
-                          std::any_of(after.begin(), after.end(), [&](size_t m) { return macros_[m].kind == Kind::Tanh; });
+      const bool pooler = head_linears.size() >= 2 && std::any_of(after.begin(), after.end(), [&](size_t m) {
+                            return macros_[m].kind == Kind::Tanh;
+                          });
       if (!pooler)
-        fail(head.node, "an encoder is read as BertForSequenceClassification: a pooler (Gemm, Tanh) then a "
-                        "classifier after the last layer");
+        fail(head.node,
+             "an encoder is read as BertForSequenceClassification: a pooler (Gemm, Tanh) then a "
+             "classifier after the last layer");
       spec.classes = uint32_t(head.w.rows());
     }
   } else {
     fail("the graph's input is neither token ids (an embedding Gather) nor an image (a patch Conv)");
   }
   if (uint32_t(head.w.cols()) != D)
-    fail(head.node, "the head reads " + std::to_string(head.w.cols()) + " features, d_model is " + std::to_string(D));
+    fail(head.node,
+         "the head reads " + std::to_string(head.w.cols()) + " features, d_model is " + std::to_string(D));
   spec.source = "ONNX graph " + g_.path();
   w.spec = spec;
   w.source = g_.path();
@@ -856,8 +887,10 @@ void Importer::build_transformer(OnnxModel& result) {
     auto add = [&](size_t m, OpRole r) { anchors.push_back({macros_[m].node, {li, r}}); };
     add(L.q, OpRole::AttnQkv), add(L.k, OpRole::AttnQkv), add(L.v, OpRole::AttnQkv);
     add(L.qk, OpRole::AttnQk), add(L.softmax, OpRole::AttnSoftmax), add(L.av, OpRole::AttnAv);
-    add(L.proj, OpRole::AttnProj), add(L.res1, OpRole::Residual1), add(L.ln1, OpRole::Ln1), add(L.ln2, OpRole::Ln2);
-    add(L.fc1, OpRole::MlpFc1), add(L.act, OpRole::Gelu), add(L.fc2, OpRole::MlpFc2), add(L.res2, OpRole::Residual2);
+    add(L.proj, OpRole::AttnProj), add(L.res1, OpRole::Residual1), add(L.ln1, OpRole::Ln1),
+        add(L.ln2, OpRole::Ln2);
+    add(L.fc1, OpRole::MlpFc1), add(L.act, OpRole::Gelu), add(L.fc2, OpRole::MlpFc2),
+        add(L.res2, OpRole::Residual2);
   }
   collect_unmapped(result, anchors);
 }
@@ -867,10 +900,11 @@ void Importer::build_transformer(OnnxModel& result) {
 void Importer::build_gru(OnnxModel& result) {
   std::vector<size_t> grus;
   for (size_t m = 0; m < macros_.size(); ++m) {
-    if (macros_[m].kind == Kind::Gru) grus.push_back(m);
+    if (macros_[m].kind == Kind::Gru)
+      grus.push_back(m);
     else if (macros_[m].kind != Kind::Layout)
-      fail(macros_[m].node, "a GRU graph may hold only GRU layers; this " + std::string(kind_label(macros_[m].kind)) +
-                                " is not part of prunesim's GRU");
+      fail(macros_[m].node, "a GRU graph may hold only GRU layers; this " +
+                                std::string(kind_label(macros_[m].kind)) + " is not part of prunesim's GRU");
   }
   ModelSpec& spec = result.spec;
   spec.family = Family::Gru;
@@ -881,35 +915,43 @@ void Importer::build_gru(OnnxModel& result) {
     const std::string dir = g_.string_attr(i, "direction", "forward");
     if (dir != "forward") fail(i, "direction '" + dir + "': prunesim models forward GRUs");
     if (g_.int_attr(i, "linear_before_reset", 0) != 1)
-      fail(i, "linear_before_reset=0: prunesim's GRU is PyTorch's (linear_before_reset=1), where W_hh h is one "
-              "GEMM before the reset gate");
+      fail(i,
+           "linear_before_reset=0: prunesim's GRU is PyTorch's (linear_before_reset=1), where W_hh h is one "
+           "GEMM before the reset gate");
     for (const char* a : {"activations", "clip", "activation_alpha", "activation_beta"})
       for (const auto& attr : n.attribute())
-        if (attr.name() == a) fail(i, std::string("attribute '") + a + "' is not supported (the default gates only)");
+        if (attr.name() == a)
+          fail(i, std::string("attribute '") + a + "' is not supported (the default gates only)");
     const int64_t hidden = g_.int_attr(i, "hidden_size", 0);
     auto tensor = [&](int k, const char* what) -> const Constant& {
       const Constant* c = n.input_size() > k && !n.input(k).empty() ? g_.constant(n.input(k)) : nullptr;
       if (!c || !c->floating()) fail(i, std::string(what) + " must be a float initializer");
       return *c;
     };
-    const Constant& W = tensor(1, "W"), &R = tensor(2, "R");
-    if (W.dims.size() != 3 || W.dims[0] != 1 || W.dims[1] != 3 * hidden || R.dims != std::vector<int64_t>{1, 3 * hidden, hidden})
-      fail(i, "W must be [1, 3*hidden, input] and R [1, 3*hidden, hidden] (hidden_size " + std::to_string(hidden) + ")");
+    const Constant &W = tensor(1, "W"), &R = tensor(2, "R");
+    if (W.dims.size() != 3 || W.dims[0] != 1 || W.dims[1] != 3 * hidden ||
+        R.dims != std::vector<int64_t>{1, 3 * hidden, hidden})
+      fail(i, "W must be [1, 3*hidden, input] and R [1, 3*hidden, hidden] (hidden_size " +
+                  std::to_string(hidden) + ")");
     const int64_t in = W.dims[2];
     if (l == 0) {
       spec.gru_input = uint32_t(in);
       H = uint32_t(hidden);
       const int64_t layout = g_.int_attr(i, "layout", 0);
-      const std::vector<int64_t> dims = g_.is_graph_input(n.input(0)) ? g_.input_dims(n.input(0)) : std::vector<int64_t>{};
+      const std::vector<int64_t> dims =
+          g_.is_graph_input(n.input(0)) ? g_.input_dims(n.input(0)) : std::vector<int64_t>{};
       const int64_t steps = dims.size() == 3 ? dims[layout ? 1 : 0] : -1;
-      if (opt_.seq) spec.seq = opt_.seq;
-      else if (steps > 0) spec.seq = uint32_t(steps);
+      if (opt_.seq)
+        spec.seq = opt_.seq;
+      else if (steps > 0)
+        spec.seq = uint32_t(steps);
       else {
         spec.seq = 100;
         notes_.push_back("the graph's sequence length is dynamic: 100 steps assumed (--seq sets it)");
       }
     } else {
-      if (hidden != H || in != H) fail(i, "stacked GRU layers must share the hidden size (" + std::to_string(H) + ")");
+      if (hidden != H || in != H)
+        fail(i, "stacked GRU layers must share the hidden size (" + std::to_string(H) + ")");
       auto src = source_macro(n.input(0));
       if (!src || *src != grus[l - 1]) fail(i, "does not read the previous GRU layer's output");
     }
@@ -920,7 +962,8 @@ void Importer::build_gru(OnnxModel& result) {
       const int64_t from[3] = {h, 0, 2 * h};  // r <- ONNX block 1, z <- block 0, n <- block 2
       for (int part = 0; part < 3; ++part)
         for (int64_t r = 0; r < h; ++r)
-          for (int64_t c = 0; c < cols; ++c) m(part * h + r, c) = v[offset + size_t((from[part] + r) * cols + c)];
+          for (int64_t c = 0; c < cols; ++c)
+            m(part * h + r, c) = v[offset + size_t((from[part] + r) * cols + c)];
       return m;
     };
     GruLayerWeights gw;
@@ -944,7 +987,8 @@ void Importer::build_gru(OnnxModel& result) {
   result.weights.spec = spec;
   result.weights.source = g_.path();
   std::vector<std::pair<size_t, std::pair<int, OpRole>>> anchors;
-  for (size_t l = 0; l < grus.size(); ++l) anchors.push_back({macros_[grus[l]].node, {int(l), OpRole::GruUpdate}});
+  for (size_t l = 0; l < grus.size(); ++l)
+    anchors.push_back({macros_[grus[l]].node, {int(l), OpRole::GruUpdate}});
   collect_unmapped(result, anchors);
 }
 
@@ -976,7 +1020,8 @@ void Importer::collect_unmapped(OnnxModel& result,
          " prunesim cannot map to its ops: " + list +
          ". --onnx-unknown=vector costs each as one element-wise vector pass over its output");
   // Width per token of a tensor: its producer's output features, through layout nodes.
-  const uint32_t width_default = result.spec.family == Family::Gru ? result.spec.gru_hidden : result.spec.d_model;
+  const uint32_t width_default =
+      result.spec.family == Family::Gru ? result.spec.gru_hidden : result.spec.d_model;
   for (size_t i : unmapped) {
     ExtraVectorOp e;
     int layer = 0;
@@ -985,7 +1030,8 @@ void Importer::collect_unmapped(OnnxModel& result,
     size_t best = 0;
     bool found = false;
     for (const auto& [node, anchor] : anchors)
-      if (node < i && (!found || node > best)) best = node, layer = anchor.first, after = anchor.second, found = true;
+      if (node < i && (!found || node > best))
+        best = node, layer = anchor.first, after = anchor.second, found = true;
     if (!found) layer = 0, after = OpRole::Other;
     e.layer = layer;
     e.after = after;
@@ -1012,8 +1058,8 @@ std::string Importer::mapping() const {
     size_t total = 0;
     for (const auto& [t, c] : types) total += c;
     s += (s.empty() ? "" : "; ") + std::string(kind_label(kind)) + " ";
-    s += groups.count(kind) ? std::to_string(groups.at(kind)) + " from " + std::to_string(total) + " nodes" :
-                              std::to_string(total) + " nodes";
+    s += groups.count(kind) ? std::to_string(groups.at(kind)) + " from " + std::to_string(total) + " nodes"
+                            : std::to_string(total) + " nodes";
     s += " (";
     bool first = true;
     for (const auto& [t, c] : types) s += (first ? "" : " ") + t + " " + std::to_string(c), first = false;
@@ -1026,7 +1072,8 @@ OnnxModel Importer::run() {
   classify();
   OnnxModel result;
   const std::string file = g_.path().substr(g_.path().find_last_of('/') + 1);
-  result.spec.name = file.substr(0, file.rfind(".onnx") == std::string::npos ? file.size() : file.rfind(".onnx"));
+  result.spec.name =
+      file.substr(0, file.rfind(".onnx") == std::string::npos ? file.size() : file.rfind(".onnx"));
   bool gru = false, attention = false;
   for (const auto& m : macros_) gru |= m.kind == Kind::Gru, attention |= m.kind == Kind::Softmax;
   if (gru && attention) fail("the graph mixes GRU layers and attention: prunesim models one or the other");
@@ -1035,8 +1082,9 @@ OnnxModel Importer::run() {
   } else if (attention) {
     build_transformer(result);
   } else {
-    fail("no attention (Softmax) and no GRU in the graph: prunesim imports transformer encoders, decoders, "
-         "vision transformers and GRUs");
+    fail(
+        "no attention (Softmax) and no GRU in the graph: prunesim imports transformer encoders, decoders, "
+        "vision transformers and GRUs");
   }
   result.spec.batch = 1;
   result.mapping = mapping();

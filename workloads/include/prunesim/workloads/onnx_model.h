@@ -33,7 +33,7 @@ struct OnnxModel {
   ModelWeights weights;  // layer weights (transformers in .layers, GRUs in .gru)
   // One line per mapping, for the trace header and the report: "gemm 12 (MatMul 10, Gemm 2); ...".
   std::string mapping;
-  std::string unmapped;  // "Sin x1 (L0.extra)" when ops were costed as vector ops; empty otherwise
+  std::string unmapped;            // "Sin x1 (L0.extra)" when ops were costed as vector ops; empty otherwise
   std::vector<std::string> notes;  // assumptions taken (a dynamic sequence length defaulted, ...)
 };
 
