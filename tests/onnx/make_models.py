@@ -17,7 +17,7 @@ Next to each model it writes what prunesim should find equal to it:
   NAME.model.ini              the zoo model of the same dimensions (a prunesim model file);
   NAME.safetensors + NAME.config.json   the same layer weights in Hugging Face layout (transformers).
 
-vit_external.onnx (+ vit_external.data) is vit.onnx with its weights in an external data file.
+bert_opset15.onnx and bert_opset16.onnx are bert.onnx at those opsets; vit_external.onnx (+ vit_external.data) is vit.onnx with its weights in an external data file.
 
 And malformed files, each of which must be refused naming what is wrong:
   bad_truncated.onnx, bad_missing_initializer.onnx, bad_shape_mismatch.onnx, bad_unknown_op.onnx,
@@ -411,6 +411,15 @@ def malformed(out):
     onnx.save(m, os.path.join(out, "bad_opset.onnx"))
 
 
+def opsets(out):
+    """bert.onnx declared at opsets 15 and 16: the same ops, read the same."""
+    for version in (15, 16):
+        m = onnx.load(os.path.join(out, "bert.onnx"))
+        m.opset_import[0].version = version
+        onnx.checker.check_model(m)
+        onnx.save(m, os.path.join(out, f"bert_opset{version}.onnx"))
+
+
 def external(out):
     """vit.onnx with its weights in a separate file, as exporters write models over 2 GB."""
     m = onnx.load(os.path.join(out, "vit.onnx"))
@@ -426,6 +435,7 @@ def main():
     for build, offset in ((bert, 0), (gpt2, 1), (vit, 2), (gru, 3)):
         build(out, np.random.default_rng(SEED + 10 * offset))
     malformed(out)
+    opsets(out)
     external(out)
 
 

@@ -148,6 +148,13 @@ TEST(OnnxImport, GruGetsMagnitudeMasksAndAFidelityFigure) {
   EXPECT_NE(dense.find("header fidelity_top1_agreement 1\n"), std::string::npos);
 }
 
+TEST(OnnxImport, OpsetsThirteenToSeventeenReadAlike) {
+  // 13 (bert), 14 (gpt2) and 17 (vit, LayerNormalization ops) are the graphs themselves; 15 and 16 here.
+  const std::string want = without_provenance(compress("--onnx " + model("bert.onnx") + " --seq 16"));
+  for (const char* f : {"bert_opset15.onnx", "bert_opset16.onnx"})
+    EXPECT_EQ(without_provenance(compress("--onnx " + model(f) + " --seq 16")), want) << f;
+}
+
 TEST(OnnxImport, ExternalDataReadsLikeInlineWeights) {
   EXPECT_EQ(without_provenance(compress("--onnx " + model("vit_external.onnx"))),
             without_provenance(compress("--onnx " + model("vit.onnx"))));
