@@ -17,6 +17,7 @@ Next to each model it writes what prunesim should find equal to it:
   NAME.model.ini              the zoo model of the same dimensions (a prunesim model file);
   NAME.safetensors + NAME.config.json   the same layer weights in Hugging Face layout (transformers).
 
+gpt2_all_logits.onnx is gpt2.onnx with the LM head on every position (as GPT2LMHeadModel exports);
 bert_opset15.onnx and bert_opset16.onnx are bert.onnx at those opsets; vit_external.onnx (+ vit_external.data) is vit.onnx with its weights in an external data file.
 
 And malformed files, each of which must be refused naming what is wrong:
@@ -236,7 +237,7 @@ def bert(out, rng, extra_op=None, fc2_rows=None):
 GPT2 = dict(layers=2, d=64, heads=4, mlp=256, seq=16, vocab=100, eps=1e-5)
 
 
-def gpt2(out, rng):
+def gpt2(out, rng, last_only=True, name="gpt2"):
     c = GPT2
     d, h, hd = c["d"], c["heads"], c["d"] // c["heads"]
     g = Graph("gpt2", rng)
@@ -277,12 +278,15 @@ def gpt2(out, rng):
         hf[p + "ln_1.weight"], hf[p + "ln_1.bias"] = w["ln1g"], w["ln1b"]
         hf[p + "ln_2.weight"], hf[p + "ln_2.bias"] = w["ln2g"], w["ln2b"]
     # Generation needs the last position's logits only.
-    last = g.op("Gather", [x, g.const("last", np.array(-1, np.int64))], axis=1)
+    last = g.op("Gather", [x, g.const("last", np.array(-1, np.int64))], axis=1) if last_only else x
     last = layer_norm(g, last, g.weight("ln_f_g", (d,)), g.weight("ln_f_b", (d,)), c["eps"], 14)
     logits = g.op("MatMul", [last, g.weight("lm_head_T", (d, c["vocab"]))], name="lm_head")
+    logits_dims = ["batch", c["vocab"]] if last_only else ["batch", "sequence", c["vocab"]]
     model = g.model([helper.make_tensor_value_info("input_ids", TensorProto.INT64, ["batch", "sequence"])],
-                    [helper.make_tensor_value_info(logits, TensorProto.FLOAT, ["batch", c["vocab"]])], 14)
-    onnx.save(model, os.path.join(out, "gpt2.onnx"))
+                    [helper.make_tensor_value_info(logits, TensorProto.FLOAT, logits_dims)], 14)
+    onnx.save(model, os.path.join(out, name + ".onnx"))
+    if not last_only:
+        return
     write_safetensors(os.path.join(out, "gpt2.safetensors"), hf)
     write_text(os.path.join(out, "gpt2.config.json"), json.dumps(
         {"model_type": "gpt2", "n_embd": d, "n_head": h, "n_layer": c["layers"], "n_inner": c["mlp"],
@@ -434,6 +438,8 @@ def main():
     os.makedirs(out, exist_ok=True)
     for build, offset in ((bert, 0), (gpt2, 1), (vit, 2), (gru, 3)):
         build(out, np.random.default_rng(SEED + 10 * offset))
+    # GPT2LMHeadModel as exported whole: logits at every position.
+    gpt2(out, np.random.default_rng(SEED + 10), last_only=False, name="gpt2_all_logits")
     malformed(out)
     opsets(out)
     external(out)

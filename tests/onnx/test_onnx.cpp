@@ -134,6 +134,19 @@ TEST(OnnxImport, TokenPruningAndDecodeWorkOnImportedModels) {
   EXPECT_EQ(c["compute"]["macs"], d["compute"]["macs"]);
 }
 
+// GPT2LMHeadModel exported whole computes logits at every position; prunesim costs one generation step's
+// (the last position) and says so rather than silently.
+TEST(OnnxImport, AHeadOnEveryTokenIsCostedAsTheFamilysAndSaidSo) {
+  const auto r = run_prunesim("run --onnx " + model("gpt2_all_logits.onnx") + " --seq 16");
+  EXPECT_EQ(r.status, 0) << r.err;
+  EXPECT_NE(r.out.find("ONNX import: the graph's head reads every token; prunesim costs the last position's "
+                       "logits (one generation step's)"),
+            std::string::npos)
+      << r.out;
+  EXPECT_EQ(run_json("--onnx " + model("gpt2_all_logits.onnx") + " --seq 16")["latency"]["cycles"],
+            run_json("--onnx " + model("gpt2.onnx") + " --seq 16")["latency"]["cycles"]);
+}
+
 TEST(OnnxImport, GruGetsMagnitudeMasksAndAFidelityFigure) {
   const std::string t = compress("--onnx " + model("gru.onnx") + " --seq 8 --prune all=block:16x16:0.5");
   EXPECT_NE(t.find("header fidelity_inputs 4 seeded N(0,1) input sequences"), std::string::npos);

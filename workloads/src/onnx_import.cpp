@@ -872,6 +872,30 @@ void Importer::build_transformer(OnnxModel& result) {
   } else {
     fail("the graph's input is neither token ids (an embedding Gather) nor an image (a patch Conv)");
   }
+  {
+    // prunesim's heads read one token per sample (the class token; a decoder's last position, as a generation
+    // step does). A graph whose head reads every token is costed that way too, and the report says so.
+    bool one_token = false;
+    std::string t = macros_[head_linears.front()].in;
+    for (int guard = 0; guard < 64 && !one_token; ++guard) {
+      auto p = g_.producer(t);
+      if (!p) break;
+      const auto& n = g_.node(*p);
+      if (auto c = claimed_.find(*p); c != claimed_.end()) {
+        if (macros_[c->second].kind != Kind::Norm) break;  // through the final norm only
+        t = macros_[c->second].in;
+        continue;
+      }
+      if (kind_[*p] != Kind::Layout) break;
+      const Constant* idx = n.op_type() == "Gather" && n.input_size() > 1 ? g_.constant(n.input(1)) : nullptr;
+      one_token = (idx && idx->elements() == 1) || n.op_type() == "Slice";
+      t = n.input(0);
+    }
+    if (!one_token)
+      notes_.push_back(std::string("the graph's head reads every token; prunesim costs the ") +
+                       (causal ? "last position's logits (one generation step's)" : "class token's") +
+                       ", as its " + family_name(spec.family) + " models do");
+  }
   if (uint32_t(head.w.cols()) != D)
     fail(head.node,
          "the head reads " + std::to_string(head.w.cols()) + " features, d_model is " + std::to_string(D));
