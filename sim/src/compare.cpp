@@ -70,6 +70,44 @@ json load_json(const std::string& path) {
   }
 }
 
+// A run report holds what the comparison reads, with the types it reads them as; a malformed one is the
+// input's fault (exit 2, the file and the key), not an internal error.
+void check_report(const json& j, const std::string& path) {
+  if (!j.is_object() || !j.contains("latency") || !j["latency"].is_object())
+    throw InputError("compare: " + path + " is not a prunesim run report (no latency section)");
+  for (const auto& [name, ptr] : metrics()) {
+    const json::json_pointer p(ptr);
+    if (j.contains(p) && !j.at(p).is_number())
+      throw InputError(path + ": " + ptr + ": expected a number, got " + j.at(p).dump());
+  }
+  if (!j.contains("ops") || !j["ops"].is_array()) throw InputError(path + ": /ops: expected an array of ops");
+  for (size_t i = 0; i < j["ops"].size(); ++i) {
+    const json& op = j["ops"][i];
+    const std::string at = path + ": /ops/" + std::to_string(i);
+    if (!op.is_object()) throw InputError(at + ": expected an object");
+    for (const char* k : {"id", "layer", "cycles"})
+      if (!op.contains(k) || !op[k].is_number()) throw InputError(at + "/" + k + ": expected a number");
+    if (!op.contains("name") || !op["name"].is_string()) throw InputError(at + "/name: expected a string");
+  }
+}
+
+// One sweep result line: its hash, index, status and metrics with the types the comparison reads.
+void check_sweep_line(const json& j) {
+  if (!j.is_object()) throw json::other_error::create(501, "expected an object", &j);
+  if (!j.contains("hash") || !j["hash"].is_string())
+    throw json::other_error::create(501, "'hash': expected a string", &j);
+  if (j.contains("index") && !j["index"].is_number_integer())
+    throw json::other_error::create(501, "'index': expected an integer", &j);
+  if (j.contains("status") && !j["status"].is_string())
+    throw json::other_error::create(501, "'status': expected a string", &j);
+  if (j.contains("metrics")) {
+    if (!j["metrics"].is_object()) throw json::other_error::create(501, "'metrics': expected an object", &j);
+    for (const char* key : kSweepKeys)
+      if (j["metrics"].contains(key) && !j["metrics"][key].is_number())
+        throw json::other_error::create(501, std::string("'metrics.") + key + "': expected a number", &j);
+  }
+}
+
 // Sweep results by configuration hash.
 std::map<std::string, json> load_sweep(std::string path) {
   struct stat st {};
@@ -82,7 +120,9 @@ std::map<std::string, json> load_sweep(std::string path) {
     if (line.empty()) continue;
     try {
       json j = json::parse(line);
-      out[j.at("hash").get<std::string>()] = j;
+      check_sweep_line(j);
+      const std::string hash = j["hash"].get<std::string>();
+      out[hash] = std::move(j);
     } catch (const json::exception& e) {
       throw InputError(path + ":" + std::to_string(n) + ": not a sweep result line: " + e.what());
     }
@@ -99,9 +139,8 @@ bool is_sweep(const std::string& path) {
 size_t compare_reports(const std::string& a_path, const std::string& b_path, const Tolerances& tol,
                        std::ostream& os) {
   const json a = load_json(a_path), b = load_json(b_path);
-  if (!a.contains("latency") || !b.contains("latency"))
-    throw InputError("compare: " + (a.contains("latency") ? b_path : a_path) +
-                     " is not a prunesim run report");
+  check_report(a, a_path);
+  check_report(b, b_path);
   size_t bad = 0;
   // What differs between the two runs comes first: the configuration keys, then the workload.
   if (a.contains("config") && b.contains("config") && a["config"].is_object() && b["config"].is_object()) {

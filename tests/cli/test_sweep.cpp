@@ -172,6 +172,39 @@ TEST(Compare, FlagsAPlantedLatencyChangeAndPassesAnIdenticalPair) {
   EXPECT_EQ(r.status, 2);
 }
 
+// A malformed report or sweep line is the input's fault: exit 2 naming the file and the key (an op without
+// its layer was "internal error: key 'ops' not found", exit 1).
+TEST(Compare, MalformedReportsAndSweepLinesAreInputErrors) {
+  const std::string d = prunesim::test::temp_dir();
+  ASSERT_EQ(run_prunesim("run -q --json " + d + "/a.json").status, 0);
+  const json good = json::parse(read_file(d + "/a.json"));
+  auto check = [&](const std::string& text, const std::string& want) {
+    write_file(d + "/bad.json", text);
+    const auto r = run_prunesim("compare " + d + "/a.json " + d + "/bad.json");
+    EXPECT_EQ(r.status, 2) << text << "\n" << r.err;
+    EXPECT_NE(r.err.find(want), std::string::npos) << r.err;
+  };
+  check("{\"latency\": 5}", "bad.json is not a prunesim run report (no latency section)");
+  check("[1, 2]", "bad.json is not a prunesim run report");
+  json j = good;
+  j["latency"]["cycles"] = "fast";
+  check(j.dump(), "bad.json: /latency/cycles: expected a number, got \"fast\"");
+  j = good;
+  j.erase("ops");
+  check(j.dump(), "bad.json: /ops: expected an array of ops");
+  j = good;
+  j["ops"][0].erase("layer");
+  check(j.dump(), "bad.json: /ops/0/layer: expected a number");
+  write_file(d + "/a.jsonl", "{\"hash\": \"abc\", \"index\": 0, \"status\": \"ok\"}\n");
+  for (const std::string line : {"{\"hash\": 5}", "{\"hash\": \"abc\", \"index\": \"zero\"}",
+                                 "{\"hash\": \"abc\", \"metrics\": {\"latency_cycles\": \"x\"}}"}) {
+    write_file(d + "/b.jsonl", line + "\n");
+    const auto r = run_prunesim("compare " + d + "/a.jsonl " + d + "/b.jsonl");
+    EXPECT_EQ(r.status, 2) << line << "\n" << r.err;
+    EXPECT_NE(r.err.find("b.jsonl:1: not a sweep result line"), std::string::npos) << r.err;
+  }
+}
+
 TEST(Compare, SaysWhichConfigurationKeysDifferBeforeTheMetrics) {
   const std::string d = prunesim::test::temp_dir();
   ASSERT_EQ(run_prunesim("run -q --json " + d + "/a.json").status, 0);
