@@ -11,6 +11,7 @@
 #include <iostream>
 #include <limits>
 #include <map>
+#include <new>
 #include <sstream>
 #include <systemc>
 
@@ -66,7 +67,8 @@ struct WorkloadFlags {
         "model-file", po::value(&model_file), "a model of your own: [model] INI (README \"Your own model\")")(
         "weights", po::value(&weights), "prune real weights from this safetensors file (with --hf-config)")(
         "hf-config", po::value(&hf_config), "Hugging Face config.json with the model's dimensions")(
-        "onnx", po::value(&onnx), "an ONNX transformer or GRU: its dimensions and weights (README \"Your own model\")")(
+        "onnx", po::value(&onnx),
+        "an ONNX transformer or GRU: its dimensions and weights (README \"Your own model\")")(
         "onnx-unknown", po::value(&onnx_unknown),
         "error|vector: an ONNX op prunesim cannot map is an error (default), or costed as a vector op");
     if (with_trace) d.add_options()("trace", po::value(&trace), "replay this trace file instead of a model");
@@ -834,6 +836,11 @@ int run_cli(int argc, char** argv) {
     return 2;
   } catch (const po::error& e) {
     std::cerr << "prunesim: error: " << e.what() << " (see --help)\n";
+    return 2;
+  } catch (const std::bad_alloc&) {
+    // The input asked for more than the machine has: the workload's size is at fault, not prunesim.
+    std::cerr << "prunesim: error: out of memory: this workload needs more memory than the process may use; "
+                 "make it smaller (--batch, --seq, --decode, the model) or raise the memory limit\n";
     return 2;
   } catch (const std::exception& e) {
     std::cerr << "prunesim: internal error: " << e.what() << "\n";

@@ -881,3 +881,22 @@ TEST(Cli, NonUtf8InputExitsTwoNamingWhere) {
   EXPECT_NE(r.err.find("is not UTF-8 text"), std::string::npos) << r.err;
   EXPECT_FALSE(prunesim::test::file_exists(d + "/r.json"));
 }
+
+// Out of memory is the workload's size at fault, not a bug: exit 2 with what to change, and no output left
+// behind (bad_alloc was "internal error", exit 1). The address-space limit makes it happen in under a second.
+TEST(Cli, OutOfMemoryIsAnInputErrorWithNoOutputLeft) {
+#ifdef __SANITIZE_ADDRESS__
+  GTEST_SKIP() << "AddressSanitizer reserves its shadow memory beyond any ulimit -v";
+#endif
+  const std::string d = prunesim::test::temp_dir();
+  const std::string cmd = "ulimit -v 700000; " + std::string(PRUNESIM_BINARY) +
+                          " compress --model gpt2 --decode 20000 --out " + d + "/t.trace 2>" + d + "/err";
+  const int rc = std::system(("sh -c '" + cmd + "'").c_str());
+  ASSERT_TRUE(WIFEXITED(rc));
+  EXPECT_EQ(WEXITSTATUS(rc), 2);
+  EXPECT_NE(
+      prunesim::test::read_file(d + "/err").find("prunesim: error: out of memory: this workload needs more"),
+      std::string::npos)
+      << prunesim::test::read_file(d + "/err");
+  EXPECT_FALSE(prunesim::test::file_exists(d + "/t.trace"));
+}
