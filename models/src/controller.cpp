@@ -191,6 +191,7 @@ void Controller::compute() {
       st.tokens = uint32_t(tokens);
     }
     if (item.last_of_op) st.cycles = now_cycles() - st.start_cycle;
+    for (ScheduleObserver* o : observers_) o->progressed(n + 1, plan_.items.size(), now_cycles());
   }
   sync();
   end_cycle_ = now_cycles();

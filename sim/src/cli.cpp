@@ -24,6 +24,7 @@
 #include "prunesim/sim/explore.h"
 #include "prunesim/sim/hls_export.h"
 #include "prunesim/sim/report.h"
+#include "prunesim/sim/run_progress.h"
 #include "prunesim/sim/sweep.h"
 #include "prunesim/sim/sweep_backend.h"
 #include "prunesim/workloads/compressor.h"
@@ -270,9 +271,13 @@ int cmd_run(const std::vector<std::string>& args) {
         std::make_unique<FunctionalModel>(trace, cfg.hw.sim.functional_seed, cfg.hw.sim.functional_numbers);
   std::vector<models::ScheduleObserver*> observers;
   if (functional) observers.push_back(functional.get());
+  // Progress on a terminal, unless the user asked for quiet.
+  RunProgress progress(cfg.hw.cycle_ns(), !vm.count("quiet") && isatty(2));
+  observers.push_back(&progress);
   const std::vector<Baseline> baselines =
       baselines_from(baseline_args.empty() ? std::vector<std::string>{"all"} : baseline_args);
   const models::RunResult result = models::simulate(trace, cfg.hw, vcd_path, observers);
+  progress.finish();
   RunReport rep{cfg, schema, trace, name, sha256_hex(text), result};
   rep.command_line = shell_words(args);
   for (const auto& b : baselines) rep.baselines.push_back(estimate_baseline(trace, b));

@@ -8,6 +8,7 @@
 #include <set>
 #include <sstream>
 
+#include "prunesim/sim/run_progress.h"
 #include "prunesim/workloads/model_zoo.h"
 #include "prunesim/workloads/rng.h"
 #include "prunesim/workloads/safetensors.h"
@@ -899,4 +900,27 @@ TEST(Cli, OutOfMemoryIsAnInputErrorWithNoOutputLeft) {
       std::string::npos)
       << prunesim::test::read_file(d + "/err");
   EXPECT_FALSE(prunesim::test::file_exists(d + "/t.trace"));
+}
+
+// A long run shows its progress on a terminal (script(1) gives it one) and nothing when stderr is a file.
+TEST(Cli, LongRunsShowProgressOnATerminalOnly) {
+  EXPECT_EQ(prunesim::sim::RunProgress::line(1200, 3000, 12.34, 4.0),
+            "replayed 40 % (1,200 of 3,000 work items), 12.3 ms simulated, 4 s elapsed, about 6 s left");
+  EXPECT_EQ(prunesim::sim::RunProgress::line(3000, 3000, 100, 75),
+            "replayed 100 % (3,000 of 3,000 work items), 100.0 ms simulated, 1 min 15 s elapsed");
+  const std::string d = prunesim::test::temp_dir();
+  const std::string run =
+      std::string(PRUNESIM_BINARY) + " run --model deit-small --batch 384 --json " + d + "/r.json";
+  ASSERT_EQ(std::system(("script -qc '" + run + "' /dev/null >" + d + "/tty.txt").c_str()), 0);
+  const std::string tty = prunesim::test::read_file(d + "/tty.txt");
+  EXPECT_NE(tty.find("prunesim: replayed "), std::string::npos) << tty.substr(0, 400);
+  // The line is cleared before the report prints.
+  const size_t last = tty.rfind("prunesim: replayed ");
+  ASSERT_NE(last, std::string::npos);
+  const size_t cleared = tty.find("\r\033[K", last), report = tty.find(": deit-small on ", last);
+  EXPECT_LT(cleared, report) << tty.substr(0, 400);
+  EXPECT_EQ(tty.find("replayed", cleared), std::string::npos);
+  const auto piped = run_prunesim("run --model deit-small --batch 384 -q");
+  EXPECT_EQ(piped.status, 0);
+  EXPECT_EQ(piped.err, "");
 }

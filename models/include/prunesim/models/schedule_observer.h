@@ -11,6 +11,11 @@ class ScheduleObserver {
  public:
   virtual ~ScheduleObserver() = default;
   virtual void executed(const WorkItem& item, const workloads::Op& op) = 0;
+  // After every work item (transfers too): `done` of `total` items replayed, at the controller's own time in
+  // cycles. For progress displays; the default ignores it.
+  virtual void progressed(size_t done, size_t total, uint64_t cycles) {
+    (void)done, (void)total, (void)cycles;
+  }
 };
 
 }  // namespace prunesim::models
