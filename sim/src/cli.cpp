@@ -276,14 +276,20 @@ int cmd_run(const std::vector<std::string>& args) {
   observers.push_back(&progress);
   const std::vector<Baseline> baselines =
       baselines_from(baseline_args.empty() ? std::vector<std::string>{"all"} : baseline_args);
+  // Outputs that cannot be written are refused before the run, and the reports are written together: a
+  // failure leaves none of them (and no waveform) behind.
+  if (!json_path.empty()) check_writable(json_path, "--json");
+  if (!csv_path.empty()) check_writable(csv_path, "--csv");
   const models::RunResult result = models::simulate(trace, cfg.hw, vcd_path, observers);
   progress.finish();
   RunReport rep{cfg, schema, trace, name, sha256_hex(text), result};
   rep.command_line = shell_words(args);
   for (const auto& b : baselines) rep.baselines.push_back(estimate_baseline(trace, b));
   if (functional) rep.functional = functional->check();
-  if (!json_path.empty()) write_file_atomic(json_path, report_json_text(rep) + "\n");
-  if (!csv_path.empty()) write_file_atomic(csv_path, report_csv(rep));
+  std::vector<std::pair<std::string, std::string>> outputs;
+  if (!json_path.empty()) outputs.push_back({json_path, report_json_text(rep) + "\n"});
+  if (!csv_path.empty()) outputs.push_back({csv_path, report_csv(rep)});
+  write_files_atomic(outputs);
   if (!vm.count("quiet")) std::cout << report_text(rep);
   if (const auto& f = rep.functional; f.checked && !f.pass) {
     if (!f.failure.empty())

@@ -924,3 +924,20 @@ TEST(Cli, LongRunsShowProgressOnATerminalOnly) {
   EXPECT_EQ(piped.status, 0);
   EXPECT_EQ(piped.err, "");
 }
+
+// A run whose --csv (or --json) cannot be written fails before simulating and leaves none of its other
+// outputs: the JSON and the waveform used to stay behind beside the error.
+TEST(Cli, AnUnwritableOutputLeavesNoOtherOutputBehind) {
+  const std::string d = prunesim::test::temp_dir();
+  for (const std::string& bad :
+       std::vector<std::string>{"--csv /nonexistent/x.csv", "--csv " + d, "--json /nonexistent/x.json"}) {
+    const std::string others =
+        bad.rfind("--csv", 0) == 0 ? " --json " + d + "/r.json" : " --csv " + d + "/r.csv";
+    const auto r = run_prunesim("run -q --vcd " + d + "/w.vcd" + others + " " + bad);
+    EXPECT_EQ(r.status, 2) << bad << "\n" << r.err;
+    EXPECT_NE(r.err.find(bad.substr(0, bad.find(' ')) + " "), std::string::npos) << r.err;
+    EXPECT_NE(r.err.find("cannot write there"), std::string::npos) << r.err;
+    for (const char* f : {"/r.json", "/r.csv", "/w.vcd", "/r.json.partial", "/r.csv.partial"})
+      EXPECT_FALSE(prunesim::test::file_exists(d + f)) << bad << ": " << f;
+  }
+}

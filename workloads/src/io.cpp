@@ -1,12 +1,53 @@
 #include "prunesim/workloads/io.h"
 
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 
 #include "prunesim/common/error.h"
 
 namespace prunesim {
+
+void write_files_atomic(const std::vector<std::pair<std::string, std::string>>& files) {
+  std::vector<std::string> written;
+  auto discard = [&] {
+    for (const auto& t : written) std::remove(t.c_str());
+  };
+  for (const auto& [path, content] : files) {
+    const std::string tmp = path + ".partial";
+    std::ofstream os(tmp, std::ios::binary);
+    if (!os) {
+      discard();
+      throw InputError(path + ": cannot open for writing");
+    }
+    written.push_back(tmp);
+    os << content;
+    os.flush();
+    if (!os) {
+      discard();
+      throw InputError(path + ": write failed");
+    }
+  }
+  for (size_t i = 0; i < files.size(); ++i)
+    if (std::rename(written[i].c_str(), files[i].first.c_str()) != 0) {
+      for (size_t k = i; k < written.size(); ++k) std::remove(written[k].c_str());
+      throw InputError(files[i].first + ": cannot move the finished file into place");
+    }
+}
+
+void check_writable(const std::string& path, const std::string& flag) {
+  const std::string probe = path + ".partial";
+  const bool ok = static_cast<bool>(std::ofstream(probe, std::ios::binary));
+  if (ok) std::remove(probe.c_str());
+  std::error_code ec;
+  if (!ok || std::filesystem::is_directory(path, ec))
+    throw InputError(flag + " " + path + ": cannot write there (" +
+                     (std::filesystem::is_directory(path, ec) ? std::string("a directory")
+                                                              : std::string(std::strerror(errno))) +
+                     ")");
+}
 
 void write_file_atomic(const std::string& path, const std::string& content) {
   const std::string tmp = path + ".partial";
