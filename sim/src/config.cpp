@@ -200,9 +200,6 @@ namespace {
 // for the spec, the recipe and the trace).
 const workloads::OnnxModel& imported(const WorkloadConfig& w) {
   static std::map<std::tuple<std::string, uint32_t, std::string>, workloads::OnnxModel> cache;
-  const auto key = std::make_tuple(w.onnx, w.seq, w.onnx_unknown);
-  auto it = cache.find(key);
-  if (it != cache.end()) return it->second;
   const char* sources[][2] = {{"model_file", w.model_file.c_str()},
                               {"hf_config", w.hf_config.c_str()},
                               {"weights", w.weights.c_str()}};
@@ -219,6 +216,9 @@ const workloads::OnnxModel& imported(const WorkloadConfig& w) {
                        "weights and cannot be changed");
   if (w.norm != "model")
     throw InputError("workload.norm: an imported ONNX model's norm layers are its own");
+  const auto key = std::make_tuple(w.onnx, w.seq, w.onnx_unknown);
+  auto it = cache.find(key);
+  if (it != cache.end()) return it->second;
   workloads::OnnxOptions opt;
   opt.seq = w.seq;
   opt.unknown = w.onnx_unknown == "vector" ? workloads::OnnxUnknown::Vector : workloads::OnnxUnknown::Error;
