@@ -1056,7 +1056,6 @@ void Importer::collect_unmapped(OnnxModel& result,
     for (const auto& [node, anchor] : anchors)
       if (node < i && (!found || node > best))
         best = node, layer = anchor.first, after = anchor.second, found = true;
-    if (!found) layer = 0, after = OpRole::Other;
     e.layer = layer;
     e.after = after;
     e.func = g_.node(i).op_type();
