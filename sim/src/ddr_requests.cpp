@@ -160,15 +160,17 @@ DdrRunStats run_requests(const models::DramConfig& cfg, const std::vector<MemReq
     (r.write ? s.writes : s.reads) += 1;
   }
   first_burst[reqs.size()] = mem.bursts_submitted();
-  std::vector<uint64_t> burst_done(mem.bursts_submitted());
-  mem.set_on_done([&burst_done](uint32_t, const models::DramCompletion& d) { burst_done[d.id] = d.done; });
+  // Each completion is folded into its request as it comes (the request found by its burst id): memory stays
+  // per request, not per burst (100 requests of 1 GiB are 1.7 G bursts; a per-burst array was 13 GB).
+  std::vector<uint64_t> done_cycles(reqs.size(), 0);
+  mem.set_on_done([&](uint32_t, const models::DramCompletion& d) {
+    const size_t i =
+        size_t(std::upper_bound(first_burst.begin(), first_burst.end() - 1, d.id) - first_burst.begin()) - 1;
+    done_cycles[i] = std::max(done_cycles[i], d.done);
+  });
   mem.run();
   std::vector<double> req_done(reqs.size());
-  for (size_t i = 0; i < reqs.size(); ++i) {
-    uint64_t done = 0;
-    for (uint64_t b = first_burst[i]; b < first_burst[i + 1]; ++b) done = std::max(done, burst_done[b]);
-    req_done[i] = mem.cycles_to_ns(done);
-  }
+  for (size_t i = 0; i < reqs.size(); ++i) req_done[i] = mem.cycles_to_ns(done_cycles[i]);
   std::vector<double> lat;
   lat.reserve(s.reads);
   for (size_t i = 0; i < reqs.size(); ++i) {
