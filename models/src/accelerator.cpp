@@ -14,6 +14,7 @@
 
 #include "prunesim/common/error.h"
 #include "prunesim/models/design_fit.h"
+#include "prunesim/workloads/io.h"
 
 namespace prunesim::models {
 
@@ -175,8 +176,7 @@ RunResult simulate(const workloads::Trace& trace, const HwConfig& hw, const std:
     if (base.size() > 4 && base.compare(base.size() - 4, 4, ".vcd") == 0) base.resize(base.size() - 4);
     const std::string tmp_base = base + ".tmp-" + std::to_string(::getpid());
     vcd_tmp = tmp_base + ".vcd";
-    if (!std::ofstream(vcd_tmp))
-      throw InputError("--vcd " + vcd_path + ": cannot write there (" + std::strerror(errno) + ")");
+    check_writable(vcd_path, "--vcd");
     tf = sc_core::sc_create_vcd_trace_file(tmp_base.c_str());
     if (!tf) throw InputError(vcd_path + ": cannot create VCD file");
     tf->set_time_unit(1.0, sc_core::SC_PS);  // cycle times are fractional ns

@@ -11,6 +11,7 @@
 #include <sstream>
 
 #include "prunesim/common/error.h"
+#include "prunesim/workloads/text.h"
 
 namespace prunesim::sim {
 
@@ -126,15 +127,6 @@ std::map<int, LayerRollup> rollup(const models::RunResult& r) {
     l.stall += s.stall_memory + s.stall_ports + s.stall_writeback + s.stall_token_unit, l.ops += 1;
   }
   return m;
-}
-
-std::string group(uint64_t v) {
-  std::string s = std::to_string(v), out;
-  for (size_t i = 0; i < s.size(); ++i) {
-    if (i && (s.size() - i) % 3 == 0) out += ',';
-    out += s[i];
-  }
-  return out;
 }
 
 std::string fixed(double v, int digits) {
@@ -421,13 +413,13 @@ std::string report_text(const RunReport& rep) {
   if (!fitted.empty()) os << "           fitted to the device (keys left unset): " << fitted << "\n";
   os << "\n";
   const double bound_pct = r.cycles ? 100.0 * double(r.roofline_cycles) / double(r.cycles) : 0;
-  os << "latency    " << group(r.cycles) << " cycles = " << fixed(r.latency_ms, 4) << " ms   (roofline bound "
-     << group(r.roofline_cycles) << " cycles = " << fixed(bound_pct, 1) << " % of the latency)\n";
+  os << "latency    " << group_thousands(r.cycles) << " cycles = " << fixed(r.latency_ms, 4) << " ms   (roofline bound "
+     << group_thousands(r.roofline_cycles) << " cycles = " << fixed(bound_pct, 1) << " % of the latency)\n";
   const uint64_t unpruned = h.facts().unpruned_macs;
-  os << "compute    " << group(r.macs) << " MACs";
+  os << "compute    " << group_thousands(r.macs) << " MACs";
   if (unpruned)
     os << " (" << fixed(100.0 * double(r.macs) / double(unpruned), 1) << " % of the unpruned "
-       << group(unpruned) << ")";
+       << group_thousands(unpruned) << ")";
   os << "; efficiency " << fixed(100.0 * r.utilization, 1) << " % of the engine's peak\n";
   os << "           " << fixed(gops(r.macs, r.latency_ms), 2) << " GOPS performed (2 ops per MAC done), "
      << fixed(gops(r.dense_equivalent_macs, r.latency_ms), 2)
@@ -450,12 +442,12 @@ std::string report_text(const RunReport& rep) {
     bank_stall += s.stall_weight_banks, bank_avoided += s.bank_conflicts_avoided,
         bank_avoidable += s.bank_conflicts_avoidable;
   if (bank_stall || bank_avoided || bank_avoidable) {
-    os << "banks      per-PE weight banks: " << group(bank_stall) << " cycles waiting on bank conflicts ("
+    os << "banks      per-PE weight banks: " << group_thousands(bank_stall) << " cycles waiting on bank conflicts ("
        << fixed(r.cycles ? 100.0 * double(bank_stall) / double(r.cycles) : 0.0, 1) << " % of the latency)";
     if (bank_avoided)
-      os << "; the hier layout avoided " << group(bank_avoided) << " that block CSR would cost";
+      os << "; the hier layout avoided " << group_thousands(bank_avoided) << " that block CSR would cost";
     if (bank_avoidable)
-      os << "; the hier layout (--format hier) would avoid " << group(bank_avoidable)
+      os << "; the hier layout (--format hier) would avoid " << group_thousands(bank_avoidable)
          << " of the block-CSR ones";
     os << "\n";
   }
@@ -463,7 +455,7 @@ std::string report_text(const RunReport& rep) {
   os << "traffic    DDR read " << mb(r.ddr_read_bytes) << ", write " << mb(r.ddr_write_bytes)
      << "; on-chip read " << mb(r.onchip_read_bytes) << ", write " << mb(r.onchip_write_bytes)
      << "; DRAM row hits " << fixed(acc ? 100.0 * double(r.dram.row_hits) / double(acc) : 0.0, 1) << " %, "
-     << group(r.dram.activates) << " activates, " << group(r.dram.refreshes) << " refreshes\n";
+     << group_thousands(r.dram.activates) << " activates, " << group_thousands(r.dram.refreshes) << " refreshes\n";
   const auto& e = r.energy;
   os << "energy     " << fixed(e.total(), 3) << " mJ = PE " << fixed(e.pe_mj, 3) << " + on-chip "
      << fixed(e.onchip_mj, 3) << " + DDR " << fixed(e.ddr_mj, 3) << " + vector " << fixed(e.vector_mj, 3)

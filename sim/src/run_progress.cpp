@@ -6,14 +6,11 @@
 #include <cstdio>
 #include <sstream>
 
+#include "prunesim/workloads/text.h"
+
 namespace prunesim::sim {
 
 namespace {
-std::string grouped(uint64_t v) {
-  std::string s = std::to_string(v);
-  for (int i = int(s.size()) - 3; i > 0; i -= 3) s.insert(size_t(i), ",");
-  return s;
-}
 std::string seconds(double s) {
   std::ostringstream os;
   if (s < 60) {
@@ -37,7 +34,7 @@ void RunProgress::finish() {
 std::string RunProgress::line(size_t done, size_t total, double simulated_ms, double elapsed_s) {
   std::ostringstream os;
   const double frac = total ? double(done) / double(total) : 1.0;
-  os << "replayed " << long(std::floor(frac * 100)) << " % (" << grouped(done) << " of " << grouped(total)
+  os << "replayed " << long(std::floor(frac * 100)) << " % (" << group_thousands(done) << " of " << group_thousands(total)
      << " work items), ";
   os.setf(std::ios::fixed);
   os.precision(1);

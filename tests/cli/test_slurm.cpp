@@ -36,14 +36,9 @@ const std::string kSlurm = " --backend slurm --backend-set slurm.poll_s=0.2";
 // A stand-in for prunesim at each point: `hang` points sleep (until a scancel ends them), `crash` points
 // die by SIGSEGV after a line on stderr, the rest run prunesim.
 std::string runner(const std::string& dir, const std::string& hang, const std::string& crash) {
-  const std::string path = dir + "/runner.sh";
-  write_file(
-      path,
-      "#!/bin/bash\ncase \"$*\" in\n" + (hang.empty() ? "" : "  *\"" + hang + "\"*) exec sleep 300 ;;\n") +
-          (crash.empty() ? "" : "  *\"" + crash + "\"*) echo 'about to crash' >&2; kill -SEGV $$ ;;\n") +
-          "esac\nexec " PRUNESIM_BINARY " \"$@\"\n");
-  chmod(path.c_str(), 0755);
-  return path;
+  return prunesim::test::write_runner(
+      dir, (hang.empty() ? "" : "  *\"" + hang + "\"*) exec sleep 300 ;;\n") +
+               (crash.empty() ? "" : "  *\"" + crash + "\"*) echo 'about to crash' >&2; kill -SEGV $$ ;;\n"));
 }
 
 std::string command_output(const std::string& cmd) {

@@ -129,14 +129,9 @@ TEST(Sweep, ResumeRunsOnlyTheMissingPoints) {
 TEST(Sweep, CrashingAndHangingPointsAreRecordedAndTheSweepGoesOn) {
   const std::string d = prunesim::test::temp_dir();
   // A stand-in runner: the point with pe.rows=13 crashes, pe.rows=14 hangs, the rest run prunesim.
-  write_file(d + "/runner.sh",
-             "#!/bin/bash\n"
-             "case \"$*\" in\n"
-             "  *pe.rows=13*) echo 'about to crash' >&2; kill -SEGV $$ ;;\n"
-             "  *pe.rows=14*) exec sleep 60 ;;\n"
-             "esac\n"
-             "exec " PRUNESIM_BINARY " \"$@\"\n");
-  chmod((d + "/runner.sh").c_str(), 0755);
+  prunesim::test::write_runner(d,
+                               "  *pe.rows=13*) echo 'about to crash' >&2; kill -SEGV $$ ;;\n"
+                               "  *pe.rows=14*) exec sleep 60 ;;\n");
   prunesim::sim::SweepSpec spec;
   spec.add_grid("pe.rows=12,13,14,15");
   const auto points = prunesim::sim::plan_sweep(spec, prunesim::sim::ConfigSchema());
@@ -236,10 +231,7 @@ TEST(Compare, SweepsAreComparedPointByPointByConfigurationHash) {
 TEST(Sweep, ResumeAfterAKillRunsOnlyTheMissingPoints) {
   const std::string d = prunesim::test::temp_dir();
   // A runner that logs which point it runs and can be slowed down, so the sweep can be killed midway.
-  write_file(d + "/runner.sh", "#!/bin/bash\necho \"$*\" >> " + d +
-                                   "/ran.log\nsleep \"${RUNNER_DELAY:-0}\"\nexec " +
-                                   std::string(PRUNESIM_BINARY) + " \"$@\"\n");
-  chmod((d + "/runner.sh").c_str(), 0755);
+  prunesim::test::write_runner(d, "", "echo \"$*\" >> " + d + "/ran.log\nsleep \"${RUNNER_DELAY:-0}\"\n");
   prunesim::sim::SweepSpec spec;
   spec.add_grid("pe.rows=8,12,16,20,24,28");
   const auto points = prunesim::sim::plan_sweep(spec, prunesim::sim::ConfigSchema());
@@ -331,10 +323,7 @@ TEST(SweepBackend, AStoppedSweepRecordsNoPointItWasRunningAndResumeRunsThem) {
   // SIGTERM (a scheduler ending a task, or the user) mid-sweep: finished points stay recorded, the running
   // ones are killed and not recorded as crashes, and the process ends by the signal.
   const std::string d = prunesim::test::temp_dir();
-  write_file(d + "/runner.sh",
-             "#!/bin/bash\ncase \"$*\" in\n  *pe.rows=32*) exec sleep 60 ;;\nesac\nexec " PRUNESIM_BINARY
-             " \"$@\"\n");
-  chmod((d + "/runner.sh").c_str(), 0755);
+  prunesim::test::write_runner(d, "  *pe.rows=32*) exec sleep 60 ;;\n");
   const pid_t pid = fork();
   ASSERT_GE(pid, 0);
   if (pid == 0) {
@@ -401,10 +390,7 @@ TEST(Sweep, OverflowingNanAndDuplicateGridsAreErrorsNotEmptySweeps) {
 
 TEST(Sweep, AFailedPointMakesTheSweepExit4UnlessFailOnErrorIsOff) {
   const std::string d = prunesim::test::temp_dir();
-  write_file(d + "/runner.sh",
-             "#!/bin/bash\ncase \"$*\" in\n  *pe.rows=32*) kill -SEGV $$ ;;\nesac\nexec " PRUNESIM_BINARY
-             " \"$@\"\n");
-  chmod((d + "/runner.sh").c_str(), 0755);
+  prunesim::test::write_runner(d, "  *pe.rows=32*) kill -SEGV $$ ;;\n");
   auto r = run_prunesim("sweep --out " + d + "/a --grid pe.rows=16,32 --runner " + d + "/runner.sh");
   EXPECT_EQ(r.status, 4);
   EXPECT_NE(r.out.find("2 of 2 points recorded"), std::string::npos) << r.out;

@@ -1,5 +1,6 @@
 #pragma once
 // Helpers shared by the tests.
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include <array>
@@ -50,6 +51,18 @@ inline CommandResult run_prunesim(const std::string& args) {
   r.out = read_file(out);
   r.err = read_file(err);
   return r;
+}
+
+// A stand-in for prunesim at each sweep point (`--runner`): DIR/runner.sh runs `before` (bash) for every
+// point, then the `case "$*" in` arms (e.g. "  *pe.rows=32*) exec sleep 60 ;;\n") for the points it treats
+// apart, and execs prunesim for the rest. Returns its path.
+inline std::string write_runner(const std::string& dir, const std::string& arms,
+                                const std::string& before = "") {
+  const std::string path = dir + "/runner.sh";
+  write_file(path, "#!/bin/bash\n" + before + "case \"$*\" in\n" + arms + "esac\nexec " +
+                       std::string(PRUNESIM_BINARY) + " \"$@\"\n");
+  chmod(path.c_str(), 0755);
+  return path;
 }
 
 inline std::string source_path(const std::string& rel) {

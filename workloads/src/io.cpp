@@ -40,31 +40,17 @@ void write_files_atomic(const std::vector<std::pair<std::string, std::string>>& 
 void check_writable(const std::string& path, const std::string& flag) {
   const std::string probe = path + ".partial";
   const bool ok = static_cast<bool>(std::ofstream(probe, std::ios::binary));
+  const int err = errno;  // before the directory check can change it
   if (ok) std::remove(probe.c_str());
   std::error_code ec;
-  if (!ok || std::filesystem::is_directory(path, ec))
+  const bool directory = std::filesystem::is_directory(path, ec);
+  if (!ok || directory)
     throw InputError(flag + " " + path + ": cannot write there (" +
-                     (std::filesystem::is_directory(path, ec) ? std::string("a directory")
-                                                              : std::string(std::strerror(errno))) +
-                     ")");
+                     (directory ? std::string("a directory") : std::string(std::strerror(err))) + ")");
 }
 
 void write_file_atomic(const std::string& path, const std::string& content) {
-  const std::string tmp = path + ".partial";
-  {
-    std::ofstream os(tmp, std::ios::binary);
-    if (!os) throw InputError(path + ": cannot open for writing");
-    os << content;
-    os.flush();
-    if (!os) {
-      std::remove(tmp.c_str());
-      throw InputError(path + ": write failed");
-    }
-  }
-  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
-    std::remove(tmp.c_str());
-    throw InputError(path + ": cannot move the finished file into place");
-  }
+  write_files_atomic({{path, content}});
 }
 
 std::string read_file(const std::string& path, const std::string& what) {

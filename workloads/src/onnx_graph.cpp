@@ -77,9 +77,14 @@ Graph::Graph(const std::string& path) : path_(path) {
   mark_activations();
 }
 
+std::string Graph::node_name(size_t i) const {
+  const onnx::NodeProto& n = node(i);
+  return n.name().empty() ? (n.output_size() ? n.output(0) : "#" + std::to_string(i)) : n.name();
+}
+
 std::string Graph::where(size_t i) const {
   const onnx::NodeProto& n = node(i);
-  std::string name = n.name().empty() ? (n.output_size() ? n.output(0) : "#" + std::to_string(i)) : n.name();
+  const std::string name = node_name(i);
   std::string type =
       n.domain().empty() || n.domain() == "ai.onnx" ? n.op_type() : n.domain() + "." + n.op_type();
   return "node '" + name + "' (" + type + ")";
@@ -311,142 +316,116 @@ std::string Constant::bytes() const {
   return data;
 }
 
+namespace {
+// `n` little-endian values of type S from raw bytes, each converted to R.
+template <typename S, typename R, typename F>
+std::vector<R> decode(const std::string& data, uint64_t n, F convert) {
+  std::vector<R> v(n);
+  for (uint64_t i = 0; i < n; ++i) {
+    S x;
+    std::memcpy(&x, data.data() + i * sizeof(S), sizeof(S));
+    v[i] = convert(x);
+  }
+  return v;
+}
+template <typename R>
+auto cast_to() {
+  return [](auto x) { return R(x); };
+}
+float bfloat16_to_float(uint16_t h) {
+  const uint32_t bits = uint32_t(h) << 16;
+  float f;
+  std::memcpy(&f, &bits, 4);
+  return f;
+}
+}  // namespace
+
+bool Constant::stored_raw() const {
+  return proto->has_raw_data() || proto->data_location() == onnx::TensorProto::EXTERNAL;
+}
+
+std::string Constant::raw(size_t width) const {
+  std::string data = bytes();
+  if (data.size() != elements() * width)
+    throw InputError(*path + ": " + owner + " holds " + std::to_string(data.size()) +
+                     " bytes, its shape needs " + std::to_string(elements() * width));
+  return data;
+}
+
+void Constant::check_count(uint64_t values) const {
+  if (values != elements())
+    throw InputError(*path + ": " + owner + " holds " + std::to_string(values) + " values, its shape needs " +
+                     std::to_string(elements()));
+}
+
 std::vector<float> Constant::floats() const {
   using T = onnx::TensorProto;
   const onnx::TensorProto& t = *proto;
   const uint64_t n = elements();
-  std::vector<float> v;
-  auto fail = [&](const std::string& what) { throw InputError(*path + ": " + owner + " " + what); };
-  const bool raw = t.has_raw_data() || t.data_location() == T::EXTERNAL;
-  const std::string data = raw ? bytes() : std::string();
-  auto from_raw = [&](size_t width, auto convert) {
-    if (data.size() != n * width)
-      fail("holds " + std::to_string(data.size()) + " bytes, its shape needs " + std::to_string(n * width));
-    v.resize(n);
-    for (uint64_t i = 0; i < n; ++i) v[i] = convert(data.data() + i * width);
-  };
-  auto typed = [&](const auto& field) {
-    if (uint64_t(field.size()) != n)
-      fail("holds " + std::to_string(field.size()) + " values, its shape needs " + std::to_string(n));
-    v.assign(field.begin(), field.end());
-  };
+  const bool raw_data = stored_raw();
   switch (t.data_type()) {
     case T::FLOAT:
-      if (raw)
-        from_raw(4, [](const char* p) {
-          float f;
-          std::memcpy(&f, p, 4);
-          return f;
-        });
-      else
-        typed(t.float_data());
-      break;
+      if (raw_data) return decode<float, float>(raw(4), n, cast_to<float>());
+      check_count(uint64_t(t.float_data_size()));
+      return {t.float_data().begin(), t.float_data().end()};
     case T::DOUBLE:
-      if (raw)
-        from_raw(8, [](const char* p) {
-          double d;
-          std::memcpy(&d, p, 8);
-          return float(d);
-        });
-      else
-        typed(t.double_data());
-      break;
+      if (raw_data) return decode<double, float>(raw(8), n, cast_to<float>());
+      check_count(uint64_t(t.double_data_size()));
+      return {t.double_data().begin(), t.double_data().end()};
     case T::FLOAT16:
     case T::BFLOAT16: {
-      const bool bf = t.data_type() == T::BFLOAT16;
-      auto convert = [bf](uint16_t h) {
-        if (!bf) return half_to_float(h);
-        const uint32_t bits = uint32_t(h) << 16;
-        float f;
-        std::memcpy(&f, &bits, 4);
-        return f;
-      };
-      if (raw) {
-        from_raw(2, [&](const char* p) {
-          uint16_t h;
-          std::memcpy(&h, p, 2);
-          return convert(h);
-        });
-      } else {
-        if (uint64_t(t.int32_data_size()) != n) fail("holds the wrong number of values for its shape");
-        for (auto h : t.int32_data()) v.push_back(convert(uint16_t(h)));
-      }
-      break;
+      float (*convert)(uint16_t) = t.data_type() == T::BFLOAT16 ? bfloat16_to_float : half_to_float;
+      if (raw_data) return decode<uint16_t, float>(raw(2), n, convert);
+      check_count(uint64_t(t.int32_data_size()));  // half values travel in int32_data
+      std::vector<float> v;
+      for (auto h : t.int32_data()) v.push_back(convert(uint16_t(h)));
+      return v;
     }
     default: {
+      std::vector<float> v;
       for (int64_t x : ints()) v.push_back(float(x));
+      return v;
     }
   }
-  return v;
 }
 
 std::vector<int64_t> Constant::ints() const {
   using T = onnx::TensorProto;
   const onnx::TensorProto& t = *proto;
   const uint64_t n = elements();
-  std::vector<int64_t> v;
   if (floating()) {
+    std::vector<int64_t> v;
     for (float f : floats()) v.push_back(int64_t(f));
     return v;
   }
-  size_t width = 0;
+  const bool raw_data = stored_raw();
+  const auto c = cast_to<int64_t>();
   switch (t.data_type()) {
-    case T::INT64: width = 8; break;
-    case T::INT32: width = 4; break;
+    case T::INT64:
+      if (raw_data) return decode<int64_t, int64_t>(raw(8), n, c);
+      check_count(uint64_t(t.int64_data_size()));
+      return {t.int64_data().begin(), t.int64_data().end()};
+    case T::INT32:
     case T::INT16:
-    case T::UINT16: width = 2; break;
+    case T::UINT16:
     case T::INT8:
     case T::UINT8:
-    case T::BOOL: width = 1; break;
+    case T::BOOL:
+      if (raw_data) {
+        switch (t.data_type()) {
+          case T::INT32: return decode<int32_t, int64_t>(raw(4), n, c);
+          case T::INT16: return decode<int16_t, int64_t>(raw(2), n, c);
+          case T::UINT16: return decode<uint16_t, int64_t>(raw(2), n, c);
+          case T::INT8: return decode<int8_t, int64_t>(raw(1), n, c);
+          default: return decode<uint8_t, int64_t>(raw(1), n, c);
+        }
+      }
+      check_count(uint64_t(t.int32_data_size()));  // the narrow integer types travel in int32_data
+      return {t.int32_data().begin(), t.int32_data().end()};
     default:
       throw InputError(*path + ": " + owner + " has data type " + std::to_string(t.data_type()) +
                        ", which the import does not read");
   }
-  const bool raw = t.has_raw_data() || t.data_location() == T::EXTERNAL;
-  if (raw) {
-    const std::string data = bytes();
-    if (data.size() != n * width)
-      throw InputError(*path + ": " + owner + " holds " + std::to_string(data.size()) +
-                       " bytes, its shape needs " + std::to_string(n * width));
-    for (uint64_t i = 0; i < n; ++i) {
-      const char* p = data.data() + i * width;
-      int64_t x = 0;
-      switch (t.data_type()) {
-        case T::INT64: std::memcpy(&x, p, 8); break;
-        case T::INT32: {
-          int32_t y;
-          std::memcpy(&y, p, 4);
-          x = y;
-          break;
-        }
-        case T::INT16: {
-          int16_t y;
-          std::memcpy(&y, p, 2);
-          x = y;
-          break;
-        }
-        case T::UINT16: {
-          uint16_t y;
-          std::memcpy(&y, p, 2);
-          x = y;
-          break;
-        }
-        case T::INT8: x = int8_t(*p); break;
-        default: x = uint8_t(*p); break;
-      }
-      v.push_back(x);
-    }
-    return v;
-  }
-  if (t.data_type() == T::INT64) {
-    v.assign(t.int64_data().begin(), t.int64_data().end());
-  } else {
-    v.assign(t.int32_data().begin(), t.int32_data().end());
-  }
-  if (v.size() != n)
-    throw InputError(*path + ": " + owner + " holds " + std::to_string(v.size()) +
-                     " values, its shape needs " + std::to_string(n));
-  return v;
 }
 
 std::vector<double> Constant::doubles() const {

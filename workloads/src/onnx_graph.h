@@ -30,7 +30,10 @@ struct Constant {
   std::vector<double> doubles() const;
 
  private:
-  std::string bytes() const;  // raw or external data
+  bool stored_raw() const;              // raw_data or external data, not the typed fields
+  std::string bytes() const;            // raw or external data
+  std::string raw(size_t width) const;  // bytes(), checked to hold elements() values of `width` bytes
+  void check_count(uint64_t values) const;
 };
 
 class Graph {
@@ -44,6 +47,8 @@ class Graph {
   const onnx::GraphProto& proto() const { return model_.graph(); }
   size_t size() const { return size_t(proto().node_size()); }
   const onnx::NodeProto& node(size_t i) const { return proto().node(int(i)); }
+  // The node's name, or its first output's when it has none (exporters often leave names out).
+  std::string node_name(size_t i) const;
   // "node 'NAME' (OpType)", the way errors name a node.
   std::string where(size_t i) const;
 

@@ -516,14 +516,9 @@ std::optional<size_t> Importer::source_macro(std::string t, int* part) const {
       for (int o = 0; o < n.output_size(); ++o)
         if (n.output(o) == t) *part = o;
     // Follow the activation operand.
-    std::string next;
-    for (const auto& in : n.input())
-      if (!in.empty() && g_.is_activation(in)) {
-        next = in;
-        break;
-      }
-    if (next.empty()) return std::nullopt;
-    t = next;
+    const auto acts = activation_inputs(*p);
+    if (acts.empty()) return std::nullopt;
+    t = acts.front();
   }
   return std::nullopt;
 }
@@ -656,12 +651,9 @@ void Importer::build_transformer(OnnxModel& result) {
                "head_dim] with constant heads and head_dim whose product is " +
                    std::to_string(A));
       }
-      t.clear();
-      for (const auto& in : n.input())
-        if (!in.empty() && g_.is_activation(in)) {
-          t = in;
-          break;
-        }
+      const auto acts = activation_inputs(*p);
+      if (acts.empty()) break;
+      t = acts.front();
     }
     if (!heads)
       fail(macros_[L0.qk].node, "cannot tell the number of heads: no Reshape splits the query into heads");
@@ -1034,8 +1026,7 @@ void Importer::collect_unmapped(OnnxModel& result,
         list += ", ...";
         break;
       }
-      const auto& n = g_.node(nodes[k]);
-      list += (k ? ", " : "") + (n.name().empty() ? n.output(0) : n.name());
+      list += (k ? ", " : "") + g_.node_name(nodes[k]);
     }
     list += ")";
   }
@@ -1059,7 +1050,7 @@ void Importer::collect_unmapped(OnnxModel& result,
     e.layer = layer;
     e.after = after;
     e.func = g_.node(i).op_type();
-    e.name = "onnx." + (g_.node(i).name().empty() ? g_.node(i).output(0) : g_.node(i).name());
+    e.name = "onnx." + g_.node_name(i);
     uint32_t width = width_default;
     const auto acts = activation_inputs(i);
     if (!acts.empty())

@@ -1,6 +1,7 @@
 #pragma once
-// Small text helpers the readers of configs, sweep and explore files share.
+// Small text helpers the readers of configs, sweep and explore files, and the reports, share.
 #include <cmath>
+#include <cstdint>
 #include <cstdlib>
 #include <string>
 
@@ -32,6 +33,16 @@ inline std::string shell_word(const std::string& s) {
                                        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
                                        "0123456789_-+=.,:/@%") == std::string::npos;
   return plain ? s : shell_quote(s);
+}
+
+// `v` with its thousands grouped: 7930 -> "7,930".
+inline std::string group_thousands(uint64_t v) {
+  std::string s = std::to_string(v), out;
+  for (size_t i = 0; i < s.size(); ++i) {
+    if (i && (s.size() - i) % 3 == 0) out += ',';
+    out += s[i];
+  }
+  return out;
 }
 
 }  // namespace prunesim
