@@ -3,7 +3,7 @@ PRESET ?= release
 BUILD_DIR := build/$(PRESET)
 JOBS ?= $(shell nproc)
 
-.PHONY: run test deps configure build bench format clean traces golden
+.PHONY: run test deps configure build bench format clean traces golden sanitize fuzz
 
 # The setup script checks every package (a fraction of a second) and installs only what is missing.
 deps:
@@ -25,6 +25,18 @@ test: build
 
 bench: build
 	@tools/bench.sh $(BUILD_DIR)
+
+# Every test under clang's ASan+UBSan, the fuzz harnesses' smoke runs among them (CI runs this too).
+sanitize:
+	@tools/setup-deps.sh --clang
+	@$(MAKE) --no-print-directory PRESET=asan test
+
+# Each libFuzzer harness for FUZZ_SECONDS on its growing corpus (build/asan/tests/fuzz/corpus).
+FUZZ_SECONDS ?= 60
+fuzz:
+	@tools/setup-deps.sh --clang
+	@$(MAKE) --no-print-directory PRESET=asan build
+	@tools/fuzz.sh build/asan $(FUZZ_SECONDS)
 
 
 format:

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian packages prunesim needs to build and test. Prints what it installs; does nothing
 # (and touches no network) when everything is already present. Uses sudo when not root.
+# --clang: also clang and its sanitizer and libFuzzer runtimes.
 set -euo pipefail
 
 packages=(
@@ -11,6 +12,10 @@ packages=(
   slurm-wlm munge
   libonnx-dev libprotobuf-dev python3-onnx
 )
+# `make sanitize` and `make fuzz` build with clang (libFuzzer, and its ASan/UBSan runtimes).
+if [[ ${1:-} == --clang ]]; then
+  packages+=(clang libclang-rt-14-dev)
+fi
 
 missing=()
 for p in "${packages[@]}"; do

@@ -53,7 +53,8 @@ Baseline read_baseline(const std::string& path) {
                                               {"baseline.kind", &b.kind},
                                               {"baseline.part", &b.part},
                                               {"baseline.source", &b.source}};
-  for (const auto& [key, value] : ini.values) {
+  for (const auto& entry : ini.values) {
+    const std::string &key = entry.first, &value = entry.second;  // a lambda below captures key (C++17)
     if (auto t = text.find(key); t != text.end()) {
       *t->second = value;
       continue;

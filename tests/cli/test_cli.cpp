@@ -886,7 +886,7 @@ TEST(Cli, NonUtf8InputExitsTwoNamingWhere) {
 // Out of memory is the workload's size at fault, not a bug: exit 2 with what to change, and no output left
 // behind (bad_alloc was "internal error", exit 1). The address-space limit makes it happen in under a second.
 TEST(Cli, OutOfMemoryIsAnInputErrorWithNoOutputLeft) {
-#ifdef __SANITIZE_ADDRESS__
+#ifdef PRUNESIM_ASAN
   GTEST_SKIP() << "AddressSanitizer reserves its shadow memory beyond any ulimit -v";
 #endif
   const std::string d = prunesim::test::temp_dir();

@@ -10,6 +10,16 @@
 #include <sstream>
 #include <string>
 
+// Whether this build runs under AddressSanitizer: GCC says so with __SANITIZE_ADDRESS__, clang with
+// __has_feature.
+#if defined(__SANITIZE_ADDRESS__)
+#define PRUNESIM_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define PRUNESIM_ASAN 1
+#endif
+#endif
+
 namespace prunesim::test {
 
 // A fresh directory under the build's temp area, removed by nothing: ctest runs in a scratch tree.

@@ -158,12 +158,16 @@ ModelWeights load_hf_model(const std::string& weights_path, const std::string& c
   for (uint32_t l = 0; l < w.spec.layers; ++l) {
     const std::string b = p + std::to_string(l) + ".";
     LayerWeights L;
+    // Each tensor is read (and checked) before it is stacked: a comma initializer left unfinished by an
+    // exception asserts in its destructor.
+    const RowMat q = matrix(f, b + att + "query.weight", A, D, false), k = matrix(f, b + att + "key.weight", A, D, false),
+              v = matrix(f, b + att + "value.weight", A, D, false);
     L.qkv.resize(3 * A, D);
-    L.qkv << matrix(f, b + att + "query.weight", A, D, false), matrix(f, b + att + "key.weight", A, D, false),
-        matrix(f, b + att + "value.weight", A, D, false);
+    L.qkv << q, k, v;
+    const Vec qb = vector(f, b + att + "query.bias", A), kb = vector(f, b + att + "key.bias", A),
+              vb = vector(f, b + att + "value.bias", A);
     L.qkv_b.resize(3 * A);
-    L.qkv_b << vector(f, b + att + "query.bias", A), vector(f, b + att + "key.bias", A),
-        vector(f, b + att + "value.bias", A);
+    L.qkv_b << qb, kb, vb;
     L.proj = matrix(f, b + "attention.output.dense.weight", D, A, false);
     L.proj_b = vector(f, b + "attention.output.dense.bias", D);
     L.fc1 = matrix(f, b + "intermediate.dense.weight", F, D, false);
