@@ -779,7 +779,7 @@ int cmd_ddr(const std::vector<std::string>& args) {
   ConfigFlags cf;
   std::string req_path, json_path;
   d.add_options()("help,h", "show this help")("requests", po::value(&req_path), "request trace file")(
-      "json", po::value(&json_path), "write the results as JSON");
+      "json", po::value(&json_path), "write the results as JSON")("quiet,q", "print nothing on success");
   cf.add_to(d);
   auto vm = parse(args, d);
   if (vm.count("help")) return std::cout << d << "\n", 0;
@@ -787,7 +787,11 @@ int cmd_ddr(const std::vector<std::string>& args) {
   const RunConfig cfg = ConfigSchema().resolve(cf.files, cf.sets);
   const std::string text = read_file(req_path, "request");
   const auto reqs = read_requests(std::string_view(text), req_path, cfg.hw.ddr.timing.tck_ns);
-  const DdrRunStats s = run_requests(cfg.hw.ddr, reqs, req_path);
+  RunProgress progress(cfg.hw.ddr.timing.tck_ns, !vm.count("quiet") && isatty(2), {"served", "requests"});
+  const DdrRunStats s = run_requests(cfg.hw.ddr, reqs, req_path, [&](size_t done, size_t total, uint64_t c) {
+    progress.update(done, total, c);
+  });
+  progress.finish();
   auto r6 = [](double v) { return std::round(v * 1e6) / 1e6; };
   nlohmann::json j{{"requests", s.requests},
                    {"reads", s.reads},
@@ -805,6 +809,7 @@ int cmd_ddr(const std::vector<std::string>& args) {
                    {"preset", cfg.hw.ddr.preset},
                    {"channels", cfg.hw.ddr.org.channels}};
   if (!json_path.empty()) write_file_atomic(json_path, j.dump(2) + "\n");
+  if (vm.count("quiet")) return 0;
   std::cout << std::fixed << std::setprecision(2) << "requests      " << s.requests << " (" << s.reads
             << " reads, " << s.writes << " writes)\n"
             << "end           " << s.end_ns << " ns\n"

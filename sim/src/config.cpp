@@ -212,10 +212,10 @@ const workloads::OnnxModel& imported(const WorkloadConfig& w) {
                                                     {"gru_input", w.gru_input}, {"gru_hidden", w.gru_hidden}};
   for (const auto& [name, value] : fixed)
     if (value)
-      throw InputError(std::string("workload.") + name + ": an imported ONNX model's dimensions come with its "
+      throw InputError(std::string("workload.") + name +
+                       ": an imported ONNX model's dimensions come with its "
                        "weights and cannot be changed");
-  if (w.norm != "model")
-    throw InputError("workload.norm: an imported ONNX model's norm layers are its own");
+  if (w.norm != "model") throw InputError("workload.norm: an imported ONNX model's norm layers are its own");
   const auto key = std::make_tuple(w.onnx, w.seq, w.onnx_unknown);
   auto it = cache.find(key);
   if (it != cache.end()) return it->second;
@@ -551,7 +551,8 @@ void ConfigSchema::add_workload_keys() {
       "(README \"Your own model\")");
   choice(
       "onnx_unknown", [](WorkloadConfig& w) -> std::string& { return w.onnx_unknown; }, {"error", "vector"},
-      "an ONNX op the import cannot map: an error, or costed as one element-wise vector pass over its output");
+      "an ONNX op the import cannot map: an error, or costed as one element-wise vector pass over its "
+      "output");
   u32(
       "fidelity_inputs", [](WorkloadConfig& w) -> uint32_t& { return w.fidelity_inputs; }, 1, 1024,
       "seeded inputs for the dense-vs-pruned fidelity check (real weights)");

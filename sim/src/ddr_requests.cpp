@@ -138,15 +138,11 @@ std::vector<MemRequest> read_requests(std::istream& is, const std::string& sourc
 }
 
 DdrRunStats run_requests(const models::DramConfig& cfg, const std::vector<MemRequest>& reqs,
-                         const std::string& source) {
+                         const std::string& source, const DdrProgress& progress) {
   models::DramSystem mem(cfg);
   const uint64_t capacity = uint64_t(cfg.org.channels) * cfg.org.channel_bytes();
   DdrRunStats s;
-  // Requests wider than a burst are split; a request completes when its last burst does. Burst ids are
-  // contiguous per request in submission order, so each completion is stored by id and folded per request.
-  std::vector<uint64_t> first_burst(reqs.size() + 1);
-  for (size_t i = 0; i < reqs.size(); ++i) {
-    const MemRequest& r = reqs[i];
+  for (const MemRequest& r : reqs)
     if (r.addr + r.bytes > capacity)
       throw InputError(where(source, r.line) + ": address 0x" +
                        [&] {
@@ -155,19 +151,34 @@ DdrRunStats run_requests(const models::DramConfig& cfg, const std::vector<MemReq
                          return std::string(buf, res.ptr);
                        }() +
                        " is beyond the " + std::to_string(capacity >> 20) + " MiB of the configured memory");
-    first_burst[i] = mem.submit(mem.ns_to_cycles_floor(r.arrival_ns), r.addr, r.bytes, r.write).first;
-    s.bytes += r.bytes;
-    (r.write ? s.writes : s.reads) += 1;
-  }
-  first_burst[reqs.size()] = mem.bursts_submitted();
-  // Each completion is folded into its request as it comes (the request found by its burst id): memory stays
-  // per request, not per burst (100 requests of 1 GiB are 1.7 G bursts; a per-burst array was 13 GB).
+  // Requests wider than a burst are split; a request completes when its last burst does. Burst ids are
+  // contiguous per request in submission order, so a completion finds its request by id among those
+  // submitted so far, and is folded into it as it comes: memory stays per request, not per burst (100
+  // requests of 1 GiB are 1.7 G bursts; a per-burst array was 13 GB).
+  std::vector<uint64_t> first_burst;
+  first_burst.reserve(reqs.size());
   std::vector<uint64_t> done_cycles(reqs.size(), 0);
   mem.set_on_done([&](uint32_t, const models::DramCompletion& d) {
     const size_t i =
-        size_t(std::upper_bound(first_burst.begin(), first_burst.end() - 1, d.id) - first_burst.begin()) - 1;
+        size_t(std::upper_bound(first_burst.begin(), first_burst.end(), d.id) - first_burst.begin()) - 1;
     done_cycles[i] = std::max(done_cycles[i], d.done);
   });
+  // Streamed: a long request is served while it is fed, so the channel queues stay a queue's worth deep
+  // (the same schedule as submitting everything first; 100 x 1 GiB queued up front grew to 1 GB and ran
+  // for minutes).
+  uint64_t since_progress = 0;
+  for (size_t i = 0; i < reqs.size(); ++i) {
+    const MemRequest& r = reqs[i];
+    first_burst.push_back(mem.bursts_submitted());
+    mem.submit(mem.ns_to_cycles_floor(r.arrival_ns), r.addr, r.bytes, r.write, /*stream=*/true);
+    s.bytes += r.bytes;
+    (r.write ? s.writes : s.reads) += 1;
+    // Every 64 requests or 64 MiB, so that neither many small requests nor a few huge ones go unreported.
+    if (progress && ((since_progress += r.bytes) >= (64u << 20) || (i & 63) == 63)) {
+      since_progress = 0;
+      progress(i + 1, reqs.size(), mem.stats().last_done);
+    }
+  }
   mem.run();
   std::vector<double> req_done(reqs.size());
   for (size_t i = 0; i < reqs.size(); ++i) req_done[i] = mem.cycles_to_ns(done_cycles[i]);

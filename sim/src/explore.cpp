@@ -517,10 +517,12 @@ int Explorer::run(std::ostream& out) {
   }();
   if (ac_.active() && !weights)
     throw InputError(
-        "explore: --accuracy needs real weights (--weights and --hf-config, or --onnx): without them prunesim has no "
+        "explore: --accuracy needs real weights (--weights and --hf-config, or --onnx): without them "
+        "prunesim has no "
         "measure of the pruned model's accuracy and will not invent one");
   if (opt_.objective == "accuracy" && !weights)
-    throw InputError("explore: --objective accuracy needs real weights (--weights and --hf-config, or --onnx)");
+    throw InputError(
+        "explore: --objective accuracy needs real weights (--weights and --hf-config, or --onnx)");
   std::error_code ec;
   std::filesystem::create_directories(opt_.out_dir + "/traces", ec);
   if (ec) throw InputError(opt_.out_dir + ": cannot create directory (" + ec.message() + ")");

@@ -413,8 +413,9 @@ std::string report_text(const RunReport& rep) {
   if (!fitted.empty()) os << "           fitted to the device (keys left unset): " << fitted << "\n";
   os << "\n";
   const double bound_pct = r.cycles ? 100.0 * double(r.roofline_cycles) / double(r.cycles) : 0;
-  os << "latency    " << group_thousands(r.cycles) << " cycles = " << fixed(r.latency_ms, 4) << " ms   (roofline bound "
-     << group_thousands(r.roofline_cycles) << " cycles = " << fixed(bound_pct, 1) << " % of the latency)\n";
+  os << "latency    " << group_thousands(r.cycles) << " cycles = " << fixed(r.latency_ms, 4)
+     << " ms   (roofline bound " << group_thousands(r.roofline_cycles) << " cycles = " << fixed(bound_pct, 1)
+     << " % of the latency)\n";
   const uint64_t unpruned = h.facts().unpruned_macs;
   os << "compute    " << group_thousands(r.macs) << " MACs";
   if (unpruned)
@@ -442,7 +443,8 @@ std::string report_text(const RunReport& rep) {
     bank_stall += s.stall_weight_banks, bank_avoided += s.bank_conflicts_avoided,
         bank_avoidable += s.bank_conflicts_avoidable;
   if (bank_stall || bank_avoided || bank_avoidable) {
-    os << "banks      per-PE weight banks: " << group_thousands(bank_stall) << " cycles waiting on bank conflicts ("
+    os << "banks      per-PE weight banks: " << group_thousands(bank_stall)
+       << " cycles waiting on bank conflicts ("
        << fixed(r.cycles ? 100.0 * double(bank_stall) / double(r.cycles) : 0.0, 1) << " % of the latency)";
     if (bank_avoided)
       os << "; the hier layout avoided " << group_thousands(bank_avoided) << " that block CSR would cost";
@@ -455,7 +457,8 @@ std::string report_text(const RunReport& rep) {
   os << "traffic    DDR read " << mb(r.ddr_read_bytes) << ", write " << mb(r.ddr_write_bytes)
      << "; on-chip read " << mb(r.onchip_read_bytes) << ", write " << mb(r.onchip_write_bytes)
      << "; DRAM row hits " << fixed(acc ? 100.0 * double(r.dram.row_hits) / double(acc) : 0.0, 1) << " %, "
-     << group_thousands(r.dram.activates) << " activates, " << group_thousands(r.dram.refreshes) << " refreshes\n";
+     << group_thousands(r.dram.activates) << " activates, " << group_thousands(r.dram.refreshes)
+     << " refreshes\n";
   const auto& e = r.energy;
   os << "energy     " << fixed(e.total(), 3) << " mJ = PE " << fixed(e.pe_mj, 3) << " + on-chip "
      << fixed(e.onchip_mj, 3) << " + DDR " << fixed(e.ddr_mj, 3) << " + vector " << fixed(e.vector_mj, 3)

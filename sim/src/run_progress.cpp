@@ -23,37 +23,47 @@ std::string seconds(double s) {
 }
 }  // namespace
 
-RunProgress::RunProgress(double cycle_ns, bool enabled)
-    : cycle_ns_(cycle_ns), enabled_(enabled), start_(std::chrono::steady_clock::now()), last_(start_) {}
+RunProgress::RunProgress(double cycle_ns, bool enabled, ProgressUnits units)
+    : cycle_ns_(cycle_ns),
+      enabled_(enabled),
+      units_(units),
+      start_(std::chrono::steady_clock::now()),
+      last_(start_) {}
 
 void RunProgress::finish() {
   if (drawn_) std::fputs("\r\033[K", stderr);
   drawn_ = false;
 }
 
-std::string RunProgress::line(size_t done, size_t total, double simulated_ms, double elapsed_s) {
+std::string RunProgress::line(size_t done, size_t total, double simulated_ms, double elapsed_s,
+                              ProgressUnits units) {
   std::ostringstream os;
   const double frac = total ? double(done) / double(total) : 1.0;
-  os << "replayed " << long(std::floor(frac * 100)) << " % (" << group_thousands(done) << " of " << group_thousands(total)
-     << " work items), ";
+  os << units.verb << " " << long(std::floor(frac * 100)) << " % (" << group_thousands(done) << " of "
+     << group_thousands(total) << " " << units.noun << "), ";
   os.setf(std::ios::fixed);
   os.precision(1);
   os << simulated_ms << " ms simulated, " << seconds(elapsed_s) << " elapsed";
-  // Work items are of like size within a run (tiles), so the rate so far predicts the rest.
+  // Steps are of like size within a run (tiles; a request file's requests), so the rate so far predicts
+  // the rest.
   if (done > 0 && done < total)
     os << ", about " << seconds(elapsed_s * double(total - done) / double(done)) << " left";
   return os.str();
 }
 
 void RunProgress::progressed(size_t done, size_t total, uint64_t cycles) {
-  if (!enabled_ || (done & 63) != 0) return;  // the clock is read every 64 items, not every one
+  if ((done & 63) == 0) update(done, total, cycles);
+}
+
+void RunProgress::update(size_t done, size_t total, uint64_t cycles) {
+  if (!enabled_) return;
   const auto now = std::chrono::steady_clock::now();
   const double elapsed = std::chrono::duration<double>(now - start_).count();
   if (elapsed < 1.0 || std::chrono::duration<double>(now - last_).count() < 0.5) return;
   last_ = now;
   drawn_ = true;
   std::fprintf(stderr, "\r\033[Kprunesim: %s",
-               line(done, total, double(cycles) * cycle_ns_ * 1e-6, elapsed).c_str());
+               line(done, total, double(cycles) * cycle_ns_ * 1e-6, elapsed, units_).c_str());
   std::fflush(stderr);
 }
 

@@ -45,13 +45,13 @@ struct WorkloadConfig {
   uint32_t d_model = 0, heads = 0, mlp = 0;  // 0: the model's own
   std::string norm = "model";                // model (its own), layernorm or rmsnorm
   uint64_t seed = 1;
-  std::string weights;               // safetensors file: prune real weights (needs hf_config)
-  std::string hf_config;             // Hugging Face config.json: model dimensions (instead of `model`)
-  std::string model_file;            // a model file ([model] INI, read_model_file): instead of `model`
-  std::string onnx;                  // an ONNX graph: model and weights (workloads/onnx_model.h)
+  std::string weights;                 // safetensors file: prune real weights (needs hf_config)
+  std::string hf_config;               // Hugging Face config.json: model dimensions (instead of `model`)
+  std::string model_file;              // a model file ([model] INI, read_model_file): instead of `model`
+  std::string onnx;                    // an ONNX graph: model and weights (workloads/onnx_model.h)
   std::string onnx_unknown = "error";  // error | vector: what an op the import cannot map becomes
-  uint32_t fidelity_inputs = 4;      // seeded inputs for the dense-vs-pruned fidelity check
-  std::string fidelity_inputs_file;  // or the user's inputs: safetensors with "inputs" [N, tokens, D]
+  uint32_t fidelity_inputs = 4;        // seeded inputs for the dense-vs-pruned fidelity check
+  std::string fidelity_inputs_file;    // or the user's inputs: safetensors with "inputs" [N, tokens, D]
 
   workloads::ModelSpec model_spec() const;
   workloads::Recipe recipe() const;

@@ -1,6 +1,7 @@
 #pragma once
 // `prunesim ddr`: the DRAM model alone on a request trace.
 #include <cstdint>
+#include <functional>
 #include <istream>
 #include <string>
 #include <string_view>
@@ -31,8 +32,11 @@ struct DdrRunStats {
   uint64_t activates = 0, refreshes = 0;
 };
 
+// Called as requests are served: requests submitted so far, of all, and the memory's clock (cycles).
+using DdrProgress = std::function<void(size_t done, size_t total, uint64_t cycles)>;
+
 // Serves the requests on the configured memory; a request beyond its capacity is an error naming source:line.
 DdrRunStats run_requests(const models::DramConfig& cfg, const std::vector<MemRequest>& reqs,
-                         const std::string& source = "requests");
+                         const std::string& source = "requests", const DdrProgress& progress = nullptr);
 
 }  // namespace prunesim::sim
