@@ -101,9 +101,9 @@ workloads::ModelSpec read_model_file(const std::string& path) {
     return it == ini.values.end() ? nullptr : &it->second;
   };
   static const std::vector<std::string> keys = {
-      "name",      "family",     "base",  "layers",  "d_model",    "heads",         "head_dim",
-      "mlp",       "seq",        "vocab", "classes", "patch",      "channels",      "extra_tokens",
-      "gru_input", "gru_hidden", "norm",  "source",  "activation", "norm_placement"};
+      "name",      "family",     "base",  "layers",  "d_model",    "heads",          "head_dim",
+      "mlp",       "seq",        "vocab", "classes", "patch",      "channels",       "extra_tokens",
+      "gru_input", "gru_hidden", "norm",  "source",  "activation", "norm_placement", "max_positions"};
   for (const auto& [key, value] : ini.values)
     if (key.rfind("model.", 0) != 0 || std::find(keys.begin(), keys.end(), key.substr(6)) == keys.end()) {
       std::string list;
@@ -152,6 +152,7 @@ workloads::ModelSpec read_model_file(const std::string& path) {
   const bool head_dim = number("head_dim", m.head_dim, 1, 65536);
   number("mlp", m.mlp, 1, 1 << 20);
   number("seq", m.seq, 1, 65536);
+  number("max_positions", m.max_positions, 0, 1 << 20);
   number("vocab", m.vocab, 0, 1 << 24);
   number("classes", m.classes, 0, 1 << 24);
   number("patch", m.patch, 1, 1024);
@@ -225,6 +226,20 @@ const workloads::OnnxModel& imported(const WorkloadConfig& w) {
   return cache.emplace(key, workloads::import_onnx(w.onnx, opt)).first->second;
 }
 
+// A model's context bounds its tokens: seq, plus decode for a decoder (GPT-2 cannot generate past its 1024
+// learned positions; a 65,536-step decode was also minutes of work and gigabytes of trace).
+void check_context(workloads::ModelSpec& m, const WorkloadConfig& w) {
+  if (w.max_positions) m.max_positions = w.max_positions;
+  if (!m.max_positions) return;
+  const bool decoder = m.family == workloads::Family::Decoder;
+  const uint64_t positions = uint64_t(m.seq) + (decoder ? m.decode : 0);
+  if (positions <= m.max_positions) return;
+  throw InputError(std::string(w.decode && decoder ? "workload.decode" : "workload.seq") + ": " + m.name +
+                   " has position embeddings for " + std::to_string(m.max_positions) + " tokens; seq " +
+                   std::to_string(m.seq) + (decoder ? " + decode " + std::to_string(m.decode) : "") +
+                   " needs " + std::to_string(positions) + " (workload.max_positions widens the model)");
+}
+
 }  // namespace
 
 workloads::ModelSpec WorkloadConfig::model_spec() const {
@@ -232,6 +247,7 @@ workloads::ModelSpec WorkloadConfig::model_spec() const {
     workloads::ModelSpec m = imported(*this).spec;
     m.batch = batch;
     m.decode = decode;
+    check_context(m, *this);
     return m;
   }
   workloads::ModelSpec m = !hf_config.empty()    ? workloads::spec_from_hf_config(hf_config)
@@ -252,6 +268,7 @@ workloads::ModelSpec WorkloadConfig::model_spec() const {
     m.head_dim = m.d_model / m.heads;
   }
   m.decode = decode;
+  check_context(m, *this);
   if (norm != "model") m.rms_norm = norm == "rmsnorm";
   if (m.family == workloads::Family::Vision && seq && seq <= m.extra_tokens)
     throw InputError("workload.seq: must exceed the model's " + std::to_string(m.extra_tokens) +
@@ -463,6 +480,9 @@ void ConfigSchema::add_workload_keys() {
   u32(
       "decode", [](WorkloadConfig& w) -> uint32_t& { return w.decode; }, 0, 65536,
       "decoder: generated tokens");
+  u32(
+      "max_positions", [](WorkloadConfig& w) -> uint32_t& { return w.max_positions; }, 0, 1 << 20,
+      "positions the model has embeddings for: seq (+ decode) must fit (0: model's; GPT-2 1024, BERT 512)");
   u32(
       "layers", [](WorkloadConfig& w) -> uint32_t& { return w.layers; }, 0, 1024, "layers (0: model's)");
   u32(

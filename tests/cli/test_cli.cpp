@@ -877,6 +877,41 @@ TEST(Cli, WorkloadFlagsAreCheckedAsTypedNotWrappedOrDropped) {
   EXPECT_EQ(run_prunesim("run -q --baselines none --keep 0.5 --seed 7").status, 0);
 }
 
+// #21: `--decode 65536` on GPT-2 ran for minutes into gigabytes; GPT-2 has 1024 learned positions, so a
+// decode past them is a model that cannot exist. The context is the zoo's, a model file's or a config.json's,
+// and workload.max_positions widens it for a what-if.
+TEST(Cli, TokensBeyondTheModelsContextAreAnErrorNamingIt) {
+  const std::string d = tmp();
+  prunesim::test::write_file(d + "/long.ini",
+                             "[model]\nfamily = decoder\nmax_positions = 4096\nlayers = 1\n");
+  prunesim::test::write_file(d + "/config.json",
+                             R"({"model_type":"gpt2","n_embd":64,"n_head":4,"n_layer":1,"n_positions":256})");
+  const std::vector<std::pair<std::string, std::string>> refused = {
+      {"--model gpt2 --decode 65536",
+       "error: workload.decode: gpt2 has position embeddings for 1024 tokens; seq 128 + decode 65536 needs "
+       "65664"},
+      {"--model gpt2 --seq 1000 --decode 25", "seq 1000 + decode 25 needs 1025"},
+      {"--model bert-base --seq 1024",
+       "error: workload.seq: bert-base has position embeddings for 512 tokens"},
+      {"--set workload.model_file=" + d + "/long.ini --decode 5000", "long has position embeddings for 4096"},
+      {"--set workload.hf_config=" + d + "/config.json --decode 129",
+       "gpt2 has position embeddings for 256"}};
+  for (const auto& [flags, message] : refused) {
+    const auto r = run_prunesim("compress --tokens none -o " + d + "/t.trace " + flags);
+    EXPECT_EQ(r.status, 2) << flags;
+    EXPECT_NE(r.err.find(message), std::string::npos) << flags << ": " << r.err;
+    EXPECT_FALSE(prunesim::test::file_exists(d + "/t.trace"));
+  }
+  for (const std::string& flags :
+       std::vector<std::string>{"--model gpt2 --seq 1000 --decode 24", "--model bert-base --seq 512",
+                                "--model gpt2 --decode 1000 --set workload.max_positions=2048",
+                                "--set workload.model_file=" + d + "/long.ini --decode 3968"}) {
+    const auto r =
+        run_prunesim("compress --tokens none --set workload.layers=1 -o " + d + "/t.trace " + flags);
+    EXPECT_EQ(r.status, 0) << flags << ": " << r.err;
+  }
+}
+
 // #21: a VCD path that cannot be written is bad input (exit 2, before the run), and a VCD appears whole or
 // not at all: it is written under a temporary name beside its destination and renamed at the end.
 TEST(Cli, VcdPathsAreCheckedAndTheWaveformAppearsWhole) {
@@ -922,7 +957,8 @@ TEST(Cli, OutOfMemoryIsAnInputErrorWithNoOutputLeft) {
 #endif
   const std::string d = prunesim::test::temp_dir();
   const std::string cmd = "ulimit -v 700000; " + std::string(PRUNESIM_BINARY) +
-                          " compress --model gpt2 --decode 20000 --out " + d + "/t.trace 2>" + d + "/err";
+                          " compress --model gpt2 --decode 20000 --set workload.max_positions=32768 --out " +
+                          d + "/t.trace 2>" + d + "/err";
   const int rc = std::system(("sh -c '" + cmd + "'").c_str());
   ASSERT_TRUE(WIFEXITED(rc));
   EXPECT_EQ(WEXITSTATUS(rc), 2);

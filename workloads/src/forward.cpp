@@ -15,8 +15,9 @@ namespace {
 RowMat rms_norm(const RowMat& x, const Vec& g, float eps) {
   RowMat y(x.rows(), x.cols());
   for (Eigen::Index r = 0; r < x.rows(); ++r)
-    y.row(r) = (x.row(r).array() / std::sqrt(x.row(r).array().square().mean() + eps)).matrix().cwiseProduct(
-        g.transpose());
+    y.row(r) = (x.row(r).array() / std::sqrt(x.row(r).array().square().mean() + eps))
+                   .matrix()
+                   .cwiseProduct(g.transpose());
   return y;
 }
 
@@ -157,8 +158,7 @@ ForwardResult forward(const ModelWeights& w, const RowMat& input, const TokenPol
     const int li = int(l);
     if (w.pre_ln) {
       x = residual(li, "res1",
-                   x + attention(w, L, residual(li, "ln1", norm(w, x, L.ln1_g, L.ln1_b)), cls,
-                                 li, observe));
+                   x + attention(w, L, residual(li, "ln1", norm(w, x, L.ln1_g, L.ln1_b)), cls, li, observe));
     } else {
       x = residual(li, "ln1",
                    norm(w, residual(li, "res1", x + attention(w, L, x, cls, li, observe)), L.ln1_g, L.ln1_b));
@@ -170,13 +170,9 @@ ForwardResult forward(const ModelWeights& w, const RowMat& input, const TokenPol
       r.tokens_kept.push_back(uint32_t(x.rows()));
     }
     if (w.pre_ln) {
-      x = residual(
-          li, "res2",
-          x + mlp(w, L, residual(li, "ln2", norm(w, x, L.ln2_g, L.ln2_b)), li, observe));
+      x = residual(li, "res2", x + mlp(w, L, residual(li, "ln2", norm(w, x, L.ln2_g, L.ln2_b)), li, observe));
     } else {
-      x = residual(
-          li, "ln2",
-          norm(w, residual(li, "res2", x + mlp(w, L, x, li, observe)), L.ln2_g, L.ln2_b));
+      x = residual(li, "ln2", norm(w, residual(li, "res2", x + mlp(w, L, x, li, observe)), L.ln2_g, L.ln2_b));
     }
   }
   r.out = std::move(x);
@@ -263,7 +259,8 @@ Fidelity measure_fidelity(const ModelWeights& dense, const ModelWeights& pruned,
     const Eigen::RowVectorXf rp = last ? yp.row(yp.rows() - 1) : yp.row(0);
     // NaN or Inf weights once gave a relative error of 0 and full agreement: no figure is better than that.
     if (!rd.allFinite())
-      throw InputError(dense.source + ": the dense model's output is not finite on the fidelity inputs (the "
+      throw InputError(dense.source +
+                       ": the dense model's output is not finite on the fidelity inputs (the "
                        "weights hold NaN or Inf, or overflow float)");
     if (!rp.allFinite())
       throw InputError(dense.source + ": the pruned model's output is not finite on the fidelity inputs");

@@ -91,7 +91,8 @@ ModelSpec spec_from_hf_config(const std::string& path) {
     m.layers = field(j, path, "n_layer");
     m.mlp = j.contains("n_inner") && !j.at("n_inner").is_null() ? field(j, path, "n_inner") : 4 * m.d_model;
     m.vocab = j.contains("vocab_size") ? field(j, path, "vocab_size") : 50257;
-    m.seq = 128;
+    m.max_positions = j.contains("n_positions") ? field(j, path, "n_positions") : 1024;
+    m.seq = std::min(128u, m.max_positions);
   } else {
     m.d_model = field(j, path, "hidden_size");
     m.heads = field(j, path, "num_attention_heads");
@@ -99,7 +100,9 @@ ModelSpec spec_from_hf_config(const std::string& path) {
     m.mlp = field(j, path, "intermediate_size");
     if (type == "bert") {
       m.family = Family::Encoder;
-      m.seq = 128;
+      m.max_positions =
+          j.contains("max_position_embeddings") ? field(j, path, "max_position_embeddings") : 512;
+      m.seq = std::min(128u, m.max_positions);
       m.vocab = j.contains("vocab_size") ? field(j, path, "vocab_size") : 30522;
       m.classes = 2;
     } else {
@@ -160,8 +163,9 @@ ModelWeights load_hf_model(const std::string& weights_path, const std::string& c
     LayerWeights L;
     // Each tensor is read (and checked) before it is stacked: a comma initializer left unfinished by an
     // exception asserts in its destructor.
-    const RowMat q = matrix(f, b + att + "query.weight", A, D, false), k = matrix(f, b + att + "key.weight", A, D, false),
-              v = matrix(f, b + att + "value.weight", A, D, false);
+    const RowMat q = matrix(f, b + att + "query.weight", A, D, false),
+                 k = matrix(f, b + att + "key.weight", A, D, false),
+                 v = matrix(f, b + att + "value.weight", A, D, false);
     L.qkv.resize(3 * A, D);
     L.qkv << q, k, v;
     const Vec qb = vector(f, b + att + "query.bias", A), kb = vector(f, b + att + "key.bias", A),

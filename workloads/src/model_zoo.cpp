@@ -17,8 +17,9 @@ ModelSpec encoder(const std::string& name, uint32_t layers, uint32_t d, uint32_t
   m.head_dim = d / heads;
   m.mlp = mlp;
   m.seq = 128;
-  m.vocab = 30522;  // BERT WordPiece vocabulary
-  m.classes = 2;    // sequence-classification head (e.g. SST-2)
+  m.max_positions = 512;  // BERT's learned position embeddings (Devlin et al. 2019, sec. A.2)
+  m.vocab = 30522;        // BERT WordPiece vocabulary
+  m.classes = 2;          // sequence-classification head (e.g. SST-2)
   return m;
 }
 
@@ -33,7 +34,8 @@ ModelSpec decoder(const std::string& name, uint32_t layers, uint32_t d, uint32_t
   m.mlp = 4 * d;
   m.seq = 128;
   m.decode = 0;
-  m.vocab = 50257;  // GPT-2 BPE vocabulary
+  m.max_positions = 1024;  // GPT-2's context (Radford et al. 2019, sec. 2.3: 1024 tokens; n_positions)
+  m.vocab = 50257;         // GPT-2 BPE vocabulary
   return m;
 }
 
@@ -149,6 +151,12 @@ void validate(const ModelSpec& m) {
     positive(m.patch, "patch");
     if (m.seq <= m.extra_tokens) throw InputError("model '" + m.name + "': seq must exceed extra tokens");
   }
+  const uint64_t positions = uint64_t(m.seq) + (m.family == Family::Decoder ? m.decode : 0);
+  if (m.max_positions && positions > m.max_positions)
+    throw InputError("model '" + m.name + "' has position embeddings for " + std::to_string(m.max_positions) +
+                     " tokens, and seq " + std::to_string(m.seq) +
+                     (m.family == Family::Decoder ? " + decode " + std::to_string(m.decode) : std::string()) +
+                     " needs " + std::to_string(positions) + " (workload.max_positions widens the model)");
 }
 
 }  // namespace prunesim::workloads

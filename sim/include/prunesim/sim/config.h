@@ -26,6 +26,7 @@ struct WorkloadConfig {
   uint32_t batch = 1;
   uint32_t seq = 0;                           // 0: the model's own
   uint32_t decode = 0;                        // decoder models: tokens generated after the prefill
+  uint32_t max_positions = 0;                 // 0: the model's own context
   uint32_t layers = 0;                        // 0: the model's own
   uint32_t gru_input = 0, gru_hidden = 0;     // 0: the model's own
   std::string prune = "all=block:16x16:0.5";  // space-separated KIND=SPEC items
@@ -75,7 +76,7 @@ IniFile read_ini(const std::string& path);  // throws InputError naming file:lin
 // dimensions it starts from; default the family's reference: bert-base, gpt2, deit-small, gru), layers,
 // d_model, heads, head_dim (default d_model / heads), mlp, seq, vocab, classes, patch, channels,
 // extra_tokens, gru_input, gru_hidden, norm (layernorm|rmsnorm), activation (gelu|relu), norm_placement
-// (pre|post), source. Unknown keys and bad values are
+// (pre|post), max_positions (the context: seq [+ decode] must fit), source. Unknown keys and bad values are
 // errors naming file:line; the result is validated like a zoo model.
 workloads::ModelSpec read_model_file(const std::string& path);
 

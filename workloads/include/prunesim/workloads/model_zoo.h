@@ -16,8 +16,8 @@ enum class OpRole;  // trace.h
 struct ExtraVectorOp {
   int layer = 0;
   OpRole after{};
-  std::string name;     // the trace op's name, e.g. onnx.Sin
-  std::string func;     // the op type, recorded as the eltwise function
+  std::string name;  // the trace op's name, e.g. onnx.Sin
+  std::string func;  // the op type, recorded as the eltwise function
   double elems_per_token = 0;
 };
 
@@ -38,9 +38,12 @@ struct ModelSpec {
   uint32_t channels = 3;      // vision: input channels
   uint32_t extra_tokens = 0;  // vision: class (+ distillation) tokens
   uint32_t decode = 0;        // decoder: tokens generated after the prefill
-  uint32_t gru_input = 0;     // GRU: input features per step
-  uint32_t gru_hidden = 0;    // GRU: hidden units
-  bool rms_norm = false;      // transformers: RMSNorm layers instead of LayerNorm (as LLaMA-style models)
+  // Positions the model has embeddings for (its context: seq, plus decode for a decoder, must fit); 0 where
+  // the model states none (vision: the image size fixes seq; GRU).
+  uint32_t max_positions = 0;
+  uint32_t gru_input = 0;   // GRU: input features per step
+  uint32_t gru_hidden = 0;  // GRU: hidden units
+  bool rms_norm = false;    // transformers: RMSNorm layers instead of LayerNorm (as LLaMA-style models)
   // Transformers: the MLP's activation (ReLU is one element-wise pass, as the original Transformer and OPT),
   // and where each sublayer's norm sits (the family's own unless a model file says: BERT post, others pre).
   enum class Activation { Gelu, Relu };
