@@ -22,7 +22,8 @@ bert_opset15.onnx and bert_opset16.onnx are bert.onnx at those opsets; vit_exter
 
 And malformed files, each of which must be refused naming what is wrong:
   bad_truncated.onnx, bad_missing_initializer.onnx, bad_shape_mismatch.onnx, bad_unknown_op.onnx,
-  bad_nan_weights.onnx (every layer weight NaN), bad_opset.onnx (opset 9).
+  bad_nan_weights.onnx (every layer weight NaN), bad_opset.onnx (opset 9), bad_arity.onnx (an Add with
+  one input), bad_no_op_type.onnx (a node with an empty op type).
 
 Usage: make_models.py OUTDIR
 """
@@ -405,6 +406,15 @@ def malformed(out):
         if init.data_type == TensorProto.FLOAT and len(init.dims) == 2 and init.name.startswith("L"):
             init.CopyFrom(numpy_helper.from_array(np.full(tuple(init.dims), np.nan, np.float32), init.name))
     onnx.save(m, os.path.join(out, "bad_nan_weights.onnx"))
+    # A node whose inputs break its operator's signature (an Add with one operand; found by fuzz_onnx, where
+    # the import read the missing operand by position and protobuf aborted) and one with no op type at all.
+    m = bert(None, np.random.default_rng(SEED + 1))
+    add = next(n for n in m.graph.node if n.name == "Add_19")  # token + position + type embeddings
+    del add.input[1:]
+    onnx.save(m, os.path.join(out, "bad_arity.onnx"))
+    m = bert(None, np.random.default_rng(SEED + 1))
+    next(n for n in m.graph.node if n.op_type == "Softmax").op_type = ""
+    onnx.save(m, os.path.join(out, "bad_no_op_type.onnx"))
     # An opset below what the import reads.
     m = onnx.load(os.path.join(out, "gru.onnx"))
     m.opset_import[0].version = 9

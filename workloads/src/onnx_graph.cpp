@@ -5,6 +5,9 @@
 #include <fstream>
 #include <sstream>
 
+#include <onnx/checker.h>
+#include <onnx/defs/schema.h>
+
 #include "prunesim/common/error.h"
 
 namespace prunesim::workloads::onnx_import {
@@ -45,6 +48,7 @@ Graph::Graph(const std::string& path) : path_(path) {
     if (!constants_.count(in.name())) inputs_[in.name()] = &in;
   for (size_t i = 0; i < size(); ++i) {
     const onnx::NodeProto& n = node(i);
+    verify_signature(i);
     for (const auto& in : n.input()) {
       if (in.empty()) continue;  // an optional input left out
       if (!constants_.count(in) && !inputs_.count(in) && !producer_.count(in)) {
@@ -77,6 +81,36 @@ Graph::Graph(const std::string& path) : path_(path) {
   mark_activations();
 }
 
+void Graph::verify_signature(size_t i) const {
+  // The import reads a node's inputs, outputs and attributes by position, so each node is first checked
+  // against its operator's schema at the model's opset (the ONNX library's own: input and output counts,
+  // attribute types, required attributes), as onnx.checker would. Ops outside the standard domain have no
+  // schema here; the import maps only Gelu/FastGelu among them, and reads one input and one output.
+  const onnx::NodeProto& n = node(i);
+  const bool standard = n.domain().empty() || n.domain() == "ai.onnx";
+  const onnx::OpSchema* schema =
+      standard ? onnx::OpSchemaRegistry::Schema(n.op_type(), int(opset_), "") : nullptr;
+  if (schema) {
+    try {
+      schema->Verify(n);
+    } catch (const onnx::checker::ValidationError& e) {
+      std::string what = e.what();
+      if (const auto cut = what.find("\n\n==>"); cut != std::string::npos)
+        what.resize(cut);  // drops the node dump
+      throw InputError(path_ + ": " + where(i) + " does not match the " + n.op_type() +
+                       " operator at opset " + std::to_string(opset_) + ": " + what);
+    }
+  } else if (n.op_type().empty()) {
+    throw InputError(path_ + ": " + where(i) + " has no op_type");
+  } else if (standard) {
+    throw InputError(path_ + ": " + where(i) + ": no operator " + n.op_type() + " exists at ONNX opset " +
+                     std::to_string(opset_));
+  }
+  if (n.output_size() == 0 || n.output(0).empty())
+    throw InputError(path_ + ": " + where(i) + " has no output");
+  if (!standard && n.input_size() == 0) throw InputError(path_ + ": " + where(i) + " has no input");
+}
+
 std::string Graph::node_name(size_t i) const {
   const onnx::NodeProto& n = node(i);
   return n.name().empty() ? (n.output_size() ? n.output(0) : "#" + std::to_string(i)) : n.name();
@@ -87,7 +121,7 @@ std::string Graph::where(size_t i) const {
   const std::string name = node_name(i);
   std::string type =
       n.domain().empty() || n.domain() == "ai.onnx" ? n.op_type() : n.domain() + "." + n.op_type();
-  return "node '" + name + "' (" + type + ")";
+  return "node '" + name + "'" + (n.op_type().empty() ? "" : " (" + type + ")");
 }
 
 void Graph::read_constant(const onnx::TensorProto& t, const std::string& owner) {

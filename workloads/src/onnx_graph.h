@@ -77,6 +77,7 @@ class Graph {
   std::string string_attr(size_t i, const char* name, const std::string& fallback) const;
 
  private:
+  void verify_signature(size_t i) const;
   void read_constant(const onnx::TensorProto& t, const std::string& owner);
   void mark_activations();
 
