@@ -271,18 +271,28 @@ std::vector<ParamSpec> dram_policy_params() {
   p.push_back(choice_field(
       "scheduler", [](HwConfig& h) -> std::string& { return h.ddr.ctrl.scheduler; }, scheduler_names(),
       "request scheduler: frfcfs (first-ready in a reorder window) or fcfs"));
+  auto unless_frfcfs = [](const HwConfig& h) {
+    return h.ddr.ctrl.scheduler == "frfcfs" ? std::string() : "ddr.scheduler is " + h.ddr.ctrl.scheduler;
+  };
   p.push_back(uint_field(
-      "reorder_window", [](HwConfig& h) -> uint32_t& { return h.ddr.ctrl.reorder_window; }, 1, 1024,
-      "frfcfs: oldest requests considered"));
+                  "reorder_window", [](HwConfig& h) -> uint32_t& { return h.ddr.ctrl.reorder_window; }, 1,
+                  1024, "frfcfs: oldest requests considered")
+                  .read_only_when(unless_frfcfs));
   p.push_back(uint_field(
-      "max_row_hits", [](HwConfig& h) -> uint32_t& { return h.ddr.ctrl.max_row_hits; }, 1, 1024,
-      "frfcfs: consecutive row hits allowed to bypass older requests"));
+                  "max_row_hits", [](HwConfig& h) -> uint32_t& { return h.ddr.ctrl.max_row_hits; }, 1, 1024,
+                  "frfcfs: consecutive row hits allowed to bypass older requests")
+                  .read_only_when(unless_frfcfs));
   p.push_back(enum_field<PagePolicy>(
       "page_policy", [](HwConfig& h) -> PagePolicy& { return h.ddr.ctrl.page_policy; },
       "row policy: open (until a conflict), closed (auto-precharge), timeout (row_timeout_ns idle)"));
   p.push_back(real_field(
-      "row_timeout_ns", [](HwConfig& h) -> double& { return h.ddr.ctrl.row_timeout_ns; }, 1, 1e6,
-      "timeout page policy: idle time before an open row is precharged (ns)"));
+                  "row_timeout_ns", [](HwConfig& h) -> double& { return h.ddr.ctrl.row_timeout_ns; }, 1, 1e6,
+                  "timeout page policy: idle time before an open row is precharged (ns)")
+                  .read_only_when([](const HwConfig& h) {
+                    return h.ddr.ctrl.page_policy == PagePolicy::Timeout
+                               ? std::string()
+                               : "ddr.page_policy is " + std::string(enum_name(h.ddr.ctrl.page_policy));
+                  }));
   p.push_back(choice_field(
       "refresh", [](HwConfig& h) -> std::string& { return h.ddr.ctrl.refresh; }, refresh_names(),
       "refresh: all_bank (REFab, DDR4) or per_bank (REFSB, HBM2; needs tRFCsb_ns)"));

@@ -133,6 +133,37 @@ TEST(Config, DramPoliciesAreChosenByNameAndTheStandardDecidesPerBankRefresh) {
   EXPECT_THROW(s.resolve({}, {"ddr.refresh=none"}), InputError);
 }
 
+// A policy's own key given a value under another policy would be dropped without a word: an error naming the
+// key, its value and the selection that does not read it. Its default value passes (the design file written
+// out key by key has every key), and the key is fine once its policy is selected.
+TEST(Config, APolicysKeySetWhereAnotherPolicyIsSelectedIsAnError) {
+  const ConfigSchema s;
+  const std::pair<std::vector<std::string>, std::string> cases[] = {
+      {{"ddr.scheduler=fcfs", "ddr.reorder_window=8"},
+       "ddr.reorder_window: set to 8, but ddr.scheduler is fcfs, which does not read it"},
+      {{"ddr.scheduler=fcfs", "ddr.max_row_hits=4"},
+       "ddr.max_row_hits: set to 4, but ddr.scheduler is fcfs, which does not read it"},
+      {{"ddr.row_timeout_ns=80"},
+       "ddr.row_timeout_ns: set to 80, but ddr.page_policy is open, which does not"},
+      {{"ddr.page_policy=closed", "ddr.row_timeout_ns=80"}, "but ddr.page_policy is closed"},
+  };
+  for (const auto& [sets, want] : cases) {
+    try {
+      s.resolve({}, sets);
+      ADD_FAILURE() << sets.back() << " accepted";
+    } catch (const InputError& e) {
+      EXPECT_NE(std::string(e.what()).find(want), std::string::npos) << e.what();
+      EXPECT_NE(std::string(e.what()).find("from --set"), std::string::npos) << e.what();  // where it was set
+    }
+  }
+  const RunConfig dump =
+      s.resolve({test::source_path("configs/designs/u250-default.ini")}, {"ddr.scheduler=fcfs"});
+  EXPECT_EQ(dump.hw.ddr.ctrl.scheduler, "fcfs");
+  EXPECT_EQ(s.resolve({}, {"ddr.reorder_window=8"}).hw.ddr.ctrl.reorder_window, 8u);
+  EXPECT_EQ(s.resolve({}, {"ddr.page_policy=timeout", "ddr.row_timeout_ns=80"}).hw.ddr.ctrl.row_timeout_ns,
+            80);
+}
+
 TEST(Config, EverySectionKeyIsDeclaredOnceWithTheStructsDefaultAndDumpsWhatItParses) {
   // The schema is assembled from the declarations beside the modules (models::config_sections()): each key's
   // declared default is what a default HwConfig holds, and setting a key to what dump() printed reads back.

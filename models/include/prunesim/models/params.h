@@ -29,6 +29,10 @@ struct ParamSpec {
   // field instead: `get` prints it, `set` parses and stores it (after check(); throws InputError).
   std::function<std::string(const HwConfig&)> get;
   std::function<void(HwConfig&, const std::string&)> set;
+  // For a key that one policy reads and the others do not (ddr.reorder_window is FR-FCFS's): the reason it
+  // goes unread under `h` ("ddr.scheduler is fcfs"), empty when it is read. Setting such a key to other than
+  // its default where it goes unread is an error (sim::validate), never a value silently dropped.
+  std::function<std::string(const HwConfig&)> unread_because;
 
   static ParamSpec uint(std::string name, uint64_t def, uint64_t lo, uint64_t hi, std::string help);
   static ParamSpec real(std::string name, double def, double lo, double hi, std::string help);
@@ -41,6 +45,11 @@ struct ParamSpec {
                   std::function<void(HwConfig&, const std::string&)> setter) {
     get = std::move(getter);
     set = std::move(setter);
+    return *this;
+  }
+
+  ParamSpec& read_only_when(std::function<std::string(const HwConfig&)> reason) {
+    unread_because = std::move(reason);
     return *this;
   }
 
