@@ -336,24 +336,28 @@ json report_json(const RunReport& rep, bool with_ops) {
 }
 
 std::string report_json_text(const RunReport& rep) {
-  if (rep.functional.checked) return report_json(rep).dump(2);  // small runs only: no need to stream
-  json j = report_json(rep, false);
+  if (rep.functional.checked) return report_json(rep).dump(2) + "\n";  // small runs only: no need to stream
+  // The ops are the bulk of a long run's report (GPT-2 decode: tens of MB): each is dumped straight into
+  // the one output string, sized from the first, rather than built as a JSON tree and copied.
   const std::string placeholder = "\n  \"ops\": []";
-  std::string text = j.dump(2);
+  const std::string text = report_json(rep, false).dump(2);
   const size_t at = text.find(placeholder);
-  if (at == std::string::npos || rep.result.ops.empty()) return report_json(rep).dump(2);
-  std::string ops = "\n  \"ops\": [";
+  if (at == std::string::npos || rep.result.ops.empty()) return report_json(rep).dump(2) + "\n";
+  std::string out = text.substr(0, at);
+  out += "\n  \"ops\": [";
   for (size_t i = 0; i < rep.result.ops.size(); ++i) {
     const std::string one = op_json(rep.result.ops[i]).dump(2);
-    ops += i ? ",\n    " : "\n    ";
+    if (i == 0) out.reserve(text.size() + (one.size() + 64) * 5 / 4 * rep.result.ops.size());
+    out += i ? ",\n    " : "\n    ";
     for (char ch : one) {
-      ops += ch;
-      if (ch == '\n') ops += "    ";  // nested two levels deeper than a top-level value
+      out += ch;
+      if (ch == '\n') out += "    ";  // nested two levels deeper than a top-level value
     }
   }
-  ops += "\n  ]";
-  text.replace(at, placeholder.size(), ops);
-  return text;
+  out += "\n  ]";
+  out.append(text, at + placeholder.size(), std::string::npos);
+  out += "\n";
+  return out;
 }
 
 std::string report_csv(const RunReport& rep) {

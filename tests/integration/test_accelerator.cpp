@@ -281,7 +281,7 @@ TEST(Report, StreamedJsonIsByteIdenticalToTheFullDump) {
   const sim::RunConfig cfg = schema.resolve({}, {});
   const RunResult r = simulate(t, cfg.hw);
   const sim::RunReport rep{cfg, schema, t, "built-in", "0", r};
-  EXPECT_EQ(sim::report_json_text(rep), sim::report_json(rep).dump(2));
+  EXPECT_EQ(sim::report_json_text(rep), sim::report_json(rep).dump(2) + "\n");
 }
 
 TEST(Accelerator, HidingTheTopkBehindAttentionLeavesOnlyCompactionOnTheCriticalPath) {

@@ -25,8 +25,8 @@ struct RunReport {
 };
 
 nlohmann::json report_json(const RunReport& r);
-// report_json(r).dump(2), built without holding every op as a JSON object at once (long decode runs have tens
-// of thousands of ops); byte-identical to the dump.
+// report_json(r).dump(2) and a newline, built without holding every op as a JSON object at once (long decode
+// runs have tens of thousands of ops); byte-identical to the dump.
 std::string report_json_text(const RunReport& r);
 std::string report_text(const RunReport& r);
 std::string report_csv(const RunReport& r);
