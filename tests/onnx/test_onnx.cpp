@@ -230,6 +230,27 @@ TEST(OnnxImport, UnknownOpsCostedAsVectorOpsWhenAsked) {
   EXPECT_NE(bad.err.find("--onnx-unknown"), std::string::npos) << bad.err;
 }
 
+// The position-embedding table's rows are the graph's context (64 in the test graphs): more tokens than that
+// is exit 2 naming the key, as for the zoo's models, and workload.max_positions widens it for a what-if.
+TEST(OnnxImport, ThePositionTableBoundsSeqAndDecode) {
+  const auto bert = run_prunesim("run -q --onnx " + model("bert.onnx") + " --seq 128");
+  EXPECT_EQ(bert.status, 2);
+  EXPECT_NE(bert.err.find("workload.seq: bert has position embeddings for 64 tokens; seq 128 needs 128"),
+            std::string::npos)
+      << bert.err;
+  const auto gpt = run_prunesim("run -q --onnx " + model("gpt2.onnx") + " --seq 60 --decode 8");
+  EXPECT_EQ(gpt.status, 2);
+  EXPECT_NE(gpt.err.find("workload.decode: gpt2 has position embeddings for 64 tokens; seq 60 + decode 8 "
+                         "needs 68"),
+            std::string::npos)
+      << gpt.err;
+  EXPECT_EQ(run_prunesim("run -q --onnx " + model("gpt2.onnx") + " --seq 60 --decode 4").status, 0);
+  EXPECT_EQ(
+      run_prunesim("run -q --onnx " + model("bert.onnx") + " --seq 128 --set workload.max_positions=128")
+          .status,
+      0);
+}
+
 TEST(OnnxImport, DimensionOverridesAndSecondModelSourcesAreErrors) {
   const std::string g = "--onnx " + model("bert.onnx") + " --seq 16";
   const auto a = run_prunesim("compress " + g + " --set workload.d_model=128 --out " + temp_dir() + "/t");

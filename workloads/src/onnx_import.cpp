@@ -149,6 +149,7 @@ class Importer {
   std::map<size_t, size_t> claimed_;  // node -> macro
   std::vector<Macro> macros_;
   std::vector<std::string> notes_;
+  uint32_t positions_ = 0;  // rows of the position-embedding table (0: the graph has none)
 };
 
 RowMat Importer::weight_matrix(size_t node, const std::string& name, bool transpose) const {
@@ -797,6 +798,7 @@ void Importer::build_transformer(OnnxModel& result) {
       return opt_.seq;
     }
     if (graph_dim > 0) return uint32_t(graph_dim);
+    if (positions_ && positions_ < fallback) fallback = positions_;  // no more than the model's context
     notes_.push_back(std::string("the graph's ") + what + " is dynamic: " + std::to_string(fallback) +
                      " assumed (--seq sets it)");
     return fallback;
@@ -811,6 +813,15 @@ void Importer::build_transformer(OnnxModel& result) {
         token_input = n.input(1);
         spec.vocab = uint32_t(table->dims[0]);
       }
+    }
+  // A table looked up by computed indices (a Range or Slice of position ids, not a graph input) holds the
+  // position embeddings: its rows are the model's context, which seq + decode must fit (config.cpp).
+  for (size_t m : before)
+    if (macros_[m].kind == Kind::Embedding) {
+      const auto& n = g_.node(macros_[m].node);
+      const Constant* table = g_.constant(n.input(0));
+      if (table && !table->dims.empty() && !g_.is_graph_input(n.input(1)) && table->dims[0] > 0)
+        positions_ = std::max(positions_, uint32_t(std::min<int64_t>(table->dims[0], 1 << 30)));
     }
   if (patch) {
     spec.family = Family::Vision;
@@ -1108,6 +1119,9 @@ OnnxModel Importer::run() {
   } catch (const InputError& e) {
     fail(std::string("the imported model is not consistent: ") + e.what());
   }
+  // Set after the check: whether seq + decode fit is the workload's question (sim's check_context names the
+  // key and lets workload.max_positions widen the model).
+  result.spec.max_positions = positions_;
   return result;
 }
 
