@@ -717,14 +717,14 @@ void validate(const RunConfig& c) {
                        " (set pe.engine = " + section + " or drop the key)");
   }
   // A policy's own key given a value while another policy is selected would be silently dropped: refuse it.
-  // The default value is let through (it changes nothing, and a design file written out key by key has it).
-  static const models::HwConfig defaults;
+  // The declared default is let through (it changes nothing, and a design file written out key by key has
+  // it).
   for (const auto& section : models::config_sections())
     for (const auto& p : section.params) {
       const std::string key = section.name + "." + p.name;
       if (!p.unread_because || !p.get || !c.assigned.count(key)) continue;
       const std::string why = p.unread_because(c.hw);
-      if (!why.empty() && p.get(c.hw) != p.get(defaults))
+      if (!why.empty() && p.get(c.hw) != p.default_value)
         throw InputError(key + ": set to " + p.get(c.hw) + ", but " + why + ", which does not read it (" +
                          p.help + "; drop the key or select its policy)");
     }

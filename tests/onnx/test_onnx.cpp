@@ -186,9 +186,8 @@ TEST(OnnxImport, MalformedGraphsAreRefusedNamingTheNode) {
       {"bad_nan_weights.onnx", "the dense model's output is not finite"},
       {"bad_opset.onnx", "ONNX opset 9 is not supported"},
       {"bad_arity.onnx",
-       "node 'Add_19' (Add) does not match the Add operator at opset 13: Node (Add_19) has input size 1 not "
-       "in "
-       "range [min=2, max=2]"},
+       "node 'Add_19' (Add) does not match the Add operator at opset 13: Node (Add_19) has input size 1 "
+       "not in range [min=2, max=2]"},
       {"bad_no_op_type.onnx", "node 'L0.softmax' has no op_type"},
       {"does_not_exist.onnx", "cannot open the ONNX file"},
   };

@@ -803,25 +803,22 @@ void Importer::build_transformer(OnnxModel& result) {
                      " assumed (--seq sets it)");
     return fallback;
   };
+  // The largest table looked up by a graph input is the token embedding. One looked up by computed indices
+  // (a Range or Slice of position ids) holds the position embeddings: its rows are the model's context, which
+  // seq + decode must fit (config.cpp).
   std::string token_input;
   for (size_t m : before)
     if (macros_[m].kind == Kind::Embedding) {
       const auto& n = g_.node(macros_[m].node);
       const Constant* table = g_.constant(n.input(0));
-      if (g_.is_graph_input(n.input(1)) && table &&
-          (token_input.empty() || uint32_t(table->dims[0]) > spec.vocab)) {
+      if (!table || table->dims.empty()) continue;
+      if (!g_.is_graph_input(n.input(1))) {
+        if (table->dims[0] > 0)
+          positions_ = std::max(positions_, uint32_t(std::min<int64_t>(table->dims[0], 1 << 30)));
+      } else if (token_input.empty() || uint32_t(table->dims[0]) > spec.vocab) {
         token_input = n.input(1);
         spec.vocab = uint32_t(table->dims[0]);
       }
-    }
-  // A table looked up by computed indices (a Range or Slice of position ids, not a graph input) holds the
-  // position embeddings: its rows are the model's context, which seq + decode must fit (config.cpp).
-  for (size_t m : before)
-    if (macros_[m].kind == Kind::Embedding) {
-      const auto& n = g_.node(macros_[m].node);
-      const Constant* table = g_.constant(n.input(0));
-      if (table && !table->dims.empty() && !g_.is_graph_input(n.input(1)) && table->dims[0] > 0)
-        positions_ = std::max(positions_, uint32_t(std::min<int64_t>(table->dims[0], 1 << 30)));
     }
   if (patch) {
     spec.family = Family::Vision;
