@@ -46,6 +46,14 @@ EXPLORE_CASES = [
       "--quant-grid", "int8,int16", "--keep-grid", "0.5,0.6,0.7,0.8,0.9", "-j", "2"], 1000, 60.0),
 ]
 
+# `prunesim sweep` throughput (#20: >= 300 k DeiT-Small points per hour with -j 2): 15 x 7 x 4 = 420 points of
+# the default DeiT-Small workload over array shape and clock. Target in points per wall hour.
+SWEEP_CASES = [
+    ("sweep DeiT-Small, 420 points, -j 2",
+     ["--set", "workload.model=deit-small", "--grid", "pe.rows=8:64:4", "--grid", "pe.cols=8:32:4",
+      "--grid", "clock.mhz=200,250,300,350", "-j", "2"], 420, 300e3),
+]
+
 # `prunesim report` on a large run report (#15: a 25 MB GPT-2-medium report JSON to HTML in under 10 s).
 REPORT_CASES = [
     ("report of GPT-2 medium 512 + 128 decode",
@@ -138,6 +146,23 @@ def measure_explore(binary, args, points):
     return {"wall_s": round(wall, 3), "points_total": ex["points_total"], "points_simulated": ex["points_simulated"]}
 
 
+def measure_sweep(binary, args, points, repeats):
+    walls = []
+    for _ in range(repeats):
+        with tempfile.TemporaryDirectory() as d:
+            start = time.perf_counter()
+            if subprocess.call([binary, "sweep", "--out", os.path.join(d, "s")] + args,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL) != 0:
+                sys.exit("sweep benchmark failed: " + " ".join(args))
+            walls.append(time.perf_counter() - start)
+            with open(os.path.join(d, "s", "results.jsonl")) as f:
+                n = sum(1 for line in f if '"status":"ok"' in line)
+        if n != points:
+            sys.exit("sweep benchmark: %d of %d points ran" % (n, points))
+    wall = statistics.median(walls)
+    return {"wall_s": round(wall, 3), "points": points, "points_per_hour": round(points / wall * 3600)}
+
+
 def measure_report(binary, run_args):
     with tempfile.TemporaryDirectory() as d:
         run_json, html = os.path.join(d, "run.json"), os.path.join(d, "review.html")
@@ -221,6 +246,12 @@ def main():
         r.update(name=name, target_s=target)
         record(explore_results, r, r["wall_s"] <= target, "%8.3f s  %d of %d points simulated" % (
             r["wall_s"], r["points_simulated"], r["points_total"]))
+    sweep_results = []
+    for name, sw_args, points, target in SWEEP_CASES:
+        r = measure_sweep(args.binary, sw_args, points, args.repeats)
+        r.update(name=name, target_points_per_hour=target)
+        record(sweep_results, r, r["points_per_hour"] >= target, "%8.3f s  %.3g points/h" % (
+            r["wall_s"], r["points_per_hour"]))
     report_results = []
     for name, run_args, target in REPORT_CASES:
         r = measure_report(args.binary, run_args)
@@ -228,7 +259,7 @@ def main():
         record(report_results, r, r["wall_s"] <= target, "%8.3f s  %.1f MB JSON -> %.2f MB HTML" % (
             r["wall_s"], r["json_mb"], r["html_mb"]))
     out = {"machine": info, "results": results, "ddr": ddr_results, "explore": explore_results,
-           "report": report_results}
+           "sweep": sweep_results, "report": report_results}
     if args.scaling:
         out["scaling"] = []
         for name, run_args, series, x in SCALING:
@@ -244,6 +275,10 @@ def main():
         for r in explore_results:
             f.write("| %s | %.2f | %.0f | %d of %d |\n" % (r["name"], r["wall_s"], r["target_s"], r["points_simulated"],
                                                         r["points_total"]))
+        f.write("\n| `prunesim sweep` case | wall s | points / hour | target points / hour |\n|---|---:|---:|---:|\n")
+        for r in sweep_results:
+            f.write("| %s | %.2f | %.3g | %.3g |\n" % (r["name"], r["wall_s"], r["points_per_hour"],
+                                                     r["target_points_per_hour"]))
         f.write("\n| `prunesim report` case | wall s | target s | JSON MB | HTML MB |\n|---|---:|---:|---:|---:|\n")
         for r in report_results:
             f.write("| %s | %.2f | %.0f | %.1f | %.2f |\n" % (r["name"], r["wall_s"], r["target_s"], r["json_mb"],

@@ -399,3 +399,37 @@ TEST(Sweep, AFailedPointMakesTheSweepExit4UnlessFailOnErrorIsOff) {
                    "/runner.sh");
   EXPECT_EQ(r.status, 0) << r.out;
 }
+
+// #20: without --runner, a point runs in a forked copy of the sweep instead of a process of its own; what it
+// records must be what a separately started `prunesim run` (here behind a wrapper, so it is exec'd) records.
+TEST(Sweep, ForkedPointsRecordWhatSeparatelyStartedRunsRecord) {
+  const std::string d = prunesim::test::temp_dir();
+  prunesim::test::write_runner(d, "");
+  const std::string grid = " --grid pe.rows=16,32 --grid clock.mhz=200,300 -j 2";
+  auto r = run_prunesim("sweep --out " + d + "/forked" + grid);
+  ASSERT_EQ(r.status, 0) << r.err;
+  r = run_prunesim("sweep --out " + d + "/spawned" + grid + " --runner " + d + "/runner.sh");
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(read_file(d + "/forked/results.jsonl"), read_file(d + "/spawned/results.jsonl"));
+  EXPECT_EQ(read_file(d + "/forked/results.csv"), read_file(d + "/spawned/results.csv"));
+  // The whole report of a point, but for the command line that names the output directory.
+  auto report = [&](const std::string& run) {
+    json j = json::parse(read_file(d + "/" + run + "/points/3.json"));
+    j.erase("command_line");
+    return j.dump();
+  };
+  EXPECT_EQ(report("forked"), report("spawned"));
+}
+
+// A forked point that runs too long is killed and recorded as a timeout, and the others still run.
+TEST(Sweep, AForkedPointPastItsTimeoutIsKilledAndRecorded) {
+  const std::string d = prunesim::test::temp_dir() + "/s";
+  const auto r = run_prunesim("sweep --out " + d +
+                              " --set workload.model=gpt2 --set workload.seq=64 --grid workload.decode=0,960 "
+                              "--point-timeout 2 -j 2");
+  EXPECT_EQ(r.status, 4) << r.err;
+  const auto res = lines(d + "/results.jsonl");
+  ASSERT_EQ(res.size(), 2u);
+  EXPECT_EQ(res[0]["status"], "ok");
+  EXPECT_EQ(res[1]["status"], "timeout");
+}
