@@ -118,26 +118,33 @@ void check_run_invariants(const RunResult& r, const workloads::Trace& trace, con
                            broken);
 }
 
-EnergyBreakdown compute_energy(const RunResult& r, const HwConfig& hw) {
+WorkEnergy work_energy(const WorkCounts& w, uint64_t weight_bytes, int weight_bits, const HwConfig& hw) {
   const EnergyConfig& e = hw.energy;
-  EnergyBreakdown b;
-  const double mac_pj = r.weight_bits <= 8    ? e.mac_int8_pj
-                        : r.weight_bits <= 16 ? e.mac_int16_pj
-                                              : e.mac_fp32_pj;
+  WorkEnergy out;
+  const double mac_pj = weight_bits <= 8 ? e.mac_int8_pj : weight_bits <= 16 ? e.mac_int16_pj : e.mac_fp32_pj;
   // Every MAC the engine performs costs energy, the zeros it could not skip included (no zero gating).
-  b.pe_mj = double(r.issued_macs) * mac_pj * 1e-9;
+  out.pe_mj = double(w.issued_macs) * mac_pj * 1e-9;
   auto per_byte = [&e](MemoryKind k) {
     return k == MemoryKind::Uram ? e.uram_pj_per_byte : e.bram_pj_per_byte;  // M10K costed as BRAM
   };
   // Activations and outputs through the activation buffer; weights written into and read once from the
   // weight buffer.
-  const double weight_bytes = double(r.ddr_read_bytes);
-  b.onchip_mj = (double(r.onchip_read_bytes + r.onchip_write_bytes) * per_byte(hw.act_buffer.kind) +
-                 2.0 * weight_bytes * per_byte(hw.weight_buffer.kind)) *
-                1e-9;
+  out.onchip_mj = (double(w.onchip_read_bytes + w.onchip_write_bytes) * per_byte(hw.act_buffer.kind) +
+                   2.0 * double(weight_bytes) * per_byte(hw.weight_buffer.kind)) *
+                  1e-9;
+  out.vector_mj = double(w.vector_ops) * e.vector_op_pj * 1e-9;
+  return out;
+}
+
+EnergyBreakdown compute_energy(const RunResult& r, const HwConfig& hw) {
+  const EnergyConfig& e = hw.energy;
+  EnergyBreakdown b;
+  const WorkEnergy w = work_energy(r, r.ddr_read_bytes, r.weight_bits, hw);
+  b.pe_mj = w.pe_mj;
+  b.onchip_mj = w.onchip_mj;
+  b.vector_mj = w.vector_mj;
   b.ddr_mj = (double(r.dram.bytes_read + r.dram.bytes_written) * 8.0 * e.ddr_pj_per_bit * 1e-9) +
              double(r.dram.activates) * e.ddr_activate_nj * 1e-6;
-  b.vector_mj = double(r.vector_ops) * e.vector_op_pj * 1e-9;
   b.static_mj = hw.device.static_power_w * r.latency_ms;  // W x ms = mJ
   return b;
 }

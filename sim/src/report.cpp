@@ -11,6 +11,7 @@
 #include <sstream>
 
 #include "prunesim/common/error.h"
+#include "prunesim/models/power.h"
 #include "prunesim/workloads/text.h"
 
 namespace prunesim::sim {
@@ -212,6 +213,43 @@ json timeline_json(const models::ByteTimeline& t, const models::HwConfig& hw) {
           {"weight_buffer_capacity_bytes",
            hw.weight_buffer.slot_bytes() * (hw.weight_buffer.double_buffered ? 2 : 1)}};
 }
+// Energy by component, static and dynamic apart, and the power they make (power.h): averages, the peak
+// interval, energy efficiency both ways and the power-over-time series.
+json energy_json(const models::RunResult& r, const models::HwConfig& hw) {
+  const auto& e = r.energy;
+  const models::PowerReport p = models::power_report(r, hw);
+  json series = json::array();
+  for (double w : p.total_w) series.push_back(round6(w));
+  const double dynamic_mj = e.pe_mj + e.onchip_mj + e.ddr_mj + e.vector_mj;
+  return {{"model", "per-event table: [energy] keys (configs/energy/*.ini), static power from [device]"},
+          {"total_mj", round6(e.total())},
+          {"static_mj", round6(e.static_mj)},
+          {"dynamic_mj", round6(dynamic_mj)},
+          {"breakdown_mj",
+           {{"pe", round6(e.pe_mj)},
+            {"onchip", round6(e.onchip_mj)},
+            {"ddr", round6(e.ddr_mj)},
+            {"vector", round6(e.vector_mj)},
+            {"static", round6(e.static_mj)}}},
+          {"power_w",
+           {{"average", round6(p.average_w())},
+            {"dynamic", round6(p.dynamic_w())},
+            {"static", round6(p.static_w)},
+            {"peak", round6(p.peak_w)},
+            {"by_component",
+             {{"pe", round6(p.pe_w)},
+              {"onchip", round6(p.onchip_w)},
+              {"ddr", round6(p.ddr_w)},
+              {"vector", round6(p.vector_w)},
+              {"static", round6(p.static_w)}}}}},
+          {"gops_per_w",
+           {{"performed", round6(p.gops_per_w_performed)},
+            {"dense_equivalent", round6(p.gops_per_w_dense_equivalent)}}},
+          {"power_over_time",
+           {{"interval_us", round6(p.interval_ns * 1e-3)},
+            {"last_interval_us", round6(p.last_interval_ns * 1e-3)},
+            {"total_w", series}}}};
+}
 }  // namespace
 
 json report_json(const RunReport& rep, bool with_ops) {
@@ -239,7 +277,6 @@ json report_json(const RunReport& rep, bool with_ops) {
                         {"how", p.capability.how},
                         {"work_skipped", round6(p.work.work_skipped())},
                         {"zeros_skipped", round6(p.work.zeros_skipped())}});
-  const auto& e = r.energy;
   const uint64_t unpruned = rep.trace.header.facts().unpruned_macs;
   json out =
       json{{"prunesim_version", PRUNESIM_VERSION},
@@ -262,14 +299,7 @@ json report_json(const RunReport& rep, bool with_ops) {
                          ? 0.0
                          : hw.ddr.peak_gbps_per_channel() * hw.ddr.org.channels * hw.cycle_ns())}}},
            {"pruning", pruning_json(rep.trace)},
-           {"energy",
-            {{"total_mj", round6(e.total())},
-             {"breakdown_mj",
-              {{"pe", round6(e.pe_mj)},
-               {"onchip", round6(e.onchip_mj)},
-               {"ddr", round6(e.ddr_mj)},
-               {"vector", round6(e.vector_mj)},
-               {"static", round6(e.static_mj)}}}}},
+           {"energy", energy_json(r, hw)},
            {"traffic",
             {{"ddr_read_bytes", r.ddr_read_bytes},
              {"ddr_write_bytes", r.ddr_write_bytes},
@@ -467,6 +497,11 @@ std::string report_text(const RunReport& rep) {
   os << "energy     " << fixed(e.total(), 3) << " mJ = PE " << fixed(e.pe_mj, 3) << " + on-chip "
      << fixed(e.onchip_mj, 3) << " + DDR " << fixed(e.ddr_mj, 3) << " + vector " << fixed(e.vector_mj, 3)
      << " + static " << fixed(e.static_mj, 3) << "\n";
+  const models::PowerReport pw = models::power_report(r, hw);
+  os << "power      " << fixed(pw.average_w(), 3) << " W average = dynamic " << fixed(pw.dynamic_w(), 3)
+     << " + static " << fixed(pw.static_w, 3) << "; peak " << fixed(pw.peak_w, 3) << " W (over "
+     << fixed(pw.interval_ns * 1e-3, 3) << " us intervals); " << fixed(pw.gops_per_w_performed, 2)
+     << " GOPS/W performed, " << fixed(pw.gops_per_w_dense_equivalent, 2) << " dense-equivalent\n";
   os << "resources  DSP " << r.resources.dsp << "/" << hw.device.dsp << ", BRAM36 " << r.resources.bram36
      << "/" << hw.device.bram36 << ", URAM " << r.resources.uram << "/" << hw.device.uram;
   if (hw.device.m10k) os << ", M10K " << r.resources.m10k << "/" << hw.device.m10k;

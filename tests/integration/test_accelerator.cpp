@@ -13,6 +13,7 @@
 #include "prunesim/hls/cycle_models.h"
 #include "prunesim/models/accelerator.h"
 #include "prunesim/models/gemm_timing.h"
+#include "prunesim/models/power.h"
 #include "prunesim/sim/report.h"
 #include "prunesim/workloads/compressor.h"
 #include "test_util.h"
@@ -453,4 +454,25 @@ TEST(Accelerator, ObserversSeeEveryComputeItemInPlanOrderAndDoNotChangeTheTiming
     if (item.kind != ItemKind::Transfer) want.emplace_back(t.ops[item.op].id, item.first);
   EXPECT_EQ(rec.seen, want);
   EXPECT_EQ(r.macs, t.total_macs());
+}
+
+// #17: the report's power figures hold the run's energy: the averages are the breakdown over the latency, the
+// power-over-time series integrates back to the total, and the peak is no lower than the average.
+TEST(Accelerator, PowerOverTimeHoldsTheRunsEnergy) {
+  const RunResult r =
+      simulate(compress(lookup_model("deit-small"), Recipe{}), sim::ConfigSchema().resolve({}, {}).hw);
+  const HwConfig hw = sim::ConfigSchema().resolve({}, {}).hw;
+  const PowerReport p = power_report(r, hw);
+  EXPECT_NEAR(p.average_w() * r.latency_ms, r.energy.total(), 1e-9 * r.energy.total());
+  EXPECT_NEAR(p.ddr_w * r.latency_ms, r.energy.ddr_mj, 1e-12);
+  EXPECT_NEAR(p.static_w, hw.device.static_power_w, 1e-12);
+  ASSERT_FALSE(p.total_w.empty());
+  double mj = 0;
+  for (size_t i = 0; i < p.total_w.size(); ++i) {
+    EXPECT_GE(p.total_w[i], p.static_w - 1e-12) << i;
+    mj += p.total_w[i] * (i + 1 == p.total_w.size() ? p.last_interval_ns : p.interval_ns) * 1e-6;
+  }
+  EXPECT_NEAR(mj, r.energy.total(), 1e-9 * r.energy.total());
+  EXPECT_GE(p.peak_w, p.average_w());
+  EXPECT_NEAR(p.gops_per_w_performed, 2.0 * double(r.macs) * 1e-9 / (r.energy.total() * 1e-3), 1e-9);
 }

@@ -45,6 +45,13 @@ struct EnergyBreakdown {
   double total() const { return pe_mj + onchip_mj + ddr_mj + vector_mj + static_mj; }
 };
 
+// The per-event energy (mJ) of some compute work, an op's or a whole run's: its MACs, vector ops and
+// on-chip accesses, with `weight_bytes` fetched from DRAM written into and read once from the weight buffer.
+struct WorkEnergy {
+  double pe_mj = 0, onchip_mj = 0, vector_mj = 0;
+};
+WorkEnergy work_energy(const WorkCounts& w, uint64_t weight_bytes, int weight_bits, const HwConfig& hw);
+
 // The counts (WorkCounts) are the run's totals over its ops.
 struct RunResult : WorkCounts {
   uint64_t cycles = 0;
