@@ -85,6 +85,9 @@ class Reports(unittest.TestCase):
                 report = json.load(f)
             with self.subTest(name):
                 self.check_html(html, report)
+                # #17: the power-over-time plot and the peak and GOPS/W figures beside the energy table.
+                self.assertIn('alt="power over time"', html)
+                self.assertIn("GOPS/W dense-equivalent", html)
                 if name.startswith("deit"):
                     self.assertIn('alt="tokens per layer"', html)  # EViT pruning: the token plot
                 if name.startswith("gru"):

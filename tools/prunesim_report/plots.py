@@ -262,6 +262,29 @@ def energy_breakdown(report):
     return _png(fig)
 
 
+def power_over_time(report):
+    """Power per interval (energy.power_over_time), static shown apart; None for reports without it."""
+    p = report["energy"].get("power_over_time")
+    if not p or not p.get("total_w"):
+        return None
+    iv = float(p["interval_us"])
+    watts = [float(w) for w in p["total_w"]]
+    xs = [i * iv for i in range(len(watts))]
+    static = float(report["energy"].get("power_w", {}).get("static", 0))
+    fig, ax = plt.subplots(figsize=(8, 2.6))
+    ax.fill_between(xs, watts, static, step="post", color="#3b6fb6", alpha=0.8, linewidth=0, label="dynamic")
+    ax.fill_between(xs, static, step="post", color="#95a5a6", alpha=0.8, linewidth=0, label="static")
+    avg = float(report["energy"].get("power_w", {}).get("average", 0))
+    if avg > 0:
+        ax.axhline(avg, color="black", lw=1, ls="--", label="average %.3g W" % avg)
+    ax.set_ylim(bottom=0)
+    ax.set_xlabel("time (us; intervals of %.3g us)" % iv)
+    ax.set_ylabel("W")
+    ax.legend(fontsize=8, loc="lower right")
+    ax.set_title("Power over time")
+    return _png(fig)
+
+
 def layer_delta(report, baseline):
     a = {l["layer"]: l["cycles"] for l in baseline["layers"]}
     b = {l["layer"]: l["cycles"] for l in report["layers"]}

@@ -143,8 +143,11 @@ def energy(report):
     lat = float(report["latency"]["ms"]) or 1.0
     rows = [(k, parts[k], 100 * float(parts[k]) / total, float(parts[k]) / lat) for k in parts]
     static = float(parts.get("static", 0))
+    power = report["energy"].get("power_w", {})
+    gops = report["energy"].get("gops_per_w", {})
     return {"rows": rows, "static": static, "dynamic": total - static, "total": total,
-            "static_w": static / lat, "dynamic_w": (total - static) / lat,
+            "static_w": static / lat, "dynamic_w": (total - static) / lat, "peak_w": power.get("peak"),
+            "gops_per_w": gops.get("performed"), "gops_per_w_dense": gops.get("dense_equivalent"),
             "model": "per-event table [energy] plus static power device.static_power_w (%s W)" %
                      report["config"].get("device.static_power_w")}
 
@@ -212,6 +215,7 @@ def build(report, baseline=None, sweep=None, explore=None, explore_rows=None):
         "tokens": plots.tokens_per_layer(report),
         "kept": plots.kept_per_kind(report),
         "energy": plots.energy_breakdown(report),
+        "power": plots.power_over_time(report),
     }
     ctx = {
         "sections": SECTIONS,
