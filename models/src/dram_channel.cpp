@@ -31,12 +31,9 @@ DramChannel::DramChannel(const DramConfig& cfg) : cfg_(cfg) {
   ranks_.resize(o.ranks);
   for (uint32_t r = 0; r < o.ranks; ++r) {
     Rank& rk = ranks_[r];
-    rk.last_act_bg.assign(o.bank_groups, 0);
-    rk.last_col_bg.assign(o.bank_groups, 0);
-    rk.last_wr_end_bg.assign(o.bank_groups, 0);
-    rk.bg_acted.assign(o.bank_groups, false);
-    rk.bg_col.assign(o.bank_groups, false);
-    rk.bg_wrote.assign(o.bank_groups, false);
+    rk.rrd_l_ready_bg.assign(o.bank_groups, 0);
+    rk.ccd_l_ready_bg.assign(o.bank_groups, 0);
+    rk.wtr_l_ready_bg.assign(o.bank_groups, 0);
     // Stagger ranks' refresh so they do not all block the bus at once.
     rk.next_refresh = tREFI_ + r * (tREFI_ / o.ranks);
   }
@@ -174,8 +171,7 @@ DramChannel::Block DramChannel::serve_hit_block(size_t keep,
     const uint32_t v = uint32_t((burst0 + j) & mask), g = block_bg_of_[v];
     const Bank& b = banks_[block_bank_of_[v]];
     const uint64_t col = F + j * step;
-    if (b.open_row != row || b.next_col > col || (rk.bg_col[g] && rk.last_col_bg[g] + t.tCCD_L > col) ||
-        (rk.bg_wrote[g] && rk.last_wr_end_bg[g] + t.tWTR_L > col)) {
+    if (b.open_row != row || b.next_col > col || rk.ccd_l_ready_bg[g] > col || rk.wtr_l_ready_bg[g] > col) {
       m = j;
       break;
     }
@@ -332,10 +328,7 @@ DramChannel::Plan DramChannel::plan(const Queued& q) const {
       act_ready = p.pre + t.tRP;
     }
     uint64_t act = std::max(act_ready, b.next_act);
-    if (rk.any_act) {
-      act = std::max(act, rk.last_act + t.tRRD_S);
-      if (rk.bg_acted[a.bg]) act = std::max(act, rk.last_act_bg[a.bg] + t.tRRD_L);
-    }
+    act = std::max({act, rk.rrd_s_ready, rk.rrd_l_ready_bg[a.bg]});
     if (rk.acts >= 4) act = std::max(act, rk.faw[rk.faw_pos] + t.tFAW);  // oldest of the last four
     p.act = act;
     p.first_cmd = b.open_row >= 0 && !p.timed_out ? p.pre : act;
@@ -343,15 +336,11 @@ DramChannel::Plan DramChannel::plan(const Queued& q) const {
   }
   // Column-command constraints shared by the rank.
   uint64_t col = p.col;
-  if (rk.any_col) {
-    col = std::max(col, rk.last_col + t.tCCD_S);
-    if (rk.bg_col[a.bg]) col = std::max(col, rk.last_col_bg[a.bg] + t.tCCD_L);
-  }
-  if (!write && rk.any_wr) {
-    col = std::max(col, rk.last_wr_end + t.tWTR_S);
-    if (rk.bg_wrote[a.bg]) col = std::max(col, rk.last_wr_end_bg[a.bg] + t.tWTR_L);
-  }
-  if (write && rk.any_rd) col = std::max(col, rk.last_rd_cmd + tRTW_);
+  col = std::max({col, rk.ccd_s_ready, rk.ccd_l_ready_bg[a.bg]});
+  if (write)
+    col = std::max(col, rk.rtw_ready);
+  else
+    col = std::max({col, rk.wtr_s_ready, rk.wtr_l_ready_bg[a.bg]});
   // Data bus: one burst at a time, plus a switch gap between ranks.
   const uint64_t latency = write ? t.CWL : t.CL;
   const uint64_t bus_ready = bus_free_ + (bus_rank_ >= 0 && uint32_t(bus_rank_) != a.rank ? t.tRTRS : 0);
@@ -366,10 +355,7 @@ uint64_t DramChannel::column_lower_bound(bool write) const {
   // No request of this kind in the single rank can issue its column command earlier than this.
   const DramTiming& t = cfg_.timing;
   const Rank& rk = ranks_[0];
-  uint64_t lb = 0;
-  if (rk.any_col) lb = std::max(lb, rk.last_col + t.tCCD_S);
-  if (!write && rk.any_wr) lb = std::max(lb, rk.last_wr_end + t.tWTR_S);
-  if (write && rk.any_rd) lb = std::max(lb, rk.last_rd_cmd + tRTW_);
+  uint64_t lb = std::max(rk.ccd_s_ready, write ? rk.rtw_ready : rk.wtr_s_ready);
   const uint64_t latency = write ? t.CWL : t.CL;
   if (bus_free_ > latency) lb = std::max(lb, bus_free_ - latency);
   return lb;
@@ -437,10 +423,8 @@ DramCompletion DramChannel::schedule(const Queued& q, const Plan& p) {
     rk.faw[rk.faw_pos] = p.act;
     rk.faw_pos = (rk.faw_pos + 1) % 4;
     ++rk.acts;
-    rk.last_act = std::max(rk.last_act, p.act);
-    rk.last_act_bg[a.bg] = std::max(rk.last_act_bg[a.bg], p.act);
-    rk.bg_acted[a.bg] = true;
-    rk.any_act = true;
+    rk.rrd_s_ready = std::max(rk.rrd_s_ready, p.act + t.tRRD_S);
+    rk.rrd_l_ready_bg[a.bg] = std::max(rk.rrd_l_ready_bg[a.bg], p.act + t.tRRD_L);
     ++stats_.activates;
     log(p.act, DramCmd::Act, a);
     b.open_row = a.row;
@@ -451,22 +435,18 @@ DramCompletion DramChannel::schedule(const Queued& q, const Plan& p) {
   }
   const uint64_t col = p.col, data_end = p.data_end;
   log(col, write ? DramCmd::Wr : DramCmd::Rd, a);
-  rk.last_col = col;
-  rk.last_col_bg[a.bg] = col;
-  rk.bg_col[a.bg] = true;
-  rk.any_col = true;
+  // Column commands issue in order, so the latest sets the column spacing.
+  rk.ccd_s_ready = col + t.tCCD_S;
+  rk.ccd_l_ready_bg[a.bg] = col + t.tCCD_L;
   b.next_col = col + t.tCCD_L;
   if (write) {
-    rk.last_wr_end = data_end;
-    rk.last_wr_end_bg[a.bg] = data_end;
-    rk.bg_wrote[a.bg] = true;
-    rk.any_wr = true;
+    rk.wtr_s_ready = data_end + t.tWTR_S;
+    rk.wtr_l_ready_bg[a.bg] = data_end + t.tWTR_L;
     b.next_pre = std::max(b.next_pre, data_end + t.tWR);
     ++stats_.writes;
     stats_.bytes_written += burst_bytes_;
   } else {
-    rk.last_rd_cmd = col;
-    rk.any_rd = true;
+    rk.rtw_ready = col + tRTW_;
     b.next_pre = std::max(b.next_pre, col + t.tRTP);
     ++stats_.reads;
     stats_.bytes_read += burst_bytes_;
@@ -501,14 +481,13 @@ void DramChannel::note_bank_hits(Bank& b, uint32_t bg, uint32_t visits, uint64_t
   b.next_col = last + t.tCCD_L;
   b.next_pre = std::max(b.next_pre, last + t.tRTP);
   // Several banks of a group may be noted out of order (a block); the group keeps the latest.
-  rk.last_col_bg[bg] = rk.bg_col[bg] ? std::max(rk.last_col_bg[bg], last) : last;
-  rk.bg_col[bg] = true;
+  rk.ccd_l_ready_bg[bg] = std::max(rk.ccd_l_ready_bg[bg], last + t.tCCD_L);
 }
 
 void DramChannel::note_read_hits(uint64_t count, uint64_t last) {
   Rank& rk = ranks_[0];
-  rk.last_col = last, rk.any_col = true;
-  rk.last_rd_cmd = last, rk.any_rd = true;
+  rk.ccd_s_ready = last + cfg_.timing.tCCD_S;
+  rk.rtw_ready = last + tRTW_;
   stats_.row_hits += count;
   stats_.reads += count;
   stats_.bytes_read += count * burst_bytes_;
@@ -527,7 +506,6 @@ size_t DramChannel::serve_hit_run(size_t keep, const std::function<void(const Dr
   // here: calling schedule() costs ~13 % on GPT-2 medium decode; the fast-path equivalence test keeps the two
   // in step); the loop stops at the first request that needs the general path (a miss, a write, a due
   // refresh, an empty queue).
-  const DramTiming& t = cfg_.timing;
   Rank& rk = ranks_[0];
   size_t served = 0;
   while (!read_q_.empty() && write_q_.empty() && rk.next_refresh > now_) {
@@ -550,8 +528,7 @@ size_t DramChannel::serve_hit_run(size_t keep, const std::function<void(const Dr
     if (b.open_row != int64_t(a.row)) break;
     const uint64_t lb = column_lower_bound(false);
     uint64_t col = std::max({lb, b.next_col, h.admitted});
-    if (rk.bg_col[a.bg]) col = std::max(col, rk.last_col_bg[a.bg] + t.tCCD_L);
-    if (rk.bg_wrote[a.bg]) col = std::max(col, rk.last_wr_end_bg[a.bg] + t.tWTR_L);
+    col = std::max({col, rk.ccd_l_ready_bg[a.bg], rk.wtr_l_ready_bg[a.bg]});
     // Another request might go first, or an arrival be admitted earlier than this loop would admit it.
     if (arrives_before(col) || (col != lb && read_q_.size() > 1)) break;
     log(col, DramCmd::Rd, a);

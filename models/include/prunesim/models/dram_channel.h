@@ -131,11 +131,12 @@ class DramChannel {
     std::array<uint64_t, 4> faw{};  // last four activates (ring)
     uint32_t faw_pos = 0;
     uint64_t acts = 0;
-    uint64_t last_act = 0;
-    std::vector<uint64_t> last_act_bg, last_col_bg, last_wr_end_bg;
-    std::vector<bool> bg_acted, bg_col, bg_wrote;  // whether the times above are set
-    uint64_t last_col = 0, last_rd_cmd = 0, last_wr_end = 0;
-    bool any_col = false, any_act = false, any_rd = false, any_wr = false;
+    // The earliest cycle each rank-wide spacing rule lets the next command of its kind issue (0 before the
+    // first command the rule counts from): ACT after an ACT (tRRD_S; tRRD_L in the same bank group), a
+    // column command after one (tCCD_S / tCCD_L), a read after write data (tWTR_S / tWTR_L), a write after a
+    // read (tRTW). Kept as ready times, so planning a request is a few max() and no tests.
+    uint64_t rrd_s_ready = 0, ccd_s_ready = 0, wtr_s_ready = 0, rtw_ready = 0;
+    std::vector<uint64_t> rrd_l_ready_bg, ccd_l_ready_bg, wtr_l_ready_bg;
     uint64_t next_refresh = 0;
     uint32_t refresh_bank = 0;  // per-bank refresh: the bank whose turn is next
   };
@@ -204,6 +205,7 @@ class DramChannel {
     uint32_t shift[4] = {}, dst[4] = {};
     uint64_t mask[4] = {};
     uint32_t gather(uint64_t x) const {
+      if (n == 1) return uint32_t((x >> shift[0]) & mask[0]);  // the named mappings: one piece per field
       uint64_t v = 0;
       for (uint32_t i = 0; i < n; ++i) v |= ((x >> shift[i]) & mask[i]) << dst[i];
       return uint32_t(v);

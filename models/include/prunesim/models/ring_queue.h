@@ -31,8 +31,14 @@ class RingQueue {
     head_ = (head_ + n) & mask_;
     size_ -= n;
   }
-  // Removes element i, keeping the order of the rest.
+  // Removes element i, keeping the order of the rest: the shorter side moves up by one (a scheduler mostly
+  // picks near the front).
   void erase_at(size_t i) {
+    if (i < size_ / 2) {
+      for (size_t j = i; j > 0; --j) (*this)[j] = std::move((*this)[j - 1]);
+      pop_front();
+      return;
+    }
     for (size_t j = i; j + 1 < size_; ++j) (*this)[j] = std::move((*this)[j + 1]);
     --size_;
   }
