@@ -230,14 +230,11 @@ const workloads::OnnxModel& imported(const WorkloadConfig& w) {
 // learned positions; a 65,536-step decode was also minutes of work and gigabytes of trace).
 void check_context(workloads::ModelSpec& m, const WorkloadConfig& w) {
   if (w.max_positions) m.max_positions = w.max_positions;
-  if (!m.max_positions) return;
+  const std::string c = workloads::context_overflow(m);
+  if (c.empty()) return;
   const bool decoder = m.family == workloads::Family::Decoder;
-  const uint64_t positions = uint64_t(m.seq) + (decoder ? m.decode : 0);
-  if (positions <= m.max_positions) return;
   throw InputError(std::string(w.decode && decoder ? "workload.decode" : "workload.seq") + ": " + m.name +
-                   " has position embeddings for " + std::to_string(m.max_positions) + " tokens; seq " +
-                   std::to_string(m.seq) + (decoder ? " + decode " + std::to_string(m.decode) : "") +
-                   " needs " + std::to_string(positions) + " (workload.max_positions widens the model)");
+                   " " + c + " (workload.max_positions widens the model)");
 }
 
 }  // namespace

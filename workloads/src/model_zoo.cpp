@@ -151,12 +151,17 @@ void validate(const ModelSpec& m) {
     positive(m.patch, "patch");
     if (m.seq <= m.extra_tokens) throw InputError("model '" + m.name + "': seq must exceed extra tokens");
   }
-  const uint64_t positions = uint64_t(m.seq) + (m.family == Family::Decoder ? m.decode : 0);
-  if (m.max_positions && positions > m.max_positions)
-    throw InputError("model '" + m.name + "' has position embeddings for " + std::to_string(m.max_positions) +
-                     " tokens, and seq " + std::to_string(m.seq) +
-                     (m.family == Family::Decoder ? " + decode " + std::to_string(m.decode) : std::string()) +
-                     " needs " + std::to_string(positions) + " (workload.max_positions widens the model)");
+  if (const std::string c = context_overflow(m); !c.empty())
+    throw InputError("model '" + m.name + "' " + c + " (workload.max_positions widens the model)");
+}
+
+std::string context_overflow(const ModelSpec& m) {
+  const bool decoder = m.family == Family::Decoder;
+  const uint64_t positions = uint64_t(m.seq) + (decoder ? m.decode : 0);
+  if (!m.max_positions || positions <= m.max_positions) return "";
+  return "has position embeddings for " + std::to_string(m.max_positions) + " tokens; seq " +
+         std::to_string(m.seq) + (decoder ? " + decode " + std::to_string(m.decode) : std::string()) +
+         " needs " + std::to_string(positions);
 }
 
 }  // namespace prunesim::workloads

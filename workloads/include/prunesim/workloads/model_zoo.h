@@ -62,5 +62,9 @@ std::vector<std::string> known_models();
 ModelSpec lookup_model(const std::string& name);
 // Checks dimensions are positive and consistent; throws InputError naming the field.
 void validate(const ModelSpec& m);
+// Empty when seq (+ decode, for a decoder) fits the model's position embeddings (max_positions, 0: no limit);
+// else what does not fit: "has position embeddings for N tokens; seq S + decode D needs P". The zoo's and the
+// configuration's errors both say it this way.
+std::string context_overflow(const ModelSpec& m);
 
 }  // namespace prunesim::workloads
