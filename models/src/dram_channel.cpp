@@ -128,6 +128,18 @@ DramChannel::Block DramChannel::serve_hit_block(size_t keep,
     if (incoming_.empty()) return none;
     base = next_addr = incoming_.front().addr, admitted0 = now_;
   }
+  const uint64_t step = block_step_, burst0 = base >> burst_shift_;
+  const uint64_t F = std::max(column_lower_bound(false), admitted0);
+  if (now_ > F + step) return none;  // a queued burst might have been admitted after its slot
+  {
+    // Burst 0 must issue at F (the first-visit test below, done before the scan of the submitted runs so that
+    // a block that cannot start costs little).
+    const uint32_t v = uint32_t(burst0 & (block_banks_ - 1)), g = block_bg_of_[v];
+    const Bank& b = banks_[block_bank_of_[v]];
+    if (b.open_row != int64_t(layout_.row.gather(burst0)) || b.next_col > F || rk.ccd_l_ready_bg[g] > F ||
+        rk.wtr_l_ready_bg[g] > F)
+      return none;
+  }
   // The runs that continue the chain: already arrived, reads, each starting where the last ends.
   uint64_t in_chain = 0;  // bursts
   size_t runs = 0;
@@ -145,9 +157,6 @@ DramChannel::Block DramChannel::serve_hit_block(size_t keep,
   const uint64_t n = q0 + in_chain;
   if (n < 2) return none;
 
-  const uint64_t step = block_step_, burst0 = base >> burst_shift_;
-  const uint64_t F = std::max(column_lower_bound(false), admitted0);
-  if (now_ > F + step) return none;  // a queued burst might have been admitted after its slot
   uint64_t m = std::min(n, (((burst0 >> block_row_shift_) + 1) << block_row_shift_) - burst0);  // one row set
   // The per-burst path serves burst j while the refresh is not yet due at the previous one's command.
   const uint64_t R = rk.next_refresh;
@@ -517,7 +526,7 @@ size_t DramChannel::serve_hit_run(size_t keep, const std::function<void(const Dr
           if (b.keep_stop) break;
           continue;
         }
-        block_cooldown_ = block_banks_;  // a bank that could not issue in time: try again a round later
+        block_cooldown_ = std::max(1u, block_banks_ / 4);  // a bank could not issue in time: retry soon
       } else {
         --block_cooldown_;
       }
