@@ -37,6 +37,7 @@ DramChannel::DramChannel(const DramConfig& cfg) : cfg_(cfg) {
     // Stagger ranks' refresh so they do not all block the bus at once.
     rk.next_refresh = tREFI_ + r * (tREFI_ / o.ranks);
   }
+  next_refresh_any_ = tREFI_;  // rank 0's, the earliest
 }
 
 DramChannel::Layout DramChannel::make_layout(const DramConfig& cfg) {
@@ -292,7 +293,7 @@ void DramChannel::refresh(Rank& rk, uint32_t rank_index) {
   if (!all) rk.refresh_bank = (rk.refresh_bank + 1) % per_rank;
 }
 
-void DramChannel::refresh_if_due() {
+void DramChannel::refresh_due() {
   for (uint32_t r = 0; r < ranks_.size(); ++r) {
     Rank& rk = ranks_[r];
     if (rk.next_refresh > now_) continue;
@@ -308,6 +309,8 @@ void DramChannel::refresh_if_due() {
     }
     while (rk.next_refresh <= now_) refresh(rk, r);
   }
+  next_refresh_any_ = UINT64_MAX;
+  for (const Rank& rk : ranks_) next_refresh_any_ = std::min(next_refresh_any_, rk.next_refresh);
 }
 
 DramChannel::Plan DramChannel::plan(const Queued& q) const {

@@ -192,7 +192,12 @@ class DramChannel {
   uint32_t block_cooldown_ = 0;   // bursts to serve per burst before trying the closed form again
   std::vector<uint32_t> block_bank_of_, block_bg_of_;  // bank index and bank group of each low-bits value
   void run_while(size_t keep, const std::function<void(const DramCompletion&)>& on_done);
-  void refresh_if_due();
+  // Issues the refreshes that have fallen due by now_ (most calls find none: a test of one number).
+  void refresh_if_due() {
+    if (now_ >= next_refresh_any_) refresh_due();
+  }
+  void refresh_due();
+  uint64_t next_refresh_any_ = 0;  // the earliest next_refresh of the ranks
   void refresh(Rank& r, uint32_t rank_index);
   size_t pick(RingQueue<Queued>& q, Plan& chosen);
   uint64_t column_lower_bound(bool write) const;
