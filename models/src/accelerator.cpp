@@ -1,4 +1,5 @@
 #include "prunesim/models/accelerator.h"
+#include "prunesim/models/power.h"
 
 #include <unistd.h>
 
@@ -236,6 +237,7 @@ RunResult simulate(const workloads::Trace& trace, const HwConfig& hw, const std:
   r.utilization = r.cycles ? double(r.macs) / (double(r.cycles) * double(peak)) : 0.0;
   r.roofline_cycles = roofline_cycles(r.macs, r.ddr_read_bytes + r.ddr_write_bytes, peak, hw);
   r.energy = compute_energy(r, hw);
+  r.power = power_report(r, hw);
   check_run_invariants(r, trace, hw);
   return r;
 }

@@ -132,15 +132,19 @@ DramChannel::Block DramChannel::serve_hit_block(size_t keep,
   const uint64_t step = block_step_, burst0 = base >> burst_shift_;
   const uint64_t F = std::max(column_lower_bound(false), admitted0);
   if (now_ > F + step) return none;  // a queued burst might have been admitted after its slot
-  {
-    // Burst 0 must issue at F (the first-visit test below, done before the scan of the submitted runs so that
-    // a block that cannot start costs little).
-    const uint32_t v = uint32_t(burst0 & (block_banks_ - 1)), g = block_bg_of_[v];
+  // First visit of each bank: its row must be open and nothing left from before may delay burst j past its
+  // slot F + j*step. Burst 0 is tested before the scan of the submitted runs, so a block that cannot start
+  // costs little.
+  const int64_t row = int64_t(layout_.row.gather(burst0));
+  const uint64_t mask = block_banks_ - 1;
+  auto first_visit_in_time = [&](uint64_t j) {
+    const uint32_t v = uint32_t((burst0 + j) & mask), g = block_bg_of_[v];
     const Bank& b = banks_[block_bank_of_[v]];
-    if (b.open_row != int64_t(layout_.row.gather(burst0)) || b.next_col > F || rk.ccd_l_ready_bg[g] > F ||
-        rk.wtr_l_ready_bg[g] > F)
-      return none;
-  }
+    const uint64_t col = F + j * step;
+    return b.open_row == row && b.next_col <= col && rk.ccd_l_ready_bg[g] <= col &&
+           rk.wtr_l_ready_bg[g] <= col;
+  };
+  if (!first_visit_in_time(0)) return none;
   // The runs that continue the chain: already arrived, reads, each starting where the last ends.
   uint64_t in_chain = 0;  // bursts
   size_t runs = 0;
@@ -174,18 +178,11 @@ DramChannel::Block DramChannel::serve_hit_block(size_t keep,
     else if (unadmitted - keep <= rest)
       m = std::min(m, unadmitted - keep + 1);
   }
-  // First visit of each bank: its row must be open and nothing left from before may delay it.
-  const int64_t row = int64_t(layout_.row.gather(burst0));
-  const uint64_t mask = block_banks_ - 1;
-  for (uint64_t j = 0; j < std::min<uint64_t>(m, block_banks_); ++j) {
-    const uint32_t v = uint32_t((burst0 + j) & mask), g = block_bg_of_[v];
-    const Bank& b = banks_[block_bank_of_[v]];
-    const uint64_t col = F + j * step;
-    if (b.open_row != row || b.next_col > col || rk.ccd_l_ready_bg[g] > col || rk.wtr_l_ready_bg[g] > col) {
+  for (uint64_t j = 1; j < std::min<uint64_t>(m, block_banks_); ++j)
+    if (!first_visit_in_time(j)) {
       m = j;
       break;
     }
-  }
   if (m < 2) return none;
 
   // Serve bursts 0 .. m-1: burst j's column command at F + j*step.

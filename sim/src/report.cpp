@@ -11,7 +11,6 @@
 #include <sstream>
 
 #include "prunesim/common/error.h"
-#include "prunesim/models/power.h"
 #include "prunesim/workloads/text.h"
 
 namespace prunesim::sim {
@@ -215,16 +214,15 @@ json timeline_json(const models::ByteTimeline& t, const models::HwConfig& hw) {
 }
 // Energy by component, static and dynamic apart, and the power they make (power.h): averages, the peak
 // interval, energy efficiency both ways and the power-over-time series.
-json energy_json(const models::RunResult& r, const models::HwConfig& hw) {
+json energy_json(const models::RunResult& r) {
   const auto& e = r.energy;
-  const models::PowerReport p = models::power_report(r, hw);
+  const models::PowerReport& p = r.power;
   json series = json::array();
   for (double w : p.total_w) series.push_back(round6(w));
-  const double dynamic_mj = e.pe_mj + e.onchip_mj + e.ddr_mj + e.vector_mj;
   return {{"model", "per-event table: [energy] keys (configs/energy/*.ini), static power from [device]"},
           {"total_mj", round6(e.total())},
           {"static_mj", round6(e.static_mj)},
-          {"dynamic_mj", round6(dynamic_mj)},
+          {"dynamic_mj", round6(e.dynamic())},
           {"breakdown_mj",
            {{"pe", round6(e.pe_mj)},
             {"onchip", round6(e.onchip_mj)},
@@ -299,7 +297,7 @@ json report_json(const RunReport& rep, bool with_ops) {
                          ? 0.0
                          : hw.ddr.peak_gbps_per_channel() * hw.ddr.org.channels * hw.cycle_ns())}}},
            {"pruning", pruning_json(rep.trace)},
-           {"energy", energy_json(r, hw)},
+           {"energy", energy_json(r)},
            {"traffic",
             {{"ddr_read_bytes", r.ddr_read_bytes},
              {"ddr_write_bytes", r.ddr_write_bytes},
@@ -497,7 +495,7 @@ std::string report_text(const RunReport& rep) {
   os << "energy     " << fixed(e.total(), 3) << " mJ = PE " << fixed(e.pe_mj, 3) << " + on-chip "
      << fixed(e.onchip_mj, 3) << " + DDR " << fixed(e.ddr_mj, 3) << " + vector " << fixed(e.vector_mj, 3)
      << " + static " << fixed(e.static_mj, 3) << "\n";
-  const models::PowerReport pw = models::power_report(r, hw);
+  const models::PowerReport& pw = r.power;
   os << "power      " << fixed(pw.average_w(), 3) << " W average = dynamic " << fixed(pw.dynamic_w(), 3)
      << " + static " << fixed(pw.static_w, 3) << "; peak " << fixed(pw.peak_w, 3) << " W (over "
      << fixed(pw.interval_ns * 1e-3, 3) << " us intervals); " << fixed(pw.gops_per_w_performed, 2)

@@ -9,6 +9,7 @@
 #include <memory>
 #include <string>
 #include <systemc>
+#include <vector>
 
 #include "prunesim/models/buffer.h"
 #include "prunesim/models/compute_units.h"
@@ -42,7 +43,24 @@ class Accelerator : public sc_core::sc_module {
 
 struct EnergyBreakdown {
   double pe_mj = 0, onchip_mj = 0, ddr_mj = 0, vector_mj = 0, static_mj = 0;
-  double total() const { return pe_mj + onchip_mj + ddr_mj + vector_mj + static_mj; }
+  double dynamic() const { return pe_mj + onchip_mj + ddr_mj + vector_mj; }
+  double total() const { return dynamic() + static_mj; }
+};
+
+// The power the energy makes (power.h): averages, efficiency and the power-over-time series.
+struct PowerReport {
+  // Average power over the run (W): each component's energy over the latency.
+  double pe_w = 0, onchip_w = 0, ddr_w = 0, vector_w = 0, static_w = 0;
+  double dynamic_w() const { return pe_w + onchip_w + ddr_w + vector_w; }
+  double average_w() const { return dynamic_w() + static_w; }
+  // Energy efficiency, 2 ops per MAC, per watt of average power (static included): the ops performed, and
+  // the ops the unpruned model would have needed for the same result (dense-equivalent).
+  double gops_per_w_performed = 0, gops_per_w_dense_equivalent = 0;
+  // Power per interval of `interval_ns` from the run's start (the DRAM timeline's grid, extended to the end
+  // of the run; the last interval may be shorter: `last_interval_ns`), and the highest of them.
+  double interval_ns = 0, last_interval_ns = 0;
+  std::vector<double> total_w;
+  double peak_w = 0;
 };
 
 // The per-event energy (mJ) of some compute work, an op's or a whole run's: its MACs, vector ops and
@@ -66,6 +84,7 @@ struct RunResult : WorkCounts {
   double utilization = 0;  // MACs / (cycles x peak MACs per cycle)
   uint64_t roofline_cycles = 0;
   EnergyBreakdown energy;
+  PowerReport power;
   ResourceUse resources;
   std::string engine;                                            // the engine's one-line description
   uint64_t peak_macs_per_cycle = 0;                              // of the engine
