@@ -272,7 +272,8 @@ int cmd_run(const std::vector<std::string>& args) {
   std::vector<models::ScheduleObserver*> observers;
   if (functional) observers.push_back(functional.get());
   // Progress on a terminal, unless the user asked for quiet.
-  RunProgress progress(cfg.hw.cycle_ns(), !vm.count("quiet") && isatty(2));
+  RunProgress progress(cfg.hw.cycle_ns(), !vm.count("quiet") && isatty(2), {},
+                       RunProgress::delay_from_environment());
   observers.push_back(&progress);
   const std::vector<Baseline> baselines =
       baselines_from(baseline_args.empty() ? std::vector<std::string>{"all"} : baseline_args);
@@ -787,7 +788,8 @@ int cmd_ddr(const std::vector<std::string>& args) {
   const RunConfig cfg = ConfigSchema().resolve(cf.files, cf.sets);
   const std::string text = read_file(req_path, "request");
   const auto reqs = read_requests(std::string_view(text), req_path, cfg.hw.ddr.timing.tck_ns);
-  RunProgress progress(cfg.hw.ddr.timing.tck_ns, !vm.count("quiet") && isatty(2), {"served", "requests"});
+  RunProgress progress(cfg.hw.ddr.timing.tck_ns, !vm.count("quiet") && isatty(2), {"served", "requests"},
+                       RunProgress::delay_from_environment());
   const DdrRunStats s = run_requests(cfg.hw.ddr, reqs, req_path, [&](size_t done, size_t total, uint64_t c) {
     progress.update(done, total, c);
   });

@@ -4,8 +4,10 @@
 
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <sstream>
 
+#include "prunesim/common/error.h"
 #include "prunesim/workloads/text.h"
 
 namespace prunesim::sim {
@@ -23,12 +25,23 @@ std::string seconds(double s) {
 }
 }  // namespace
 
-RunProgress::RunProgress(double cycle_ns, bool enabled, ProgressUnits units)
+RunProgress::RunProgress(double cycle_ns, bool enabled, ProgressUnits units, double delay_s)
     : cycle_ns_(cycle_ns),
       enabled_(enabled),
       units_(units),
+      delay_s_(delay_s),
       start_(std::chrono::steady_clock::now()),
       last_(start_) {}
+
+double RunProgress::delay_from_environment() {
+  const char* v = std::getenv("PRUNESIM_PROGRESS_DELAY");
+  if (!v) return 1.0;
+  double s = 0;
+  if (!parse_finite(v, s) || s < 0)
+    throw InputError(std::string("PRUNESIM_PROGRESS_DELAY: expected seconds >= 0 (e.g. 0 or 2.5), got '") +
+                     v + "'");
+  return s;
+}
 
 void RunProgress::finish() {
   if (drawn_) std::fputs("\r\033[K", stderr);
@@ -59,7 +72,8 @@ void RunProgress::update(size_t done, size_t total, uint64_t cycles) {
   if (!enabled_) return;
   const auto now = std::chrono::steady_clock::now();
   const double elapsed = std::chrono::duration<double>(now - start_).count();
-  if (elapsed < 1.0 || std::chrono::duration<double>(now - last_).count() < 0.5) return;
+  // The first line as soon as the delay has passed; redrawn at most twice a second after that.
+  if (elapsed < delay_s_ || (drawn_ && std::chrono::duration<double>(now - last_).count() < 0.5)) return;
   last_ = now;
   drawn_ = true;
   std::fprintf(stderr, "\r\033[Kprunesim: %s",

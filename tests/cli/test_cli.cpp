@@ -978,8 +978,10 @@ TEST(Cli, LongRunsShowProgressOnATerminalOnly) {
   EXPECT_EQ(prunesim::sim::RunProgress::line(7, 100, 102.94, 1.2, {"served", "requests"}),
             "served 7 % (7 of 100 requests), 102.9 ms simulated, 1 s elapsed, about 16 s left");
   const std::string d = prunesim::test::temp_dir();
-  const std::string run =
-      std::string(PRUNESIM_BINARY) + " run --model deit-small --batch 384 --json " + d + "/r.json";
+  // No delay, so the line shows however fast this machine runs the workload (it took over 1 s once, and
+  // 0.9 s on a faster machine: the test must not depend on that).
+  const std::string run = "PRUNESIM_PROGRESS_DELAY=0 " + std::string(PRUNESIM_BINARY) +
+                          " run --model deit-small --batch 384 --json " + d + "/r.json";
   ASSERT_EQ(std::system(("script -qc '" + run + "' /dev/null >" + d + "/tty.txt").c_str()), 0);
   const std::string tty = prunesim::test::read_file(d + "/tty.txt");
   EXPECT_NE(tty.find("prunesim: replayed "), std::string::npos) << tty.substr(0, 400);
@@ -992,6 +994,14 @@ TEST(Cli, LongRunsShowProgressOnATerminalOnly) {
   const auto piped = run_prunesim("run --model deit-small --batch 384 -q");
   EXPECT_EQ(piped.status, 0);
   EXPECT_EQ(piped.err, "");
+  // A delay that is not a number of seconds is an input error naming the variable.
+  const int bad = std::system(("PRUNESIM_PROGRESS_DELAY=soon " + std::string(PRUNESIM_BINARY) +
+                               " run --model tinybert-4 -q 2>" + d + "/err >/dev/null")
+                                  .c_str());
+  EXPECT_EQ(WEXITSTATUS(bad), 2);
+  EXPECT_NE(prunesim::test::read_file(d + "/err").find("PRUNESIM_PROGRESS_DELAY: expected seconds >= 0"),
+            std::string::npos)
+      << prunesim::test::read_file(d + "/err");
 }
 
 // A run whose --csv (or --json) cannot be written fails before simulating and leaves none of its other

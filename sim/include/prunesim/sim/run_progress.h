@@ -1,7 +1,8 @@
 #pragma once
 // A long run's progress on a terminal: work items replayed (or DRAM requests served), simulated time, wall
 // time and an estimate of what is left, on one line of stderr, redrawn at most twice a second. Silent when
-// stderr is not a terminal (logs, sweeps' workers, CI) and for runs that end within the first second.
+// stderr is not a terminal (logs, sweeps' workers, CI) and for runs that end before the delay (1 s, or
+// PRUNESIM_PROGRESS_DELAY seconds: like git's GIT_PROGRESS_DELAY, so a test can see the line on a short run).
 #include <chrono>
 #include <cstdint>
 #include <string>
@@ -19,8 +20,12 @@ struct ProgressUnits {
 class RunProgress : public models::ScheduleObserver {
  public:
   // `cycle_ns`: the clock period of the cycles passed in, to show simulated time. `enabled`: false never
-  // draws.
-  RunProgress(double cycle_ns, bool enabled, ProgressUnits units = {});
+  // draws. `delay_s`: nothing is drawn before this much wall time.
+  RunProgress(double cycle_ns, bool enabled, ProgressUnits units = {}, double delay_s = 1.0);
+
+  // The delay PRUNESIM_PROGRESS_DELAY asks for (seconds, finite, >= 0), 1 s when unset; InputError
+  // naming the variable otherwise.
+  static double delay_from_environment();
   ~RunProgress() override { finish(); }
   void finish();  // clears the line it drew, before the report prints
 
@@ -39,6 +44,7 @@ class RunProgress : public models::ScheduleObserver {
   double cycle_ns_;
   bool enabled_;
   ProgressUnits units_;
+  double delay_s_;
   bool drawn_ = false;
   std::chrono::steady_clock::time_point start_, last_;
 };
