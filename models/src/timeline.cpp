@@ -25,12 +25,17 @@ void ByteTimeline::grow_to(size_t bins) {
       for (size_t i = 0; i < s->size(); ++i) merged[i / 2] += (*s)[i];
       *s = std::move(merged);
     }
+    std::vector<double> merged((level_max_.size() + 1) / 2, 0.0);
+    for (size_t i = 0; i < level_max_.size(); ++i) merged[i / 2] = std::max(merged[i / 2], level_max_[i]);
+    level_max_ = std::move(merged);
+    level_bin_ /= 2;
     interval_ns_ *= 2;
     bins = (bins + 1) / 2;
   }
   if (read_.size() < bins) {
     read_.resize(bins, 0.0);
     write_.resize(bins, 0.0);
+    level_max_.resize(bins, 0.0);
   }
 }
 
@@ -61,26 +66,21 @@ void ByteTimeline::add(double start_ns, double end_ns, uint64_t bytes, bool writ
 }
 
 void ByteTimeline::level_change(double t_ns, double delta) {
-  t_ns = std::max(0.0, t_ns);
+  // Simulation time never goes back; a step stamped earlier than the last (none is) counts at the last's
+  // time, so the series stays a function of the steps in the order they came.
+  t_ns = std::max({0.0, t_ns, last_step_ns_});
+  last_step_ns_ = t_ns;
   grow_to(size_t(t_ns / interval_ns_) + 1);
-  steps_.emplace_back(t_ns, delta);
+  const size_t b = size_t(t_ns / interval_ns_);
+  for (; level_bin_ < b; ++level_bin_)  // the level carries on through the intervals with no step
+    level_max_[level_bin_ + 1] = std::max(level_max_[level_bin_ + 1], level_);
+  level_ += delta;
+  level_max_[b] = std::max(level_max_[b], level_);
 }
 
 std::vector<double> ByteTimeline::level_max() const {
-  std::vector<double> out(read_.size(), 0.0);
-  if (out.empty()) return out;
-  std::vector<std::pair<double, double>> steps = steps_;
-  std::stable_sort(steps.begin(), steps.end(),
-                   [](const auto& a, const auto& b) { return a.first < b.first; });
-  double level = 0;
-  size_t bin = 0;
-  for (const auto& [t, d] : steps) {
-    const size_t b = std::min(out.size() - 1, size_t(t / interval_ns_));
-    for (; bin < b; ++bin) out[bin + 1] = std::max(out[bin + 1], level);  // the level carries on
-    level += d;
-    out[b] = std::max(out[b], level);
-  }
-  for (; bin + 1 < out.size(); ++bin) out[bin + 1] = std::max(out[bin + 1], level);
+  std::vector<double> out = level_max_;
+  for (size_t bin = level_bin_; bin + 1 < out.size(); ++bin) out[bin + 1] = std::max(out[bin + 1], level_);
   return out;
 }
 

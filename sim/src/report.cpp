@@ -2,6 +2,8 @@
 
 #include <openssl/evp.h>
 
+#include <algorithm>
+#include <charconv>
 #include <cstdio>
 #include <fstream>
 #include <functional>
@@ -363,24 +365,83 @@ json report_json(const RunReport& rep, bool with_ops) {
   return out;
 }
 
+namespace {
+
+// One op as op_json(s).dump(2) prints it two levels deep (an element of the top-level "ops" array), written
+// straight from the column table: the keys in the order the JSON object sorts them, the stall columns
+// grouped under "stall_cycles". Integers are printed here; floats and strings go through the JSON library,
+// so their spelling and escaping are the library's.
+class OpJsonWriter {
+ public:
+  OpJsonWriter() {
+    const auto& cols = op_columns();
+    std::map<std::string, int> top;  // key -> column, or -1 for the stall group
+    for (size_t i = 0; i < cols.size(); ++i) {
+      const std::string name = cols[i].name;
+      if (name.rfind("stall_", 0) == 0)
+        stalls_.emplace_back(name.substr(6), int(i));
+      else
+        top.emplace(name, int(i));
+    }
+    top.emplace("stall_cycles", -1);
+    std::sort(stalls_.begin(), stalls_.end());
+    keys_.assign(top.begin(), top.end());
+  }
+
+  void write(std::string& out, const models::OpStats& s) const {
+    out += "{";
+    for (size_t k = 0; k < keys_.size(); ++k) {
+      out += k ? ",\n      \"" : "\n      \"";
+      out += keys_[k].first;
+      out += "\": ";
+      if (keys_[k].second >= 0) {
+        value(out, op_columns()[size_t(keys_[k].second)].value(s));
+        continue;
+      }
+      out += "{";
+      for (size_t j = 0; j < stalls_.size(); ++j) {
+        out += j ? ",\n        \"" : "\n        \"";
+        out += stalls_[j].first;
+        out += "\": ";
+        value(out, op_columns()[size_t(stalls_[j].second)].value(s));
+      }
+      out += "\n      }";
+    }
+    out += "\n    }";
+  }
+
+ private:
+  static void value(std::string& out, const json& v) {
+    char buf[24];
+    if (v.is_number_unsigned()) {
+      out.append(buf, size_t(std::to_chars(buf, buf + sizeof buf, v.get<uint64_t>()).ptr - buf));
+    } else if (v.is_number_integer()) {
+      out.append(buf, size_t(std::to_chars(buf, buf + sizeof buf, v.get<int64_t>()).ptr - buf));
+    } else {
+      out += v.dump();
+    }
+  }
+  std::vector<std::pair<std::string, int>> keys_, stalls_;
+};
+
+}  // namespace
+
 std::string report_json_text(const RunReport& rep) {
   if (rep.functional.checked) return report_json(rep).dump(2) + "\n";  // small runs only: no need to stream
-  // The ops are the bulk of a long run's report (GPT-2 decode: tens of MB): each is dumped straight into
+  // The ops are the bulk of a long run's report (GPT-2 decode: tens of MB): each is written straight into
   // the one output string, sized from the first, rather than built as a JSON tree and copied.
   const std::string placeholder = "\n  \"ops\": []";
   const std::string text = report_json(rep, false).dump(2);
   const size_t at = text.find(placeholder);
   if (at == std::string::npos || rep.result.ops.empty()) return report_json(rep).dump(2) + "\n";
+  static const OpJsonWriter writer;
   std::string out = text.substr(0, at);
   out += "\n  \"ops\": [";
   for (size_t i = 0; i < rep.result.ops.size(); ++i) {
-    const std::string one = op_json(rep.result.ops[i]).dump(2);
-    if (i == 0) out.reserve(text.size() + (one.size() + 64) * 5 / 4 * rep.result.ops.size());
+    const size_t before = out.size();
     out += i ? ",\n    " : "\n    ";
-    for (char ch : one) {
-      out += ch;
-      if (ch == '\n') out += "    ";  // nested two levels deeper than a top-level value
-    }
+    writer.write(out, rep.result.ops[i]);
+    if (i == 0) out.reserve(text.size() + (out.size() - before + 64) * 5 / 4 * rep.result.ops.size());
   }
   out += "\n  ]";
   out.append(text, at + placeholder.size(), std::string::npos);

@@ -280,7 +280,14 @@ TEST(Report, StreamedJsonIsByteIdenticalToTheFullDump) {
   const Trace t = compress(default_model(), default_recipe());
   const sim::ConfigSchema schema;
   const sim::RunConfig cfg = schema.resolve({}, {});
-  const RunResult r = simulate(t, cfg.hw);
+  RunResult r = simulate(t, cfg.hw);
+  // The ops are written by their own serializer: give it what the library escapes and spells its own way (a
+  // name with quotes, a backslash, a tab and non-ASCII text; floats that are whole, tiny or huge).
+  r.ops[0].name = "qkv \"fused\"\\\t\u00e9\u4e2d";
+  r.ops[0].pattern = "";
+  r.ops[0].utilization = 1.0;
+  r.ops[1].imbalance = 1e-7;
+  r.ops[2].imbalance = 123456789.25;
   const sim::RunReport rep{cfg, schema, t, "built-in", "0", r};
   EXPECT_EQ(sim::report_json_text(rep), sim::report_json(rep).dump(2) + "\n");
 }

@@ -43,3 +43,41 @@ TEST(Timeline, TheLevelSeriesIsTheHighestLevelInEachInterval) {
   EXPECT_DOUBLE_EQ(m[2], 200);
   EXPECT_DOUBLE_EQ(m[3], 200);  // carried on
 }
+
+// The level is folded into its interval as each step comes (no list of steps kept), so a grid that coarsens
+// later must still give, per final interval, the highest level anywhere in it: checked against a brute-force
+// evaluation of the level over the final grid, on random steps and traffic that coarsen the grid 3 times.
+TEST(Timeline, TheLevelMaximumSurvivesCoarseningAsIfComputedOnTheFinalGrid) {
+  ByteTimeline t(0, 16);  // automatic: 100 ns intervals at first, at most 16
+  std::vector<std::pair<double, double>> steps;
+  uint64_t x = 7;
+  double now = 0, level = 0;
+  for (int i = 0; i < 400; ++i) {
+    x = x * 6364136223846793005ull + 1442695040888963407ull;
+    now += double((x >> 33) % 50);  // several steps often share a time or an interval
+    const double delta = (x >> 20) % 3 == 0 && level >= 64 ? -64.0 : double((x >> 40) % 100);
+    level += delta;
+    t.level_change(now, delta);
+    steps.push_back({now, delta});
+    if (i % 50 == 0) t.add(now, now + 10, 64, false);
+  }
+  t.add(now, now + 3000, 64, false);  // the grid extends past the last step: the level carries on
+  const auto got = t.level_max();
+  const double iv = t.interval_ns();
+  EXPECT_DOUBLE_EQ(iv, 800.0);  // 100 ns doubled 3 times to fit about 12.8 us in 16 intervals
+  ASSERT_EQ(got.size(), t.read_bytes().size());
+  for (size_t b = 0; b < got.size(); ++b) {
+    double lv = 0, best = 0;  // the level entering interval b, and its highest value inside it
+    for (const auto& [at, d] : steps) {
+      if (at < double(b) * iv) lv += d;
+    }
+    best = b ? lv : 0;
+    for (const auto& [at, d] : steps) {
+      if (at < double(b) * iv) continue;
+      if (at >= double(b + 1) * iv) break;
+      lv += d;
+      best = std::max(best, lv);
+    }
+    EXPECT_DOUBLE_EQ(got[b], best) << "interval " << b;
+  }
+}

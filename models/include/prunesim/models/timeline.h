@@ -7,7 +7,6 @@
 // weight buffer's occupancy) rides on the same grid.
 #include <cstddef>
 #include <cstdint>
-#include <utility>
 #include <vector>
 
 namespace prunesim::models {
@@ -19,7 +18,9 @@ class ByteTimeline {
 
   void add(double start_ns, double end_ns, uint64_t bytes, bool write);
   // A level that steps by `delta` at `t_ns` (bytes held in a buffer); level_max() gives its highest value in
-  // each interval of the final grid (the steps are kept, so the grid may coarsen after them).
+  // each interval of the final grid. Steps come in time order (simulation time), so each is folded into its
+  // interval's maximum as it comes: memory stays the grid's, however many steps a run takes, and a
+  // coarsened interval's maximum is the larger of its two halves'.
   void level_change(double t_ns, double delta);
   std::vector<double> level_max() const;
 
@@ -36,7 +37,9 @@ class ByteTimeline {
   double interval_ns_;
   size_t max_bins_;
   std::vector<double> read_, write_;
-  std::vector<std::pair<double, double>> steps_;  // (time, delta)
+  std::vector<double> level_max_;  // per interval, the highest level after a step in it or carried into it
+  double level_ = 0, last_step_ns_ = 0;
+  size_t level_bin_ = 0;  // the interval of the last step: later ones have not had the level carried in yet
 };
 
 }  // namespace prunesim::models
