@@ -145,16 +145,21 @@ DramChannel::Block DramChannel::serve_hit_block(size_t keep,
            rk.wtr_l_ready_bg[g] <= col;
   };
   if (!first_visit_in_time(0)) return none;
-  // The runs that continue the chain: already arrived, reads, each starting where the last ends.
+  // The runs that continue the chain: already arrived, reads, each starting where the last ends. The scan
+  // stops once the chain reaches past the row set by a queue's worth: every limit below is then set by the
+  // row set, as it would be by the whole chain (the block never leaves the row set).
+  const uint64_t row_set_left = (((burst0 >> block_row_shift_) + 1) << block_row_shift_) - burst0;
+  const uint64_t enough = row_set_left + read_cap_;
   uint64_t in_chain = 0;  // bursts
   size_t runs = 0;
-  for (; runs < incoming_.size(); ++runs) {
+  for (; runs < incoming_.size() && in_chain < enough; ++runs) {
     const Run& r = incoming_[runs];
     if (r.write || r.arrival > now_ || r.addr != next_addr) break;
     in_chain += r.count;
     next_addr += uint64_t(r.count) * burst_bytes_;
   }
-  const Run* next = runs < incoming_.size() ? &incoming_[runs] : nullptr;  // first request not in it
+  // First request not in the chain (or, past `enough`, one that is: its limit cannot bind).
+  const Run* next = runs < incoming_.size() ? &incoming_[runs] : nullptr;
   if (q0 && in_chain && q0 != read_cap_) return none;  // admit() fills the queue before the chain waits
   // admit() takes `virt` at once into an empty queue; after that one burst per burst served (`rest`).
   const uint64_t virt = q0 ? 0 : std::min<uint64_t>(in_chain, read_cap_);
@@ -162,7 +167,7 @@ DramChannel::Block DramChannel::serve_hit_block(size_t keep,
   const uint64_t n = q0 + in_chain;
   if (n < 2) return none;
 
-  uint64_t m = std::min(n, (((burst0 >> block_row_shift_) + 1) << block_row_shift_) - burst0);  // one row set
+  uint64_t m = std::min(n, row_set_left);
   // The per-burst path serves burst j while the refresh is not yet due at the previous one's command.
   const uint64_t R = rk.next_refresh;
   if (R <= now_) return none;
