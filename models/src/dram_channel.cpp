@@ -18,6 +18,8 @@ DramChannel::DramChannel(const DramConfig& cfg) : cfg_(cfg) {
   tRFC_ = refresh_scheme_.duration;
   tREFI_ = refresh_scheme_.interval;
   ctrl_latency_ = ns_to_cycles(cfg_.ctrl.controller_latency_ns);
+  tRCDWR_ = t.tRCDWR ? t.tRCDWR : t.tRCD;
+  tRREFD_ = ns_to_cycles(t.tRREFD_ns);
   // The hit-run fast path assumes one rank, open pages, no closer spacing than a burst, and a scheduler
   // that picks the oldest request when it is a hit at the lower bound.
   fast_path_allowed_ =
@@ -277,7 +279,14 @@ void DramChannel::refresh(Rank& rk, uint32_t rank_index) {
     start = std::max(start, banks_[b].open_row >= 0 ? banks_[b].next_pre : banks_[b].next_act);
     any_open |= banks_[b].open_row >= 0;
   }
-  const uint64_t ref = start + (any_open ? cfg_.timing.tRP : 0);
+  uint64_t ref = start + (any_open ? cfg_.timing.tRP : 0);
+  if (!all) {
+    // A REFSB is spaced from activates as another activate would be (JESD235: ACT to REFSB of another
+    // bank >= tRRD; Ramulator 2 counts nRRDS / nRRDL), so every ACT already placed comes before it and the
+    // tRREFD below holds for all the others. HBM2 tRREFD: it also waits that long after the previous REFSB.
+    ref = std::max({ref, rk.rrd_s_ready, rk.rrd_l_ready_bg[rk.refresh_bank / o.banks_per_group]});
+    if (rk.refsb_issued) ref = std::max(ref, rk.last_refsb + tRREFD_);
+  }
   const DecodedAddr where_{rank_index, all ? 0 : rk.refresh_bank / o.banks_per_group,
                            all ? 0 : rk.refresh_bank % o.banks_per_group, 0, 0};
   if (any_open) {
@@ -290,6 +299,13 @@ void DramChannel::refresh(Rank& rk, uint32_t rank_index) {
     banks_[b].hit_streak = 0;
     banks_[b].next_act = std::max(banks_[b].next_act, ref + tRFC_);
   }
+  if (!all && tRREFD_) {
+    // ... and so does an ACT to any other bank of the rank.
+    const size_t rank_first = size_t(rank_index) * per_rank;
+    for (size_t b = rank_first; b < rank_first + per_rank; ++b)
+      if (b != first) banks_[b].next_act = std::max(banks_[b].next_act, ref + tRREFD_);
+  }
+  if (!all) rk.last_refsb = ref, rk.refsb_issued = true;
   ++stats_.refreshes;
   rk.next_refresh += tREFI_;
   if (!all) rk.refresh_bank = (rk.refresh_bank + 1) % per_rank;
@@ -346,7 +362,7 @@ DramChannel::Plan DramChannel::plan(const Queued& q) const {
     if (rk.acts >= 4) act = std::max(act, rk.faw[rk.faw_pos] + t.tFAW);  // oldest of the last four
     p.act = act;
     p.first_cmd = b.open_row >= 0 && !p.timed_out ? p.pre : act;
-    p.col = act + t.tRCD;
+    p.col = act + (write ? tRCDWR_ : t.tRCD);
   }
   // Column-command constraints shared by the rank.
   uint64_t col = p.col;

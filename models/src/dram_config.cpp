@@ -56,6 +56,11 @@ DramConfig dram_preset(const std::string& name) {
     t.tCCD_S = 2, t.tCCD_L = 4, t.tRRD_S = 4, t.tRRD_L = 6, t.tFAW = 16;
     t.tWR = 16, t.tWTR_S = 4, t.tWTR_L = 8, t.tRTP = 5;
     t.tRFC_ns = 350.0, t.tREFI_ns = 3900.0, t.tRFCsb_ns = 160.0;
+    // JESD235C's HBM2 adds an ACT-to-write delay (tRCDWR, equal to tRCDRD in DRAMsim3's HBM2_8Gb_x128
+    // configuration: 14 ns both) and tRREFD, the REFSB-to-ACT/REFSB spacing between banks: 8 nCK at 2 Gb/s
+    // (Ramulator 2's HBM2_2Gbps preset, which cites JESD235C's tables), 8 ns here.
+    t.tRCDWR = t.tRCD;
+    t.tRREFD_ns = 8.0;
     c.org.rows = 32768;
     c.org.columns = 128;  // 1 KB page per pseudo-channel at 64 bits
     c.org.interleave_bytes = 256;
@@ -119,7 +124,8 @@ ConfigSection ddr_section() {
   t("CL", &DramTiming::CL, 1, 100, "CAS latency (tCK)");
   t("CWL", &DramTiming::CWL, 1, 100, "CAS write latency (tCK)");
   t("BL", &DramTiming::BL, 4, 16, "burst length");
-  t("tRCD", &DramTiming::tRCD, 1, 200, "ACT to column command (tCK)");
+  t("tRCD", &DramTiming::tRCD, 1, 200, "ACT to column command (tCK); HBM2's tRCDRD when tRCDWR is set");
+  t("tRCDWR", &DramTiming::tRCDWR, 0, 200, "ACT to write command (tCK; HBM2, JESD235); 0: tRCD (DDR4)");
   t("tRP", &DramTiming::tRP, 1, 200, "PRE to ACT (tCK)");
   t("tRAS", &DramTiming::tRAS, 1, 400, "ACT to PRE (tCK)");
   t("tRC", &DramTiming::tRC, 1, 600, "ACT to ACT, same bank (tCK)");
@@ -140,6 +146,8 @@ ConfigSection ddr_section() {
   ns("tck_ns", &DramTiming::tck_ns, 0.1, 10, "clock period (ns)");
   ns("tRFC_ns", &DramTiming::tRFC_ns, 1, 10000, "refresh cycle time (ns)");
   ns("tREFI_ns", &DramTiming::tREFI_ns, 100, 100000, "refresh interval (ns)");
+  ns("tRREFD_ns", &DramTiming::tRREFD_ns, 0, 1000,
+     "per-bank refresh: REFSB to an ACT or REFSB of another bank (ns; HBM2 tRREFD, JESD235); 0: none");
   auto o = [&p](const char* name, uint32_t DramOrg::*f, uint64_t lo, uint64_t hi, const char* help) {
     p.push_back(uint_field(
         name, [f](HwConfig& h) -> uint32_t& { return h.ddr.org.*f; }, lo, hi, help));

@@ -117,6 +117,71 @@ TEST(Ddr4Timing, RowConflictPaysPrechargeThenActivate) {
   EXPECT_EQ(acts[1], acts[0] + cfg.timing.tRC);   // tRC = tRAS + tRP here
 }
 
+// HBM2 (JESD235) times ACT to a read (tRCDRD, the tRCD key) and ACT to a write (tRCDWR) apart; DDR4 has one
+// delay, which tRCDWR = 0 keeps.
+TEST(Hbm2Timing, ActToWriteIsTrcdwrAndActToReadTrcd) {
+  DramConfig cfg = dram_preset("hbm2");
+  cfg.org.channels = 1;
+  EXPECT_EQ(cfg.timing.tRCDWR, cfg.timing.tRCD);  // the preset's values agree (14 and 14)
+  cfg.timing.tRCDWR = cfg.timing.tRCD + 5;
+  DramChannel probe(cfg);
+  auto w = run(cfg, {wr(0, 0)});
+  ASSERT_EQ(times_of(w, DramCmd::Act).size(), 1u);
+  EXPECT_EQ(times_of(w, DramCmd::Wr)[0], times_of(w, DramCmd::Act)[0] + cfg.timing.tRCD + 5);
+  auto r = run(cfg, {rd(0, 0)});
+  EXPECT_EQ(times_of(r, DramCmd::Rd)[0], times_of(r, DramCmd::Act)[0] + cfg.timing.tRCD);
+  DramConfig ddr4 = one_channel();
+  ASSERT_EQ(ddr4.timing.tRCDWR, 0u);
+  auto d = run(ddr4, {wr(0, 0)});
+  EXPECT_EQ(times_of(d, DramCmd::Wr)[0], times_of(d, DramCmd::Act)[0] + ddr4.timing.tRCD);
+}
+
+// HBM2 single-bank refresh: no ACT to another bank, and no other REFSB, within tRREFD of a REFSB. Each bank
+// is read in turn, so activates fall right after refreshes; with tRREFD 0 some do come sooner (the rule is
+// what holds them back).
+TEST(Hbm2Timing, NoActivateOrRefreshOfAnotherBankWithinTrrefdOfAPerBankRefresh) {
+  DramConfig cfg = dram_preset("hbm2");
+  cfg.org.channels = 1;
+  cfg.ctrl.refresh = "per_bank";
+  cfg.ctrl.page_policy = PagePolicy::Closed;  // every read activates
+  auto commands = [&](double trrefd_ns) {
+    DramConfig c = cfg;
+    c.timing.tRREFD_ns = trrefd_ns;
+    DramChannel ch(c);
+    std::vector<DramCommand> log;
+    ch.set_command_log(&log);
+    const uint32_t banks = c.org.bank_groups * c.org.banks_per_group;
+    for (uint64_t i = 0; i < 20000; ++i)
+      ch.submit(rd(i, (i % banks) * 32 + (i / banks % 64) * 32 * banks, i * 3));
+    ch.run({});
+    return std::pair{log, ch.ns_to_cycles(trrefd_ns)};
+  };
+  auto violations = [](const std::vector<DramCommand>& log, uint64_t window) {
+    size_t n = 0, refs = 0;
+    for (size_t i = 0; i < log.size(); ++i) {
+      if (log[i].cmd != DramCmd::Ref) continue;
+      ++refs;
+      for (size_t k = 0; k < log.size(); ++k) {
+        const DramCommand& x = log[k];
+        const bool other_bank = x.bg != log[i].bg || x.bank != log[i].bank;
+        if (k != i && other_bank && (x.cmd == DramCmd::Act || x.cmd == DramCmd::Ref) &&
+            x.cycle >= log[i].cycle && x.cycle < log[i].cycle + window)
+          ++n;
+      }
+    }
+    EXPECT_GT(refs, 100u);
+    return n;
+  };
+  const auto [spaced, window] = commands(20.0);  // a long tRREFD, so the window is wide
+  EXPECT_EQ(violations(spaced, window), 0u);
+  const auto [unspaced, none] = commands(0.0);
+  EXPECT_GT(violations(unspaced, window), 0u);
+  // The preset's 8 ns holds too.
+  const auto [preset, w8] = commands(cfg.timing.tRREFD_ns);
+  EXPECT_EQ(w8, 8u);  // 8 ns at 1.111 ns per clock
+  EXPECT_EQ(violations(preset, w8), 0u);
+}
+
 TEST(Ddr4Timing, RefreshBlocksForTrfcEveryTrefi) {
   const DramConfig cfg = one_channel();
   DramChannel probe(cfg);

@@ -139,6 +139,8 @@ class DramChannel {
     std::vector<uint64_t> rrd_l_ready_bg, ccd_l_ready_bg, wtr_l_ready_bg;
     uint64_t next_refresh = 0;
     uint32_t refresh_bank = 0;  // per-bank refresh: the bank whose turn is next
+    uint64_t last_refsb = 0;    // per-bank refresh: when the last REFSB issued (tRREFD counts from it)
+    bool refsb_issued = false;
   };
   struct Queued {
     DramRequest req;
@@ -228,6 +230,7 @@ class DramChannel {
   RefreshScheme refresh_scheme_;
   // Timing in cycles, derived once.
   uint64_t burst_cycles_, tRFC_, tREFI_, ctrl_latency_, tRTW_;
+  uint64_t tRCDWR_ = 0, tRREFD_ = 0;  // ACT to write (tRCD where the standard has one delay); REFSB spacing
   uint32_t burst_bytes_, burst_shift_, read_cap_, write_cap_;
   std::vector<Bank> banks_;
   std::vector<Rank> ranks_;

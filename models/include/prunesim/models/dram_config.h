@@ -13,12 +13,17 @@ struct DramTiming {
   double tck_ns = 0.833;  // DDR4-2400: 1200 MHz clock
   uint32_t CL = 16, CWL = 12, BL = 8;
   uint32_t tRCD = 16, tRP = 16, tRAS = 39, tRC = 55;
+  // ACT to write (HBM2's tRCDWR, JESD235; tRCD is then its tRCDRD); 0: tRCD, as DDR4 has one ACT-to-column
+  // delay.
+  uint32_t tRCDWR = 0;
   uint32_t tCCD_S = 4, tCCD_L = 6, tRRD_S = 4, tRRD_L = 6, tFAW = 26;
   uint32_t tWR = 18, tWTR_S = 3, tWTR_L = 9, tRTP = 9;
   uint32_t tRTRS = 2;        // rank-to-rank data bus switch (controller setting, not JEDEC)
   double tRFC_ns = 350.0;    // 8 Gb device
   double tREFI_ns = 7800.0;  // normal temperature range
   double tRFCsb_ns = 0;      // single-bank refresh (HBM2 REFSB); 0 where the standard has none (DDR4)
+  // REFSB to an ACT or REFSB of another bank (HBM2 tRREFD, JESD235); 0 where the standard has none (DDR4).
+  double tRREFD_ns = 0;
 };
 
 struct DramOrg {
