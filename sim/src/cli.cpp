@@ -287,9 +287,10 @@ int cmd_run(const std::vector<std::string>& args) {
   rep.command_line = shell_words(args);
   for (const auto& b : baselines) rep.baselines.push_back(estimate_baseline(trace, b));
   if (functional) rep.functional = functional->check();
-  std::vector<std::pair<std::string, std::string>> outputs;
-  if (!json_path.empty()) outputs.push_back({json_path, report_json_text(rep)});
-  if (!csv_path.empty()) outputs.push_back({csv_path, report_csv(rep)});
+  std::vector<StreamedOutput> outputs;
+  if (!json_path.empty())
+    outputs.push_back({json_path, [&rep](std::ostream& os) { write_report_json(os, rep); }});
+  if (!csv_path.empty()) outputs.push_back({csv_path, [&rep](std::ostream& os) { os << report_csv(rep); }});
   write_files_atomic(outputs);
   if (!vm.count("quiet")) std::cout << report_text(rep);
   if (const auto& f = rep.functional; f.checked && !f.pass) {

@@ -426,27 +426,41 @@ class OpJsonWriter {
 
 }  // namespace
 
-std::string report_json_text(const RunReport& rep) {
-  if (rep.functional.checked) return report_json(rep).dump(2) + "\n";  // small runs only: no need to stream
-  // The ops are the bulk of a long run's report (GPT-2 decode: tens of MB): each is written straight into
-  // the one output string, sized from the first, rather than built as a JSON tree and copied.
+void write_report_json(std::ostream& os, const RunReport& rep) {
+  if (rep.functional.checked) {  // small runs only: no need to stream
+    os << report_json(rep).dump(2) << "\n";
+    return;
+  }
+  // The ops are the bulk of a long run's report (GPT-2 decode: tens of MB): each is written straight to the
+  // stream, rather than built as a JSON tree and the whole report held as one string.
   const std::string placeholder = "\n  \"ops\": []";
   const std::string text = report_json(rep, false).dump(2);
   const size_t at = text.find(placeholder);
-  if (at == std::string::npos || rep.result.ops.empty()) return report_json(rep).dump(2) + "\n";
-  static const OpJsonWriter writer;
-  std::string out = text.substr(0, at);
-  out += "\n  \"ops\": [";
-  for (size_t i = 0; i < rep.result.ops.size(); ++i) {
-    const size_t before = out.size();
-    out += i ? ",\n    " : "\n    ";
-    writer.write(out, rep.result.ops[i]);
-    if (i == 0) out.reserve(text.size() + (out.size() - before + 64) * 5 / 4 * rep.result.ops.size());
+  if (at == std::string::npos || rep.result.ops.empty()) {
+    os << report_json(rep).dump(2) << "\n";
+    return;
   }
-  out += "\n  ]";
-  out.append(text, at + placeholder.size(), std::string::npos);
-  out += "\n";
-  return out;
+  static const OpJsonWriter writer;
+  os.write(text.data(), std::streamsize(at));
+  os << "\n  \"ops\": [";
+  std::string chunk;  // a few hundred ops per write
+  for (size_t i = 0; i < rep.result.ops.size(); ++i) {
+    chunk += i ? ",\n    " : "\n    ";
+    writer.write(chunk, rep.result.ops[i]);
+    if (chunk.size() >= (1 << 18) || i + 1 == rep.result.ops.size()) {
+      os.write(chunk.data(), std::streamsize(chunk.size()));
+      chunk.clear();
+    }
+  }
+  os << "\n  ]";
+  os.write(text.data() + at + placeholder.size(), std::streamsize(text.size() - at - placeholder.size()));
+  os << "\n";
+}
+
+std::string report_json_text(const RunReport& rep) {
+  std::ostringstream os;
+  write_report_json(os, rep);
+  return os.str();
 }
 
 std::string report_csv(const RunReport& rep) {

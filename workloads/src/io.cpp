@@ -10,31 +10,44 @@
 
 namespace prunesim {
 
-void write_files_atomic(const std::vector<std::pair<std::string, std::string>>& files) {
+void write_files_atomic(const std::vector<StreamedOutput>& files) {
   std::vector<std::string> written;
   auto discard = [&] {
     for (const auto& t : written) std::remove(t.c_str());
   };
-  for (const auto& [path, content] : files) {
-    const std::string tmp = path + ".partial";
+  for (const auto& f : files) {
+    const std::string tmp = f.path + ".partial";
     std::ofstream os(tmp, std::ios::binary);
     if (!os) {
       discard();
-      throw InputError(path + ": cannot open for writing");
+      throw InputError(f.path + ": cannot open for writing");
     }
     written.push_back(tmp);
-    os << content;
+    try {
+      f.write(os);
+    } catch (...) {
+      os.close();
+      discard();
+      throw;
+    }
     os.flush();
     if (!os) {
       discard();
-      throw InputError(path + ": write failed");
+      throw InputError(f.path + ": write failed");
     }
   }
   for (size_t i = 0; i < files.size(); ++i)
-    if (std::rename(written[i].c_str(), files[i].first.c_str()) != 0) {
+    if (std::rename(written[i].c_str(), files[i].path.c_str()) != 0) {
       for (size_t k = i; k < written.size(); ++k) std::remove(written[k].c_str());
-      throw InputError(files[i].first + ": cannot move the finished file into place");
+      throw InputError(files[i].path + ": cannot move the finished file into place");
     }
+}
+
+void write_files_atomic(const std::vector<std::pair<std::string, std::string>>& files) {
+  std::vector<StreamedOutput> streamed;
+  for (const auto& [path, content] : files)
+    streamed.push_back({path, [&content = content](std::ostream& os) { os << content; }});
+  write_files_atomic(streamed);
 }
 
 void check_writable(const std::string& path, const std::string& flag) {

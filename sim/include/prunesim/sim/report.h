@@ -2,6 +2,7 @@
 // Reports of a run: a readable table, JSON (every figure plus the resolved configuration) and CSV (one
 // row per op). The same inputs give byte-identical JSON and CSV.
 #include <nlohmann/json.hpp>
+#include <ostream>
 #include <string>
 
 #include "prunesim/models/accelerator.h"
@@ -25,9 +26,10 @@ struct RunReport {
 };
 
 nlohmann::json report_json(const RunReport& r);
-// report_json(r).dump(2) and a newline, built without holding every op as a JSON object at once (long decode
-// runs have tens of thousands of ops); byte-identical to the dump.
-std::string report_json_text(const RunReport& r);
+// report_json(r).dump(2) and a newline, written without holding every op as a JSON object at once (long
+// decode runs have tens of thousands of ops, tens of MB); byte-identical to the dump.
+void write_report_json(std::ostream& os, const RunReport& r);
+std::string report_json_text(const RunReport& r);  // the same, as one string
 std::string report_text(const RunReport& r);
 std::string report_csv(const RunReport& r);
 
