@@ -23,7 +23,8 @@ bert_opset15.onnx and bert_opset16.onnx are bert.onnx at those opsets; vit_exter
 And malformed files, each of which must be refused naming what is wrong:
   bad_truncated.onnx, bad_missing_initializer.onnx, bad_shape_mismatch.onnx, bad_unknown_op.onnx,
   bad_nan_weights.onnx (every layer weight NaN), bad_opset.onnx (opset 9), bad_arity.onnx (an Add with
-  one input), bad_no_op_type.onnx (a node with an empty op type).
+  one input), bad_no_op_type.onnx (a node with an empty op type), bad_heads_overflow.onnx (a heads Reshape
+  of 2 x 8.4e18).
 
 Usage: make_models.py OUTDIR
 """
@@ -415,6 +416,18 @@ def malformed(out):
     m = bert(None, np.random.default_rng(SEED + 1))
     next(n for n in m.graph.node if n.op_type == "Softmax").op_type = ""
     onnx.save(m, os.path.join(out, "bad_no_op_type.onnx"))
+    # A heads Reshape whose [heads, head_dim] overflow int64 when multiplied (found by fuzz_onnx: the import's
+    # heads check multiplied them, signed overflow under UBSan): it must be refused as not giving the width.
+    m = bert(None, np.random.default_rng(SEED + 1))
+    inits = {i.name: i for i in m.graph.initializer}
+    producers = {o: n for n in m.graph.node for o in n.output}
+    for n in m.graph.node:  # the first Reshape to [.., heads, head_dim]: layer 0's query
+        c = producers.get(n.input[1]) if n.op_type == "Reshape" else None
+        dims = inits.get(c.input[-1]) if c is not None and c.op_type == "Concat" else None
+        if dims is not None and list(dims.dims) == [2]:
+            dims.CopyFrom(numpy_helper.from_array(np.array([2, 8389750312872706056], np.int64), dims.name))
+            break
+    onnx.save(m, os.path.join(out, "bad_heads_overflow.onnx"))
     # An opset below what the import reads.
     m = onnx.load(os.path.join(out, "gru.onnx"))
     m.opset_import[0].version = 9

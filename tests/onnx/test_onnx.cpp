@@ -189,6 +189,7 @@ TEST(OnnxImport, MalformedGraphsAreRefusedNamingTheNode) {
        "node 'Add_19' (Add) does not match the Add operator at opset 13: Node (Add_19) has input size 1 "
        "not in range [min=2, max=2]"},
       {"bad_no_op_type.onnx", "node 'L0.softmax' has no op_type"},
+      {"bad_heads_overflow.onnx", "cannot tell the number of heads: this Reshape of the query should give"},
       {"does_not_exist.onnx", "cannot open the ONNX file"},
   };
   for (const auto& [file, want] : cases) {

@@ -644,7 +644,9 @@ void Importer::build_transformer(OnnxModel& result) {
           std::optional<int64_t> h = (*shape)[shape->size() - 2], hd = (*shape)[shape->size() - 1];
           if (h && hd && *hd == -1 && *h > 0) hd = int64_t(A) / *h;
           if (h && hd && *h == -1 && *hd > 0) h = int64_t(A) / *hd;
-          if (h && hd && *h > 0 && *hd > 0 && *h * *hd == int64_t(A)) heads = uint32_t(*h);
+          // Divided, not multiplied: a graph may give any int64 (fuzz_onnx found 2 x 8.4e18).
+          if (h && hd && *h > 0 && *hd > 0 && int64_t(A) % *h == 0 && int64_t(A) / *h == *hd)
+            heads = uint32_t(*h);
         }
         if (!heads)
           fail(*p,
