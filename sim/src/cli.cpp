@@ -265,6 +265,9 @@ int cmd_run(const std::vector<std::string>& args) {
   if (vm.count("print-config")) return std::cout << to_ini(schema.dump(cfg)), 0;
   std::string name, text;
   const workloads::Trace trace = load_workload(cfg, name, text);
+  // The report names the trace by its hash; its text (MBs for a long decode) is not kept through the run.
+  const std::string trace_sha256 = sha256_hex(text);
+  std::string().swap(text);
   std::unique_ptr<FunctionalModel> functional;  // observes the schedule; the timing is the same without it
   if (cfg.hw.sim.functional)
     functional =
@@ -283,7 +286,7 @@ int cmd_run(const std::vector<std::string>& args) {
   if (!csv_path.empty()) check_writable(csv_path, "--csv");
   const models::RunResult result = models::simulate(trace, cfg.hw, vcd_path, observers);
   progress.finish();
-  RunReport rep{cfg, schema, trace, name, sha256_hex(text), result};
+  RunReport rep{cfg, schema, trace, name, trace_sha256, result};
   rep.command_line = shell_words(args);
   for (const auto& b : baselines) rep.baselines.push_back(estimate_baseline(trace, b));
   if (functional) rep.functional = functional->check();
