@@ -24,7 +24,7 @@ And malformed files, each of which must be refused naming what is wrong:
   bad_truncated.onnx, bad_missing_initializer.onnx, bad_shape_mismatch.onnx, bad_unknown_op.onnx,
   bad_nan_weights.onnx (every layer weight NaN), bad_opset.onnx (opset 9), bad_arity.onnx (an Add with
   one input), bad_no_op_type.onnx (a node with an empty op type), bad_heads_overflow.onnx (a heads Reshape
-  of 2 x 8.4e18).
+  of 2 x 8.4e18), bad_foreign_add.onnx (a one-input com.example "Add" after a MatMul).
 
 Usage: make_models.py OUTDIR
 """
@@ -428,6 +428,17 @@ def malformed(out):
             dims.CopyFrom(numpy_helper.from_array(np.array([2, 8389750312872706056], np.int64), dims.name))
             break
     onnx.save(m, os.path.join(out, "bad_heads_overflow.onnx"))
+    # A foreign-domain node named like a standard one, with fewer inputs than the standard op (found by
+    # fuzz_onnx: a one-input "Add" after a MatMul was read as its two-input bias Add and protobuf aborted).
+    # It is not the standard Add, so it is an op prunesim cannot map.
+    m = bert(None, np.random.default_rng(SEED + 1))
+    producers = {o: n for n in m.graph.node for o in n.output}
+    add = next(n for n in m.graph.node if n.op_type == "Add" and n.input[0] in producers
+               and producers[n.input[0]].op_type == "MatMul")
+    add.domain = "com.example"
+    del add.input[1:]
+    m.opset_import.append(helper.make_opsetid("com.example", 1))
+    onnx.save(m, os.path.join(out, "bad_foreign_add.onnx"))
     # An opset below what the import reads.
     m = onnx.load(os.path.join(out, "gru.onnx"))
     m.opset_import[0].version = 9

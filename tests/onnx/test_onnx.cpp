@@ -190,6 +190,7 @@ TEST(OnnxImport, MalformedGraphsAreRefusedNamingTheNode) {
        "not in range [min=2, max=2]"},
       {"bad_no_op_type.onnx", "node 'L0.softmax' has no op_type"},
       {"bad_heads_overflow.onnx", "cannot tell the number of heads: this Reshape of the query should give"},
+      {"bad_foreign_add.onnx", "1 node prunesim cannot map to its ops: com.example.Add x1 (Add_42)"},
       {"does_not_exist.onnx", "cannot open the ONNX file"},
   };
   for (const auto& [file, want] : cases) {

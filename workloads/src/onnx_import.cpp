@@ -86,6 +86,15 @@ const std::set<std::string> kLayoutOps = {"Reshape",  "Transpose",       "Squeez
                                           "Concat",   "Expand",          "Gather",  "Tile",      "Shape",
                                           "Size",     "ConstantOfShape", "Range",   "Constant"};
 
+// A node's operator as the patterns match it. A node of another domain is not the standard operator of the
+// same name (fuzz_onnx: a one-input foreign "Add" after a MatMul was read as its two-input bias Add), except
+// Gelu and FastGelu, which com.microsoft's exports use and which read one input.
+std::string op_of(const onnx::NodeProto& n) {
+  const bool standard = n.domain().empty() || n.domain() == "ai.onnx";
+  if (standard || n.op_type() == "Gelu" || n.op_type() == "FastGelu") return n.op_type();
+  return n.domain() + "." + n.op_type();
+}
+
 bool near(double v, double want) {
   return std::abs(v - want) <= 1e-3 * std::max(1.0, std::abs(want));
 }
@@ -112,7 +121,7 @@ class Importer {
   }
   bool only_consumer_is(const std::string& t, const char* op, size_t* next) const {
     const auto& c = g_.consumers(t);
-    if (c.size() != 1 || g_.node(c[0]).op_type() != op || claimed_.count(c[0])) return false;
+    if (c.size() != 1 || op_of(g_.node(c[0])) != op || claimed_.count(c[0])) return false;
     *next = c[0];
     return true;
   }
@@ -173,8 +182,8 @@ Vec Importer::vector_of(size_t node, const std::string& name, int64_t n, const c
 
 bool Importer::match_linear(size_t i) {
   const onnx::NodeProto& n = g_.node(i);
-  const bool gemm = n.op_type() == "Gemm";
-  if (n.op_type() != "MatMul" && !gemm) return false;
+  const bool gemm = op_of(n) == "Gemm";
+  if (op_of(n) != "MatMul" && !gemm) return false;
   if (n.input_size() < 2 || !g_.is_activation(n.input(0)) || !g_.is_constant(n.input(1))) return false;
   if (gemm && g_.int_attr(i, "transA", 0)) fail(i, "Gemm with transA=1 is not a linear layer prunesim reads");
   Macro m = make_macro(Kind::Linear, i, {i}, n.input(0), out(i));
@@ -208,7 +217,7 @@ bool Importer::match_linear(size_t i) {
 
 bool Importer::match_conv(size_t i) {
   const onnx::NodeProto& n = g_.node(i);
-  if (n.op_type() != "Conv" || n.input_size() < 2 || !g_.is_constant(n.input(1))) return false;
+  if (op_of(n) != "Conv" || n.input_size() < 2 || !g_.is_constant(n.input(1))) return false;
   const Constant* k = g_.constant(n.input(1));
   if (k->dims.size() != 4) fail(i, "only 2-D convolutions (a 4-D kernel) are read, as patch embeddings");
   const std::vector<int64_t> kernel = {k->dims[2], k->dims[3]}, strides = g_.ints_attr(i, "strides");
@@ -235,7 +244,7 @@ bool Importer::match_conv(size_t i) {
 // RMSNorm: y = Div(x, Sqrt(Add(ReduceMean(Pow(x, 2)), eps))) (or Mul by Reciprocal), then Mul(gamma).
 bool Importer::match_norm(size_t i) {
   const onnx::NodeProto& n = g_.node(i);
-  if (n.op_type() == "LayerNormalization") {
+  if (op_of(n) == "LayerNormalization") {
     Macro m = make_macro(Kind::Norm, i, {i}, n.input(0), out(i));
     const Constant* gc = n.input_size() >= 2 ? g_.constant(n.input(1)) : nullptr;
     if (!gc) fail(i, "the LayerNormalization's scale must be a constant");
@@ -248,8 +257,8 @@ bool Importer::match_norm(size_t i) {
     add_macro(std::move(m));
     return true;
   }
-  const bool rms_start = n.op_type() == "Pow";
-  if (n.op_type() != "ReduceMean" && !rms_start) return false;
+  const bool rms_start = op_of(n) == "Pow";
+  if (op_of(n) != "ReduceMean" && !rms_start) return false;
   std::vector<size_t> nodes = {i};
   const std::string x = n.input(0);
   if (!g_.is_activation(x)) return false;
@@ -271,14 +280,14 @@ bool Importer::match_norm(size_t i) {
   if (!rms_start) {
     // mean -> Sub(x, mean): the Sub is also read by Pow and Div, so it has two consumers.
     const auto& c = g_.consumers(out(i));
-    if (c.size() != 1 || g_.node(c[0]).op_type() != "Sub" || g_.node(c[0]).input(0) != x) return false;
+    if (c.size() != 1 || op_of(g_.node(c[0])) != "Sub" || g_.node(c[0]).input(0) != x) return false;
     const size_t sub = c[0];
     nodes.push_back(sub);
     centred = out(sub);
     // Pow(d, 2) among the Sub's consumers.
     size_t pow = SIZE_MAX;
     for (size_t k : g_.consumers(centred))
-      if (g_.node(k).op_type() == "Pow") pow = k;
+      if (op_of(g_.node(k)) == "Pow") pow = k;
     if (pow == SIZE_MAX) return false;
     at = pow;
     nodes.push_back(pow);
@@ -294,10 +303,10 @@ bool Importer::match_norm(size_t i) {
   // Div(centred, std), or Mul(centred, Reciprocal(std)).
   const auto& c = g_.consumers(out(at));
   if (c.size() != 1) return false;
-  if (g_.node(c[0]).op_type() == "Div" && g_.node(c[0]).input(0) == centred) {
+  if (op_of(g_.node(c[0])) == "Div" && g_.node(c[0]).input(0) == centred) {
     nodes.push_back(c[0]);
     at = c[0];
-  } else if (g_.node(c[0]).op_type() == "Reciprocal") {
+  } else if (op_of(g_.node(c[0])) == "Reciprocal") {
     at = c[0];
     nodes.push_back(at);
     if (!step("Mul")) return false;
@@ -351,25 +360,25 @@ bool Importer::match_norm(size_t i) {
 // The anchor is the Erf, or the Tanh whose input comes from Pow(x, 3).
 bool Importer::match_gelu(size_t i) {
   const onnx::NodeProto& n = g_.node(i);
-  if (n.op_type() == "Gelu" || n.op_type() == "FastGelu") {
+  if (op_of(n) == "Gelu" || op_of(n) == "FastGelu") {
     Macro m = make_macro(Kind::Gelu, i, {i}, n.input(0), out(i));
-    m.gelu_tanh = n.op_type() == "FastGelu" || g_.string_attr(i, "approximate", "none") == "tanh";
+    m.gelu_tanh = op_of(n) == "FastGelu" || g_.string_attr(i, "approximate", "none") == "tanh";
     add_macro(std::move(m));
     return true;
   }
-  if (n.op_type() != "Erf" && n.op_type() != "Tanh") return false;
+  if (op_of(n) != "Erf" && op_of(n) != "Tanh") return false;
   std::set<size_t> nodes = {i};
   std::string x;
   auto elementwise = [&](size_t k) {
-    const std::string& op = g_.node(k).op_type();
+    const std::string& op = op_of(g_.node(k));
     return !claimed_.count(k) && (op == "Mul" || op == "Div" || op == "Add" || op == "Pow");
   };
-  if (n.op_type() == "Erf") {
+  if (op_of(n) == "Erf") {
     // Erf(x / sqrt(2)) or Erf(x * 0.7071).
     auto p = g_.producer(n.input(0));
     if (!p || !elementwise(*p) || g_.node(*p).input_size() != 2) return false;
     const auto& d = g_.node(*p);
-    const std::string& op = d.op_type();
+    const std::string& op = op_of(d);
     auto c = g_.scalar(d.input(1));
     if (!c || !((op == "Div" && near(*c, std::sqrt(2.0))) || (op == "Mul" && near(*c, std::sqrt(0.5)))))
       return false;
@@ -383,7 +392,7 @@ bool Importer::match_gelu(size_t i) {
       auto p = g_.producer(t);
       if (!p || !elementwise(*p) || depth > 6) continue;
       const auto& d = g_.node(*p);
-      if (d.op_type() == "Pow") {
+      if (op_of(d) == "Pow") {
         if (auto e = g_.scalar(d.input(1)); e && near(*e, 3.0)) x = d.input(0);
         continue;
       }
@@ -412,13 +421,13 @@ bool Importer::match_gelu(size_t i) {
     const auto& c = g_.consumers(t);
     if (c.size() != 1) break;
     const auto& nd = g_.node(c[0]);
-    if ((nd.op_type() != "Mul" && nd.op_type() != "Add") || claimed_.count(c[0])) break;
+    if ((op_of(nd) != "Mul" && op_of(nd) != "Add") || claimed_.count(c[0])) break;
     const std::string other = nd.input(0) == t ? nd.input(1) : nd.input(0);
     bool ok = g_.is_constant(other);
     if (other == x) ok = uses_x = true;
     if (!ok) {
       auto q = g_.producer(other);
-      if (q && g_.node(*q).op_type() == "Mul" && (g_.node(*q).input(0) == x || g_.node(*q).input(1) == x)) {
+      if (q && op_of(g_.node(*q)) == "Mul" && (g_.node(*q).input(0) == x || g_.node(*q).input(1) == x)) {
         nodes.insert(*q);
         ok = uses_x = true;
       }
@@ -430,7 +439,7 @@ bool Importer::match_gelu(size_t i) {
   }
   if (!uses_x) return false;
   Macro m = make_macro(Kind::Gelu, end, std::vector<size_t>(nodes.begin(), nodes.end()), x, out(end));
-  m.gelu_tanh = n.op_type() == "Tanh";
+  m.gelu_tanh = op_of(n) == "Tanh";
   add_macro(std::move(m));
   return true;
 }
@@ -444,7 +453,7 @@ void Importer::classify() {
   for (size_t i = 0; i < g_.size(); ++i) {
     if (claimed_.count(i)) continue;
     const onnx::NodeProto& n = g_.node(i);
-    const std::string& op = n.op_type();
+    const std::string& op = op_of(n);
     const auto acts = activation_inputs(i);
     bool act_out = false;
     for (const auto& o : n.output()) act_out |= g_.is_activation(o);
@@ -513,7 +522,7 @@ std::optional<size_t> Importer::source_macro(std::string t, int* part) const {
     const Kind k = kind_[*p];
     if (k != Kind::Layout && k != Kind::Folded && k != Kind::Unmapped) return std::nullopt;
     const auto& n = g_.node(*p);
-    if (n.op_type() == "Split" && part)
+    if (op_of(n) == "Split" && part)
       for (int o = 0; o < n.output_size(); ++o)
         if (n.output(o) == t) *part = o;
     // Follow the activation operand.
@@ -639,7 +648,7 @@ void Importer::build_transformer(OnnxModel& result) {
       auto p = g_.producer(t);
       if (!p || claimed_.count(*p)) break;
       const auto& n = g_.node(*p);
-      if (n.op_type() == "Reshape") {
+      if (op_of(n) == "Reshape") {
         if (auto shape = g_.partial_ints(n.input(1)); shape && shape->size() >= 2) {
           std::optional<int64_t> h = (*shape)[shape->size() - 2], hd = (*shape)[shape->size() - 1];
           if (h && hd && *hd == -1 && *h > 0) hd = int64_t(A) / *h;
@@ -780,18 +789,18 @@ void Importer::build_transformer(OnnxModel& result) {
       }
       auto p = g_.producer(t);
       if (!p) return;
-      if (g_.node(*p).op_type() == "Trilu" && g_.int_attr(*p, "upper", 1) == 0) causal = true;
+      if (op_of(g_.node(*p)) == "Trilu" && g_.int_attr(*p, "upper", 1) == 0) causal = true;
       for (const auto& in : g_.node(*p).input())
         if (!in.empty()) scan(in, depth + 1);
     };
     for (size_t i = 0; i < g_.size() && !causal; ++i)
-      if (kind_[i] == Kind::Folded && (g_.node(i).op_type() == "Where" || g_.node(i).op_type() == "Add"))
+      if (kind_[i] == Kind::Folded && (op_of(g_.node(i)) == "Where" || op_of(g_.node(i)) == "Add"))
         for (const auto& in : g_.node(i).input())
           if (!g_.is_activation(in)) scan(in, 0);
   }
   std::optional<size_t> patch;
   for (size_t m : before)
-    if (macros_[m].kind == Kind::Linear && g_.node(macros_[m].node).op_type() == "Conv") patch = m;
+    if (macros_[m].kind == Kind::Linear && op_of(g_.node(macros_[m].node)) == "Conv") patch = m;
   auto seq_from = [&](int64_t graph_dim, uint32_t fallback, const char* what) -> uint32_t {
     if (opt_.seq) {
       if (graph_dim > 0 && graph_dim != int64_t(opt_.seq))
@@ -889,8 +898,8 @@ void Importer::build_transformer(OnnxModel& result) {
         continue;
       }
       if (kind_[*p] != Kind::Layout) break;
-      const Constant* idx = n.op_type() == "Gather" && n.input_size() > 1 ? g_.constant(n.input(1)) : nullptr;
-      one_token = (idx && idx->elements() == 1) || n.op_type() == "Slice";
+      const Constant* idx = op_of(n) == "Gather" && n.input_size() > 1 ? g_.constant(n.input(1)) : nullptr;
+      one_token = (idx && idx->elements() == 1) || op_of(n) == "Slice";
       t = n.input(0);
     }
     if (!one_token)
@@ -1027,7 +1036,7 @@ void Importer::collect_unmapped(OnnxModel& result,
     if (kind_[i] == Kind::Unmapped) unmapped.push_back(i);
   if (unmapped.empty()) return;
   std::map<std::string, std::vector<size_t>> by_type;
-  for (size_t i : unmapped) by_type[g_.node(i).op_type()].push_back(i);
+  for (size_t i : unmapped) by_type[op_of(g_.node(i))].push_back(i);
   std::string list;
   for (const auto& [type, nodes] : by_type) {
     list += (list.empty() ? "" : "; ") + type + " x" + std::to_string(nodes.size()) + " (";
