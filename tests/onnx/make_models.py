@@ -24,7 +24,8 @@ And malformed files, each of which must be refused naming what is wrong:
   bad_truncated.onnx, bad_missing_initializer.onnx, bad_shape_mismatch.onnx, bad_unknown_op.onnx,
   bad_nan_weights.onnx (every layer weight NaN), bad_opset.onnx (opset 9), bad_arity.onnx (an Add with
   one input), bad_no_op_type.onnx (a node with an empty op type), bad_heads_overflow.onnx (a heads Reshape
-  of 2 x 8.4e18), bad_foreign_add.onnx (a one-input com.example "Add" after a MatMul).
+  of 2 x 8.4e18), bad_foreign_add.onnx (a one-input com.example "Add" after a MatMul), bad_dims_overflow.onnx
+  and bad_dims_huge.onnx (a LayerNorm gain whose dims claim 2^64+ or 2^40 values).
 
 Usage: make_models.py OUTDIR
 """
@@ -439,6 +440,15 @@ def malformed(out):
     del add.input[1:]
     m.opset_import.append(helper.make_opsetid("com.example", 1))
     onnx.save(m, os.path.join(out, "bad_foreign_add.onnx"))
+    # A LayerNorm gain whose shape claims far more than its data holds (found by fuzz_onnx: the import sized
+    # the gain from the shape before reading it, and the dims multiplied past 2^64), once past 2^64 and once
+    # just huge.
+    for name, dims in (("bad_dims_overflow.onnx", [1 << 32, (1 << 32) + 1]), ("bad_dims_huge.onnx", [1 << 40])):
+        m = bert(None, np.random.default_rng(SEED + 1))
+        gain = next(i for i in m.graph.initializer if i.name.startswith("emb_ln_g"))
+        del gain.dims[:]
+        gain.dims.extend(dims)
+        onnx.save(m, os.path.join(out, name))
     # An opset below what the import reads.
     m = onnx.load(os.path.join(out, "gru.onnx"))
     m.opset_import[0].version = 9

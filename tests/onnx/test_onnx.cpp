@@ -191,6 +191,8 @@ TEST(OnnxImport, MalformedGraphsAreRefusedNamingTheNode) {
       {"bad_no_op_type.onnx", "node 'L0.softmax' has no op_type"},
       {"bad_heads_overflow.onnx", "cannot tell the number of heads: this Reshape of the query should give"},
       {"bad_foreign_add.onnx", "1 node prunesim cannot map to its ops: com.example.Add x1 (Add_42)"},
+      {"bad_dims_overflow.onnx", "its dimensions multiply past 2^64 elements"},
+      {"bad_dims_huge.onnx", "initializer 'emb_ln_g_20' holds 256 bytes, its shape needs 4398046511104"},
       {"does_not_exist.onnx", "cannot open the ONNX file"},
   };
   for (const auto& [file, want] : cases) {

@@ -129,8 +129,13 @@ void Graph::read_constant(const onnx::TensorProto& t, const std::string& owner) 
   c.proto = &t;
   c.path = &path_;
   c.owner = owner;
+  uint64_t elements = 1;
   for (auto d : t.dims()) {
     if (d < 0) throw InputError(path_ + ": " + owner + " has a negative dimension");
+    // The element count is what every later size check compares with: it must not wrap (fuzz_onnx gave
+    // dims whose product passes 2^64).
+    if (__builtin_mul_overflow(elements, uint64_t(d), &elements))
+      throw InputError(path_ + ": " + owner + ": its dimensions multiply past 2^64 elements");
     c.dims.push_back(d);
   }
   constants_[t.name()] = std::move(c);

@@ -249,8 +249,9 @@ bool Importer::match_norm(size_t i) {
     const Constant* gc = n.input_size() >= 2 ? g_.constant(n.input(1)) : nullptr;
     if (!gc) fail(i, "the LayerNormalization's scale must be a constant");
     const int64_t d = int64_t(gc->elements());
-    m.w = RowMat(1, d);
-    m.w.row(0) = vector_of(i, n.input(1), d, "scale").transpose();
+    // Read (and so check against its data) before sizing anything by the shape the file claims: fuzz_onnx
+    // gave a scale whose dims multiply past any memory.
+    m.w = vector_of(i, n.input(1), d, "scale").transpose();
     m.b =
         n.input_size() >= 3 && !n.input(2).empty() ? vector_of(i, n.input(2), d, "bias") : Vec(Vec::Zero(d));
     m.eps = float(g_.float_attr(i, "epsilon", 1e-5));
@@ -328,8 +329,7 @@ bool Importer::match_norm(size_t i) {
     const std::string other = mul.input(0) == out(at) ? mul.input(1) : mul.input(0);
     if (const Constant* gc = g_.constant(other); gc && gc->elements() > 1) {
       width = int64_t(gc->elements());
-      m.w = RowMat(1, width);
-      m.w.row(0) = vector_of(next, other, width, "gain").transpose();
+      m.w = vector_of(next, other, width, "gain").transpose();  // checked against its data first, as above
       nodes.push_back(next);
       at = next;
     }
