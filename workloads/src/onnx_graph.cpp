@@ -37,7 +37,7 @@ Graph::Graph(const std::string& path) : path_(path) {
   if (!model_.has_graph() || model_.graph().node_size() == 0)
     throw InputError(path + ": the ONNX model has no graph nodes (truncated, or not a model file)");
   for (const auto& o : model_.opset_import())
-    if (o.domain().empty() || o.domain() == "ai.onnx") opset_ = o.version();
+    if (is_standard_domain(o.domain())) opset_ = o.version();
   if (opset_ < kMinOpset || opset_ > kMaxOpset)
     throw InputError(path + ": ONNX opset " + std::to_string(opset_) + " is not supported (opsets " +
                      std::to_string(kMinOpset) + " through " + std::to_string(kMaxOpset) +
@@ -87,7 +87,7 @@ void Graph::verify_signature(size_t i) const {
   // attribute types, required attributes), as onnx.checker would. Ops outside the standard domain have no
   // schema here; the import maps only Gelu/FastGelu among them, and reads one input and one output.
   const onnx::NodeProto& n = node(i);
-  const bool standard = n.domain().empty() || n.domain() == "ai.onnx";
+  const bool standard = is_standard_domain(n.domain());
   const onnx::OpSchema* schema =
       standard ? onnx::OpSchemaRegistry::Schema(n.op_type(), int(opset_), "") : nullptr;
   if (schema) {
@@ -119,9 +119,7 @@ std::string Graph::node_name(size_t i) const {
 std::string Graph::where(size_t i) const {
   const onnx::NodeProto& n = node(i);
   const std::string name = node_name(i);
-  std::string type =
-      n.domain().empty() || n.domain() == "ai.onnx" ? n.op_type() : n.domain() + "." + n.op_type();
-  return "node '" + name + "'" + (n.op_type().empty() ? "" : " (" + type + ")");
+  return "node '" + name + "'" + (n.op_type().empty() ? "" : " (" + qualified_op(n) + ")");
 }
 
 void Graph::read_constant(const onnx::TensorProto& t, const std::string& owner) {

@@ -14,6 +14,16 @@
 
 namespace prunesim::workloads::onnx_import {
 
+// The standard ONNX operator domain ("" or "ai.onnx"): its operators have schemas, and the opset is its.
+inline bool is_standard_domain(const std::string& domain) {
+  return domain.empty() || domain == "ai.onnx";
+}
+// A node's operator, qualified by its domain outside the standard one ("com.microsoft.Gelu"), so no foreign
+// operator reads as the standard one of the same name.
+inline std::string qualified_op(const onnx::NodeProto& n) {
+  return is_standard_domain(n.domain()) ? n.op_type() : n.domain() + "." + n.op_type();
+}
+
 // A constant tensor (an initializer or a Constant node's value), decoded when asked: float, half, bfloat16,
 // double or integer data, inline or in an external data file beside the model. Decoding errors name the
 // file and the tensor.

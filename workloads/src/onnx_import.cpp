@@ -17,6 +17,8 @@ namespace {
 
 using onnx_import::Constant;
 using onnx_import::Graph;
+using onnx_import::is_standard_domain;
+using onnx_import::qualified_op;
 
 // What a group of nodes computes, in the trace's terms.
 enum class Kind {
@@ -90,9 +92,7 @@ const std::set<std::string> kLayoutOps = {"Reshape",  "Transpose",       "Squeez
 // same name (fuzz_onnx: a one-input foreign "Add" after a MatMul was read as its two-input bias Add), except
 // Gelu and FastGelu, which com.microsoft's exports use and which read one input.
 std::string op_of(const onnx::NodeProto& n) {
-  const bool standard = n.domain().empty() || n.domain() == "ai.onnx";
-  if (standard || n.op_type() == "Gelu" || n.op_type() == "FastGelu") return n.op_type();
-  return n.domain() + "." + n.op_type();
+  return n.op_type() == "Gelu" || n.op_type() == "FastGelu" ? n.op_type() : qualified_op(n);
 }
 
 bool near(double v, double want) {
@@ -461,7 +461,7 @@ void Importer::classify() {
       kind_[i] = Kind::Prep;
       continue;
     }
-    if (!n.domain().empty() && n.domain() != "ai.onnx" && op != "Gelu" && op != "FastGelu") {
+    if (!is_standard_domain(n.domain()) && op != "Gelu" && op != "FastGelu") {
       kind_[i] = Kind::Unmapped;
       continue;
     }
