@@ -83,17 +83,46 @@ const std::vector<OpColumn>& op_columns() {
   return cols;
 }
 
+// Where each column goes in an op's JSON object, in the order the object sorts its keys: the stall_ columns
+// grouped under "stall_cycles" (prefix dropped). op_json and the streamed writer both follow it.
+struct OpJsonLayout {
+  std::vector<std::pair<std::string, int>> keys;    // key -> column, or -1 for the stall group
+  std::vector<std::pair<std::string, int>> stalls;  // stall key -> column
+};
+
+const OpJsonLayout& op_json_layout() {
+  static const OpJsonLayout layout = [] {
+    OpJsonLayout l;
+    const auto& cols = op_columns();
+    std::map<std::string, int> top;
+    for (size_t i = 0; i < cols.size(); ++i) {
+      const std::string name = cols[i].name;
+      if (name.rfind("stall_", 0) == 0)
+        l.stalls.emplace_back(name.substr(6), int(i));
+      else
+        top.emplace(name, int(i));
+    }
+    top.emplace("stall_cycles", -1);
+    std::sort(l.stalls.begin(), l.stalls.end());
+    l.keys.assign(top.begin(), top.end());
+    return l;
+  }();
+  return layout;
+}
+
 json op_json(const models::OpStats& s) {
+  const auto& cols = op_columns();
+  const OpJsonLayout& layout = op_json_layout();
   json j = json::object();
-  json stalls = json::object();
-  for (const auto& c : op_columns()) {
-    const std::string name = c.name;
-    if (name.rfind("stall_", 0) == 0)
-      stalls[name.substr(6)] = c.value(s);
-    else
-      j[name] = c.value(s);
+  for (const auto& [key, col] : layout.keys) {
+    if (col >= 0) {
+      j[key] = cols[size_t(col)].value(s);
+      continue;
+    }
+    json stalls = json::object();
+    for (const auto& [stall, c] : layout.stalls) stalls[stall] = cols[size_t(c)].value(s);
+    j[key] = stalls;
   }
-  j["stall_cycles"] = stalls;
   return j;
 }
 
@@ -368,61 +397,41 @@ json report_json(const RunReport& rep, bool with_ops) {
 namespace {
 
 // One op as op_json(s).dump(2) prints it two levels deep (an element of the top-level "ops" array), written
-// straight from the column table: the keys in the order the JSON object sorts them, the stall columns
-// grouped under "stall_cycles". Integers are printed here; floats and strings go through the JSON library,
-// so their spelling and escaping are the library's.
-class OpJsonWriter {
- public:
-  OpJsonWriter() {
-    const auto& cols = op_columns();
-    std::map<std::string, int> top;  // key -> column, or -1 for the stall group
-    for (size_t i = 0; i < cols.size(); ++i) {
-      const std::string name = cols[i].name;
-      if (name.rfind("stall_", 0) == 0)
-        stalls_.emplace_back(name.substr(6), int(i));
-      else
-        top.emplace(name, int(i));
-    }
-    top.emplace("stall_cycles", -1);
-    std::sort(stalls_.begin(), stalls_.end());
-    keys_.assign(top.begin(), top.end());
-  }
-
-  void write(std::string& out, const models::OpStats& s) const {
-    out += "{";
-    for (size_t k = 0; k < keys_.size(); ++k) {
-      out += k ? ",\n      \"" : "\n      \"";
-      out += keys_[k].first;
-      out += "\": ";
-      if (keys_[k].second >= 0) {
-        value(out, op_columns()[size_t(keys_[k].second)].value(s));
-        continue;
-      }
-      out += "{";
-      for (size_t j = 0; j < stalls_.size(); ++j) {
-        out += j ? ",\n        \"" : "\n        \"";
-        out += stalls_[j].first;
-        out += "\": ";
-        value(out, op_columns()[size_t(stalls_[j].second)].value(s));
-      }
-      out += "\n      }";
-    }
-    out += "\n    }";
-  }
-
- private:
-  static void value(std::string& out, const json& v) {
+// straight from the column table in op_json's layout. Integers are printed here; floats and strings go
+// through the JSON library, so their spelling and escaping are the library's.
+void write_op_json(std::string& out, const models::OpStats& s) {
+  auto value = [&out](const json& v) {
     char buf[24];
-    if (v.is_number_unsigned()) {
+    if (v.is_number_unsigned())
       out.append(buf, size_t(std::to_chars(buf, buf + sizeof buf, v.get<uint64_t>()).ptr - buf));
-    } else if (v.is_number_integer()) {
+    else if (v.is_number_integer())
       out.append(buf, size_t(std::to_chars(buf, buf + sizeof buf, v.get<int64_t>()).ptr - buf));
-    } else {
+    else
       out += v.dump();
+  };
+  const auto& cols = op_columns();
+  const OpJsonLayout& layout = op_json_layout();
+  out += "{";
+  for (size_t k = 0; k < layout.keys.size(); ++k) {
+    const auto& [key, col] = layout.keys[k];
+    out += k ? ",\n      \"" : "\n      \"";
+    out += key;
+    out += "\": ";
+    if (col >= 0) {
+      value(cols[size_t(col)].value(s));
+      continue;
     }
+    out += "{";
+    for (size_t j = 0; j < layout.stalls.size(); ++j) {
+      out += j ? ",\n        \"" : "\n        \"";
+      out += layout.stalls[j].first;
+      out += "\": ";
+      value(cols[size_t(layout.stalls[j].second)].value(s));
+    }
+    out += "\n      }";
   }
-  std::vector<std::pair<std::string, int>> keys_, stalls_;
-};
+  out += "\n    }";
+}
 
 }  // namespace
 
@@ -440,13 +449,12 @@ void write_report_json(std::ostream& os, const RunReport& rep) {
     os << report_json(rep).dump(2) << "\n";
     return;
   }
-  static const OpJsonWriter writer;
   os.write(text.data(), std::streamsize(at));
   os << "\n  \"ops\": [";
   std::string chunk;  // a few hundred ops per write
   for (size_t i = 0; i < rep.result.ops.size(); ++i) {
     chunk += i ? ",\n    " : "\n    ";
-    writer.write(chunk, rep.result.ops[i]);
+    write_op_json(chunk, rep.result.ops[i]);
     if (chunk.size() >= (1 << 18) || i + 1 == rep.result.ops.size()) {
       os.write(chunk.data(), std::streamsize(chunk.size()));
       chunk.clear();
