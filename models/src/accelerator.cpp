@@ -209,7 +209,7 @@ RunResult simulate(const workloads::Trace& trace, const HwConfig& hw, const std:
   r.cycles = top.controller.end_cycle();
   r.clock_mhz = hw.clock.mhz;
   r.latency_ms = double(r.cycles) * hw.cycle_ns() * 1e-6;
-  r.ops = top.stats.ops();
+  r.ops = top.stats.take();
   const uint64_t peak = top.engine->peak_macs_per_cycle();
   r.engine = top.engine->describe();
   r.peak_macs_per_cycle = peak;

@@ -547,7 +547,14 @@ void build_decoder(TraceBuilder& b, const ModelSpec& m, const Recipe& r) {
     out.ddr_write_bytes = b.act_bytes(uint64_t(m.batch) * m.vocab);
   };
   step(m.seq, 0, "prefill");
-  for (uint32_t g = 0; g < m.decode; ++g) step(1, uint64_t(m.seq) + g, "decode" + std::to_string(g));
+  for (uint32_t g = 0; g < m.decode; ++g) {
+    const size_t before = b.trace().ops.size();
+    step(1, uint64_t(m.seq) + g, "decode" + std::to_string(g));
+    // Every decode step has the first one's ops: room for them all at once, so the op list is never
+    // reallocated (a doubling would hold the old and new copies together, the run's peak for long decodes).
+    if (g == 0)
+      b.trace().ops.reserve(b.trace().ops.size() + size_t(m.decode - 1) * (b.trace().ops.size() - before));
+  }
 }
 
 // GRU: per layer and time step, W_ih x_t and W_hh h_{t-1} (3H outputs each: reset, update, new), then gates.

@@ -2,6 +2,7 @@
 // What a simulation measured, per op and in total.
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace prunesim::models {
@@ -86,6 +87,8 @@ class OpStatsBoard {
   OpStats& op(size_t i) { return ops_[i]; }
   void record(size_t op, const UnitStats& s) { ops_[op] += s; }
   const std::vector<OpStats>& ops() const { return ops_; }
+  // Hands the stats over at the end of a run (the board is done with them): no second copy of every op's.
+  std::vector<OpStats> take() { return std::move(ops_); }
 
  private:
   std::vector<OpStats> ops_;
