@@ -734,7 +734,7 @@ int Explorer::run(std::ostream& out) {
         << std::setprecision(0) << outcome(a).dsp << " DSPs\n";
     if (!baselines.empty())
       out << "against " << speedups_text(baselines, outcome(a).latency_ms)
-          << "\n        (CPU/GPU: per-op roofline estimates at datasheet peaks, "
+          << "\n        (CPU/GPU: per-op roofline estimates at peak or best-measured rates, "
           << "not simulations: FPGA speed-ups are lower bounds)\n";
   } else {
     // Nothing meets both: name the tightest constraint and the closest points.

@@ -589,9 +589,8 @@ std::string report_text(const RunReport& rep) {
   os << (r.resources.fits ? "  (fits)" : "  (DOES NOT FIT)") << "\n";
   if (!rep.baselines.empty()) {
     os << "baselines  " << speedups_text(rep.baselines, r.latency_ms);
-    os << "\n           (CPU/GPU: per-op roofline estimates, not simulations; at the shipped efficiencies of "
-          "1 the "
-          "fastest they could be, so the FPGA speed-ups are lower bounds)\n";
+    os << "\n           (CPU/GPU: per-op roofline estimates, not simulations; the shipped files give the "
+          "fastest each could be (peaks, or the best measured), so the FPGA speed-ups are lower bounds)\n";
   }
   if (const auto& f = rep.functional; f.checked) {
     os << "functional " << (f.pass ? "PASS" : "FAIL") << ": " << f.numbers

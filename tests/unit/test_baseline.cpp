@@ -76,6 +76,19 @@ TEST(Baseline, PerOpRooflineMatchesAHandDerivation) {
   b.peak_fp16_tflops = 0;
   e = estimate_baseline(t, b);
   EXPECT_NEAR(e.compute_bound_ms, (30.72 + 512.0 / 0.1e12 * 1e9) * 1e-6, 1e-12);
+  // memory_efficiency scales the memory side: every op memory-bound at half the bandwidth.
+  b = unit_baseline();
+  b.memory_efficiency = 0.5;
+  e = estimate_baseline(t, b);
+  EXPECT_NEAR(e.memory_bound_ms, 2 * (2336 + 320 + 64) * 1e-6, 1e-12);
+}
+
+// The A100's memory efficiency is the measurement its file cites: BabelStream's fastest kernel (Copy,
+// 1,394,571 MB/s) over the data sheet's 1,555 GB/s.
+TEST(Baseline, A100MemoryEfficiencyIsItsCitedMeasurement) {
+  const Baseline b = read_baseline(test::source_path("configs/baselines/a100-40gb.ini"));
+  EXPECT_NEAR(b.memory_efficiency, 1394.571 / b.memory_gbps, 5e-4);
+  EXPECT_EQ(b.memory_gbps, 1555);
 }
 
 TEST(Baseline, ShippedFilesParseAndBadFilesNameTheLine) {
