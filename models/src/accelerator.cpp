@@ -38,7 +38,7 @@ int dominant_weight_bits(const workloads::Trace& t) {
 Accelerator::Accelerator(sc_core::sc_module_name name, const workloads::Trace& trace, const HwConfig& hw)
     : sc_module(name),
       engine(make_engine(hw)),
-      plan(plan_tiles(trace, hw, *engine)),
+      plan(trace, hw, *engine),
       stats(trace.ops.size()),
       controller("controller", trace, hw, plan, stats),
       dma("dma", hw.dma, hw.ddr.org.channels, hw.cycle_ns(), unloaded_read_ns(hw.ddr), hw.sim.ideal_memory,
@@ -228,8 +228,8 @@ RunResult simulate(const workloads::Trace& trace, const HwConfig& hw, const std:
     op.roofline_cycles = roofline_cycles(op.macs, op.ddr_read_bytes + op.ddr_write_bytes, peak, hw);
     op.utilization = op.cycles ? double(op.macs) / (double(op.cycles) * double(peak)) : 0.0;
   }
-  r.planned_ddr_read_bytes = top.plan.ddr_read_bytes;
-  r.planned_ddr_write_bytes = top.plan.ddr_write_bytes;
+  r.planned_ddr_read_bytes = top.plan.ddr_read_bytes();
+  r.planned_ddr_write_bytes = top.plan.ddr_write_bytes();
   r.dram = top.dram.total_stats();
   r.dram_requests = top.dram.requests();
   r.timeline = top.dram.timeline();

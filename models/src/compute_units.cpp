@@ -51,7 +51,7 @@ TokenPruneCost token_prune_cost(const TpuConfig& cfg, const NonlinearConfig& vec
 
 // ---------------------------------------------------------------- the unit frame
 
-ComputeUnit::ComputeUnit(sc_core::sc_module_name name, const workloads::Trace& trace, const TilePlan& plan,
+ComputeUnit::ComputeUnit(sc_core::sc_module_name name, const workloads::Trace& trace, const WorkItems& plan,
                          OpStatsBoard& stats, double cycle_ns)
     : sc_module(name),
       socket("socket"),
@@ -67,12 +67,13 @@ ComputeUnit::ComputeUnit(sc_core::sc_module_name name, const workloads::Trace& t
 void ComputeUnit::b_transport(tlm::tlm_generic_payload& tx, sc_core::sc_time& delay) {
   const WorkDescriptor* d = descriptor_of<WorkDescriptor>(tx);
   if (!d) return;
-  if (d->item >= plan_.items.size()) {
+  const WorkItem* held = plan_.find(d->item);
+  if (!held) {
     tx.set_response_status(tlm::TLM_ADDRESS_ERROR_RESPONSE);
     return;
   }
   last_ = *d;
-  const WorkItem& item = plan_.items[d->item];
+  const WorkItem& item = *held;
   UnitStats s;
   const uint64_t cycles = run(*d, item, trace_.ops[item.op], delay, s);
   stats_.record(item.op, s);
@@ -99,7 +100,7 @@ uint64_t ComputeUnit::access(Socket& port, tlm::tlm_command cmd, uint64_t addr, 
 // ---------------------------------------------------------------- PE array
 
 PeArray::PeArray(sc_core::sc_module_name name, const ComputeEngine& engine, const workloads::Trace& trace,
-                 const TilePlan& plan, OpStatsBoard& stats, uint64_t act_window, uint64_t weight_slot,
+                 const WorkItems& plan, OpStatsBoard& stats, uint64_t act_window, uint64_t weight_slot,
                  double cycle_ns)
     : ComputeUnit(name, trace, plan, stats, cycle_ns),
       to_weight_buffer("to_weight_buffer"),
@@ -161,7 +162,7 @@ uint64_t PeArray::run(const WorkDescriptor&, const WorkItem& item, const Op& op,
 // ---------------------------------------------------------------- vector unit
 
 VectorUnit::VectorUnit(sc_core::sc_module_name name, const NonlinearConfig& cfg,
-                       const workloads::Trace& trace, const TilePlan& plan, OpStatsBoard& stats,
+                       const workloads::Trace& trace, const WorkItems& plan, OpStatsBoard& stats,
                        uint64_t act_window, double cycle_ns)
     : ComputeUnit(name, trace, plan, stats, cycle_ns), cfg_(cfg), act_window_(act_window) {}
 
@@ -194,7 +195,7 @@ uint64_t VectorUnit::run(const WorkDescriptor& d, const WorkItem&, const Op& op,
 // ---------------------------------------------------------------- token unit
 
 TokenUnit::TokenUnit(sc_core::sc_module_name name, const TpuConfig& cfg, const NonlinearConfig& vec,
-                     const workloads::Trace& trace, const TilePlan& plan, OpStatsBoard& stats,
+                     const workloads::Trace& trace, const WorkItems& plan, OpStatsBoard& stats,
                      uint64_t d_model, uint64_t act_window, double cycle_ns)
     : ComputeUnit(name, trace, plan, stats, cycle_ns),
       cfg_(cfg),

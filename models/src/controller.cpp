@@ -11,7 +11,7 @@ using workloads::Op;
 using workloads::OpKind;
 
 Controller::Controller(sc_core::sc_module_name name, const workloads::Trace& trace, const HwConfig& hw,
-                       const TilePlan& plan, OpStatsBoard& stats)
+                       TileStream& plan, OpStatsBoard& stats)
     : sc_module(name),
       to_dma_load("to_dma_load"),
       to_dma_store("to_dma_store"),
@@ -87,8 +87,9 @@ sc_core::sc_time Controller::execute(tlm_utils::simple_initiator_socket<Controll
 void Controller::loader() {
   // Only items that bring data from DRAM occupy a buffer slot; the rest need nothing from the loader. The
   // loader is not decoupled: it meets the compute thread at every slot.
-  for (size_t i = 0; i < plan_.items.size(); ++i) {
-    const WorkItem& item = plan_.items[i];
+  for (size_t i = 0; i < plan_.size(); ++i) {
+    loader_at_ = i;
+    const WorkItem& item = plan_.at(i);
     if (!item.read_bytes) continue;
     free_slots_.wait();
     if (timeline_)
@@ -99,6 +100,7 @@ void Controller::loader() {
              local);
     ready_.write(i);
   }
+  loader_at_ = plan_.size();
 }
 
 void Controller::sync() {
@@ -115,8 +117,8 @@ void Controller::advance(const sc_core::sc_time& delay) {
 void Controller::compute() {
   int tokens = int(std::min<uint32_t>(trace_.header.facts().seq, INT32_MAX));
   tokens_alive.write(tokens);
-  for (size_t n = 0; n < plan_.items.size(); ++n) {
-    const WorkItem& item = plan_.items[n];
+  for (size_t n = 0; n < plan_.size(); ++n) {
+    const WorkItem& item = plan_.at(n);
     const Op& op = trace_.ops[item.op];
     OpStats& st = stats_.op(item.op);
     if (item.first_of_op) {
@@ -191,7 +193,8 @@ void Controller::compute() {
       st.tokens = uint32_t(tokens);
     }
     if (item.last_of_op) st.cycles = now_cycles() - st.start_cycle;
-    for (ScheduleObserver* o : observers_) o->progressed(n + 1, plan_.items.size(), now_cycles());
+    for (ScheduleObserver* o : observers_) o->progressed(n + 1, plan_.size(), now_cycles());
+    plan_.release_before(std::min(n + 1, loader_at_));
   }
   sync();
   end_cycle_ = now_cycles();

@@ -8,6 +8,7 @@
 #include <map>
 #include <set>
 #include <sstream>
+#include <tuple>
 
 #include "prunesim/common/error.h"
 #include "prunesim/hls/cycle_models.h"
@@ -461,6 +462,55 @@ TEST(Accelerator, ObserversSeeEveryComputeItemInPlanOrderAndDoNotChangeTheTiming
     if (item.kind != ItemKind::Transfer) want.emplace_back(t.ops[item.op].id, item.first);
   EXPECT_EQ(rec.seen, want);
   EXPECT_EQ(r.macs, t.total_macs());
+}
+
+// The run walks the plan as a stream: the same items in the same order as the whole plan, and only a few
+// ops' worth held at a time, whatever the trace's length (decode memory, #20/#21).
+TEST(Accelerator, TheRunHoldsAFewOpsOfThePlanAndWalksItsItemsInOrder) {
+  ModelSpec m = lookup_model("gpt2");
+  m.layers = 2;
+  m.seq = 16;
+  m.decode = 24;
+  const Trace t = compress(m, Recipe{});
+  HwConfig hw;
+  hw.tiling.spill = SpillPolicy::Always;  // GEMMs of several items each, with write-backs
+  const TilePlan whole = plan_tiles(t, hw);
+  {
+    // Two readers as the controller has them: one a few items ahead of the other, releasing behind both.
+    const auto engine = make_engine(hw);
+    TileStream stream(t, hw, *engine);
+    ASSERT_EQ(stream.size(), whole.items.size());
+    EXPECT_EQ(stream.ddr_read_bytes(), whole.ddr_read_bytes);
+    EXPECT_EQ(stream.ddr_write_bytes(), whole.ddr_write_bytes);
+    for (size_t n = 0; n < stream.size(); ++n) {
+      const WorkItem& ahead = stream.at(std::min(n + 3, stream.size() - 1));
+      EXPECT_EQ(ahead.op, whole.items[std::min(n + 3, stream.size() - 1)].op);
+      const WorkItem& w = stream.at(n);
+      const WorkItem& want = whole.items[n];
+      ASSERT_EQ(std::tie(w.op, w.m, w.m0, w.first, w.last, w.read_addr, w.read_bytes, w.write_addr,
+                         w.write_bytes, w.weight_buffer_addr, w.first_of_op, w.last_of_op),
+                std::tie(want.op, want.m, want.m0, want.first, want.last, want.read_addr, want.read_bytes,
+                         want.write_addr, want.write_bytes, want.weight_buffer_addr, want.first_of_op,
+                         want.last_of_op))
+          << n;
+      EXPECT_EQ(stream.find(n), &w);
+      stream.release_before(n + 1);
+      EXPECT_EQ(stream.find(n), nullptr);
+    }
+  }
+  // The controller's own walk: the run's figures are the whole plan's, and it never held more than a small
+  // part of it.
+  Accelerator top("accelerator", t, hw);
+  sc_core::sc_start();
+  ASSERT_TRUE(top.controller.finished());
+  EXPECT_EQ(top.plan.size(), whole.items.size());
+  size_t widest_op = 0;
+  for (size_t i = 0, n = 0; i < whole.items.size(); ++i, ++n) {
+    if (whole.items[i].first_of_op) n = 0;
+    widest_op = std::max(widest_op, n + 1);
+  }
+  EXPECT_LE(top.plan.most_held(), 4 * widest_op);
+  EXPECT_LT(top.plan.most_held() * 10, whole.items.size()) << top.plan.most_held();
 }
 
 // #17: the report's power figures hold the run's energy: the averages are the breakdown over the latency, the

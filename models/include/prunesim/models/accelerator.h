@@ -27,7 +27,7 @@ class Accelerator : public sc_core::sc_module {
 
   // First, in this order: the tiling uses the engine; the controller and the units share plan and stats.
   std::unique_ptr<ComputeEngine> engine;
-  TilePlan plan;
+  TileStream plan;
   OpStatsBoard stats;
   Controller controller;
   Dma dma;

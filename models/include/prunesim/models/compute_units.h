@@ -23,7 +23,7 @@ class ComputeUnit : public sc_core::sc_module {
   tlm_utils::simple_initiator_socket<ComputeUnit> to_act_buffer;
 
  protected:
-  ComputeUnit(sc_core::sc_module_name name, const workloads::Trace& trace, const TilePlan& plan,
+  ComputeUnit(sc_core::sc_module_name name, const workloads::Trace& trace, const WorkItems& plan,
               OpStatsBoard& stats, double cycle_ns);
   // Times one work item: its cycles (the unit's time, added to the delay by the caller) and its stats event.
   // `delay` is the initiator's local time at the start, for the unit's own buffer accesses.
@@ -39,7 +39,7 @@ class ComputeUnit : public sc_core::sc_module {
   }
 
   const workloads::Trace& trace_;
-  const TilePlan& plan_;
+  const WorkItems& plan_;
   double cycle_ns_;
 
  private:
@@ -58,7 +58,7 @@ class PeArray : public ComputeUnit {
   tlm_utils::simple_initiator_socket<PeArray> to_weight_buffer;
 
   PeArray(sc_core::sc_module_name name, const ComputeEngine& engine, const workloads::Trace& trace,
-          const TilePlan& plan, OpStatsBoard& stats, uint64_t act_window, uint64_t weight_slot,
+          const WorkItems& plan, OpStatsBoard& stats, uint64_t act_window, uint64_t weight_slot,
           double cycle_ns);
 
  private:
@@ -72,7 +72,7 @@ class PeArray : public ComputeUnit {
 class VectorUnit : public ComputeUnit {
  public:
   VectorUnit(sc_core::sc_module_name name, const NonlinearConfig& cfg, const workloads::Trace& trace,
-             const TilePlan& plan, OpStatsBoard& stats, uint64_t act_window, double cycle_ns);
+             const WorkItems& plan, OpStatsBoard& stats, uint64_t act_window, double cycle_ns);
 
  private:
   uint64_t run(const WorkDescriptor& d, const WorkItem& item, const workloads::Op& op,
@@ -86,7 +86,7 @@ class VectorUnit : public ComputeUnit {
 class TokenUnit : public ComputeUnit {
  public:
   TokenUnit(sc_core::sc_module_name name, const TpuConfig& cfg, const NonlinearConfig& vec,
-            const workloads::Trace& trace, const TilePlan& plan, OpStatsBoard& stats, uint64_t d_model,
+            const workloads::Trace& trace, const WorkItems& plan, OpStatsBoard& stats, uint64_t d_model,
             uint64_t act_window, double cycle_ns);
 
  private:

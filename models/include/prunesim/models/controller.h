@@ -41,12 +41,13 @@ class Controller : public sc_core::sc_module {
 
   PRUNESIM_MODULE_PROCESSES(Controller);
   // `plan` and `stats` outlive the controller (the accelerator owns them, the units read and write them too).
+  // The controller walks the plan and releases the items both its threads are past.
   Controller(sc_core::sc_module_name name, const workloads::Trace& trace, const HwConfig& hw,
-             const TilePlan& plan, OpStatsBoard& stats);
+             TileStream& plan, OpStatsBoard& stats);
 
   uint64_t end_cycle() const { return end_cycle_; }
   bool finished() const { return finished_; }
-  const TilePlan& plan() const { return plan_; }
+  const TileStream& plan() const { return plan_; }
   // Told of every compute work item once it has executed (functional checks, tracers); not owned.
   void add_observer(ScheduleObserver* o) { observers_.push_back(o); }
   void set_tracing(bool on) { tracing_ = on; }  // traced signals need synchronised writes
@@ -67,7 +68,8 @@ class Controller : public sc_core::sc_module {
 
   const workloads::Trace& trace_;
   HwConfig hw_;
-  const TilePlan& plan_;
+  TileStream& plan_;
+  size_t loader_at_ = 0;  // the item the loader is at: compute releases no item from there on
   OpStatsBoard& stats_;
   sc_core::sc_fifo<size_t> ready_;
   sc_core::sc_semaphore free_slots_;
