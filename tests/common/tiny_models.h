@@ -1,13 +1,25 @@
 #pragma once
-// Small real-weights models the tests build: safetensors plus a Hugging Face config.json.
+// Small models the tests build: zoo models cut down, and real-weights ones (safetensors plus a Hugging Face
+// config.json).
 #include <string>
 #include <vector>
 
+#include "prunesim/workloads/model_zoo.h"
 #include "prunesim/workloads/rng.h"
 #include "prunesim/workloads/safetensors.h"
 #include "test_util.h"
 
 namespace prunesim::test {
+
+// GPT-2 cut to 2 layers and a 16-token prompt, then `decode` generated tokens: a decoder trace of a few
+// hundred ops.
+inline workloads::ModelSpec small_gpt2(uint32_t decode) {
+  workloads::ModelSpec m = workloads::lookup_model("gpt2");
+  m.layers = 2;
+  m.seq = 16;
+  m.decode = decode;
+  return m;
+}
 
 // A BERT-style encoder with N(0, 0.1) weights (seeded): `layers` layers of hidden size `hidden`, `heads`
 // heads and an MLP of `mlp` (0: twice the hidden size). Writes DIR/m.safetensors and DIR/config.json.

@@ -18,6 +18,7 @@
 #include "prunesim/sim/report.h"
 #include "prunesim/workloads/compressor.h"
 #include "test_util.h"
+#include "tiny_models.h"
 
 using namespace prunesim;
 using namespace prunesim::models;
@@ -467,11 +468,7 @@ TEST(Accelerator, ObserversSeeEveryComputeItemInPlanOrderAndDoNotChangeTheTiming
 // The run walks the plan as a stream: the same items in the same order as the whole plan, and only a few
 // ops' worth held at a time, whatever the trace's length (decode memory, #20/#21).
 TEST(Accelerator, TheRunHoldsAFewOpsOfThePlanAndWalksItsItemsInOrder) {
-  ModelSpec m = lookup_model("gpt2");
-  m.layers = 2;
-  m.seq = 16;
-  m.decode = 24;
-  const Trace t = compress(m, Recipe{});
+  const Trace t = compress(test::small_gpt2(24), Recipe{});
   HwConfig hw;
   hw.tiling.spill = SpillPolicy::Always;  // GEMMs of several items each, with write-backs
   const TilePlan whole = plan_tiles(t, hw);

@@ -3,6 +3,7 @@
 #include "prunesim/common/error.h"
 #include "prunesim/workloads/compressor.h"
 #include "prunesim/workloads/summary.h"
+#include "tiny_models.h"
 
 using namespace prunesim;
 using namespace prunesim::workloads;
@@ -86,11 +87,7 @@ TEST(Compressor, HeadAndNeuronPruningShrinkTheMatrices) {
 }
 
 TEST(Compressor, Gpt2DecodeReadsTheKvCacheAndGrowsTheContext) {
-  ModelSpec m = lookup_model("gpt2");
-  m.layers = 2;
-  m.seq = 16;
-  m.decode = 3;
-  const Trace t = compress(m, Recipe{});
+  const Trace t = compress(test::small_gpt2(3), Recipe{});
   uint64_t kv_read = 0, kv_write = 0;
   std::vector<uint64_t> contexts;
   for (const auto& op : t.ops) {
@@ -107,14 +104,10 @@ TEST(Compressor, Gpt2DecodeReadsTheKvCacheAndGrowsTheContext) {
 // A long decode's op list is sized once: a doubling vector would hold its old and new copies at once, which
 // set the run's peak memory (GPT-2 medium 512 + 128: 46 MB of heap with it, 32 MB without).
 TEST(Compressor, DecodeOpListIsAllocatedOnceAtItsFinalSize) {
-  ModelSpec m = lookup_model("gpt2");
-  m.layers = 2;
-  m.seq = 16;
-  m.decode = 40;
-  const Trace t = compress(m, Recipe{});
+  const Trace t = compress(test::small_gpt2(40), Recipe{});
   EXPECT_EQ(t.ops.capacity(), t.ops.size());
-  m.decode = 1;  // nothing to reserve for: still a valid trace
-  EXPECT_GT(compress(m, Recipe{}).ops.size(), 0u);
+  // One decode step: nothing to reserve for, still a valid trace.
+  EXPECT_GT(compress(test::small_gpt2(1), Recipe{}).ops.size(), 0u);
 }
 
 TEST(Compressor, GruHasGateMatvecsEveryStep) {
