@@ -32,9 +32,9 @@ Controller::Controller(sc_core::sc_module_name name, const workloads::Trace& tra
       stats_(stats),
       ready_("ready", hw.weight_buffer.double_buffered ? 2 : 1),
       free_slots_("free_slots", hw.weight_buffer.double_buffered ? 2 : 1) {
-  for (size_t i = 0; i < trace_.ops.size(); ++i) {
-    const Op& op = trace_.ops[i];
-    OpStats& st = stats_.op(i);
+  size_t i = 0;
+  for (const Op& op : trace_.ops) {  // a forward walk: generated ops are not held (OpList)
+    OpStats& st = stats_.op(i++);
     st.id = op.id;
     st.layer = op.layer;
     st.name = op.name;

@@ -56,7 +56,7 @@ std::vector<TilePlanner::WeightTile> weight_tiles(const Matrix& w, const HwConfi
 }  // namespace
 
 TilePlanner::TilePlanner(const workloads::Trace& trace, const HwConfig& hw, const ComputeEngine& engine)
-    : trace_(trace), hw_(hw), engine_(engine) {
+    : trace_(trace), hw_(hw), engine_(engine), next_(trace.ops.begin()) {
   // DRAM layout: weights first (each matrix 4 KiB aligned), then a streaming region for activations.
   uint64_t next = 0;
   for (const auto& name : trace.matrix_order) {
@@ -84,8 +84,8 @@ const std::vector<TilePlanner::WeightTile>& TilePlanner::tiles_of(const std::str
 
 const std::vector<WorkItem>& TilePlanner::next_op() {
   items_.clear();
-  const uint32_t i = uint32_t(next_op_++);
-  const Op& op = trace_.ops[i];
+  const uint32_t i = uint32_t(next_.index());
+  const Op& op = *next_;  // a forward walk: generated ops are made here, not held by the trace (OpList)
   const HwConfig& hw = hw_;
   auto act_addr = [&](uint64_t bytes) {
     const uint64_t a = act_ptr_;
@@ -171,6 +171,7 @@ const std::vector<WorkItem>& TilePlanner::next_op() {
   // Ops other than Gemm carry their named traffic on their single item (already added above for Matmul and
   // transfers). Vector ops name none.
   if (!items_.empty()) items_.front().first_of_op = true, items_.back().last_of_op = true;
+  ++next_;
   return items_;
 }
 
@@ -191,7 +192,7 @@ TilePlan plan_tiles(const workloads::Trace& trace, const HwConfig& hw, const Com
 }
 
 TileStream::TileStream(const workloads::Trace& trace, const HwConfig& hw, const ComputeEngine& engine)
-    : planner_(trace, hw, engine) {
+    : trace_(trace), planner_(trace, hw, engine) {
   TilePlanner count(trace, hw, engine);
   while (!count.done()) total_ += count.next_op().size();
   read_bytes_ = count.ddr_read_bytes();
@@ -211,6 +212,8 @@ const WorkItem& TileStream::at(size_t n) {
 
 void TileStream::release_before(size_t n) {
   while (first_ < n && !held_.empty()) held_.pop_front(), ++first_;
+  // The ops of released items will not be looked up again either (the units find ops by their items).
+  if (!held_.empty()) trace_.ops.release_before(held_.front().op);
 }
 
 const WorkItem* TileStream::find(size_t n) const {

@@ -173,18 +173,19 @@ std::string to_ini(const std::vector<std::pair<std::string, std::string>>& kv) {
   return os.str();
 }
 
-workloads::Trace load_workload(const RunConfig& cfg, std::string& name, std::string& text) {
+// The workload a command runs, its name for reports, and the SHA-256 of its trace text (hashed as it is
+// written for a built trace: a long decode's text would be many MB, and its ops are made on demand).
+workloads::Trace load_workload(const RunConfig& cfg, std::string& name, std::string& sha256) {
   workloads::Trace t;
   if (!cfg.workload.trace.empty()) {
-    text = read_file(cfg.workload.trace, "trace");
+    const std::string text = read_file(cfg.workload.trace, "trace");
+    sha256 = sha256_hex(text);
     std::istringstream in(text);
     t = workloads::read_trace(in, cfg.workload.trace);
     name = cfg.workload.trace;
   } else {
     t = cfg.workload.build_trace();
-    std::ostringstream ss;
-    workloads::write_trace(ss, t);
-    text = ss.str();
+    sha256 = sha256_hex_of([&t](std::ostream& os) { workloads::write_trace(os, t); });
     name = !cfg.workload.onnx.empty()         ? "onnx:" + cfg.workload.onnx
            : !cfg.workload.weights.empty()    ? "weights:" + cfg.workload.weights
            : !cfg.workload.model_file.empty() ? "model-file:" + cfg.workload.model_file
@@ -263,11 +264,8 @@ int cmd_run(const std::vector<std::string>& args) {
                       vm.count("timeline-us") ? std::vector<std::string>{"sim.timeline_us=" + timeline_us}
                                               : std::vector<std::string>{});
   if (vm.count("print-config")) return std::cout << to_ini(schema.dump(cfg)), 0;
-  std::string name, text;
-  const workloads::Trace trace = load_workload(cfg, name, text);
-  // The report names the trace by its hash; its text (MBs for a long decode) is not kept through the run.
-  const std::string trace_sha256 = sha256_hex(text);
-  std::string().swap(text);
+  std::string name, trace_sha256;
+  const workloads::Trace trace = load_workload(cfg, name, trace_sha256);
   std::unique_ptr<FunctionalModel> functional;  // observes the schedule; the timing is the same without it
   if (cfg.hw.sim.functional)
     functional =
@@ -662,8 +660,8 @@ int cmd_baseline(const std::vector<std::string>& args) {
   if (vm.count("help")) return std::cout << d << "\n", 0;
   const RunConfig cfg = resolve_command(ConfigSchema(), cf, wf);
   const auto baselines = baselines_from(devices.empty() ? std::vector<std::string>{"all"} : devices);
-  std::string name, text;
-  const workloads::Trace trace = load_workload(cfg, name, text);
+  std::string name, sha256;
+  const workloads::Trace trace = load_workload(cfg, name, sha256);
   nlohmann::json j = nlohmann::json::array();
   std::cout << "roofline estimates (datasheet peaks x efficiency; not simulations) of " << name << "\n";
   std::cout << std::left << std::setw(18) << "baseline" << std::setw(6) << "kind" << std::right
@@ -767,8 +765,8 @@ int cmd_hls(const std::vector<std::string>& args) {
   if (action != "export") throw InputError("hls: expected 'prunesim hls export --out DIR'");
   if (out.empty()) throw InputError("hls export: --out DIR is required");
   const RunConfig cfg = resolve_command(ConfigSchema(), cf, wf);
-  std::string name, text;
-  const workloads::Trace trace = load_workload(cfg, name, text);
+  std::string name, sha256;
+  const workloads::Trace trace = load_workload(cfg, name, sha256);
   const auto kernels = export_hls(cfg, trace, out);
   std::cout << "wrote " << kernels.size() << " kernels to " << out << ":";
   for (const auto& k : kernels) std::cout << " " << k;

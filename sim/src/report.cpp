@@ -30,6 +30,54 @@ std::string sha256_hex(const std::string& data) {
 }
 
 namespace {
+// Feeds what is written to it into a SHA-256 digest, a buffer at a time.
+class DigestBuf : public std::streambuf {
+ public:
+  DigestBuf() : ctx_(EVP_MD_CTX_new()) {
+    if (!ctx_ || !EVP_DigestInit_ex(ctx_, EVP_sha256(), nullptr)) throw std::runtime_error("SHA-256 failed");
+    setp(buf_, buf_ + sizeof buf_);
+  }
+  ~DigestBuf() override { EVP_MD_CTX_free(ctx_); }
+  DigestBuf(const DigestBuf&) = delete;
+  DigestBuf& operator=(const DigestBuf&) = delete;
+  std::string hex() {
+    sync();
+    unsigned char md[EVP_MAX_MD_SIZE];
+    unsigned int len = 0;
+    if (!EVP_DigestFinal_ex(ctx_, md, &len)) throw std::runtime_error("SHA-256 failed");
+    std::ostringstream os;
+    for (unsigned i = 0; i < len; ++i) os << std::hex << std::setw(2) << std::setfill('0') << int(md[i]);
+    return os.str();
+  }
+
+ protected:
+  int_type overflow(int_type c) override {
+    sync();
+    if (c != traits_type::eof()) *pptr() = char(c), pbump(1);
+    return traits_type::not_eof(c);
+  }
+  int sync() override {
+    if (pptr() > pbase() && !EVP_DigestUpdate(ctx_, pbase(), size_t(pptr() - pbase())))
+      throw std::runtime_error("SHA-256 failed");
+    setp(buf_, buf_ + sizeof buf_);
+    return 0;
+  }
+
+ private:
+  EVP_MD_CTX* ctx_;
+  char buf_[1 << 16];
+};
+}  // namespace
+
+std::string sha256_hex_of(const std::function<void(std::ostream&)>& write) {
+  DigestBuf buf;
+  std::ostream os(&buf);
+  write(os);
+  os.flush();
+  return buf.hex();
+}
+
+namespace {
 
 // Fixed formatting so reports are byte-identical across runs.
 double round6(double v) {

@@ -508,6 +508,10 @@ TEST(Accelerator, TheRunHoldsAFewOpsOfThePlanAndWalksItsItemsInOrder) {
   }
   EXPECT_LE(top.plan.most_held(), 4 * widest_op);
   EXPECT_LT(top.plan.most_held() * 10, whole.items.size()) << top.plan.most_held();
+  // The decode steps' ops likewise: made as the run reached them and dropped behind it, never stored.
+  EXPECT_TRUE(t.ops.generated());
+  EXPECT_GE(t.ops.most_steps_held(), 1u);
+  EXPECT_LE(t.ops.most_steps_held(), 2u);
 }
 
 // #17: the report's power figures hold the run's energy: the averages are the breakdown over the latency, the

@@ -1,5 +1,7 @@
 #include <gtest/gtest.h>
 
+#include <sstream>
+
 #include "prunesim/common/error.h"
 #include "prunesim/workloads/compressor.h"
 #include "prunesim/workloads/summary.h"
@@ -101,13 +103,43 @@ TEST(Compressor, Gpt2DecodeReadsTheKvCacheAndGrowsTheContext) {
   EXPECT_EQ(kv_read, 2u * 2 * 768 * (16 + 17 + 18));
 }
 
-// A long decode's op list is sized once: a doubling vector would hold its old and new copies at once, which
-// set the run's peak memory (GPT-2 medium 512 + 128: 46 MB of heap with it, 32 MB without).
-TEST(Compressor, DecodeOpListIsAllocatedOnceAtItsFinalSize) {
+// A decode's steps are made on demand, not stored (a long decode's ops were most of a run's memory): the
+// trace holds the prefill, and each step's ops are the same whichever way and order they are reached.
+TEST(Compressor, DecodeStepsAreMadeOnDemandAndAreTheSameEachWayTheyAreRead) {
   const Trace t = compress(test::small_gpt2(40), Recipe{});
-  EXPECT_EQ(t.ops.capacity(), t.ops.size());
-  // One decode step: nothing to reserve for, still a valid trace.
-  EXPECT_GT(compress(test::small_gpt2(1), Recipe{}).ops.size(), 0u);
+  const Trace prefill_only = compress(test::small_gpt2(0), Recipe{});
+  ASSERT_TRUE(t.ops.generated());
+  EXPECT_FALSE(prefill_only.ops.generated());
+  EXPECT_EQ(t.ops.stored(), prefill_only.ops.size());
+  const size_t per_step = (t.ops.size() - t.ops.stored()) / 40;
+  EXPECT_EQ(t.ops.size(), t.ops.stored() + 40 * per_step);
+  Trace stored = t;
+  stored.ops.materialize();
+  ASSERT_FALSE(stored.ops.generated());
+  ASSERT_EQ(stored.ops.size(), t.ops.size());
+  std::ostringstream a, b;
+  write_trace(a, t);
+  write_trace(b, stored);
+  EXPECT_TRUE(a.str() == b.str());  // (not EXPECT_EQ: a failure would print 200 KB of trace)
+  // By index, last step first: the same ops, ids counting up, and only the steps asked for are held.
+  for (size_t i = t.ops.size(); i-- > t.ops.stored();) {
+    const Op& op = t.ops[i];
+    EXPECT_EQ(op.id, i);
+    EXPECT_EQ(op.name, stored.ops[i].name);
+    EXPECT_EQ(op.n, stored.ops[i].n);
+    EXPECT_EQ(op.ddr_read_bytes, stored.ops[i].ddr_read_bytes);
+    t.ops.release_before(i);  // nothing after i is released: a no-op going backwards
+  }
+  EXPECT_EQ(t.ops.most_steps_held(), 40u);
+  t.ops.release_before(t.ops.size());
+  EXPECT_EQ(t.ops[t.ops.stored()].name, "decode0.embeddings");  // made again after its release
+  EXPECT_EQ(t.ops[t.ops.size() - 1].name, "decode39.logits");
+  // Editing a trace stores its generated ops first.
+  Trace edited = t;
+  edited.ops.push_back(Op{});
+  EXPECT_FALSE(edited.ops.generated());
+  EXPECT_EQ(edited.ops.size(), t.ops.size() + 1);
+  EXPECT_EQ(edited.ops[t.ops.size() - 1].name, "decode39.logits");
 }
 
 TEST(Compressor, GruHasGateMatvecsEveryStep) {

@@ -117,10 +117,9 @@ TEST(Functional, BatchWithPerSampleTokenCounts) {
   r.tokens.mode = TokenPolicy::Mode::Distribution;
   r.tokens.keep_stddev = 0.15;
   const Trace t = compress(m, r);
-  const auto& kept = t.ops[size_t(std::find_if(t.ops.begin(), t.ops.end(),
-                                               [](const Op& o) { return o.kind == OpKind::TokenPrune; }) -
-                                  t.ops.begin())]
-                         .tokens_kept;
+  const auto& kept = std::find_if(t.ops.begin(), t.ops.end(), [](const Op& o) {
+                       return o.kind == OpKind::TokenPrune;
+                     })->tokens_kept;
   ASSERT_EQ(kept.size(), 3u);
   EXPECT_FALSE(kept[0] == kept[1] && kept[1] == kept[2]);  // the samples really differ
   expect_bit_exact(run_plan(t, HwConfig{}, FunctionalNumbers::Int8), "batch 3");

@@ -171,17 +171,22 @@ class TraceBuilder {
   Op& op(OpKind kind, int layer, const OpName& name) {
     flush_extras();
     Op o;
-    o.id = uint32_t(trace_.ops.size());
     o.kind = kind;
     o.layer = layer;
     o.name = name.text;
     o.role = name.role;
     const auto width = recipe_.abits_by_op.find(op_kind_name(kind));
     o.abits = width == recipe_.abits_by_op.end() ? recipe_.abits : width->second;
-    trace_.ops.push_back(std::move(o));
+    Op& added = emit(std::move(o));
     // The ReLU op carries no role of its own; an imported graph's extra op after the activation follows it.
     queue_extras(layer, name.text == "mlp.relu" ? OpRole::Gelu : name.role);
-    return trace_.ops.back();
+    return added;
+  }
+
+  // From now on ops go to `out`, their ids counting from first_id, and GEMMs take their shapes from `shapes`
+  // (an OpSteps generator making one step of a trace whose matrices are elsewhere).
+  void capture(std::vector<Op>* out, uint32_t first_id, const std::map<std::string, Matrix>* shapes) {
+    sink_ = out, sink_base_ = out->size(), sink_first_id_ = first_id, shapes_ = shapes;
   }
 
   // An imported graph's ops beyond the template (ModelSpec::extra_ops): queued after the layer op they
@@ -203,10 +208,7 @@ class TraceBuilder {
       }
   }
   void flush_extras() {
-    for (auto& o : pending_) {
-      o.id = uint32_t(trace_.ops.size());
-      trace_.ops.push_back(std::move(o));
-    }
+    for (auto& o : pending_) emit(std::move(o));
     pending_.clear();
   }
   uint64_t tokens_now = 0;  // tokens the current layer processes (rows of its GEMMs)
@@ -215,7 +217,7 @@ class TraceBuilder {
     Op& o = op(OpKind::Gemm, layer, name);
     o.m = m;
     o.weight = weight;
-    const Matrix& w = trace_.matrices.at(weight);
+    const Matrix& w = (shapes_ ? *shapes_ : trace_.matrices).at(weight);
     o.k = w.cols;
     o.n = w.rows;
     return o;
@@ -289,10 +291,25 @@ class TraceBuilder {
     return recipe_.prefer_hier ? StorageFormat::Hier : StorageFormat::Bcsr;
   }
 
+  Op& emit(Op o) {
+    if (sink_) {
+      o.id = sink_first_id_ + uint32_t(sink_->size() - sink_base_);
+      sink_->push_back(std::move(o));
+      return sink_->back();
+    }
+    o.id = uint32_t(trace_.ops.size());
+    trace_.ops.push_back(std::move(o));
+    return trace_.ops.back();
+  }
+
   const ModelSpec& model_;
   const Recipe& recipe_;
   Rng rng_;
   Trace trace_;
+  std::vector<Op>* sink_ = nullptr;
+  size_t sink_base_ = 0;  // ops `sink_` held before
+  uint32_t sink_first_id_ = 0;
+  const std::map<std::string, Matrix>* shapes_ = nullptr;
   std::vector<Op> pending_;
   std::vector<std::vector<uint32_t>> schedule_;
 };
@@ -523,38 +540,65 @@ void build_encoder(TraceBuilder& b, const ModelSpec& m, const Recipe& r) {
   out.ddr_write_bytes = b.act_bytes(uint64_t(m.batch) * m.classes);
 }
 
-// GPT-2: prefill of seq tokens, then `decode` autoregressive steps reading and extending the KV cache in
-// DRAM.
-void build_decoder(TraceBuilder& b, const ModelSpec& m, const Recipe& r) {
+// One forward step of a decoder: `new_tokens` positions per sample after `past` cached ones (the prefill,
+// or one decode step), reading and extending the KV cache in DRAM.
+void decoder_step(TraceBuilder& b, const ModelSpec& m, const Recipe& r, uint64_t new_tokens, uint64_t past,
+                  const std::string& phase) {
   const uint32_t D = m.d_model, A = heads_kept(m, r) * m.head_dim;
+  Tokens tok{std::vector<uint32_t>(m.batch, uint32_t(new_tokens))};
+  Op& in = b.op(OpKind::Load, -1, phase + ".embeddings");
+  in.ddr_read_bytes = b.act_bytes(tok.total() * D);
+  b.elementwise(OpKind::Residual, -1, phase + ".pos_embed", tok.total() * D);
+  for (uint32_t l = 0; l < m.layers; ++l) {
+    const uint64_t kv_write = 2 * b.act_bytes(tok.total() * A);
+    const uint64_t kv_read = 2 * b.act_bytes(uint64_t(m.batch) * past * A);
+    Tokens t = tok;
+    transformer_layer(b, m, r, int(l), t, true, past, kv_read, kv_write);
+  }
+  b.rowwise(norm_kind(m), -1, phase + ".final_ln", 1, uint64_t(m.batch), D);
+  b.gemm(-1, phase + ".lm_head", m.batch, "lm_head");  // logits of the last position only
+  Op& out = b.op(OpKind::Store, -1, phase + ".logits");
+  out.ddr_write_bytes = b.act_bytes(uint64_t(m.batch) * m.vocab);
+  b.flush_extras();
+}
+
+// A decoder's decode steps, made as a run reaches them (OpList): step s is one token after seq + s cached
+// ones. Decoders take no token pruning (validate_recipe), so nothing carries from one step to the next.
+class DecodeSteps final : public OpSteps {
+ public:
+  DecodeSteps(const ModelSpec& m, const Recipe& r, const std::map<std::string, Matrix>& matrices)
+      : model_(m), recipe_(r) {
+    for (const auto& [name, w] : matrices) {  // a GEMM needs only its matrix's shape
+      Matrix shape;
+      shape.name = name, shape.rows = w.rows, shape.cols = w.cols;
+      shapes_.emplace(name, std::move(shape));
+    }
+  }
+  void step(size_t s, uint32_t first_id, std::vector<Op>& out) const override {
+    TraceBuilder b(model_, recipe_);
+    b.capture(&out, first_id, &shapes_);
+    decoder_step(b, model_, recipe_, 1, uint64_t(model_.seq) + s, "decode" + std::to_string(s));
+  }
+
+ private:
+  ModelSpec model_;
+  Recipe recipe_;
+  std::map<std::string, Matrix> shapes_;
+};
+
+// GPT-2: prefill of seq tokens, then `decode` autoregressive steps reading and extending the KV cache in
+// DRAM. The decode steps are generated, not stored: a long decode's ops would otherwise be most of a run's
+// memory (GPT-2 medium: 370 ops, 90 KB a step).
+void build_decoder(TraceBuilder& b, const ModelSpec& m, const Recipe& r) {
+  const uint32_t D = m.d_model;
   for (uint32_t l = 0; l < m.layers; ++l) layer_matrices(b, m, r, int(l));
   b.matrix("lm_head", "head", -1, m.vocab, D, m.vocab, D);
-
-  auto step = [&](uint64_t new_tokens, uint64_t past, const std::string& phase) {
-    Tokens tok{std::vector<uint32_t>(m.batch, uint32_t(new_tokens))};
-    Op& in = b.op(OpKind::Load, -1, phase + ".embeddings");
-    in.ddr_read_bytes = b.act_bytes(tok.total() * D);
-    b.elementwise(OpKind::Residual, -1, phase + ".pos_embed", tok.total() * D);
-    for (uint32_t l = 0; l < m.layers; ++l) {
-      const uint64_t kv_write = 2 * b.act_bytes(tok.total() * A);
-      const uint64_t kv_read = 2 * b.act_bytes(uint64_t(m.batch) * past * A);
-      Tokens t = tok;
-      transformer_layer(b, m, r, int(l), t, true, past, kv_read, kv_write);
-    }
-    b.rowwise(norm_kind(m), -1, phase + ".final_ln", 1, uint64_t(m.batch), D);
-    b.gemm(-1, phase + ".lm_head", m.batch, "lm_head");  // logits of the last position only
-    Op& out = b.op(OpKind::Store, -1, phase + ".logits");
-    out.ddr_write_bytes = b.act_bytes(uint64_t(m.batch) * m.vocab);
-  };
-  step(m.seq, 0, "prefill");
-  for (uint32_t g = 0; g < m.decode; ++g) {
-    const size_t before = b.trace().ops.size();
-    step(1, uint64_t(m.seq) + g, "decode" + std::to_string(g));
-    // Every decode step has the first one's ops: room for them all at once, so the op list is never
-    // reallocated (a doubling would hold the old and new copies together, the run's peak for long decodes).
-    if (g == 0)
-      b.trace().ops.reserve(b.trace().ops.size() + size_t(m.decode - 1) * (b.trace().ops.size() - before));
-  }
+  decoder_step(b, m, r, m.seq, 0, "prefill");
+  if (m.decode == 0) return;
+  auto steps = std::make_shared<DecodeSteps>(m, r, b.trace().matrices);
+  std::vector<Op> first;
+  steps->step(0, 0, first);
+  b.trace().ops.append_generated(std::move(steps), m.decode, first.size());
 }
 
 // GRU: per layer and time step, W_ih x_t and W_hh h_{t-1} (3H outputs each: reset, update, new), then gates.

@@ -66,7 +66,7 @@ class TilePlanner {
   // Weight tiles are whole rounds of the engine (ComputeEngine::tile_round); `engine` must outlive the
   // planner.
   TilePlanner(const workloads::Trace& trace, const HwConfig& hw, const ComputeEngine& engine);
-  bool done() const { return next_op_ == trace_.ops.size(); }
+  bool done() const { return next_ == trace_.ops.end(); }
   // The next op's items (valid until the next call), their indices from the count planned so far.
   const std::vector<WorkItem>& next_op();
   uint64_t ddr_read_bytes() const { return read_bytes_; }  // of the ops planned so far
@@ -88,7 +88,7 @@ class TilePlanner {
   std::set<std::string> loaded_;
   bool resident_ = false;
   uint64_t act_ptr_ = 0, fills_ = 0, read_bytes_ = 0, write_bytes_ = 0;
-  size_t next_op_ = 0;
+  workloads::OpList::const_iterator next_;
   std::vector<WorkItem> items_;
 };
 
@@ -116,6 +116,7 @@ class TileStream : public WorkItems {
   size_t most_held() const { return most_held_; }  // the most items held at once (tests)
 
  private:
+  const workloads::Trace& trace_;
   TilePlanner planner_;
   std::deque<WorkItem> held_;  // items first_ .. first_ + held_.size() - 1 (a deque keeps references valid)
   size_t first_ = 0, total_ = 0, most_held_ = 0;

@@ -1,6 +1,7 @@
 #pragma once
 // Reports of a run: a readable table, JSON (every figure plus the resolved configuration) and CSV (one
 // row per op). The same inputs give byte-identical JSON and CSV.
+#include <functional>
 #include <nlohmann/json.hpp>
 #include <ostream>
 #include <string>
@@ -34,6 +35,8 @@ std::string report_text(const RunReport& r);
 std::string report_csv(const RunReport& r);
 
 std::string sha256_hex(const std::string& data);
+// The same of what `write` writes, without holding it all (a long decode's trace text is many MB).
+std::string sha256_hex_of(const std::function<void(std::ostream&)>& write);
 using prunesim::read_file;          // whole regular files (workloads/io.h)
 using prunesim::write_file_atomic;  // whole or not at all (workloads/io.h)
 

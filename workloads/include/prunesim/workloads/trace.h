@@ -1,9 +1,12 @@
 #pragma once
 // In-memory form of a workload trace (traces/FORMAT.md): pruned weight matrices with their block
 // structure and storage format, then the ops in program order. The simulator needs nothing else.
+#include <cstddef>
 #include <cstdint>
 #include <iosfwd>
+#include <iterator>
 #include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -61,7 +64,19 @@ struct Matrix {
   uint32_t block_row_height(uint32_t r) const;
 };
 
-enum class OpKind { Load, Store, Gemm, Matmul, Softmax, LayerNorm, RmsNorm, Gelu, Residual, Eltwise, TokenPrune };
+enum class OpKind {
+  Load,
+  Store,
+  Gemm,
+  Matmul,
+  Softmax,
+  LayerNorm,
+  RmsNorm,
+  Gelu,
+  Residual,
+  Eltwise,
+  TokenPrune
+};
 const char* op_kind_name(OpKind k);
 OpKind parse_op_kind(const std::string& s);  // throws InputError
 
@@ -138,6 +153,91 @@ struct Op {
   uint64_t dense_macs(const std::map<std::string, Matrix>& matrices) const;
 };
 
+// A repeated phase of a trace whose ops are made on demand rather than stored: an LLM's decode steps, whose
+// op lists differ only in the KV-cache length, are generated step by step as a run reaches them, so a run's
+// memory does not grow with the decode length. step() must give the same ops whatever the order steps are
+// asked for in (no state carried between steps).
+class OpSteps {
+ public:
+  virtual ~OpSteps() = default;
+  // Appends step s's ops to `out`, their ids counting up from first_id.
+  virtual void step(size_t s, uint32_t first_id, std::vector<Op>& out) const = 0;
+};
+
+// The ops of a trace in program order: stored ops, then optionally `steps` x `per_step` generated ones.
+// Read-only access (const operator[], const iteration) leaves the generated ops generated: a const iterator
+// makes each step as it reaches it, and operator[] holds the steps it made until release_before() says they
+// will not be asked for again. Anything that changes the list stores the generated ops first (materialize).
+class OpList {
+ public:
+  size_t size() const { return stored_.size() + steps_ * per_step_; }
+  bool empty() const { return size() == 0; }
+  bool generated() const { return steps_ != 0; }
+  size_t stored() const { return stored_.size(); }
+
+  void reserve(size_t n) { stored_.reserve(n); }
+  void push_back(Op op);
+  Op& back();
+  Op& operator[](size_t i);
+  const Op& operator[](size_t i) const;
+  // Op i's step will not be asked for through operator[] again, nor any before it: their ops are dropped.
+  void release_before(size_t i) const;
+  size_t most_steps_held() const { return held_.most; }  // tests: the generated steps held at once
+  // Generates every op into the stored list (tests, tools that edit a trace).
+  void materialize();
+  // From now on the list ends with `steps` steps of `per_step` ops each, made by `gen` (ids continuing).
+  void append_generated(std::shared_ptr<const OpSteps> gen, size_t steps, size_t per_step);
+
+  // A reference it gives to a generated op lives while the iterator (or a copy) stays on that op's step.
+  class const_iterator {
+   public:
+    using iterator_category = std::input_iterator_tag;
+    using value_type = Op;
+    using difference_type = std::ptrdiff_t;
+    using pointer = const Op*;
+    using reference = const Op&;
+    const_iterator(const OpList* list, size_t i) : list_(list), i_(i) {}
+    const Op& operator*() const;
+    const Op* operator->() const { return &**this; }
+    const_iterator& operator++() { return ++i_, *this; }
+    bool operator==(const const_iterator& o) const { return i_ == o.i_; }
+    bool operator!=(const const_iterator& o) const { return i_ != o.i_; }
+    size_t index() const { return i_; }
+
+   private:
+    const OpList* list_;
+    size_t i_;
+    // The step this iterator made last (shared by its copies; a step is made again only when it changes).
+    mutable std::shared_ptr<std::vector<Op>> step_ops_;
+    mutable size_t step_ = SIZE_MAX;
+  };
+  // Iteration is read-only even on a list that may change, so walking a trace never stores its generated
+  // ops by accident; edit through stored_ops().
+  const_iterator begin() const { return {this, 0}; }
+  const_iterator end() const { return {this, size()}; }
+  std::vector<Op>& stored_ops() { return materialize(), stored_; }
+
+ private:
+  const std::vector<Op>& held_step(size_t s) const;
+
+  std::vector<Op> stored_;
+  std::shared_ptr<const OpSteps> gen_;
+  size_t steps_ = 0, per_step_ = 0;
+  // The generated steps operator[] made, by step, and the one it looked up last. A copy of the list starts
+  // with none (the pointer would be into the other list's steps).
+  struct Held {
+    std::map<size_t, std::vector<Op>> steps;
+    const std::vector<Op>* last = nullptr;
+    size_t last_step = SIZE_MAX, most = 0;
+    Held() = default;
+    Held(const Held&) {}
+    Held& operator=(const Held&) { return *this = Held(); }
+    Held(Held&&) = default;
+    Held& operator=(Held&&) = default;
+  };
+  mutable Held held_;
+};
+
 // The header's quant line, as the datapath needs it.
 struct QuantFacts {
   std::string scheme;        // what --quant said: int8, fp16, gru_ih=int8,gru_hh=int4, ...
@@ -186,7 +286,7 @@ struct Trace {
   TraceHeader header;
   std::map<std::string, Matrix> matrices;
   std::vector<std::string> matrix_order;  // declaration order, for stable output
-  std::vector<Op> ops;
+  OpList ops;
   // Where header "weights_file" points, resolved against the trace's directory by read_trace (not written).
   std::string weights_path;
 
