@@ -35,11 +35,21 @@ int dominant_weight_bits(const workloads::Trace& t) {
   return bits;
 }
 
-Accelerator::Accelerator(sc_core::sc_module_name name, const workloads::Trace& trace, const HwConfig& hw)
+Accelerator::Accelerator(sc_core::sc_module_name name, const workloads::Trace& trace, const HwConfig& hw,
+                         bool keep_op_stats)
     : sc_module(name),
       engine(make_engine(hw)),
       plan(trace, hw, *engine),
-      stats(trace.ops.size()),
+      stats(trace.ops.size(), keep_op_stats,
+            [&trace](size_t i, OpStats& st) {
+              const workloads::Op& op = trace.ops[i];
+              st.id = op.id;
+              st.layer = op.layer;
+              st.name = op.name;
+              st.kind = workloads::op_kind_name(op.kind);
+              if (op.kind == workloads::OpKind::Gemm)
+                st.pattern = pattern_label(trace.matrices.at(op.weight));
+            }),
       controller("controller", trace, hw, plan, stats),
       dma("dma", hw.dma, hw.ddr.org.channels, hw.cycle_ns(), unloaded_read_ns(hw.ddr), hw.sim.ideal_memory,
           hw.weight_buffer.slot_bytes(), hw.act_buffer.physical_bytes()),
@@ -150,8 +160,17 @@ EnergyBreakdown compute_energy(const RunResult& r, const HwConfig& hw) {
   return b;
 }
 
+void add_finished_op(RunResult& r, OpStats& op, const HwConfig& hw) {
+  const uint64_t peak = r.peak_macs_per_cycle;
+  op.roofline_cycles = roofline_cycles(op.macs, op.ddr_read_bytes + op.ddr_write_bytes, peak, hw);
+  op.utilization = op.cycles ? double(op.macs) / (double(op.cycles) * double(peak)) : 0.0;
+  r.rollups.add(op);
+  const WorkEnergy we = work_energy(op, op.ddr_read_bytes, r.weight_bits, hw);
+  r.rollups.energy.push_back({op.start_cycle, op.cycles, we.pe_mj + we.onchip_mj + we.vector_mj});
+}
+
 RunResult simulate(const workloads::Trace& trace, const HwConfig& hw, const std::string& vcd_path,
-                   const std::vector<ScheduleObserver*>& observers) {
+                   const std::vector<ScheduleObserver*>& observers, bool keep_op_stats) {
   RunResult r;
   r.weight_bits = dominant_weight_bits(trace);
   r.resources = estimate_resources(hw, r.weight_bits);
@@ -173,8 +192,11 @@ RunResult simulate(const workloads::Trace& trace, const HwConfig& hw, const std:
   // One global quantum for the process (SystemC keeps it static), set before any initiator's quantum keeper
   // reads it; 0 means synchronise after every item.
   tlm_utils::tlm_quantumkeeper::set_global_quantum(sc_core::sc_time(hw.sim.quantum_ns, sc_core::SC_NS));
-  Accelerator top("accelerator", trace, hw);
+  Accelerator top("accelerator", trace, hw, keep_op_stats);
   for (ScheduleObserver* o : observers) top.controller.add_observer(o);
+  r.peak_macs_per_cycle = top.engine->peak_macs_per_cycle();
+  r.rollups.energy.reserve(trace.ops.size());
+  top.stats.set_on_finish([&r, &hw](OpStats& op) { add_finished_op(r, op, hw); });
   sc_core::sc_trace_file* tf = nullptr;
   // The VCD is written beside its destination under a temporary name and renamed once the run is whole, so a
   // failed run leaves no partial waveform; a path that cannot be written is refused before the run.
@@ -210,9 +232,8 @@ RunResult simulate(const workloads::Trace& trace, const HwConfig& hw, const std:
   r.clock_mhz = hw.clock.mhz;
   r.latency_ms = double(r.cycles) * hw.cycle_ns() * 1e-6;
   r.ops = top.stats.take();
-  const uint64_t peak = top.engine->peak_macs_per_cycle();
+  const uint64_t peak = r.peak_macs_per_cycle;
   r.engine = top.engine->describe();
-  r.peak_macs_per_cycle = peak;
   for (const auto& name : trace.matrix_order) {  // one line per pattern present, in order of first use
     const workloads::Matrix& w = trace.matrices.at(name);
     const std::string label = pattern_label(w);
@@ -221,13 +242,9 @@ RunResult simulate(const workloads::Trace& trace, const HwConfig& hw, const std:
     if (!seen) r.capabilities.emplace_back(label, top.engine->capability(w));
   }
   r.dense_equivalent_macs = trace.total_dense_macs();
-  for (auto& op : r.ops) {
-    static_cast<WorkCounts&>(r) += op;
-    r.ddr_read_bytes += op.ddr_read_bytes;
-    r.ddr_write_bytes += op.ddr_write_bytes;
-    op.roofline_cycles = roofline_cycles(op.macs, op.ddr_read_bytes + op.ddr_write_bytes, peak, hw);
-    op.utilization = op.cycles ? double(op.macs) / (double(op.cycles) * double(peak)) : 0.0;
-  }
+  static_cast<WorkCounts&>(r) = r.rollups.work;
+  r.ddr_read_bytes = r.rollups.ddr_read_bytes;
+  r.ddr_write_bytes = r.rollups.ddr_write_bytes;
   r.planned_ddr_read_bytes = top.plan.ddr_read_bytes();
   r.planned_ddr_write_bytes = top.plan.ddr_write_bytes();
   r.dram = top.dram.total_stats();

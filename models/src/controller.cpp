@@ -32,15 +32,6 @@ Controller::Controller(sc_core::sc_module_name name, const workloads::Trace& tra
       stats_(stats),
       ready_("ready", hw.weight_buffer.double_buffered ? 2 : 1),
       free_slots_("free_slots", hw.weight_buffer.double_buffered ? 2 : 1) {
-  size_t i = 0;
-  for (const Op& op : trace_.ops) {  // a forward walk: generated ops are not held (OpList)
-    OpStats& st = stats_.op(i++);
-    st.id = op.id;
-    st.layer = op.layer;
-    st.name = op.name;
-    st.kind = workloads::op_kind_name(op.kind);
-    if (op.kind == OpKind::Gemm) st.pattern = pattern_label(trace_.matrices.at(op.weight));
-  }
   qk_.reset();  // the global quantum is set by whoever elaborates (simulate()), before this module exists
   SC_THREAD(loader);
   SC_THREAD(compute);
@@ -192,11 +183,15 @@ void Controller::compute() {
       tokens_alive.write(tokens / int(op.tokens_kept.size()));
       st.tokens = uint32_t(tokens);
     }
-    if (item.last_of_op) st.cycles = now_cycles() - st.start_cycle;
+    if (item.last_of_op) {
+      st.cycles = now_cycles() - st.start_cycle;
+      stats_.finish_through(item.op);  // final: into the run's rollups (st is gone after this)
+    }
     for (ScheduleObserver* o : observers_) o->progressed(n + 1, plan_.size(), now_cycles());
     plan_.release_before(std::min(n + 1, loader_at_));
   }
   sync();
+  stats_.finish_all();  // trailing ops without work items
   end_cycle_ = now_cycles();
   finished_ = true;  // both threads end here; sc_start() returns when no event is left
 }

@@ -70,10 +70,9 @@ PowerReport power_report(const RunResult& r, const HwConfig& hw) {
   // Compute and on-chip: each op's share over its own span. The op shares sum to the components (the run's
   // counts are the sums of its ops'), so the series holds the energy the breakdown reports.
   const double cycle_ns = hw.cycle_ns();
-  for (const OpStats& op : r.ops) {
-    const WorkEnergy we = work_energy(op, op.ddr_read_bytes, r.weight_bits, hw);
+  for (const OpEnergySpan& op : r.rollups.energy) {
     const double start = double(op.start_cycle) * cycle_ns;
-    spread(mj, w, start, start + double(op.cycles) * cycle_ns, we.pe_mj + we.onchip_mj + we.vector_mj);
+    spread(mj, w, start, start + double(op.cycles) * cycle_ns, op.mj);
   }
   p.total_w.resize(n);
   for (size_t i = 0; i < n; ++i) {

@@ -282,7 +282,9 @@ int cmd_run(const std::vector<std::string>& args) {
   // failure leaves none of them (and no waveform) behind.
   if (!json_path.empty()) check_writable(json_path, "--json");
   if (!csv_path.empty()) check_writable(csv_path, "--csv");
-  const models::RunResult result = models::simulate(trace, cfg.hw, vcd_path, observers);
+  // Every op's stats only for the reports that print them: a long decode's would otherwise grow with it.
+  const models::RunResult result =
+      models::simulate(trace, cfg.hw, vcd_path, observers, !json_path.empty() || !csv_path.empty());
   progress.finish();
   RunReport rep{cfg, schema, trace, name, trace_sha256, result};
   rep.command_line = shell_words(args);

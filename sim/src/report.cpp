@@ -183,10 +183,10 @@ struct PatternRollup {
 
 std::vector<PatternRollup> pattern_rollup(const models::RunResult& r) {
   std::vector<PatternRollup> out;
-  for (const auto& [label, cap] : r.capabilities) out.push_back({label, cap, {}});
-  for (const auto& s : r.ops)
-    for (auto& p : out)
-      if (p.label == s.pattern) p.work += s.weights;
+  for (const auto& [label, cap] : r.capabilities) {
+    const auto it = r.rollups.by_pattern.find(label);
+    out.push_back({label, cap, it == r.rollups.by_pattern.end() ? models::WeightWork{} : it->second});
+  }
   return out;
 }
 
@@ -194,18 +194,8 @@ double gops(uint64_t macs, double ms) {
   return ms > 0 ? 2.0 * double(macs) / (ms * 1e-3) / 1e9 : 0.0;
 }
 
-struct LayerRollup {
-  uint64_t cycles = 0, macs = 0, ddr = 0, stall = 0, ops = 0;
-};
-
-std::map<int, LayerRollup> rollup(const models::RunResult& r) {
-  std::map<int, LayerRollup> m;
-  for (const auto& s : r.ops) {
-    LayerRollup& l = m[s.layer];
-    l.cycles += s.cycles, l.macs += s.macs, l.ddr += s.ddr_read_bytes + s.ddr_write_bytes;
-    l.stall += s.stall_memory + s.stall_ports + s.stall_writeback + s.stall_token_unit, l.ops += 1;
-  }
-  return m;
+const std::map<int, models::LayerTotals>& rollup(const models::RunResult& r) {
+  return r.rollups.layers;
 }
 
 std::string fixed(double v, int digits) {
@@ -601,10 +591,8 @@ std::string report_text(const RunReport& rep) {
     if (measured) os << " (" << fixed(100.0 * z, 1) << " % of zeros skipped)";
     os << "\n";
   }
-  uint64_t bank_stall = 0, bank_avoided = 0, bank_avoidable = 0;
-  for (const auto& s : r.ops)
-    bank_stall += s.stall_weight_banks, bank_avoided += s.bank_conflicts_avoided,
-        bank_avoidable += s.bank_conflicts_avoidable;
+  const uint64_t bank_stall = r.rollups.stall_weight_banks, bank_avoided = r.rollups.bank_conflicts_avoided,
+                 bank_avoidable = r.rollups.bank_conflicts_avoidable;
   if (bank_stall || bank_avoided || bank_avoidable) {
     os << "banks      per-PE weight banks: " << group_thousands(bank_stall)
        << " cycles waiting on bank conflicts ("

@@ -74,6 +74,21 @@ TEST(Cli, TwoRunsGiveByteIdenticalJsonAndCsv) {
   EXPECT_EQ(prunesim::test::read_file(d + "/a.csv"), prunesim::test::read_file(d + "/b.csv"));
 }
 
+// A run with no per-op report (no --json, no --csv) keeps only the rollups, not every op's stats: its report
+// is the same as a run that keeps them all, for a decoder (generated decode steps) and a pruned encoder.
+TEST(Cli, TheReportIsTheSameWhetherTheRunKeepsEveryOpsStatsOrOnlyTheRollups) {
+  const std::string d = tmp();
+  for (const std::string args : {"--model gpt2 --seq 16 --decode 24 --set workload.layers=2",
+                                 "--model bert-base --prune all=block:16x16:0.5 --set tiling.spill=always"}) {
+    const auto rollups_only = run_prunesim("run " + args);
+    const auto every_op = run_prunesim("run " + args + " --csv " + d + "/ops.csv");
+    ASSERT_EQ(rollups_only.status, 0) << rollups_only.err;
+    ASSERT_EQ(every_op.status, 0) << every_op.err;
+    EXPECT_NE(rollups_only.out.find("per layer"), std::string::npos) << rollups_only.out;
+    EXPECT_EQ(rollups_only.out, every_op.out) << args;
+  }
+}
+
 // The report's DRAM timeline (timeline.h) holds every byte the DRAM moved exactly once, over intervals that
 // cover the run; a given interval is kept.
 TEST(Cli, TheDramTimelineSumsToTheRunsTrafficAndCoversItsLatency) {

@@ -508,6 +508,8 @@ TEST(Accelerator, TheRunHoldsAFewOpsOfThePlanAndWalksItsItemsInOrder) {
   }
   EXPECT_LE(top.plan.most_held(), 4 * widest_op);
   EXPECT_LT(top.plan.most_held() * 10, whole.items.size()) << top.plan.most_held();
+  // The ops' stats likewise: a run that keeps every op's holds only those in flight until they finish.
+  EXPECT_LE(top.stats.most_held(), 2u);
   // The decode steps' ops likewise: made as the run reached them and dropped behind it, never stored.
   EXPECT_TRUE(t.ops.generated());
   EXPECT_GE(t.ops.most_steps_held(), 1u);

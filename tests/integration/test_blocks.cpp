@@ -42,7 +42,7 @@ struct Probe : sc_core::sc_module {
 struct Program {
   Trace trace;
   TilePlan plan;
-  OpStatsBoard board{1};
+  OpStatsBoard board{1, true};
   explicit Program(const Op& op, ItemKind kind) {
     trace.ops.push_back(op);
     WorkItem item;
@@ -50,7 +50,7 @@ struct Program {
     item.first_of_op = true;
     plan.items.push_back(item);
   }
-  const OpStats& stats() const { return board.ops()[0]; }
+  OpStats& stats() { return board.op(0); }
 };
 
 // A buffer wide enough never to hold anything up (64 x 2 ports x 72 bits = 1152 bytes per cycle).
@@ -116,7 +116,8 @@ TEST(Blocks, PeArrayStallsOnANarrowActivationBuffer) {
   const auto engine = engine_of(pe);
   Program prog(matmul_op(1, 128, 64, 64), ItemKind::Pe);
   PeArray array("pe", *engine, prog.trace, prog.plan, prog.board, 1 << 20, 1 << 20, kCycleNs);
-  OnChipBuffer narrow("act", BufferConfig{MemoryKind::Bram, 1 << 20, 2, 2, 64, false}, kCycleNs);  // 32 B/cycle
+  OnChipBuffer narrow("act", BufferConfig{MemoryKind::Bram, 1 << 20, 2, 2, 64, false},
+                      kCycleNs);  // 32 B/cycle
   OnChipBuffer weights("weights", wide_buffer(), kCycleNs);
   array.to_act_buffer.bind(narrow.socket);
   array.to_weight_buffer.bind(weights.socket);

@@ -27,7 +27,9 @@ struct HandRun {
     gemm.start_cycle = 0, gemm.cycles = 200;
     vec.vector_ops = 1000000;
     vec.start_cycle = 200, vec.cycles = 200;
-    r.ops = {gemm, vec};
+    r.peak_macs_per_cycle = 4096;
+    add_finished_op(r, gemm, hw);
+    add_finished_op(r, vec, hw);
     r.macs = r.issued_macs = 1000000;
     r.vector_ops = 1000000;
     r.dense_equivalent_macs = 3000000;
@@ -66,7 +68,7 @@ TEST(Power, TheSeriesHoldsTheRunsEnergyOnAShorterLastInterval) {
   HandRun h;
   h.r.latency_ms = 350e-6;  // the run ends inside the fourth interval: the vector op spans [200, 350) ns
   h.r.cycles = 350;
-  h.r.ops[1].cycles = 150;
+  h.r.rollups.energy[1].cycles = 150;
   h.r.energy = compute_energy(h.r, h.hw);
   const PowerReport p = power_report(h.r, h.hw);
   ASSERT_EQ(p.total_w.size(), 4u);

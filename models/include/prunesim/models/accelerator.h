@@ -23,7 +23,10 @@ namespace prunesim::models {
 
 class Accelerator : public sc_core::sc_module {
  public:
-  Accelerator(sc_core::sc_module_name name, const workloads::Trace& trace, const HwConfig& hw);
+  // keep_op_stats: every op's stats are kept for RunResult::ops (the per-op reports); otherwise only the
+  // rollups are, and the run's memory does not grow with the trace's length.
+  Accelerator(sc_core::sc_module_name name, const workloads::Trace& trace, const HwConfig& hw,
+              bool keep_op_stats = true);
 
   // First, in this order: the tiling uses the engine; the controller and the units share plan and stats.
   std::unique_ptr<ComputeEngine> engine;
@@ -75,7 +78,8 @@ struct RunResult : WorkCounts {
   uint64_t cycles = 0;
   double clock_mhz = 0;
   double latency_ms = 0;
-  std::vector<OpStats> ops;
+  std::vector<OpStats> ops;  // every op's, in program order, when the run kept them (simulate)
+  OpRollups rollups;         // all ops' together, always
   uint64_t ddr_read_bytes = 0, ddr_write_bytes = 0;                  // as the DMA moved them
   uint64_t planned_ddr_read_bytes = 0, planned_ddr_write_bytes = 0;  // as the tiling policy requires
   DramStats dram;
@@ -100,8 +104,13 @@ struct RunResult : WorkCounts {
 // The weight precision holding most kept weights: the one the resource estimate sizes DSPs for.
 int dominant_weight_bits(const workloads::Trace& t);
 
+// keep_op_stats false leaves RunResult::ops empty (no per-op report wanted): the rollups have the rest.
 RunResult simulate(const workloads::Trace& trace, const HwConfig& hw, const std::string& vcd_path = "",
-                   const std::vector<ScheduleObserver*>& observers = {});
+                   const std::vector<ScheduleObserver*>& observers = {}, bool keep_op_stats = true);
+
+// A finished op into its run: the op's roofline bound and utilisation (r.peak_macs_per_cycle and
+// r.weight_bits set), and its share of the run's rollups and power-over-time series.
+void add_finished_op(RunResult& r, OpStats& op, const HwConfig& hw);
 
 // The run's end-of-run invariants: latency at or above its roofline bound, utilisation at most 100 %, the
 // MACs performed equal to the trace's closed-form count, every DRAM byte counted once (the DMA's bytes, the

@@ -1,6 +1,11 @@
 #pragma once
 // What a simulation measured, per op and in total.
+#include <algorithm>
 #include <cstdint>
+#include <deque>
+#include <functional>
+#include <map>
+#include <stdexcept>
 #include <string>
 #include <utility>
 #include <vector>
@@ -79,19 +84,81 @@ struct OpStats : UnitStats {
   uint32_t tokens = 0;           // tokens alive after the op (token pruning), else 0
 };
 
+// What the reports need of all the ops together, summed as each op finishes, so a run need not keep every
+// op's stats (a long decode's would grow with its length).
+struct LayerTotals {
+  uint64_t cycles = 0, macs = 0, ddr = 0, stall = 0, ops = 0;
+};
+// An op's compute, on-chip and vector energy over its span, for the power-over-time series.
+struct OpEnergySpan {
+  uint64_t start_cycle = 0, cycles = 0;
+  double mj = 0;
+};
+struct OpRollups {
+  WorkCounts work;  // the run's counts
+  uint64_t ddr_read_bytes = 0, ddr_write_bytes = 0;
+  std::map<int, LayerTotals> layers;             // by layer (-1: outside the layers)
+  std::map<std::string, WeightWork> by_pattern;  // by the op's pattern label ("" for non-GEMM ops)
+  uint64_t stall_weight_banks = 0, bank_conflicts_avoided = 0, bank_conflicts_avoidable = 0;
+  std::vector<OpEnergySpan> energy;  // one per op (24 B: a tenth of its stats)
+
+  void add(const OpStats& s) {
+    work += s;
+    ddr_read_bytes += s.ddr_read_bytes, ddr_write_bytes += s.ddr_write_bytes;
+    LayerTotals& l = layers[s.layer];
+    l.cycles += s.cycles, l.macs += s.macs, l.ddr += s.ddr_read_bytes + s.ddr_write_bytes;
+    l.stall += s.stall_memory + s.stall_ports + s.stall_writeback + s.stall_token_unit, l.ops += 1;
+    by_pattern[s.pattern] += s.weights;
+    stall_weight_banks += s.stall_weight_banks, bank_conflicts_avoided += s.bank_conflicts_avoided;
+    bank_conflicts_avoidable += s.bank_conflicts_avoidable;
+  }
+};
+
 // Per-op stats of a run: the controller and the compute units record into it (units by stats events, keyed by
-// op), the run reads it at the end.
+// op). Ops finish in program order; each finished op is handed to `on_finish` (the run's rollups) and, unless
+// the board keeps every op (for the per-op reports), dropped, so the board holds only the ops in flight.
 class OpStatsBoard {
  public:
-  explicit OpStatsBoard(size_t ops) : ops_(ops) {}
-  OpStats& op(size_t i) { return ops_[i]; }
-  void record(size_t op, const UnitStats& s) { ops_[op] += s; }
-  const std::vector<OpStats>& ops() const { return ops_; }
-  // Hands the stats over at the end of a run (the board is done with them): no second copy of every op's.
-  std::vector<OpStats> take() { return std::move(ops_); }
+  // `name_op` fills an op's identity (id, name, kind, ...) when its entry is made.
+  OpStatsBoard(size_t ops, bool keep_all, std::function<void(size_t, OpStats&)> name_op = {})
+      : total_(ops), keep_all_(keep_all), name_op_(std::move(name_op)) {
+    if (keep_all_) kept_.reserve(ops);  // sized once: a doubling would hold two copies at the end
+  }
+  OpStats& op(size_t i) {
+    if (i < first_) throw std::logic_error("op stats: op " + std::to_string(i) + " has finished");
+    while (i >= first_ + held_.size()) {
+      held_.emplace_back();
+      if (name_op_) name_op_(first_ + held_.size() - 1, held_.back());
+      most_held_ = std::max(most_held_, held_.size());
+    }
+    return held_[i - first_];
+  }
+  void record(size_t i, const UnitStats& s) { op(i) += s; }
+  void set_on_finish(std::function<void(OpStats&)> f) { on_finish_ = std::move(f); }
+  // Ops up to and including i are final (ops without work items finish with the next one that has some).
+  void finish_through(size_t i) {
+    for (; finished_ <= i && finished_ < total_; ++finished_) {
+      OpStats& s = op(finished_);
+      if (on_finish_) on_finish_(s);
+      if (keep_all_) kept_.push_back(std::move(s));
+      held_.pop_front(), ++first_;
+    }
+  }
+  void finish_all() {
+    if (total_) finish_through(total_ - 1);
+  }
+  size_t most_held() const { return most_held_; }  // the most ops in flight at once (tests)
+  // The finished ops' stats, when kept, handed over at the end of a run (no second copy).
+  std::vector<OpStats> take() { return std::move(kept_); }
 
  private:
-  std::vector<OpStats> ops_;
+  size_t total_;
+  bool keep_all_;
+  std::function<void(size_t, OpStats&)> name_op_;
+  std::function<void(OpStats&)> on_finish_;
+  std::deque<OpStats> held_;  // ops first_ .. first_ + held_.size() - 1, not yet finished
+  size_t first_ = 0, finished_ = 0, most_held_ = 0;
+  std::vector<OpStats> kept_;
 };
 
 }  // namespace prunesim::models
