@@ -233,7 +233,7 @@ DramChannel::Block DramChannel::serve_hit_block(size_t keep,
       const uint64_t kk = k + i;
       const uint64_t admitted = kk < virt ? now_before : std::max(now_before, F + (kk - virt) * step);
       const DramRequest r{f.first_id + i, f.arrival, f.addr + i * burst_bytes_, false};
-      read_q_.push_back(Queued{r, decode(r.addr), admitted, read_chain_});
+      read_q_.push_back(queued(r, admitted));
     }
     k += here;
     f.first_id += here, f.addr += here * burst_bytes_, f.count -= uint32_t(here);
@@ -254,7 +254,7 @@ void DramChannel::admit() {
       if (r.addr != read_chain_next_) ++read_chain_;
       read_chain_next_ = r.addr + burst_bytes_;
     }
-    q.push_back(Queued{r, decode(r.addr), now_, read_chain_});
+    q.push_back(queued(r, now_));
     --pending_;
     if (--run.count == 0) {
       incoming_.pop_front();
@@ -297,6 +297,7 @@ void DramChannel::refresh(Rank& rk, uint32_t rank_index) {
   for (size_t b = first; b < first + count; ++b) {
     banks_[b].open_row = -1;
     banks_[b].hit_streak = 0;
+    ++banks_[b].epoch;
     banks_[b].next_act = std::max(banks_[b].next_act, ref + tRFC_);
   }
   if (!all && tRREFD_) {
@@ -334,7 +335,7 @@ void DramChannel::refresh_due() {
 DramChannel::Plan DramChannel::plan(const Queued& q) const {
   const DramTiming& t = cfg_.timing;
   const DecodedAddr& a = q.a;
-  const Bank& b = bank(a);
+  const Bank& b = bank(q);
   const Rank& rk = ranks_[a.rank];
   const bool write = q.req.write;
   Plan p;
@@ -392,16 +393,37 @@ uint64_t DramChannel::column_lower_bound(bool write) const {
 }
 
 // The queue as the scheduler sees it: candidates planned on demand, the last plan kept for the one chosen.
-class DramChannel::Candidates : public SchedulerQueue {
+class DramChannel::Candidates final : public SchedulerQueue {
  public:
-  Candidates(const DramChannel& ch, const RingQueue<Queued>& q) : ch_(ch), q_(q) {}
+  Candidates(const DramChannel& ch, const RingQueue<Queued>& q)
+      : ch_(ch), q_(q), bounds_(ch.scan_bounds_ && ch.cfg_.org.ranks == 1) {
+    // With one rank, every plan reads only constraints that move later over time except its own bank's
+    // (Bank::epoch), and every miss activates no earlier than the rank's ACT spacing (tRRD_S, tFAW) allows.
+    if (!bounds_) return;
+    const Rank& rk = ch.ranks_[0];
+    uint64_t act = rk.rrd_s_ready;
+    if (rk.acts >= 4) act = std::max(act, rk.faw[rk.faw_pos] + ch.cfg_.timing.tFAW);
+    miss_floor_ = act + (q[0].req.write ? ch.tRCDWR_ : ch.cfg_.timing.tRCD);
+  }
   size_t size() const override { return q_.size(); }
   uint64_t column_cycle(size_t i) override {
-    last_ = ch_.plan(q_[i]);
+    const Queued& q = q_[i];
+    last_ = ch_.plan(q);
+    q.planned_col = last_.col;
+    q.planned_epoch = ch_.bank(q).epoch;
     return last_.col;
   }
+  bool cannot_beat(size_t i, uint64_t col) const override {
+    if (!bounds_) return false;
+    const Queued& q = q_[i];
+    const Bank& b = ch_.bank(q);
+    const bool hit = b.open_row == int64_t(q.a.row) && q.admitted < b.close_at;
+    const bool skip = (q.planned_epoch == b.epoch && q.planned_col >= col) || (!hit && miss_floor_ >= col);
+    ch_.scan_skips_ += skip;
+    return skip;
+  }
   uint32_t hit_streak(size_t i) const override {
-    const Bank& b = ch_.bank(q_[i].a);
+    const Bank& b = ch_.bank(q_[i]);
     return b.open_row == int64_t(q_[i].a.row) ? b.hit_streak : 0;
   }
   // With one rank, nothing of this kind can issue its column command earlier (several ranks: no bound).
@@ -414,6 +436,8 @@ class DramChannel::Candidates : public SchedulerQueue {
  private:
   const DramChannel& ch_;
   const RingQueue<Queued>& q_;
+  const bool bounds_;
+  uint64_t miss_floor_ = 0;
   Plan last_;
 };
 
@@ -427,7 +451,7 @@ size_t DramChannel::pick(RingQueue<Queued>& q, Plan& chosen) {
 DramCompletion DramChannel::schedule(const Queued& q, const Plan& p) {
   const DramTiming& t = cfg_.timing;
   const DecodedAddr& a = q.a;
-  Bank& b = bank(a);
+  Bank& b = bank(q);
   Rank& rk = ranks_[a.rank];
   const bool write = q.req.write;
   DramCompletion c;
@@ -435,6 +459,7 @@ DramCompletion DramChannel::schedule(const Queued& q, const Plan& p) {
   c.arrival = q.req.arrival;
   c.write = write;
   c.row_hit = p.hit;
+  ++b.epoch;
   if (p.hit) {
     ++stats_.row_hits;
     ++b.hit_streak;
@@ -554,7 +579,7 @@ size_t DramChannel::serve_hit_run(size_t keep, const std::function<void(const Dr
     }
     const Queued& h = read_q_.front();
     const DecodedAddr& a = h.a;
-    Bank& b = bank(a);
+    Bank& b = bank(h);
     if (b.open_row != int64_t(a.row)) break;
     const uint64_t lb = column_lower_bound(false);
     uint64_t col = std::max({lb, b.next_col, h.admitted});

@@ -51,7 +51,8 @@ class FrFcfs : public DramScheduler {
     // A candidate at the lower bound cannot be beaten: stop scanning (streams hit this).
     const uint64_t floor = q.floor();
     for (size_t i = 1; i < window && best_col > floor; ++i) {
-      if (q.hit_streak(i) >= cap_) continue;  // this bank has had its run of bypassing hits
+      if (q.cannot_beat(i, best_col)) continue;  // ties go to the older: only an earlier cycle wins
+      if (q.hit_streak(i) >= cap_) continue;     // this bank has had its run of bypassing hits
       const uint64_t col = q.column_cycle(i);
       planned = i;
       if (col < best_col) best = i, best_col = col;

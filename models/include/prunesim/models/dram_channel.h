@@ -117,6 +117,11 @@ class DramChannel {
   }
   void set_closed_form(bool on) { closed_form_ = on && stream_fast_path_ && closed_form_allowed_; }
   bool closed_form_enabled() const { return closed_form_; }
+  // The scheduler skips candidates whose lower bound (last plan, or the rank's activate spacing for a
+  // miss) cannot beat its best so far: the same pick without planning them. Tests switch it off to prove it.
+  void set_scan_bounds(bool on) { scan_bounds_ = on; }
+  // Candidates the bounds let the scheduler skip so far (for tests: how much of a mix they took).
+  uint64_t scan_skips() const { return scan_skips_; }
   // Bursts served by the closed form so far (for tests and the benchmark: how much of a stream it took).
   uint64_t closed_form_bursts() const { return closed_form_bursts_; }
 
@@ -126,6 +131,10 @@ class DramChannel {
     uint64_t next_act = 0, next_pre = 0, next_col = 0;
     uint64_t close_at = RowPolicy::kNever;  // when the row policy precharges the idle open row
     uint32_t hit_streak = 0;
+    // Bumped by every command scheduled to the bank and by refresh: the only changes that can make a queued
+    // request's plan earlier (its row opened, or the row timer moved). Between bumps every other constraint
+    // a plan reads only moves later, so a plan made earlier is a lower bound for the plan now.
+    uint64_t epoch = 0;
   };
   struct Rank {
     std::array<uint64_t, 4> faw{};  // last four activates (ring)
@@ -145,8 +154,11 @@ class DramChannel {
   struct Queued {
     DramRequest req;
     DecodedAddr a;
+    uint32_t bank;  // index into banks_ (bank_index(a)), found once at admission
     uint64_t admitted;
     uint64_t chain;  // reads admitted one after another at consecutive addresses share a chain number
+    // The column cycle of this request's last plan and its bank's epoch then (scan bounds, Candidates).
+    mutable uint64_t planned_col = 0, planned_epoch = UINT64_MAX;
   };
 
   // When each command of a request would issue if it were scheduled now.
@@ -162,6 +174,12 @@ class DramChannel {
   }
   const Bank& bank(const DecodedAddr& a) const { return banks_[bank_index(a)]; }
   Bank& bank(const DecodedAddr& a) { return banks_[bank_index(a)]; }
+  const Bank& bank(const Queued& q) const { return banks_[q.bank]; }
+  Bank& bank(const Queued& q) { return banks_[q.bank]; }
+  Queued queued(const DramRequest& r, uint64_t admitted) const {
+    const DecodedAddr a = decode(r.addr);
+    return Queued{r, a, uint32_t(bank_index(a)), admitted, read_chain_};
+  }
   // What row-hit reads leave behind (the fast paths' bookkeeping, the same as schedule()'s for them):
   // `visits` hits to one bank in group `bg`, the last at column cycle `last`; then `count` hits on the
   // rank, the last at `last`.
@@ -188,6 +206,8 @@ class DramChannel {
   // bank-group bits and a block of hits is bus-bound (see the constructor).
   bool closed_form_ = false, closed_form_allowed_ = false;
   uint64_t closed_form_bursts_ = 0;
+  bool scan_bounds_ = true;
+  mutable uint64_t scan_skips_ = 0;
   uint64_t block_step_ = 0;       // cycles between column commands of a bus-bound block: max(tCCD_S, BL/2)
   uint32_t block_banks_ = 1;      // bursts before the block returns to the same bank (2^(bank + BG bits))
   uint32_t block_row_shift_ = 0;  // lowest burst-address bit above the bank and column bits (row, rank)

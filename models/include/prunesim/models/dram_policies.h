@@ -20,11 +20,14 @@ namespace prunesim::models {
 // What the scheduler may ask of the queue: the column cycle each candidate would get if chosen now, the run
 // of consecutive hits its bank has served (0 unless the candidate is a hit), how often the oldest request has
 // been bypassed, and the lower bound no candidate can beat. Implemented by the channel.
+// cannot_beat(i, col) is a cheap exact test: true only when planning candidate i could not give a column
+// cycle below `col` (a scan may skip it; false when unsure).
 class SchedulerQueue {
  public:
   virtual ~SchedulerQueue() = default;
   virtual size_t size() const = 0;
   virtual uint64_t column_cycle(size_t i) = 0;  // plans candidate i (0 = oldest) and remembers the plan
+  virtual bool cannot_beat(size_t i, uint64_t col) const = 0;
   virtual uint32_t hit_streak(size_t i) const = 0;
   virtual uint64_t floor() const = 0;
   virtual uint32_t head_bypassed() const = 0;
