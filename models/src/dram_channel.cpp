@@ -240,6 +240,9 @@ DramChannel::Block DramChannel::serve_hit_block(size_t keep,
     pending_ -= here;
     if (f.count == 0) incoming_.pop_front();
   }
+  // After the last burst the per-burst path admits all it can, not only the chain: a request after the
+  // chain that has arrived joins its queue now when that queue has room (a write run behind a read run).
+  if (!out.keep_stop) admit();
   return out;
 }
 
@@ -604,6 +607,60 @@ size_t DramChannel::serve_hit_run(size_t keep, const std::function<void(const Dr
   return served;
 }
 
+size_t DramChannel::serve_write_hit_run(size_t keep,
+                                        const std::function<void(const DramCompletion&)>& on_done) {
+  // Writes drained into open rows, without the general machinery: the oldest write is a row hit whose
+  // column command can issue at the lower bound every write obeys, so pick() would choose it and plan()
+  // place it exactly there. Each served write updates what schedule() would; the loop stops where
+  // run_while would do anything else (a miss, a due refresh, the drain ending, both queues empty, `keep`).
+  const DramTiming& t = cfg_.timing;
+  Rank& rk = ranks_[0];
+  size_t served = 0;
+  while (!write_q_.empty() && rk.next_refresh > now_) {
+    const Queued& h = write_q_.front();
+    const DecodedAddr& a = h.a;
+    Bank& b = bank(h);
+    if (b.open_row != int64_t(a.row)) break;
+    const uint64_t lb = column_lower_bound(true);
+    const uint64_t col = std::max({lb, b.next_col, h.admitted, rk.ccd_l_ready_bg[a.bg]});
+    if (arrives_before(col) || (col != lb && write_q_.size() > 1)) break;
+    log(col, DramCmd::Wr, a);
+    const uint64_t data_end = col + t.CWL + burst_cycles_;
+    ++stats_.row_hits, ++b.hit_streak, ++b.epoch;
+    rk.ccd_s_ready = col + t.tCCD_S;
+    rk.ccd_l_ready_bg[a.bg] = col + t.tCCD_L;
+    b.next_col = col + t.tCCD_L;
+    rk.wtr_s_ready = data_end + t.tWTR_S;
+    rk.wtr_l_ready_bg[a.bg] = data_end + t.tWTR_L;
+    b.next_pre = std::max(b.next_pre, data_end + t.tWR);
+    ++stats_.writes;
+    stats_.bytes_written += burst_bytes_;
+    bus_free_ = data_end;
+    bus_rank_ = 0;
+    stats_.busy_data_cycles += burst_cycles_;
+    DramCompletion c;
+    c.id = h.req.id;
+    c.arrival = h.req.arrival;
+    c.write = true;
+    c.row_hit = true;
+    c.done = data_end + ctrl_latency_;
+    stats_.last_done = std::max(stats_.last_done, c.done);
+    now_ = std::max(now_, col);
+    head_bypassed_ = 0;
+    write_q_.pop_front();
+    if (on_done) on_done(c);
+    ++served, ++fast_path_writes_;
+    // What run_while's next turn does before it would decide: stop, admit, refresh, the drain test.
+    if (keep && pending_ <= keep) break;
+    if (read_q_.empty() && write_q_.empty()) break;
+    admit();
+    if (write_q_.size() >= cfg_.ctrl.write_high_watermark) draining_writes_ = true;
+    if (draining_writes_ && write_q_.size() <= cfg_.ctrl.write_low_watermark) draining_writes_ = false;
+    if (!draining_writes_ && !read_q_.empty()) break;
+  }
+  return served;
+}
+
 void DramChannel::run_ahead(const std::function<void(const DramCompletion&)>& on_done) {
   // Admission moves at most a queue's worth at a time, so with this many arrivals still pending every step
   // sees exactly what it would see with all of them submitted.
@@ -638,7 +695,9 @@ void DramChannel::run_while(size_t keep, const std::function<void(const DramComp
     if (write_q_.size() >= cfg_.ctrl.write_high_watermark) draining_writes_ = true;
     if (draining_writes_ && write_q_.size() <= cfg_.ctrl.write_low_watermark) draining_writes_ = false;
     const bool serve_write = !write_q_.empty() && (draining_writes_ || read_q_.empty());
-    if (!serve_write && stream_fast_path_ && serve_hit_run(keep, on_done)) continue;
+    if (stream_fast_path_ &&
+        (serve_write ? serve_write_hit_run(keep, on_done) : serve_hit_run(keep, on_done)))
+      continue;
     auto& q = serve_write ? write_q_ : read_q_;
     Plan p;
     const size_t i = pick(q, p);

@@ -124,6 +124,8 @@ class DramChannel {
   uint64_t scan_skips() const { return scan_skips_; }
   // Bursts served by the closed form so far (for tests and the benchmark: how much of a stream it took).
   uint64_t closed_form_bursts() const { return closed_form_bursts_; }
+  // Writes served by the write-drain fast path so far (for tests: how much of a mix it took).
+  uint64_t fast_path_writes() const { return fast_path_writes_; }
 
  private:
   struct Bank {
@@ -194,6 +196,8 @@ class DramChannel {
            (next.write ? write_q_.size() < write_cap_ : read_q_.size() < read_cap_);
   }
   size_t serve_hit_run(size_t keep, const std::function<void(const DramCompletion&)>& on_done);
+  // The same for a write drain: the oldest write is a row hit at the lower bound every write obeys.
+  size_t serve_write_hit_run(size_t keep, const std::function<void(const DramCompletion&)>& on_done);
   void init_closed_form();
   struct Block {
     size_t served = 0;
@@ -206,6 +210,7 @@ class DramChannel {
   // bank-group bits and a block of hits is bus-bound (see the constructor).
   bool closed_form_ = false, closed_form_allowed_ = false;
   uint64_t closed_form_bursts_ = 0;
+  uint64_t fast_path_writes_ = 0;
   bool scan_bounds_ = true;
   mutable uint64_t scan_skips_ = 0;
   uint64_t block_step_ = 0;       // cycles between column commands of a bus-bound block: max(tCCD_S, BL/2)
