@@ -695,10 +695,12 @@ void DramChannel::run_while(size_t keep, const std::function<void(const DramComp
     if (write_q_.size() >= cfg_.ctrl.write_high_watermark) draining_writes_ = true;
     if (draining_writes_ && write_q_.size() <= cfg_.ctrl.write_low_watermark) draining_writes_ = false;
     const bool serve_write = !write_q_.empty() && (draining_writes_ || read_q_.empty());
-    if (stream_fast_path_ &&
+    auto& q = serve_write ? write_q_ : read_q_;
+    // Both fast paths start from an oldest request that is a row hit (a closed-form block too): at a row
+    // change, most turns here, there is nothing for them to try.
+    if (stream_fast_path_ && bank(q.front()).open_row == int64_t(q.front().a.row) &&
         (serve_write ? serve_write_hit_run(keep, on_done) : serve_hit_run(keep, on_done)))
       continue;
-    auto& q = serve_write ? write_q_ : read_q_;
     Plan p;
     const size_t i = pick(q, p);
     // A request arriving before the chosen column command issues takes part in the decision, as it would
