@@ -1035,3 +1035,26 @@ TEST(Cli, AnUnwritableOutputLeavesNoOtherOutputBehind) {
       EXPECT_FALSE(prunesim::test::file_exists(d + f)) << bad << ": " << f;
   }
 }
+
+TEST(TestScratch, TheDirectoriesATestMakesAreRemovedWhenItsProcessEnds) {
+  // A nightly `make test` runs ~500 test processes and must leave nothing in /tmp. One test of this binary
+  // (it makes directories and writes reports into them) runs in a child whose TMPDIR is an empty
+  // directory: empty again once the child ends, and kept whole with PRUNESIM_KEEP_TEST_DIRS=1.
+  const std::string self = std::filesystem::read_symlink("/proc/self/exe").string();
+  const std::string root = tmp();
+  for (bool keep : {false, true}) {
+    const std::string dir = root + (keep ? "/keep" : "/clean");
+    std::filesystem::create_directory(dir);
+    const std::string cmd =
+        std::string(keep ? "env PRUNESIM_KEEP_TEST_DIRS=1 " : "env -u PRUNESIM_KEEP_TEST_DIRS ") +
+        "TMPDIR=" + dir + " " + self +
+        " --gtest_filter=Cli.DefaultRunExitsZeroAndItsJsonHasTheDocumentedKeys"
+        " >/dev/null 2>&1";
+    ASSERT_EQ(std::system(cmd.c_str()), 0) << cmd;
+    const auto left = std::distance(std::filesystem::directory_iterator(dir), {});
+    if (keep)
+      EXPECT_EQ(left, 2) << "the test's own directory and the one run_prunesim captured output in";
+    else
+      EXPECT_EQ(left, 0) << dir;
+  }
+}

@@ -6,9 +6,12 @@
 #include <array>
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <string>
+#include <system_error>
+#include <vector>
 
 // Whether this build runs under AddressSanitizer: GCC says so with __SANITIZE_ADDRESS__, clang with
 // __has_feature.
@@ -22,11 +25,39 @@
 
 namespace prunesim::test {
 
-// A fresh directory under the build's temp area, removed by nothing: ctest runs in a scratch tree.
+namespace detail {
+// The directories temp_dir() made in this process, removed with their contents when it exits: a nightly
+// `make test` runs ~500 test processes and must not leave their files behind. Only the process that made
+// a directory removes it (a forked child that exits must not pull it from under its parent), and
+// PRUNESIM_KEEP_TEST_DIRS=1 keeps them all, to look at what a failing test wrote.
+struct Scratch {
+  std::vector<std::string> dirs;
+  const pid_t owner = getpid();
+  ~Scratch() {
+    const char* keep = std::getenv("PRUNESIM_KEEP_TEST_DIRS");
+    if (getpid() != owner || (keep && *keep && std::string(keep) != "0")) return;
+    for (const std::string& d : dirs) {
+      std::error_code ec;
+      std::filesystem::remove_all(d, ec);
+    }
+  }
+};
+inline Scratch& scratch() {
+  static Scratch s;
+  return s;
+}
+}  // namespace detail
+
+// A fresh directory under $TMPDIR (else /tmp), removed when the test process ends (see detail::Scratch).
 inline std::string temp_dir() {
-  char tmpl[] = "/tmp/prunesim-test-XXXXXX";
-  const char* d = mkdtemp(tmpl);
-  return d ? std::string(d) : std::string("/tmp");
+  const char* tmp = std::getenv("TMPDIR");
+  std::string path = std::string(tmp && *tmp ? tmp : "/tmp") + "/prunesim-test-XXXXXX";
+  if (!mkdtemp(path.data())) {
+    std::perror(("prunesim tests: mkdtemp " + path).c_str());
+    std::abort();  // never fall back to a shared directory: it would be removed at exit
+  }
+  detail::scratch().dirs.push_back(path);
+  return path;
 }
 
 inline std::string read_file(const std::string& path) {

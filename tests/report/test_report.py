@@ -41,6 +41,15 @@ def golden_cases():
     return cases
 
 
+def scratch_dir(prefix, register):
+    """A fresh directory, removed when the test (register=addCleanup) or class (addClassCleanup) is done;
+    PRUNESIM_KEEP_TEST_DIRS=1 keeps it, as the C++ tests' temp_dir() does."""
+    d = tempfile.mkdtemp(prefix=prefix)
+    if os.environ.get("PRUNESIM_KEEP_TEST_DIRS", "0") in ("", "0"):
+        register(shutil.rmtree, d, True)
+    return d
+
+
 def images_of(html):
     return re.findall(r'<img alt="([^"]*)" src="data:image/png;base64,([^"]+)"', html)
 
@@ -48,7 +57,7 @@ def images_of(html):
 class Reports(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
-        cls.dir = tempfile.mkdtemp(prefix="prunesim-report-")
+        cls.dir = scratch_dir("prunesim-report-", cls.addClassCleanup)
         cls.runs = {}
         for name, trace, configs in golden_cases():
             out = os.path.join(cls.dir, name + ".json")
@@ -180,7 +189,7 @@ class Browser(unittest.TestCase):
     def test_it_loads_without_console_errors_and_is_not_blank(self):
         chromium = shutil.which("chromium") or "/usr/bin/chromium"
         self.assertTrue(os.path.exists(chromium), "chromium is not installed (make deps installs it)")
-        d = tempfile.mkdtemp(prefix="prunesim-browser-")
+        d = scratch_dir("prunesim-browser-", self.addCleanup)
         run = d + "/run.json"
         prunesim("run", "-q", "--json", run)
         html = d + "/review.html"
