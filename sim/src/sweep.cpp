@@ -2,7 +2,7 @@
 
 #include <fcntl.h>
 #include <signal.h>
-#include <spawn.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -416,15 +416,38 @@ bool is_this_executable(const std::string& path) {
 // SystemC model, so the copy starts where a fresh process would after start-up, without paying for the exec,
 // the dynamic linking and the static set-up again (about 10 of a DeiT-Small point's 25 ms). A crash or a kill
 // still ends only that process.
+// Forks a point's process. A point never outlives its sweep: it is killed if the sweep dies (a scheduler's
+// SIGKILL after its grace time would otherwise leave it running, reparented, out of the task's reach), and
+// a stop signal that reaches it before it has dropped the sweep's handlers still stops it (they are blocked
+// across the fork, reset in the child, then let through). Returns the pid in the parent, 0 in the child.
+pid_t fork_point_process() {
+  sigset_t stop_set, old;
+  sigemptyset(&stop_set);
+  sigaddset(&stop_set, SIGTERM);
+  sigaddset(&stop_set, SIGINT);
+  sigprocmask(SIG_BLOCK, &stop_set, &old);
+  const pid_t sweep = getpid();
+  const pid_t pid = fork();
+  if (pid != 0) {
+    const int fork_errno = errno;
+    sigprocmask(SIG_SETMASK, &old, nullptr);
+    if (pid < 0)
+      throw std::runtime_error("cannot fork a sweep point: " + std::string(std::strerror(fork_errno)));
+    return pid;
+  }
+  prctl(PR_SET_PDEATHSIG, SIGKILL);
+  if (getppid() != sweep) _exit(128 + SIGKILL);  // the sweep died before the request took hold
+  signal(SIGTERM, SIG_DFL);
+  signal(SIGINT, SIG_DFL);
+  sigprocmask(SIG_SETMASK, &old, nullptr);
+  return 0;
+}
+
 pid_t fork_point(std::vector<char*>& argv, const std::string& err_path) {
   std::cout.flush();
   std::cerr.flush();
-  const pid_t pid = fork();
-  if (pid < 0) throw std::runtime_error("cannot fork a sweep point: " + std::string(std::strerror(errno)));
-  if (pid > 0) return pid;
-  // The child: what the sweep set up for itself is not the point's (its stop signals, its open output).
-  signal(SIGTERM, SIG_DFL);
-  signal(SIGINT, SIG_DFL);
+  if (const pid_t pid = fork_point_process()) return pid;
+  // The child: the sweep's open output is not the point's.
   const int null_fd = open("/dev/null", O_WRONLY);
   const int err_fd = open(err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
   if (null_fd < 0 || err_fd < 0 || dup2(null_fd, 1) < 0 || dup2(err_fd, 2) < 0) _exit(127);
@@ -487,15 +510,37 @@ size_t run_sweep_points(const SweepSpec& spec, const std::vector<SweepPoint>& po
       running[fork_point(argv, base + ".err")] = Running{&p, std::chrono::steady_clock::now()};
       return;
     }
-    posix_spawn_file_actions_t fa;
-    posix_spawn_file_actions_init(&fa);
-    posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
-    posix_spawn_file_actions_addopen(&fa, 2, (base + ".err").c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    pid_t pid = 0;
-    const int rc = posix_spawn(&pid, opt.binary.c_str(), &fa, nullptr, argv.data(), environ);
-    posix_spawn_file_actions_destroy(&fa);
-    if (rc != 0)
-      throw std::runtime_error("cannot start " + opt.binary + " for sweep point " + std::to_string(p.index));
+    // Another binary (a --runner): fork, then exec it; an exec that fails says why through a pipe that the
+    // exec closes.
+    const std::string err_path = base + ".err";
+    int report[2];
+    if (pipe2(report, O_CLOEXEC) != 0)
+      throw std::runtime_error("cannot start sweep point " + std::to_string(p.index) + ": " +
+                               std::strerror(errno));
+    std::cout.flush();
+    std::cerr.flush();
+    const pid_t pid = fork_point_process();
+    if (pid == 0) {
+      close(report[0]);
+      const int null_fd = open("/dev/null", O_WRONLY);
+      const int err_fd = open(err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+      if (null_fd >= 0 && err_fd >= 0 && dup2(null_fd, 1) >= 0 && dup2(err_fd, 2) >= 0)
+        execv(opt.binary.c_str(), argv.data());
+      const int e = errno;
+      if (write(report[1], &e, sizeof e) < 0) _exit(127);
+      _exit(127);
+    }
+    close(report[1]);
+    int exec_errno = 0;
+    ssize_t got;
+    do got = read(report[0], &exec_errno, sizeof exec_errno);
+    while (got < 0 && errno == EINTR);
+    close(report[0]);
+    if (got > 0) {
+      waitpid(pid, nullptr, 0);
+      throw std::runtime_error("cannot start " + opt.binary + " for sweep point " + std::to_string(p.index) +
+                               ": " + std::strerror(exec_errno));
+    }
     running[pid] = Running{&p, std::chrono::steady_clock::now()};
   };
   auto record = [&](const Running& r, int status) {

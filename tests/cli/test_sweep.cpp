@@ -349,6 +349,30 @@ TEST(SweepBackend, AStoppedSweepRecordsNoPointItWasRunningAndResumeRunsThem) {
   EXPECT_EQ(lines(results).size(), 3u);
 }
 
+TEST(SweepBackend, APointNeverOutlivesItsSweep) {
+  // A scheduler that finds a task still running after its grace time SIGKILLs it, and a sweep cannot
+  // handle that: its running points must die with it, not run on reparented, out of the task's reach.
+  const std::string d = prunesim::test::temp_dir();
+  const std::string tag = "prunesim-orphan-check-" + d.substr(d.rfind('/') + 1);
+  prunesim::test::write_runner(d, "  *pe.rows=32*) exec -a " + tag + " sleep 60 ;;\n");
+  const pid_t pid = fork();
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    execl(PRUNESIM_BINARY, PRUNESIM_BINARY, "sweep", "--out", (d + "/s").c_str(), "--grid", "pe.rows=16,32",
+          "--runner", (d + "/runner.sh").c_str(), static_cast<char*>(nullptr));
+    _exit(127);
+  }
+  auto hanging = [&tag] { return std::system(("pgrep -f '^" + tag + "' >/dev/null").c_str()) == 0; };
+  for (int i = 0; i < 300 && !hanging(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  ASSERT_TRUE(hanging()) << "the hanging point never started";
+  kill(pid, SIGKILL);
+  waitpid(pid, nullptr, 0);
+  for (int i = 0; i < 100 && hanging(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  const bool outlived = hanging();
+  std::system(("pkill -KILL -f '^" + tag + "'").c_str());
+  EXPECT_FALSE(outlived) << "the point outlived its SIGKILLed sweep";
+}
+
 // #21: a resumed sweep whose grid changed reuses records by configuration hash, never by index: a point's
 // index may now hold another configuration, and a configuration may have run under another index.
 TEST(Sweep, ResumeAfterAGridChangeMatchesRecordsByConfigurationNotByIndex) {
