@@ -4,6 +4,8 @@
 #include <cstdlib>
 #include <systemc>
 
+#include "prunesim/sim/asan_fibers.h"
+
 namespace {
 // Runs before SystemC's main() prints its banner (which would also confuse gtest_discover_tests).
 const bool kBannerSilenced = setenv("SYSTEMC_DISABLE_COPYRIGHT_MESSAGE", "1", 1) == 0;
@@ -22,5 +24,7 @@ int sc_main(int argc, char* argv[]) {
   (void)kBannerSilenced;
   sc_core::sc_report_handler::set_handler(fail_on_error);
   testing::InitGoogleTest(&argc, argv);
-  return RUN_ALL_TESTS();
+  const int rc = RUN_ALL_TESTS();
+  prunesim::sim::redeclare_main_stack_to_asan();
+  return rc;
 }
