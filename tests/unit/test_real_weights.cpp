@@ -106,6 +106,24 @@ TEST(Safetensors, ReadsWhatItWritesAndChecksTheFile) {
               SafetensorsFile::open(d + "/bad.safetensors");
             }).find("shape x dtype is 16 bytes but data_offsets span 12"),
             std::string::npos);
+  // fuzz_hf_model's finding: a float where a whole number belongs was cast to an integer type (undefined
+  // behaviour); and a shape whose element count wraps 64 bits could match an empty span by accident.
+  for (const auto& [header, expected] : std::vector<std::pair<std::string, std::string>>{
+           {"{\"w\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,7.77778e+87]}}",
+            "tensor 'w': data_offsets must hold non-negative whole numbers, not 7.77778e+87"},
+           {"{\"w\":{\"dtype\":\"F32\",\"shape\":[2.5],\"data_offsets\":[0,8]}}",
+            "tensor 'w': shape must hold non-negative whole numbers, not 2.5"},
+           {"{\"w\":{\"dtype\":\"F32\",\"shape\":[-2],\"data_offsets\":[0,8]}}",
+            "tensor 'w': shape must hold non-negative whole numbers, not -2"},
+           {"{\"w\":{\"dtype\":\"F32\",\"shape\":2,\"data_offsets\":[0,8]}}",
+            "tensor 'w': shape must be an array of whole numbers"},
+           {"{\"w\":{\"dtype\":\"I8\",\"shape\":[4294967296,4294967296],\"data_offsets\":[0,0]}}",
+            "tensor 'w': shape x dtype overflows 64 bits"},
+       }) {
+    test::write_file(d + "/hostile.safetensors", raw(header, 8));
+    const std::string err = error_of([&] { SafetensorsFile::open(d + "/hostile.safetensors"); });
+    EXPECT_NE(err.find(d + "/hostile.safetensors: " + expected), std::string::npos) << header << "\n" << err;
+  }
   test::write_file(d + "/f64.safetensors",
                    raw("{\"w\":{\"dtype\":\"F64\",\"shape\":[1],\"data_offsets\":[0,8]}}", 8));
   EXPECT_NE(error_of([&] { SafetensorsFile::open(d + "/f64.safetensors"); }).find("F64 is not supported"),

@@ -3,6 +3,7 @@
 #include <cstring>
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <stdexcept>
 
 #include "prunesim/common/error.h"
 #include "prunesim/workloads/io.h"
@@ -38,6 +39,20 @@ float half_to_float(uint16_t h) {
   float f;
   std::memcpy(&f, &bits, 4);
   return f;
+}
+
+// A JSON array of whole numbers. nlohmann converts a float such as 7.8e87 to an integer type by a plain cast
+// (undefined behaviour, found by fuzz_hf_model), so every element is checked to be an integer, and
+// non-negative, first.
+std::vector<uint64_t> whole_numbers(const nlohmann::json& v, const std::string& what) {
+  if (!v.is_array()) throw std::invalid_argument(what + " must be an array of whole numbers");
+  std::vector<uint64_t> out;
+  for (const auto& e : v) {
+    if (!e.is_number_integer() || (!e.is_number_unsigned() && e.get<int64_t>() < 0))
+      throw std::invalid_argument(what + " must hold non-negative whole numbers, not " + e.dump());
+    out.push_back(e.get<uint64_t>());
+  }
+  return out;
 }
 
 }  // namespace
@@ -82,12 +97,17 @@ SafetensorsFile SafetensorsFile::open(const std::string& path) {
     TensorInfo info;
     try {
       info.dtype = t.at("dtype").get<std::string>();
-      info.shape = t.at("shape").get<std::vector<int64_t>>();
-      const auto off = t.at("data_offsets").get<std::vector<uint64_t>>();
+      for (uint64_t d : whole_numbers(t.at("shape"), "shape")) {
+        if (d > uint64_t(INT64_MAX)) fail(where_ + "dimension " + std::to_string(d) + " is too large");
+        info.shape.push_back(int64_t(d));
+      }
+      const auto off = whole_numbers(t.at("data_offsets"), "data_offsets");
       if (off.size() != 2) fail(where_ + "data_offsets must be [begin, end]");
       info.begin = off[0];
       info.end = off[1];
     } catch (const nlohmann::json::exception& e) {
+      fail(where_ + e.what());
+    } catch (const std::invalid_argument& e) {
       fail(where_ + e.what());
     }
     const uint32_t es = dtype_size(info.dtype);
@@ -97,9 +117,14 @@ SafetensorsFile SafetensorsFile::open(const std::string& path) {
     if (info.begin > info.end || info.end > data_size)
       fail(where_ + "data_offsets [" + std::to_string(info.begin) + ", " + std::to_string(info.end) +
            "] fall outside the " + std::to_string(data_size) + "-byte data section");
-    if (info.elements() * es != info.end - info.begin)
-      fail(where_ + "shape x dtype is " + std::to_string(info.elements() * es) +
-           " bytes but data_offsets span " + std::to_string(info.end - info.begin));
+    // The element count, checked: a wrapped product could match the byte span by accident.
+    uint64_t bytes = es;
+    for (int64_t d : info.shape)
+      if (__builtin_mul_overflow(bytes, uint64_t(d), &bytes))
+        fail(where_ + "shape x dtype overflows 64 bits");
+    if (bytes != info.end - info.begin)
+      fail(where_ + "shape x dtype is " + std::to_string(bytes) + " bytes but data_offsets span " +
+           std::to_string(info.end - info.begin));
     f.tensors_[name] = info;
   }
   f.data_.resize(data_size);
