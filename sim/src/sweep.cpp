@@ -411,16 +411,13 @@ bool is_this_executable(const std::string& path) {
          a.st_ino == b.st_ino;
 }
 
-// Runs one point in a forked copy of this process, as `prunesim run` would in a process of its own: the same
-// arguments, stdout discarded and stderr to `err_path`. The sweep has loaded every library and elaborated no
-// SystemC model, so the copy starts where a fresh process would after start-up, without paying for the exec,
-// the dynamic linking and the static set-up again (about 10 of a DeiT-Small point's 25 ms). A crash or a kill
-// still ends only that process.
 // Forks a point's process. A point never outlives its sweep: it is killed if the sweep dies (a scheduler's
 // SIGKILL after its grace time would otherwise leave it running, reparented, out of the task's reach), and
 // a stop signal that reaches it before it has dropped the sweep's handlers still stops it (they are blocked
 // across the fork, reset in the child, then let through). Returns the pid in the parent, 0 in the child.
 pid_t fork_point_process() {
+  std::cout.flush();  // what the sweep has buffered is written once, by the sweep
+  std::cerr.flush();
   sigset_t stop_set, old;
   sigemptyset(&stop_set);
   sigaddset(&stop_set, SIGTERM);
@@ -443,14 +440,21 @@ pid_t fork_point_process() {
   return 0;
 }
 
-pid_t fork_point(std::vector<char*>& argv, const std::string& err_path) {
-  std::cout.flush();
-  std::cerr.flush();
-  if (const pid_t pid = fork_point_process()) return pid;
-  // The child: the sweep's open output is not the point's.
+// In a point's process: stdout discarded, stderr to `err_path` (the sweep's open output is not the point's).
+bool redirect_point_output(const std::string& err_path) {
   const int null_fd = open("/dev/null", O_WRONLY);
   const int err_fd = open(err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-  if (null_fd < 0 || err_fd < 0 || dup2(null_fd, 1) < 0 || dup2(err_fd, 2) < 0) _exit(127);
+  return null_fd >= 0 && err_fd >= 0 && dup2(null_fd, 1) >= 0 && dup2(err_fd, 2) >= 0;
+}
+
+// Runs one point in a forked copy of this process, as `prunesim run` would in a process of its own: the same
+// arguments, stdout discarded and stderr to `err_path`. The sweep has loaded every library and elaborated no
+// SystemC model, so the copy starts where a fresh process would after start-up, without paying for the exec,
+// the dynamic linking and the static set-up again (about 10 of a DeiT-Small point's 25 ms). A crash or a kill
+// still ends only that process.
+pid_t fork_point(std::vector<char*>& argv, const std::string& err_path) {
+  if (const pid_t pid = fork_point_process()) return pid;
+  if (!redirect_point_output(err_path)) _exit(127);
   const int rc = run_cli(int(argv.size() - 1), argv.data());
   std::cout.flush();
   std::cerr.flush();
@@ -512,22 +516,16 @@ size_t run_sweep_points(const SweepSpec& spec, const std::vector<SweepPoint>& po
     }
     // Another binary (a --runner): fork, then exec it; an exec that fails says why through a pipe that the
     // exec closes.
-    const std::string err_path = base + ".err";
     int report[2];
     if (pipe2(report, O_CLOEXEC) != 0)
       throw std::runtime_error("cannot start sweep point " + std::to_string(p.index) + ": " +
                                std::strerror(errno));
-    std::cout.flush();
-    std::cerr.flush();
     const pid_t pid = fork_point_process();
     if (pid == 0) {
       close(report[0]);
-      const int null_fd = open("/dev/null", O_WRONLY);
-      const int err_fd = open(err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-      if (null_fd >= 0 && err_fd >= 0 && dup2(null_fd, 1) >= 0 && dup2(err_fd, 2) >= 0)
-        execv(opt.binary.c_str(), argv.data());
+      if (redirect_point_output(base + ".err")) execv(opt.binary.c_str(), argv.data());
       const int e = errno;
-      if (write(report[1], &e, sizeof e) < 0) _exit(127);
+      [[maybe_unused]] const ssize_t told = write(report[1], &e, sizeof e);  // nothing more to do if not
       _exit(127);
     }
     close(report[1]);

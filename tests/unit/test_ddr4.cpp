@@ -522,72 +522,6 @@ TEST(Ddr4FastPath, StreamsServedByTheFastPathMatchThePerRequestScheduler) {
   }
 }
 
-TEST(Ddr4FastPath, WriteDrainsServedByTheFastPathMatchThePerRequestScheduler) {
-  // Long sequential write runs (drained into open rows, across bank groups) between read runs, arriving
-  // together, spread out or after idle gaps: the write-drain fast path must give exactly the general
-  // scheduler's completions and statistics, fed all at once, as they come, or in pieces.
-  struct R {
-    uint64_t arrival, addr;
-    uint32_t count;
-    bool write;
-  };
-  std::vector<R> runs;
-  uint64_t x = 5, at = 0, wnext = uint64_t(1) << 28, rnext = 0;
-  auto rnd = [&x](uint64_t k) {
-    x = x * 6364136223846793005ull + 1442695040888963407ull;
-    return (x >> 33) % k;
-  };
-  for (int i = 0; i < 1500; ++i) {
-    const bool write = rnd(100) < 45;
-    at += rnd(3) == 0 ? rnd(2000) : 0;
-    uint64_t& next = write ? wnext : rnext;
-    if (rnd(10) == 0) next = rnd(uint64_t(1) << 24) * 64;  // a jump: a new row
-    R r{at, next, uint32_t(1 + rnd(write ? 300 : 120)), write};
-    next += uint64_t(r.count) * 64;
-    runs.push_back(r);
-  }
-  for (const char* preset : {"ddr4-2400", "ddr4-3200", "hbm2"}) {
-    DramConfig cfg = dram_preset(preset);
-    cfg.org.channels = 1;
-    for (int feed : {0, 1, 2}) {
-      auto serve = [&](bool fast, DramStats* stats, uint64_t* fast_writes) {
-        DramChannel ch(cfg);
-        ch.set_fast_path(fast);
-        std::vector<DramCompletion> out;
-        auto rec = [&out](const DramCompletion& c) { out.push_back(c); };
-        uint64_t id = 0;
-        for (size_t i = 0; i < runs.size(); ++i) {
-          ch.submit_run(id, runs[i].arrival, runs[i].addr, runs[i].count, runs[i].write);
-          id += runs[i].count;
-          if (feed == 1) ch.run(rec);
-          if (feed == 2 && i % 5 == 4) ch.run_ahead(rec);
-        }
-        ch.run(rec);
-        *stats = ch.stats();
-        *fast_writes = ch.fast_path_writes();
-        return out;
-      };
-      DramStats ref_stats, got_stats;
-      uint64_t ref_fast = 0, got_fast = 0;
-      const auto ref = serve(false, &ref_stats, &ref_fast), got = serve(true, &got_stats, &got_fast);
-      SCOPED_TRACE(std::string(preset) + " feed " + std::to_string(feed));
-      EXPECT_EQ(ref_fast, 0u);
-      EXPECT_GT(got_fast, ref_stats.writes / 2) << "the mix must exercise the write fast path";
-      ASSERT_EQ(got.size(), ref.size());
-      for (size_t i = 0; i < ref.size(); ++i) {
-        ASSERT_EQ(got[i].id, ref[i].id) << i;
-        ASSERT_EQ(got[i].done, ref[i].done) << i;
-        ASSERT_EQ(got[i].row_hit, ref[i].row_hit) << i;
-      }
-      EXPECT_EQ(got_stats.row_hits, ref_stats.row_hits);
-      EXPECT_EQ(got_stats.activates, ref_stats.activates);
-      EXPECT_EQ(got_stats.refreshes, ref_stats.refreshes);
-      EXPECT_EQ(got_stats.busy_data_cycles, ref_stats.busy_data_cycles);
-      EXPECT_EQ(got_stats.last_done, ref_stats.last_done);
-    }
-  }
-}
-
 namespace {
 std::vector<DramRequest> mixed_requests(uint64_t n, uint64_t seed) {
   std::vector<DramRequest> reqs;
@@ -739,6 +673,28 @@ std::vector<SubmittedRun> random_runs(size_t n, uint64_t seed) {
   }
   return runs;
 }
+
+// What a channel did with a mix of submitted runs.
+struct Served {
+  std::vector<DramCompletion> done;
+  DramStats stats;
+};
+// Submits `runs` to `ch` (ids in order) and serves them: all at the end (feed 0), after each run as the TLM
+// target does (1), or in pieces every `every` runs, streamed (2).
+Served serve_runs(DramChannel& ch, const std::vector<SubmittedRun>& runs, int feed, size_t every = 7) {
+  Served o;
+  auto rec = [&o](const DramCompletion& c) { o.done.push_back(c); };
+  uint64_t id = 0;
+  for (size_t i = 0; i < runs.size(); ++i) {
+    ch.submit_run(id, runs[i].arrival, runs[i].addr, runs[i].count, runs[i].write);
+    id += runs[i].count;
+    if (feed == 1) ch.run(rec);
+    if (feed == 2 && i % every == every - 1) ch.run_ahead(rec);
+  }
+  ch.run(rec);
+  o.stats = ch.stats();
+  return o;
+}
 }  // namespace
 
 TEST(Ddr4ClosedForm, BlocksOfHitsServedInClosedFormMatchThePerBurstSchedulerOverRandomMixes) {
@@ -749,9 +705,7 @@ TEST(Ddr4ClosedForm, BlocksOfHitsServedInClosedFormMatchThePerBurstSchedulerOver
       DramConfig cfg = dram_preset(preset);
       cfg.org.channels = 1;
       const auto runs = random_runs(3000, seed);
-      struct Out {
-        std::vector<DramCompletion> done;
-        DramStats stats;
+      struct Out : Served {
         uint64_t closed_form = 0;
       };
       auto serve = [&](bool fast, bool closed, int feed) {
@@ -759,16 +713,7 @@ TEST(Ddr4ClosedForm, BlocksOfHitsServedInClosedFormMatchThePerBurstSchedulerOver
         ch.set_fast_path(fast);
         ch.set_closed_form(closed);
         Out o;
-        auto rec = [&o](const DramCompletion& c) { o.done.push_back(c); };
-        uint64_t id = 0;
-        for (size_t i = 0; i < runs.size(); ++i) {
-          ch.submit_run(id, runs[i].arrival, runs[i].addr, runs[i].count, runs[i].write);
-          id += runs[i].count;
-          if (feed == 1) ch.run(rec);
-          if (feed == 2 && i % 7 == 6) ch.run_ahead(rec);
-        }
-        ch.run(rec);
-        o.stats = ch.stats();
+        static_cast<Served&>(o) = serve_runs(ch, runs, feed);
         o.closed_form = ch.closed_form_bursts();
         return o;
       };
@@ -829,9 +774,7 @@ TEST(Ddr4ScanBounds, SkippingCandidatesThatCannotBeatTheBestGivesThePicksOfTheFu
     DramConfig cfg = one_channel();
     k.set(cfg);
     const auto runs = random_runs(2500, 11);
-    struct Out {
-      std::vector<DramCompletion> done;
-      DramStats stats;
+    struct Out : Served {
       uint64_t skips = 0;
     };
     auto serve = [&](bool bounds, bool fast) {
@@ -839,13 +782,7 @@ TEST(Ddr4ScanBounds, SkippingCandidatesThatCannotBeatTheBestGivesThePicksOfTheFu
       ch.set_scan_bounds(bounds);
       ch.set_fast_path(fast);
       Out o;
-      uint64_t id = 0;
-      for (const SubmittedRun& r : runs) {
-        ch.submit_run(id, r.arrival, r.addr, r.count, r.write);
-        id += r.count;
-      }
-      ch.run([&o](const DramCompletion& c) { o.done.push_back(c); });
-      o.stats = ch.stats();
+      static_cast<Served&>(o) = serve_runs(ch, runs, 0);
       o.skips = ch.scan_skips();
       return o;
     };
@@ -870,6 +807,58 @@ TEST(Ddr4ScanBounds, SkippingCandidatesThatCannotBeatTheBestGivesThePicksOfTheFu
       EXPECT_EQ(got.stats.row_conflicts, ref.stats.row_conflicts);
       EXPECT_EQ(got.stats.refreshes, ref.stats.refreshes);
       EXPECT_EQ(got.stats.last_done, ref.stats.last_done);
+    }
+  }
+}
+
+TEST(Ddr4FastPath, WriteDrainsServedByTheFastPathMatchThePerRequestScheduler) {
+  // Long sequential write runs (drained into open rows, across bank groups) between read runs, arriving
+  // together, spread out or after idle gaps: the write-drain fast path must give exactly the general
+  // scheduler's completions and statistics, fed all at once, as they come, or in pieces.
+  std::vector<SubmittedRun> runs;
+  uint64_t x = 5, at = 0, wnext = uint64_t(1) << 28, rnext = 0;
+  auto rnd = [&x](uint64_t k) {
+    x = x * 6364136223846793005ull + 1442695040888963407ull;
+    return (x >> 33) % k;
+  };
+  for (int i = 0; i < 1500; ++i) {
+    const bool write = rnd(100) < 45;
+    at += rnd(3) == 0 ? rnd(2000) : 0;
+    uint64_t& next = write ? wnext : rnext;
+    if (rnd(10) == 0) next = rnd(uint64_t(1) << 24) * 64;  // a jump: a new row
+    SubmittedRun r{at, next, uint32_t(1 + rnd(write ? 300 : 120)), write};
+    next += uint64_t(r.count) * 64;
+    runs.push_back(r);
+  }
+  for (const char* preset : {"ddr4-2400", "ddr4-3200", "hbm2"}) {
+    DramConfig cfg = dram_preset(preset);
+    cfg.org.channels = 1;
+    for (int feed : {0, 1, 2}) {
+      auto serve = [&](bool fast, uint64_t* fast_writes) {
+        DramChannel ch(cfg);
+        ch.set_fast_path(fast);
+        Served o = serve_runs(ch, runs, feed, 5);
+        *fast_writes = ch.fast_path_writes();
+        return o;
+      };
+      uint64_t ref_fast = 0, got_fast = 0;
+      const Served r = serve(false, &ref_fast), g = serve(true, &got_fast);
+      const auto &ref = r.done, &got = g.done;
+      const DramStats &ref_stats = r.stats, &got_stats = g.stats;
+      SCOPED_TRACE(std::string(preset) + " feed " + std::to_string(feed));
+      EXPECT_EQ(ref_fast, 0u);
+      EXPECT_GT(got_fast, ref_stats.writes / 2) << "the mix must exercise the write fast path";
+      ASSERT_EQ(got.size(), ref.size());
+      for (size_t i = 0; i < ref.size(); ++i) {
+        ASSERT_EQ(got[i].id, ref[i].id) << i;
+        ASSERT_EQ(got[i].done, ref[i].done) << i;
+        ASSERT_EQ(got[i].row_hit, ref[i].row_hit) << i;
+      }
+      EXPECT_EQ(got_stats.row_hits, ref_stats.row_hits);
+      EXPECT_EQ(got_stats.activates, ref_stats.activates);
+      EXPECT_EQ(got_stats.refreshes, ref_stats.refreshes);
+      EXPECT_EQ(got_stats.busy_data_cycles, ref_stats.busy_data_cycles);
+      EXPECT_EQ(got_stats.last_done, ref_stats.last_done);
     }
   }
 }

@@ -112,8 +112,6 @@ SafetensorsFile SafetensorsFile::open(const std::string& path) {
     }
     const uint32_t es = dtype_size(info.dtype);
     if (!es) fail(where_ + "dtype " + info.dtype + " is not supported (F32, F16, BF16, I8)");
-    for (auto d : info.shape)
-      if (d < 0) fail(where_ + "negative dimension");
     if (info.begin > info.end || info.end > data_size)
       fail(where_ + "data_offsets [" + std::to_string(info.begin) + ", " + std::to_string(info.end) +
            "] fall outside the " + std::to_string(data_size) + "-byte data section");
